@@ -1,0 +1,175 @@
+"""The ``helpdesk`` command: run the bot, migrate the database, manage agent accounts.
+
+Exit codes: 0 done; 1 the operation was refused or failed (one line on stderr says why);
+2 bad usage or a bad setting; 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import sys
+from collections.abc import Awaitable, Callable, Sequence
+
+from sqlalchemy.exc import DBAPIError, OperationalError
+
+from bot.settings import Settings, SettingsError, load_settings
+from core.desk import Desk
+from core.errors import DeskError
+from core.store.database import url_without_password
+
+STDIN_HELP = "read the password from the first line of stdin"
+
+
+class CommandFailed(Exception):
+    """Raised by a command to stop with one line on stderr and exit code 1."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Describe every subcommand."""
+    parser = argparse.ArgumentParser(
+        prog="helpdesk", description="A support desk that lives in Telegram."
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    commands.add_parser("run", help="run the bot (long polling)")
+
+    db = commands.add_parser("db", help="database schema").add_subparsers(
+        dest="action", required=True, metavar="ACTION"
+    )
+    db.add_parser("upgrade", help="apply every pending migration")
+
+    agent = commands.add_parser("agent", help="manage agent accounts").add_subparsers(
+        dest="action", required=True, metavar="ACTION"
+    )
+    add = agent.add_parser("add", help="create an agent account")
+    add.add_argument("username")
+    add.add_argument("--admin", action="store_true", help="may manage other agents")
+    add.add_argument("--password-stdin", action="store_true", help=STDIN_HELP)
+    agent.add_parser("list", help="list agent accounts")
+    agent.add_parser("disable", help="disable an account and end its login").add_argument(
+        "username"
+    )
+    agent.add_parser("enable", help="enable a disabled account").add_argument("username")
+    passwd = agent.add_parser("passwd", help="set a new password (unlocks the account)")
+    passwd.add_argument("username")
+    passwd.add_argument("--password-stdin", action="store_true", help=STDIN_HELP)
+    return parser
+
+
+def read_password(*, from_stdin: bool) -> str:
+    """Read a new password: one line from stdin, or typed twice without echo.
+
+    Raises:
+        CommandFailed: stdin was empty, or the two typed passwords differ.
+    """
+    if from_stdin:
+        line = sys.stdin.readline()
+        if not line:
+            raise CommandFailed("no password on stdin")
+        return line.rstrip("\r\n")
+    first = getpass.getpass("Password: ")
+    if getpass.getpass("Repeat password: ") != first:
+        raise CommandFailed("the two passwords differ")
+    return first
+
+
+async def _with_desk(settings: Settings, work: Callable[[Desk], Awaitable[None]]) -> None:
+    desk = await Desk.open(settings.database_url, config=settings.desk_config())
+    try:
+        await work(desk)
+    finally:
+        await desk.close()
+
+
+async def agent_add(desk: Desk, args: argparse.Namespace) -> None:
+    """Create an agent."""
+    password = read_password(from_stdin=args.password_stdin)
+    agent = await desk.accounts.add_agent(args.username, password, is_admin=args.admin)
+    role = "admin agent" if agent.is_admin else "agent"
+    print(f"Created {role} {agent.username!r}. They log in by sending /login to the bot.")  # noqa: T201
+
+
+async def agent_list(desk: Desk, _args: argparse.Namespace) -> None:
+    """Print every agent, one per line."""
+    agents = await desk.accounts.list_agents()
+    if not agents:
+        print("No agents yet. Add one: helpdesk agent add USERNAME --admin")  # noqa: T201
+        return
+    print(f"{'USERNAME':<24} {'ROLE':<6} {'STATE':<9} TELEGRAM")  # noqa: T201
+    for agent in agents:
+        state = "active" if agent.is_active else "disabled"
+        linked = str(agent.telegram_user_id) if agent.telegram_user_id else "-"
+        role = "admin" if agent.is_admin else "agent"
+        print(f"{agent.username:<24} {role:<6} {state:<9} {linked}")  # noqa: T201
+
+
+async def agent_set_active(desk: Desk, args: argparse.Namespace) -> None:
+    """Disable or enable an agent."""
+    active = args.action == "enable"
+    agent = await desk.accounts.set_active(args.username, active=active)
+    print(f"Agent {agent.username!r} is {'enabled' if active else 'disabled'}.")  # noqa: T201
+
+
+async def agent_passwd(desk: Desk, args: argparse.Namespace) -> None:
+    """Set a new password."""
+    await desk.accounts.get_agent(args.username)  # fail before asking for a password
+    password = read_password(from_stdin=args.password_stdin)
+    agent = await desk.accounts.reset_password(args.username, password)
+    print(f"New password set for {agent.username!r}; they must /login again.")  # noqa: T201
+
+
+async def db_upgrade(_desk: Desk, _args: argparse.Namespace) -> None:
+    """Migrations ran when the desk opened; say so."""
+    print("The database schema is up to date.")  # noqa: T201
+
+
+AGENT_ACTIONS: dict[str, Callable[[Desk, argparse.Namespace], Awaitable[None]]] = {
+    "add": agent_add,
+    "list": agent_list,
+    "disable": agent_set_active,
+    "enable": agent_set_active,
+    "passwd": agent_passwd,
+}
+
+
+def _run_bot(settings: Settings) -> None:
+    from bot.main import run_bot  # noqa: PLC0415 - keeps the agent CLI free of Telegram imports
+
+    run_bot(settings)
+
+
+def dispatch(args: argparse.Namespace, settings: Settings) -> None:
+    """Run one parsed command."""
+    if args.command == "run":
+        _run_bot(settings)
+        return
+    action = db_upgrade if args.command == "db" else AGENT_ACTIONS[args.action]
+    asyncio.run(_with_desk(settings, lambda desk: action(desk, args)))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``helpdesk`` console script."""
+    args = build_parser().parse_args(argv)
+    try:
+        settings = load_settings()
+        dispatch(args, settings)
+    except SettingsError as exc:
+        return _fail(f"bad setting: {exc}", code=2)
+    except (CommandFailed, DeskError) as exc:
+        return _fail(str(exc))
+    except (OSError, OperationalError, DBAPIError) as exc:
+        return _fail(_unreachable(settings.database_url, exc))
+    except KeyboardInterrupt:
+        return _fail("interrupted", code=130)
+    return 0
+
+
+def _unreachable(url: str, exc: BaseException) -> str:
+    reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+    return f"cannot use the database at {url_without_password(url)}: {reason}"
+
+
+def _fail(message: str, *, code: int = 1) -> int:
+    print(f"helpdesk: error: {message}", file=sys.stderr)  # noqa: T201
+    return code

@@ -1,0 +1,68 @@
+"""The desk: every service operation behind one object, built once at the entry point.
+
+Example::
+
+    desk = await Desk.open("sqlite+aiosqlite:///helpdesk.db")
+    ticket = await desk.tickets.report_ticket(actor, "Printer on fire", NewMessage("help"))
+    await desk.close()
+"""
+
+from __future__ import annotations
+
+from core.clock import Clock, SystemClock
+from core.config import DeskConfig
+from core.services.accounts import AccountService
+from core.services.common import ServiceContext
+from core.services.conversations import ConversationService
+from core.services.delivery import DeliveryService
+from core.services.messages import MessageService
+from core.services.queries import QueryService
+from core.services.tickets import TicketService
+from core.store.database import Database
+from core.store.migrate import upgrade_database
+
+
+class Desk:
+    """The service layer: agents, tickets, messages, queries, conversations, delivery."""
+
+    def __init__(
+        self, database: Database, *, clock: Clock | None = None, config: DeskConfig | None = None
+    ) -> None:
+        self.database = database
+        self.clock: Clock = clock or SystemClock()
+        self.config = config or DeskConfig()
+        context = ServiceContext(database, self.clock, self.config)
+        self.accounts = AccountService(context)
+        self.tickets = TicketService(context)
+        self.messages = MessageService(context)
+        self.queries = QueryService(context)
+        self.conversations = ConversationService(context)
+        self.delivery = DeliveryService(context)
+
+    @classmethod
+    async def open(
+        cls,
+        url: str,
+        *,
+        clock: Clock | None = None,
+        config: DeskConfig | None = None,
+        migrate: bool = True,
+    ) -> Desk:
+        """Connect to the database and (by default) bring its schema up to date.
+
+        Raises:
+            InvalidInput: the URL cannot be used.
+            sqlalchemy.exc.SQLAlchemyError / OSError: the database cannot be reached.
+        """
+        database = Database(url)
+        try:
+            if migrate:
+                await upgrade_database(database)
+        except BaseException:
+            await database.dispose()
+            raise
+        return cls(database, clock=clock, config=config)
+
+    async def close(self) -> None:
+        """Release the database connections."""
+        await self.database.dispose()

@@ -1,0 +1,118 @@
+"""Domain errors: every refusal the desk can give, as one small hierarchy.
+
+Front ends catch ``DeskError`` (or one leaf) and turn it into a user-facing answer; the
+message of each error is already a complete sentence that can be shown as it is.
+
+Hierarchy::
+
+    DeskError
+    ├── NotFound
+    │   ├── TicketNotFound        no such ticket, or the actor may not see it
+    │   ├── AgentNotFound         no agent with that username
+    │   └── MessageNotFound       no stored message for that id or Telegram copy
+    ├── PermissionDenied          the actor may not do this (not an agent, not an admin, ...)
+    ├── InvalidInput              a value is malformed or out of range
+    │   ├── PasswordRejected      too short, too long (over 72 bytes) or otherwise unusable
+    │   └── UsernameTaken         another agent already has that username
+    ├── TransitionRefused         the lifecycle does not allow this move for this actor
+    ├── TicketClosed              a message was sent to a closed ticket
+    ├── AuthenticationFailed      wrong username or password (never says which)
+    ├── AccountLocked             too many failed logins; carries ``until``
+    └── DuplicateMessage          the same inbound Telegram message was recorded before
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+
+class DeskError(Exception):
+    """Base class of every error the desk raises on purpose."""
+
+
+class NotFound(DeskError):
+    """Something asked for does not exist (or must look as if it did not)."""
+
+
+class TicketNotFound(NotFound):
+    """Raised for a missing ticket and, identically, for another customer's ticket."""
+
+    def __init__(self, number: int) -> None:
+        super().__init__(f"Ticket #{number} was not found.")
+        self.number = number
+
+
+class AgentNotFound(NotFound):
+    """Raised when no agent has the given username."""
+
+    def __init__(self, username: str) -> None:
+        super().__init__(f"No agent is called {username!r}.")
+        self.username = username
+
+
+class MessageNotFound(NotFound):
+    """Raised when a stored message (or a Telegram copy of one) is unknown."""
+
+
+class PermissionDenied(DeskError):
+    """Raised when the actor may not perform the operation at all."""
+
+
+class InvalidInput(DeskError):
+    """Raised when a value is malformed or out of range; the message says which and why."""
+
+
+class PasswordRejected(InvalidInput):
+    """Raised when a new password is unusable (too short, over 72 bytes, ...)."""
+
+
+class UsernameTaken(InvalidInput):
+    """Raised when an agent username is already in use."""
+
+    def __init__(self, username: str) -> None:
+        super().__init__(f"The username {username!r} is already taken.")
+        self.username = username
+
+
+class TransitionRefused(DeskError):
+    """Raised when the lifecycle does not allow a status change for this actor."""
+
+    def __init__(self, current: str, requested: str, reason: str = "") -> None:
+        text = f"A ticket cannot go from {current} to {requested}"
+        super().__init__(f"{text}: {reason}." if reason else f"{text}.")
+        self.current = current
+        self.requested = requested
+
+
+class TicketClosed(DeskError):
+    """Raised when a ticket no longer takes messages; a customer gets a follow-up instead.
+
+    That is a closed ticket, or (for customers) one resolved longer ago than the reopen
+    window.
+    """
+
+    def __init__(self, number: int, reason: str = "is closed") -> None:
+        super().__init__(f"Ticket #{number} {reason}.")
+        self.number = number
+
+
+class AuthenticationFailed(DeskError):
+    """Raised for a wrong username or a wrong password, with one message for both."""
+
+    def __init__(self) -> None:
+        super().__init__("Wrong username or password.")
+
+
+class AccountLocked(DeskError):
+    """Raised while logins are locked after too many failures."""
+
+    def __init__(self, until: datetime) -> None:
+        super().__init__(
+            "Too many failed logins. Try again after "
+            f"{until.strftime('%H:%M')} UTC ({until.strftime('%Y-%m-%d')})."
+        )
+        self.until = until
+
+
+class DuplicateMessage(DeskError):
+    """Raised when an inbound message was already recorded (Telegram delivered it twice)."""

@@ -1,0 +1,289 @@
+"""The outbox, as the dispatcher sees it: claim, deliver, record where copies went.
+
+Rows of one lane (one chat, or one ticket's staff topic) are handed out strictly in order:
+a row is claimable only when no earlier row of its lane is waiting for a retry or held by
+another claimer. Claims hold a lease, so a dispatcher that dies mid-send lets its rows come
+back after the lease instead of losing them; a crash can at worst repeat a send, never drop
+one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, delete, exists, func, or_, select, text, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+from sqlalchemy.sql.elements import ColumnElement
+
+from core.domain.actors import Actor, ChatRef
+from core.domain.values import EventKind
+from core.errors import TicketNotFound
+from core.services import notices
+from core.services.common import ServiceContext, enqueue, record_event
+from core.store.tables import (
+    CustomerRow,
+    MessageCopyRow,
+    MessageRow,
+    OutboxRow,
+    TicketRefRow,
+    TicketRow,
+)
+from core.store.to_views import message_view, outbox_item, ticket_view
+from core.views import MessageView, OutboxItem, TicketView
+
+_CLAIM_LOCK_KEY = 7_301_554_211  # PostgreSQL advisory lock: one claimer at a time
+
+
+def _pending() -> tuple[ColumnElement[bool], ...]:
+    return (OutboxRow.sent_at.is_(None), OutboxRow.failed_at.is_(None))
+
+
+class DeliveryService:
+    """Outbox operations for a dispatcher, and the bookkeeping of what it delivered."""
+
+    def __init__(self, context: ServiceContext) -> None:
+        self._ctx = context
+
+    async def claim(
+        self, owner: str, *, limit: int = 50, lease: timedelta = timedelta(seconds=60)
+    ) -> list[OutboxItem]:
+        """Claim due rows, oldest first, at most one waiting row ahead in each lane.
+
+        Two claimers never get the same row: on SQLite claims are serialised by the write
+        lock, on PostgreSQL by a transaction-scoped advisory lock.
+        """
+        now = self._ctx.clock.now()
+        earlier = aliased(OutboxRow)
+        lane_blocked = exists().where(
+            earlier.lane == OutboxRow.lane,
+            earlier.id < OutboxRow.id,
+            earlier.sent_at.is_(None),
+            earlier.failed_at.is_(None),
+            or_(
+                earlier.next_attempt_at > now,
+                and_(earlier.lease_until.is_not(None), earlier.lease_until > now),
+            ),
+        )
+        query = (
+            select(OutboxRow)
+            .where(
+                OutboxRow.sent_at.is_(None),
+                OutboxRow.failed_at.is_(None),
+                OutboxRow.next_attempt_at <= now,
+                or_(OutboxRow.lease_until.is_(None), OutboxRow.lease_until <= now),
+                ~lane_blocked,
+            )
+            .order_by(OutboxRow.id)
+            .limit(limit)
+        )
+        async with self._ctx.database.write_session() as session:
+            if not self._ctx.database.is_sqlite:
+                await session.execute(
+                    text("SELECT pg_advisory_xact_lock(:key)"), {"key": _CLAIM_LOCK_KEY}
+                )
+            rows = list(await session.scalars(query))
+            for row in rows:
+                row.lease_until = now + lease
+                row.lease_owner = owner
+            await session.commit()
+            return [outbox_item(row) for row in rows]
+
+    async def extend_lease(self, owner: str, ids: Sequence[int], lease: timedelta) -> None:
+        """Keep holding rows that are taking long (waiting on flood limits)."""
+        if not ids:
+            return
+        until = self._ctx.clock.now() + lease
+        async with self._ctx.database.write_session() as session:
+            await session.execute(
+                update(OutboxRow)
+                .where(OutboxRow.id.in_(ids), OutboxRow.lease_owner == owner, *_pending())
+                .values(lease_until=until)
+            )
+            await session.commit()
+
+    async def mark_sent(self, ids: Sequence[int]) -> None:
+        """Record rows as delivered."""
+        now = self._ctx.clock.now()
+        async with self._ctx.database.write_session() as session:
+            await session.execute(
+                update(OutboxRow)
+                .where(OutboxRow.id.in_(ids))
+                .values(sent_at=now, lease_until=None, lease_owner=None)
+            )
+            await session.commit()
+
+    async def reschedule(
+        self, ids: Sequence[int], delay: timedelta, error: str, *, count_attempt: bool = True
+    ) -> None:
+        """Give rows back to be tried again after ``delay``."""
+        now = self._ctx.clock.now()
+        values: dict[str, object] = {
+            "next_attempt_at": now + delay,
+            "lease_until": None,
+            "lease_owner": None,
+            "last_error": error[:2000],
+        }
+        if count_attempt:
+            values["attempts"] = OutboxRow.attempts + 1
+        async with self._ctx.database.write_session() as session:
+            await session.execute(
+                update(OutboxRow).where(OutboxRow.id.in_(ids), *_pending()).values(**values)
+            )
+            await session.commit()
+
+    async def release(self, ids: Sequence[int]) -> None:
+        """Hand claimed rows back untouched (their lane hit a retry before them)."""
+        if not ids:
+            return
+        async with self._ctx.database.write_session() as session:
+            await session.execute(
+                update(OutboxRow)
+                .where(OutboxRow.id.in_(ids), *_pending())
+                .values(lease_until=None, lease_owner=None)
+            )
+            await session.commit()
+
+    async def mark_failed(self, ids: Sequence[int], error: str) -> None:
+        """Give up on rows for good (the chat refuses us, or the request can never work)."""
+        now = self._ctx.clock.now()
+        async with self._ctx.database.write_session() as session:
+            await session.execute(
+                update(OutboxRow)
+                .where(OutboxRow.id.in_(ids))
+                .values(
+                    failed_at=now,
+                    lease_until=None,
+                    lease_owner=None,
+                    attempts=OutboxRow.attempts + 1,
+                    last_error=error[:2000],
+                )
+            )
+            await session.commit()
+
+    async def mark_customer_unreachable(
+        self, chat_id: int, number: int | None, reason: str
+    ) -> None:
+        """Note that a customer cannot be reached (blocked the bot) and show it to agents.
+
+        The first failure since the customer was last heard from adds an event to the ticket,
+        which edits its card and posts a line in its topic; later ones add nothing.
+        """
+        now = self._ctx.clock.now()
+        async with self._ctx.database.write_session() as session:
+            customer = await session.scalar(
+                select(CustomerRow).where(CustomerRow.telegram_user_id == chat_id)
+            )
+            if customer is None or customer.unreachable_since is not None:
+                return
+            customer.unreachable_since = now
+            ticket = await session.get(TicketRow, number) if number is not None else None
+            if ticket is not None:
+                event = await record_event(
+                    session, ticket, Actor.system(), EventKind.UNDELIVERED, now, detail=reason
+                )
+                enqueue(session, notices.on_card_event(ticket, event), now)
+            await session.commit()
+
+    async def ticket(self, number: int) -> TicketView:
+        """Read a ticket as the dispatcher needs it (no visibility rules apply).
+
+        Raises:
+            TicketNotFound: no such ticket.
+        """
+        async with self._ctx.database.read_session() as session:
+            row = await session.get(TicketRow, number)
+            if row is None:
+                raise TicketNotFound(number)
+            return ticket_view(row)
+
+    async def messages(self, ids: Sequence[int]) -> list[MessageView]:
+        """Read stored messages, in the given order, with where their originals arrived."""
+        async with self._ctx.database.read_session() as session:
+            rows = {
+                row.id: row
+                for row in await session.scalars(select(MessageRow).where(MessageRow.id.in_(ids)))
+            }
+            origin_rows = await session.execute(
+                select(MessageCopyRow).where(
+                    MessageCopyRow.message_id.in_(ids), MessageCopyRow.is_origin.is_(True)
+                )
+            )
+            origins = {
+                copy.message_id: ChatRef(copy.chat_id, copy.chat_message_id)
+                for copy in origin_rows.scalars()
+            }
+        return [message_view(rows[i], origins.get(i)) for i in ids if i in rows]
+
+    async def set_staff_topic(self, number: int, topic_id: int | None) -> None:
+        """Remember the ticket's staff topic (None: it is gone and must be made again)."""
+        async with self._ctx.database.write_session() as session:
+            await session.execute(
+                update(TicketRow).where(TicketRow.id == number).values(staff_topic_id=topic_id)
+            )
+            await session.commit()
+
+    async def set_card_message(self, number: int, chat_id: int, message_id: int) -> None:
+        """Remember the ticket card's message, and that replies to it belong to the ticket."""
+        async with self._ctx.database.write_session() as session:
+            await session.execute(
+                update(TicketRow)
+                .where(TicketRow.id == number)
+                .values(staff_card_message_id=message_id)
+            )
+            await _add_ref(session, chat_id, message_id, number)
+            await session.commit()
+
+    async def record_copies(
+        self, message_ids: Sequence[int], chat_id: int, copy_ids: Sequence[int]
+    ) -> None:
+        """Remember where copies of messages went, so replies to them find their ticket."""
+        async with self._ctx.database.write_session() as session:
+            for message_id, copy_id in zip(message_ids, copy_ids, strict=False):
+                exists_already = await session.scalar(
+                    select(MessageCopyRow.id).where(
+                        MessageCopyRow.chat_id == chat_id, MessageCopyRow.chat_message_id == copy_id
+                    )
+                )
+                if exists_already is None:
+                    session.add(
+                        MessageCopyRow(
+                            message_id=message_id,
+                            chat_id=chat_id,
+                            chat_message_id=copy_id,
+                            is_origin=False,
+                        )
+                    )
+            await session.commit()
+
+    async def record_ticket_ref(self, chat_id: int, message_id: int, number: int) -> None:
+        """Remember that a bot message (a notice, an event line) is about a ticket."""
+        async with self._ctx.database.write_session() as session:
+            await _add_ref(session, chat_id, message_id, number)
+            await session.commit()
+
+    async def counts(self) -> dict[str, int]:
+        """Count rows waiting, delivered and given up on."""
+        async with self._ctx.database.read_session() as session:
+            pending = await session.scalar(select(func.count()).where(*_pending()))
+            failed = await session.scalar(
+                select(func.count()).where(OutboxRow.failed_at.is_not(None))
+            )
+            sent = await session.scalar(select(func.count()).where(OutboxRow.sent_at.is_not(None)))
+        return {"pending": pending or 0, "failed": failed or 0, "sent": sent or 0}
+
+    async def purge_delivered(self, older_than: timedelta) -> int:
+        """Delete rows delivered longer ago than ``older_than``; return how many."""
+        cutoff: datetime = self._ctx.clock.now() - older_than
+        async with self._ctx.database.write_session() as session:
+            result = await session.execute(
+                delete(OutboxRow).where(OutboxRow.sent_at.is_not(None), OutboxRow.sent_at < cutoff)
+            )
+            await session.commit()
+            return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def _add_ref(session: AsyncSession, chat_id: int, message_id: int, number: int) -> None:
+    if await session.get(TicketRefRow, (chat_id, message_id)) is None:
+        session.add(TicketRefRow(chat_id=chat_id, chat_message_id=message_id, ticket_id=number))

@@ -1,0 +1,266 @@
+"""Messages on tickets: customers writing, agents replying, internal notes."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.domain.actors import Actor, NewMessage
+from core.domain.lifecycle import Mover, check_move
+from core.domain.values import EventKind, Role, Status
+from core.errors import DuplicateMessage, InvalidInput, PermissionDenied, TicketClosed
+from core.services import notices
+from core.services.common import (
+    ServiceContext,
+    enqueue,
+    load_ticket,
+    record_event,
+    upsert_customer,
+)
+from core.store.tables import AgentRow, MessageCopyRow, MessageRow, TicketRow
+from core.store.to_views import message_view, ticket_view
+from core.views import PostedMessages
+
+MAX_TEXT_LENGTH = 65_536
+
+
+def as_parts(message: NewMessage | Sequence[NewMessage]) -> list[NewMessage]:
+    """Accept one message or the parts of an album; refuse nothing-at-all.
+
+    Raises:
+        InvalidInput: no parts, an empty part, or text beyond any sane size.
+    """
+    parts = [message] if isinstance(message, NewMessage) else list(message)
+    if not parts or any(part.is_empty for part in parts):
+        raise InvalidInput("The message is empty: write some text or attach something.")
+    if any(len(part.text) > MAX_TEXT_LENGTH for part in parts):
+        raise InvalidInput(f"The message is longer than {MAX_TEXT_LENGTH} characters.")
+    return parts
+
+
+async def add_messages(
+    session: AsyncSession,
+    ticket: TicketRow,
+    actor: Actor,
+    parts: Sequence[NewMessage],
+    now: datetime,
+    *,
+    internal: bool = False,
+) -> list[MessageRow]:
+    """Store messages on a ticket, with their origins, refusing a repeated delivery.
+
+    Raises:
+        DuplicateMessage: one of the origins was recorded before.
+    """
+    origins = [part.origin for part in parts if part.origin is not None]
+    for origin in origins:
+        seen = await session.scalar(
+            select(MessageCopyRow.id).where(
+                MessageCopyRow.chat_id == origin.chat_id,
+                MessageCopyRow.chat_message_id == origin.message_id,
+            )
+        )
+        if seen is not None:
+            raise DuplicateMessage(f"Message {origin.message_id} was already recorded.")
+    rows = [
+        MessageRow(
+            ticket_id=ticket.id,
+            author_role=actor.role.value,
+            author_agent_id=actor.ref if actor.role is Role.AGENT else None,
+            author_name=actor.name,
+            text=part.text,
+            formatted=part.formatted,
+            attachment_kind=part.attachment.kind.value if part.attachment else None,
+            attachment_file_id=part.attachment.file_id if part.attachment else None,
+            attachment_details=part.attachment.details if part.attachment else None,
+            album=part.album,
+            internal=internal,
+            created_at=now,
+        )
+        for part in parts
+    ]
+    session.add_all(rows)
+    await session.flush()
+    session.add_all(
+        MessageCopyRow(
+            message_id=row.id,
+            chat_id=part.origin.chat_id,
+            chat_message_id=part.origin.message_id,
+            is_origin=True,
+        )
+        for row, part in zip(rows, parts, strict=True)
+        if part.origin is not None
+    )
+    try:
+        await session.flush()
+    except IntegrityError as exc:  # a concurrent delivery of the same update won the race
+        raise DuplicateMessage("The message was already recorded.") from exc
+    return rows
+
+
+class MessageService:
+    """Posting messages to tickets."""
+
+    def __init__(self, context: ServiceContext) -> None:
+        self._ctx = context
+
+    async def send_message(
+        self,
+        actor: Actor,
+        number: int,
+        message: NewMessage | Sequence[NewMessage],
+        *,
+        internal: bool = False,
+        written_in_topic: bool = False,
+    ) -> PostedMessages:
+        """Add a message (or an album) to a ticket and tell whoever needs to know.
+
+        A customer's message reopens a pending ticket, or a resolved one within the reopen
+        window. An agent's first public reply records the first response, takes the ticket
+        if nobody has, and moves it from new to open.
+
+        Args:
+            actor: the customer or agent writing.
+            number: the ticket.
+            message: one message, or the parts of one album.
+            internal: an agent's internal note, never shown to the customer.
+            written_in_topic: it was written in the ticket's staff topic, so it needs no echo
+                there.
+
+        Raises:
+            TicketNotFound: no such ticket, or another customer's.
+            TicketClosed: the ticket no longer takes messages (offer a follow-up).
+            PermissionDenied: a customer tried to write an internal note.
+            DuplicateMessage: the same inbound message was recorded before.
+            InvalidInput: the message is empty.
+        """
+        parts = as_parts(message)
+        if internal and not actor.is_agent:
+            raise PermissionDenied("Only agents can write internal notes.")
+        now = self._ctx.clock.now()
+        async with self._ctx.database.write_session() as session:
+            if actor.profile is not None:
+                await upsert_customer(session, actor.profile, now)
+            ticket = await load_ticket(session, actor, number, for_update=True)
+            if actor.is_customer:
+                posted = await self._from_customer(session, ticket, actor, parts, now)
+            else:
+                posted = await self._from_agent(
+                    session,
+                    ticket,
+                    actor,
+                    parts,
+                    now,
+                    internal=internal,
+                    written_in_topic=written_in_topic,
+                )
+            await session.commit()
+            return posted
+
+    async def _from_customer(
+        self,
+        session: AsyncSession,
+        ticket: TicketRow,
+        actor: Actor,
+        parts: list[NewMessage],
+        now: datetime,
+    ) -> PostedMessages:
+        status = Status(ticket.status)
+        if status is Status.CLOSED:
+            raise TicketClosed(ticket.id)
+        window = self._ctx.config.reopen_window
+        if status is Status.RESOLVED and ticket.resolved_at and now - ticket.resolved_at > window:
+            raise TicketClosed(ticket.id, "was resolved too long ago to reopen")
+        rows = await add_messages(session, ticket, actor, parts, now)
+        ticket.updated_at = now
+        ticket.customer.active_ticket_id = ticket.id
+        news = notices.on_customer_messages(ticket, rows)
+        reopened = status in (Status.PENDING, Status.RESOLVED)
+        if reopened:
+            check_move(status, Status.OPEN, Mover.CUSTOMER_REPLY)
+            ticket.status = Status.OPEN.value
+            ticket.status_changed_at = now
+            ticket.resolved_at = None
+            event = await record_event(
+                session,
+                ticket,
+                actor,
+                EventKind.STATUS,
+                now,
+                from_status=status,
+                to_status=Status.OPEN,
+            )
+            news += notices.on_status_changed(ticket, event, ask_rating=False)
+        enqueue(session, news, now)
+        return _posted(ticket, rows, parts, reopened=reopened)
+
+    async def _from_agent(
+        self,
+        session: AsyncSession,
+        ticket: TicketRow,
+        actor: Actor,
+        parts: list[NewMessage],
+        now: datetime,
+        *,
+        internal: bool,
+        written_in_topic: bool,
+    ) -> PostedMessages:
+        status = Status(ticket.status)
+        if status is Status.CLOSED and not internal:
+            raise TicketClosed(ticket.id, "is closed; reopen it before replying")
+        rows = await add_messages(session, ticket, actor, parts, now, internal=internal)
+        ticket.updated_at = now
+        news: list[notices.Notice] = []
+        if not internal:
+            if ticket.first_response_at is None:
+                ticket.first_response_at = now
+            if ticket.assignee_id is None:
+                ticket.assignee = await session.get_one(AgentRow, actor.ref)
+                event = await record_event(
+                    session, ticket, actor, EventKind.ASSIGNED, now, detail=actor.name
+                )
+                news += notices.on_assigned(ticket, event, None, by_agent_id=actor.ref)
+            if status is Status.NEW:
+                ticket.status = Status.OPEN.value
+                ticket.status_changed_at = now
+                event = await record_event(
+                    session,
+                    ticket,
+                    actor,
+                    EventKind.STATUS,
+                    now,
+                    from_status=status,
+                    to_status=Status.OPEN,
+                )
+                news += notices.on_status_changed(ticket, event, ask_rating=False)
+        news += notices.on_agent_messages(
+            ticket,
+            rows,
+            internal=internal,
+            written_in_topic=written_in_topic,
+            tag_ticket=await self._has_other_open_tickets(session, ticket),
+        )
+        enqueue(session, news, now)
+        return _posted(ticket, rows, parts)
+
+    @staticmethod
+    async def _has_other_open_tickets(session: AsyncSession, ticket: TicketRow) -> bool:
+        others = await session.scalar(
+            select(func.count(TicketRow.id)).where(
+                TicketRow.customer_id == ticket.customer_id,
+                TicketRow.id != ticket.id,
+                TicketRow.status != Status.CLOSED.value,
+            )
+        )
+        return bool(others)
+
+
+def _posted(
+    ticket: TicketRow, rows: list[MessageRow], parts: list[NewMessage], *, reopened: bool = False
+) -> PostedMessages:
+    views = tuple(message_view(row, part.origin) for row, part in zip(rows, parts, strict=True))
+    return PostedMessages(ticket_view(ticket), views, reopened)

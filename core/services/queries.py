@@ -1,0 +1,236 @@
+"""Reading tickets: the agents' queue, one ticket with its history, a customer's tickets.
+
+Lists are paged by keyset on (last activity, number), newest first, so a page costs the
+same at ticket 10 and at ticket 1,000,000 and never skips or repeats a ticket.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+from sqlalchemy import Select, and_, select, tuple_
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.domain.actors import Actor, ChatRef
+from core.domain.values import Role, Status
+from core.errors import InvalidInput, PermissionDenied
+from core.services.common import ServiceContext, load_ticket, may_see, require_agent
+from core.store.tables import (
+    CustomerRow,
+    MessageCopyRow,
+    MessageRow,
+    TicketEventRow,
+    TicketRefRow,
+    TicketRow,
+)
+from core.store.to_views import event_view, message_view, ticket_view
+from core.views import TicketDetail, TicketPage, TicketView
+
+UNASSIGNED = 0
+"""Pass as ``assignee_id`` to list tickets nobody is assigned to."""
+
+
+def encode_cursor(ticket: TicketRow) -> str:
+    """Write where the next page starts: the last ticket's activity time and number."""
+    micros = int(ticket.updated_at.timestamp() * 1_000_000)
+    return f"{micros}.{ticket.id}"
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, int]:
+    """Read a cursor back.
+
+    Raises:
+        InvalidInput: the cursor is not one this code wrote.
+    """
+    try:
+        micros, number = (int(part) for part in cursor.split("."))
+        return datetime.fromtimestamp(micros / 1_000_000, tz=UTC), number
+    except (ValueError, OverflowError, OSError) as exc:
+        raise InvalidInput("That page link is no longer valid; open the list again.") from exc
+
+
+class QueryService:
+    """Read-only views of tickets."""
+
+    def __init__(self, context: ServiceContext) -> None:
+        self._ctx = context
+
+    async def view_tickets(
+        self,
+        actor: Actor,
+        *,
+        statuses: Sequence[Status] | None = None,
+        assignee_id: int | None = None,
+        cursor: str | None = None,
+        limit: int = 10,
+    ) -> TicketPage:
+        """List tickets for agents, most recent activity first.
+
+        Args:
+            actor: an agent.
+            statuses: only these statuses (default: all).
+            assignee_id: only this agent's tickets; ``UNASSIGNED`` for nobody's.
+            cursor: ``next_cursor`` of the previous page.
+            limit: tickets per page (1–100).
+
+        Raises:
+            PermissionDenied: the actor is not an agent.
+            InvalidInput: a stale or forged cursor, or a bad limit.
+        """
+        require_agent(actor)
+        query = select(TicketRow)
+        if statuses:
+            query = query.where(TicketRow.status.in_([s.value for s in statuses]))
+        if assignee_id == UNASSIGNED:
+            query = query.where(TicketRow.assignee_id.is_(None))
+        elif assignee_id is not None:
+            query = query.where(TicketRow.assignee_id == assignee_id)
+        return await self._page(query, cursor, limit)
+
+    async def tickets_of_customer(
+        self, actor: Actor, *, cursor: str | None = None, limit: int = 5
+    ) -> TicketPage:
+        """List the acting customer's own tickets, most recent activity first.
+
+        Raises:
+            PermissionDenied: the actor is not a customer.
+            InvalidInput: a stale or forged cursor, or a bad limit.
+        """
+        if not actor.is_customer:
+            raise PermissionDenied("Only customers have their own ticket list.")
+        query = (
+            select(TicketRow)
+            .join(CustomerRow, TicketRow.customer_id == CustomerRow.id)
+            .where(CustomerRow.telegram_user_id == actor.ref)
+        )
+        return await self._page(query, cursor, limit)
+
+    async def _page(self, query: Select[TicketRow], cursor: str | None, limit: int) -> TicketPage:
+        if not 1 <= limit <= 100:
+            raise InvalidInput("A page holds 1 to 100 tickets.")
+        if cursor:
+            at, number = decode_cursor(cursor)
+            query = query.where(tuple_(TicketRow.updated_at, TicketRow.id) < (at, number))
+        query = query.order_by(TicketRow.updated_at.desc(), TicketRow.id.desc()).limit(limit + 1)
+        async with self._ctx.database.read_session() as session:
+            rows = list((await session.scalars(query)).unique())
+        more = len(rows) > limit
+        rows = rows[:limit]
+        return TicketPage(
+            tuple(ticket_view(row) for row in rows), encode_cursor(rows[-1]) if more else None
+        )
+
+    async def get_ticket(self, actor: Actor, number: int, *, history: int = 50) -> TicketDetail:
+        """Return one ticket with its latest history (oldest first).
+
+        Customers see neither internal notes nor the audit trail's staff-only entries.
+
+        Raises:
+            TicketNotFound: no such ticket, or another customer's (the same answer).
+        """
+        async with self._ctx.database.read_session() as session:
+            ticket = await load_ticket(session, actor, number)
+            messages = select(MessageRow).where(MessageRow.ticket_id == number)
+            if actor.is_customer:
+                messages = messages.where(MessageRow.internal.is_(False))
+            message_rows = list(
+                await session.scalars(messages.order_by(MessageRow.id.desc()).limit(history))
+            )
+            origins = await _origins(session, [row.id for row in message_rows])
+            events = list(
+                await session.scalars(
+                    select(TicketEventRow)
+                    .where(TicketEventRow.ticket_id == number)
+                    .order_by(TicketEventRow.id.desc())
+                    .limit(history)
+                )
+            )
+        return TicketDetail(
+            ticket=ticket_view(ticket),
+            messages=tuple(message_view(r, origins.get(r.id)) for r in reversed(message_rows)),
+            events=tuple(event_view(row) for row in reversed(events)),
+        )
+
+    async def find_ticket(self, actor: Actor, number: int) -> TicketView:
+        """Return one ticket without history.
+
+        Raises:
+            TicketNotFound: no such ticket, or another customer's (the same answer).
+        """
+        async with self._ctx.database.read_session() as session:
+            return ticket_view(await load_ticket(session, actor, number))
+
+    async def ticket_for_reference(self, actor: Actor, ref: ChatRef) -> TicketView | None:
+        """Find the ticket a Telegram message belongs to (a copy, a card, a notice).
+
+        Returns None when the message is unknown or belongs to a ticket the actor may not
+        see, so a reply to it is treated like any other message.
+        """
+        async with self._ctx.database.read_session() as session:
+            number = await session.scalar(
+                select(MessageRow.ticket_id)
+                .join(MessageCopyRow, MessageCopyRow.message_id == MessageRow.id)
+                .where(
+                    MessageCopyRow.chat_id == ref.chat_id,
+                    MessageCopyRow.chat_message_id == ref.message_id,
+                )
+            )
+            if number is None:
+                number = await session.scalar(
+                    select(TicketRefRow.ticket_id).where(
+                        TicketRefRow.chat_id == ref.chat_id,
+                        TicketRefRow.chat_message_id == ref.message_id,
+                    )
+                )
+            if number is None:
+                return None
+            ticket = await session.get(TicketRow, number)
+            if ticket is None or not may_see(actor, ticket):
+                return None
+            return ticket_view(ticket)
+
+    async def current_ticket_of(self, actor: Actor) -> TicketView | None:
+        """Pick the ticket a customer's plain message goes to.
+
+        That is their active ticket (even if it has since been closed, so the customer is
+        offered a follow-up), else their most recently active ticket that is not closed.
+        """
+        if actor.role is not Role.CUSTOMER:
+            raise PermissionDenied("Only customers have a current ticket.")
+        async with self._ctx.database.read_session() as session:
+            customer = await session.scalar(
+                select(CustomerRow).where(CustomerRow.telegram_user_id == actor.ref)
+            )
+            if customer is None:
+                return None
+            if customer.active_ticket_id is not None:
+                active = await session.get(TicketRow, customer.active_ticket_id)
+                if active is not None:
+                    return ticket_view(active)
+            latest = await session.scalar(
+                select(TicketRow)
+                .where(
+                    and_(
+                        TicketRow.customer_id == customer.id,
+                        TicketRow.status != Status.CLOSED.value,
+                    )
+                )
+                .order_by(TicketRow.updated_at.desc(), TicketRow.id.desc())
+                .limit(1)
+            )
+            return ticket_view(latest) if latest else None
+
+
+async def _origins(session: AsyncSession, message_ids: list[int]) -> dict[int, ChatRef]:
+    if not message_ids:
+        return {}
+    rows = await session.execute(
+        select(
+            MessageCopyRow.message_id, MessageCopyRow.chat_id, MessageCopyRow.chat_message_id
+        ).where(MessageCopyRow.message_id.in_(message_ids), MessageCopyRow.is_origin.is_(True))
+    )
+    return {
+        message_id: ChatRef(chat_id, chat_message_id)
+        for message_id, chat_id, chat_message_id in rows
+    }

@@ -1,0 +1,303 @@
+"""Tickets: reporting one, moving it along its lifecycle, assigning, prioritising, rating."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.domain.actors import Actor, NewMessage
+from core.domain.lifecycle import check_move
+from core.domain.values import EventKind, Priority, Status
+from core.errors import AgentNotFound, InvalidInput, PermissionDenied
+from core.services import notices
+from core.services.common import (
+    ServiceContext,
+    enqueue,
+    load_ticket,
+    record_event,
+    require_agent,
+    upsert_customer,
+)
+from core.services.messages import add_messages, as_parts
+from core.store.tables import AgentRow, TicketRow
+from core.store.to_views import ticket_view
+from core.views import TicketView
+
+RATINGS = range(1, 6)
+MAX_COMMENT_LENGTH = 2_000
+
+
+class TicketService:
+    """Operations that create tickets or change their state."""
+
+    def __init__(self, context: ServiceContext) -> None:
+        self._ctx = context
+
+    def clean_subject(self, subject: str) -> str:
+        """Trim a subject and check its length.
+
+        Raises:
+            InvalidInput: empty, or longer than the configured maximum (120 by default).
+        """
+        cleaned = " ".join(subject.split())
+        limit = self._ctx.config.subject_max_length
+        if not cleaned:
+            raise InvalidInput("The subject is empty: describe the problem in a few words.")
+        if len(cleaned) > limit:
+            raise InvalidInput(
+                f"The subject is {len(cleaned)} characters long; keep it to {limit} or fewer."
+            )
+        return cleaned
+
+    def clean_category(self, category: str | None) -> str | None:
+        """Check a category against the configured list.
+
+        Raises:
+            InvalidInput: not one of the configured categories.
+        """
+        if category is None:
+            return None
+        choices = self._ctx.config.categories
+        match = next((c for c in choices if c.casefold() == category.strip().casefold()), None)
+        if match is None:
+            listed = ", ".join(choices) if choices else "none are configured"
+            raise InvalidInput(f"Unknown category {category!r}; choose one of: {listed}.")
+        return match
+
+    async def report_ticket(
+        self,
+        actor: Actor,
+        subject: str,
+        description: NewMessage | Sequence[NewMessage],
+        *,
+        category: str | None = None,
+        follow_up_of: int | None = None,
+    ) -> TicketView:
+        """Open a ticket for a customer, with its first message (or album).
+
+        Raises:
+            PermissionDenied: the actor is not a customer.
+            InvalidInput: bad subject, category or an empty description.
+            TicketNotFound: ``follow_up_of`` is not one of the customer's tickets.
+            DuplicateMessage: the description was recorded before (a repeated update).
+        """
+        if actor.profile is None:
+            raise PermissionDenied("Only customers report tickets.")
+        clean_subject = self.clean_subject(subject)
+        clean_category = self.clean_category(category)
+        parts = as_parts(description)
+        now = self._ctx.clock.now()
+        async with self._ctx.database.write_session() as session:
+            customer = await upsert_customer(session, actor.profile, now)
+            if follow_up_of is not None:
+                await load_ticket(session, actor, follow_up_of)
+            ticket = TicketRow(
+                customer=customer,
+                subject=clean_subject,
+                status=Status.NEW.value,
+                priority=Priority.NORMAL.value,
+                category=clean_category,
+                follow_up_of_id=follow_up_of,
+                created_at=now,
+                updated_at=now,
+                status_changed_at=now,
+            )
+            session.add(ticket)
+            await session.flush()
+            rows = await add_messages(session, ticket, actor, parts, now)
+            detail = f"follow-up of #{follow_up_of}" if follow_up_of else None
+            await record_event(
+                session, ticket, actor, EventKind.CREATED, now, to_status=Status.NEW, detail=detail
+            )
+            customer.active_ticket_id = ticket.id
+            enqueue(session, notices.on_ticket_reported(ticket, rows), now)
+            await session.commit()
+            return ticket_view(ticket)
+
+    async def change_status(self, actor: Actor, number: int, to: Status) -> TicketView:
+        """Move a ticket along its lifecycle.
+
+        Raises:
+            TicketNotFound: no such ticket, or the actor may not see it.
+            TransitionRefused: the lifecycle does not allow this move for this actor.
+        """
+        now = self._ctx.clock.now()
+        async with self._ctx.database.write_session() as session:
+            ticket = await load_ticket(session, actor, number, for_update=True)
+            await self._move(session, ticket, actor, to, now)
+            await session.commit()
+            return ticket_view(ticket)
+
+    async def _move(
+        self, session: AsyncSession, ticket: TicketRow, actor: Actor, to: Status, now: datetime
+    ) -> None:
+        current = Status(ticket.status)
+        check_move(current, to, actor.mover)
+        ticket.status = to.value
+        ticket.status_changed_at = now
+        ticket.updated_at = now
+        if to is Status.RESOLVED:
+            ticket.resolved_at = now
+        elif to is Status.CLOSED:
+            ticket.closed_at = now
+        if current is Status.CLOSED:
+            ticket.closed_at = None
+        if current is Status.RESOLVED and to is not Status.CLOSED:
+            ticket.resolved_at = None
+        event = await record_event(
+            session, ticket, actor, EventKind.STATUS, now, from_status=current, to_status=to
+        )
+        ask_rating = ticket.rating is None and (
+            to is Status.RESOLVED or (to is Status.CLOSED and current is not Status.RESOLVED)
+        )
+        enqueue(session, notices.on_status_changed(ticket, event, ask_rating=ask_rating), now)
+
+    async def take(self, actor: Actor, number: int) -> TicketView:
+        """Assign the ticket to the acting agent and, if it is new (or closed), open it.
+
+        Raises:
+            PermissionDenied: the actor is not an agent.
+            TicketNotFound: no such ticket.
+            InvalidInput: the agent already has it and it is already being worked on.
+        """
+        require_agent(actor)
+        now = self._ctx.clock.now()
+        async with self._ctx.database.write_session() as session:
+            ticket = await load_ticket(session, actor, number, for_update=True)
+            changed = False
+            if ticket.assignee_id != actor.ref:
+                await self._assign(session, ticket, actor, actor.name, now)
+                changed = True
+            if Status(ticket.status) in (Status.NEW, Status.CLOSED):
+                await self._move(session, ticket, actor, Status.OPEN, now)
+                changed = True
+            if not changed:
+                raise InvalidInput(f"Ticket #{number} is already yours and {ticket.status}.")
+            await session.commit()
+            return ticket_view(ticket)
+
+    async def assign(self, actor: Actor, number: int, username: str | None) -> TicketView:
+        """Assign a ticket to an agent (``None``: unassign).
+
+        Raises:
+            PermissionDenied: the actor is not an agent.
+            TicketNotFound: no such ticket.
+            AgentNotFound: no active agent has that username.
+            InvalidInput: the ticket is already assigned that way.
+        """
+        require_agent(actor)
+        now = self._ctx.clock.now()
+        async with self._ctx.database.write_session() as session:
+            ticket = await load_ticket(session, actor, number, for_update=True)
+            await self._assign(session, ticket, actor, username, now)
+            await session.commit()
+            return ticket_view(ticket)
+
+    async def _assign(
+        self,
+        session: AsyncSession,
+        ticket: TicketRow,
+        actor: Actor,
+        username: str | None,
+        now: datetime,
+    ) -> None:
+        assignee: AgentRow | None = None
+        if username is not None:
+            name = username.strip().lstrip("@").lower()
+            assignee = await session.scalar(
+                select(AgentRow).where(AgentRow.username == name, AgentRow.is_active.is_(True))
+            )
+            if assignee is None:
+                raise AgentNotFound(name)
+        if ticket.assignee_id == (assignee.id if assignee else None):
+            who = assignee.username if assignee else "nobody"
+            raise InvalidInput(f"Ticket #{ticket.id} is already assigned to {who}.")
+        ticket.assignee = assignee
+        ticket.updated_at = now
+        detail = assignee.username if assignee else "nobody"
+        event = await record_event(session, ticket, actor, EventKind.ASSIGNED, now, detail=detail)
+        enqueue(session, notices.on_assigned(ticket, event, assignee, by_agent_id=actor.ref), now)
+
+    async def set_priority(self, actor: Actor, number: int, priority: Priority) -> TicketView:
+        """Change a ticket's priority.
+
+        Raises:
+            PermissionDenied: the actor is not an agent.
+            TicketNotFound: no such ticket.
+            InvalidInput: it already has that priority.
+        """
+        require_agent(actor)
+        now = self._ctx.clock.now()
+        async with self._ctx.database.write_session() as session:
+            ticket = await load_ticket(session, actor, number, for_update=True)
+            if ticket.priority == priority.value:
+                raise InvalidInput(f"Ticket #{number} already has {priority} priority.")
+            detail = f"{ticket.priority} → {priority.value}"
+            ticket.priority = priority.value
+            ticket.updated_at = now
+            event = await record_event(
+                session, ticket, actor, EventKind.PRIORITY, now, detail=detail
+            )
+            enqueue(session, notices.on_card_event(ticket, event), now)
+            await session.commit()
+            return ticket_view(ticket)
+
+    async def rate_ticket(
+        self, actor: Actor, number: int, rating: int | None, comment: str | None = None
+    ) -> TicketView:
+        """Record (or change) the customer's 1–5 rating and, optionally, a comment.
+
+        ``rating=None`` keeps the rating and adds or replaces only the comment.
+
+        Raises:
+            PermissionDenied: the actor is not the customer.
+            TicketNotFound: no such ticket, or another customer's.
+            InvalidInput: a rating outside 1–5, a ticket not yet resolved, a comment without
+                a rating, or an over-long comment.
+        """
+        if not actor.is_customer:
+            raise PermissionDenied("Only the customer can rate a ticket.")
+        if rating is not None and rating not in RATINGS:
+            raise InvalidInput("A rating is a whole number from 1 to 5.")
+        clean_comment = comment.strip() if comment else None
+        if clean_comment and len(clean_comment) > MAX_COMMENT_LENGTH:
+            raise InvalidInput(f"Keep the comment to {MAX_COMMENT_LENGTH} characters.")
+        now = self._ctx.clock.now()
+        async with self._ctx.database.write_session() as session:
+            ticket = await load_ticket(session, actor, number, for_update=True)
+            if Status(ticket.status) not in (Status.RESOLVED, Status.CLOSED):
+                raise InvalidInput(f"Ticket #{number} can be rated once it is resolved.")
+            if rating is None and ticket.rating is None:
+                raise InvalidInput(f"Rate ticket #{number} before adding a comment.")
+            if rating is not None:
+                ticket.rating = rating
+            if clean_comment:
+                ticket.rating_comment = clean_comment
+            ticket.rated_at = now
+            detail = f"{ticket.rating}/5" + (f": {clean_comment}" if clean_comment else "")
+            event = await record_event(session, ticket, actor, EventKind.RATED, now, detail=detail)
+            enqueue(session, notices.on_card_event(ticket, event), now)
+            await session.commit()
+            return ticket_view(ticket)
+
+    async def set_active_ticket(self, actor: Actor, number: int) -> TicketView:
+        """Make a ticket the one a customer's plain messages go to.
+
+        Raises:
+            TicketNotFound: no such ticket, or another customer's.
+            InvalidInput: the ticket is closed.
+        """
+        if actor.profile is None:
+            raise PermissionDenied("Only customers have an active ticket.")
+        now = self._ctx.clock.now()
+        async with self._ctx.database.write_session() as session:
+            customer = await upsert_customer(session, actor.profile, now)
+            ticket = await load_ticket(session, actor, number)
+            if ticket.status == Status.CLOSED.value:
+                raise InvalidInput(f"Ticket #{number} is closed; it cannot be made active.")
+            customer.active_ticket_id = ticket.id
+            await session.commit()
+            return ticket_view(ticket)

@@ -1,0 +1,109 @@
+"""Opening the database: one engine, SQLite tuned for many concurrent writers.
+
+SQLite takes one writer at a time. Write transactions therefore start with
+``BEGIN IMMEDIATE`` (so two writers never deadlock upgrading a read lock) and wait on a
+busy timeout (so a second process, the CLI next to a running bot, queues instead of failing);
+inside one process an asyncio lock hands out the write turn in order. Reads keep a plain
+deferred ``BEGIN`` and, thanks to WAL, never wait for writers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import Connection
+from sqlalchemy.engine.interfaces import DBAPIConnection
+from sqlalchemy.exc import ArgumentError
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
+from sqlalchemy.pool import ConnectionPoolEntry
+
+from core.errors import InvalidInput
+
+READ_ONLY = "helpdesk_read_only"
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+
+class Database:
+    """The engine plus the two kinds of session the services use.
+
+    Args:
+        url: a SQLAlchemy async URL, ``sqlite+aiosqlite:///file.db`` or
+            ``postgresql+asyncpg://user:pass@host/db``.
+        echo: log every SQL statement (debugging only).
+    """
+
+    def __init__(self, url: str, *, echo: bool = False) -> None:
+        try:
+            # hide_parameters: bound values (password hashes among them) never reach a log
+            # line or an exception message.
+            self.engine: AsyncEngine = create_async_engine(
+                url, echo=echo, hide_parameters=True, **_engine_options(url)
+            )
+        except (ArgumentError, ImportError, ValueError) as exc:
+            shown = url_without_password(url)
+            raise InvalidInput(f"DATABASE_URL is not usable ({shown}): {exc}") from exc
+        self.is_sqlite = self.engine.dialect.name == "sqlite"
+        self._write_turn = asyncio.Lock() if self.is_sqlite else None
+        if self.is_sqlite:
+            _tune_sqlite(self.engine)
+        self._read_engine = self.engine.execution_options(**{READ_ONLY: True})
+
+    @asynccontextmanager
+    async def write_session(self) -> AsyncIterator[AsyncSession]:
+        """Open a session for one write transaction (SQLite: one writer at a time)."""
+        if self._write_turn is None:
+            async with AsyncSession(self.engine, expire_on_commit=False) as session:
+                yield session
+            return
+        async with self._write_turn, AsyncSession(self.engine, expire_on_commit=False) as session:
+            yield session
+
+    @asynccontextmanager
+    async def read_session(self) -> AsyncIterator[AsyncSession]:
+        """Open a session for reading only; it never waits for writers."""
+        async with AsyncSession(self._read_engine, expire_on_commit=False) as session:
+            yield session
+
+    async def dispose(self) -> None:
+        """Close every pooled connection."""
+        await self.engine.dispose()
+
+
+def url_without_password(url: str) -> str:
+    """Render a database URL with its password hidden, fit for logs and errors."""
+    try:
+        from sqlalchemy.engine import make_url  # noqa: PLC0415 - only needed for errors
+
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "<malformed URL>"
+
+
+def _engine_options(url: str) -> dict[str, Any]:
+    if url.startswith("sqlite"):
+        return {"connect_args": {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}}
+    return {"pool_pre_ping": True}
+
+
+def _tune_sqlite(engine: AsyncEngine) -> None:
+    sync_engine = engine.sync_engine
+
+    @event.listens_for(sync_engine, "connect")
+    def _on_connect(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
+        # Let us emit BEGIN ourselves (the driver's implicit BEGIN is always deferred).
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.close()
+
+    @event.listens_for(sync_engine, "begin")
+    def _on_begin(connection: Connection) -> None:
+        read_only = connection.get_execution_options().get(READ_ONLY, False)
+        connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")

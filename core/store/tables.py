@@ -1,0 +1,249 @@
+"""The relational schema, as SQLAlchemy 2 declarative rows.
+
+Rows never leave the store and services: callers get frozen views (``core.views``). The
+schema itself is created and changed only by the Alembic migrations next to this module.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from core.store.types import BigId, UtcDateTime
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    """Declarative base with stable constraint names (Alembic needs them on SQLite)."""
+
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {datetime: UtcDateTime, dict[str, Any]: JSON}  # noqa: RUF012
+
+
+class CustomerRow(Base):
+    """A customer, known by their Telegram user id."""
+
+    __tablename__ = "customers"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    telegram_user_id: Mapped[int] = mapped_column(BigInteger, unique=True)
+    display_name: Mapped[str] = mapped_column(String(256))
+    username: Mapped[str | None] = mapped_column(String(64))
+    language_code: Mapped[str | None] = mapped_column(String(16))
+    active_ticket_id: Mapped[int | None] = mapped_column(
+        BigInteger, ForeignKey("tickets.id", use_alter=True, ondelete="SET NULL")
+    )
+    unreachable_since: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class AgentRow(Base):
+    """A member of staff who logs in with a username and a password."""
+
+    __tablename__ = "agents"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    username: Mapped[str] = mapped_column(String(32), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(128))
+    is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    telegram_user_id: Mapped[int | None] = mapped_column(BigInteger, unique=True)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None]
+    last_login_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+
+
+class LoginThrottleRow(Base):
+    """Failed logins counted per Telegram account, whatever username it tried."""
+
+    __tablename__ = "login_throttle"
+
+    telegram_user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None]
+    last_failure_at: Mapped[datetime]
+
+
+class TicketRow(Base):
+    """A ticket; its id is the number customers and agents see (#N)."""
+
+    __tablename__ = "tickets"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    customer_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("customers.id"))
+    subject: Mapped[str] = mapped_column(String(256))
+    status: Mapped[str] = mapped_column(String(16))
+    priority: Mapped[str] = mapped_column(String(16))
+    category: Mapped[str | None] = mapped_column(String(64))
+    assignee_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("agents.id"))
+    follow_up_of_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("tickets.id"))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    status_changed_at: Mapped[datetime]
+    first_response_at: Mapped[datetime | None]
+    resolved_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
+    rating: Mapped[int | None] = mapped_column(Integer)
+    rating_comment: Mapped[str | None] = mapped_column(Text)
+    rated_at: Mapped[datetime | None]
+    staff_topic_id: Mapped[int | None] = mapped_column(BigInteger)
+    staff_card_message_id: Mapped[int | None] = mapped_column(BigInteger)
+
+    customer: Mapped[CustomerRow] = relationship(
+        lazy="joined", innerjoin=True, foreign_keys=[customer_id]
+    )
+    assignee: Mapped[AgentRow | None] = relationship(lazy="joined")
+
+    __table_args__ = (
+        Index("ix_tickets_activity", "updated_at", "id"),
+        Index("ix_tickets_status_activity", "status", "updated_at", "id"),
+        Index("ix_tickets_assignee_activity", "assignee_id", "updated_at", "id"),
+        Index("ix_tickets_customer_activity", "customer_id", "updated_at", "id"),
+    )
+
+
+class MessageRow(Base):
+    """One message on a ticket: from the customer, an agent (reply or note) or the desk."""
+
+    __tablename__ = "messages"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("tickets.id"))
+    author_role: Mapped[str] = mapped_column(String(16))
+    author_agent_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("agents.id"))
+    author_name: Mapped[str] = mapped_column(String(256))
+    text: Mapped[str] = mapped_column(Text, default="")
+    formatted: Mapped[str | None] = mapped_column(Text)
+    attachment_kind: Mapped[str | None] = mapped_column(String(16))
+    attachment_file_id: Mapped[str | None] = mapped_column(String(256))
+    attachment_details: Mapped[str | None] = mapped_column(String(512))
+    album: Mapped[str | None] = mapped_column(String(64))
+    internal: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime]
+
+    __table_args__ = (Index("ix_messages_ticket", "ticket_id", "id"),)
+
+
+class MessageCopyRow(Base):
+    """A Telegram copy of a message (or the original), so a reply to it finds its ticket."""
+
+    __tablename__ = "message_copies"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    message_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("messages.id"))
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    chat_message_id: Mapped[int] = mapped_column(BigInteger)
+    is_origin: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    __table_args__ = (
+        UniqueConstraint("chat_id", "chat_message_id", name="uq_message_copies_chat_message"),
+        Index("ix_message_copies_message", "message_id"),
+    )
+
+
+class TicketRefRow(Base):
+    """A bot message about a ticket (its card, a notice), so a reply to it finds the ticket."""
+
+    __tablename__ = "ticket_refs"
+
+    chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    chat_message_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("tickets.id"))
+
+
+class TicketEventRow(Base):
+    """The audit trail: who did what to a ticket, from and to which status, when."""
+
+    __tablename__ = "ticket_events"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("tickets.id"))
+    actor_role: Mapped[str] = mapped_column(String(16))
+    actor_agent_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("agents.id"))
+    actor_name: Mapped[str] = mapped_column(String(256))
+    kind: Mapped[str] = mapped_column(String(32))
+    from_status: Mapped[str | None] = mapped_column(String(16))
+    to_status: Mapped[str | None] = mapped_column(String(16))
+    detail: Mapped[str | None] = mapped_column(Text)
+    at: Mapped[datetime]
+
+    __table_args__ = (Index("ix_ticket_events_ticket", "ticket_id", "id"),)
+
+
+class OutboxRow(Base):
+    """A notification waiting to be delivered (or delivered, or given up on).
+
+    Rows of one ``lane`` (one chat, or one ticket's staff topic) are delivered in id order.
+    """
+
+    __tablename__ = "outbox"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    lane: Mapped[str] = mapped_column(String(64))
+    audience: Mapped[str] = mapped_column(String(16))
+    chat_id: Mapped[int | None] = mapped_column(BigInteger)
+    ticket_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("tickets.id"))
+    kind: Mapped[str] = mapped_column(String(32))
+    payload: Mapped[dict[str, Any]]
+    dedupe_key: Mapped[str | None] = mapped_column(String(128), unique=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime]
+    lease_until: Mapped[datetime | None]
+    lease_owner: Mapped[str | None] = mapped_column(String(64))
+    sent_at: Mapped[datetime | None]
+    failed_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+
+    __table_args__ = (
+        Index(
+            "ix_outbox_pending_lane",
+            "lane",
+            "id",
+            sqlite_where=text("sent_at IS NULL AND failed_at IS NULL"),
+            postgresql_where=text("sent_at IS NULL AND failed_at IS NULL"),
+        ),
+        Index(
+            "ix_outbox_pending_due",
+            "next_attempt_at",
+            "id",
+            sqlite_where=text("sent_at IS NULL AND failed_at IS NULL"),
+            postgresql_where=text("sent_at IS NULL AND failed_at IS NULL"),
+        ),
+    )
+
+
+class ConversationRow(Base):
+    """Where a multi-step chat (a new ticket, a login) stands, so a restart resumes it."""
+
+    __tablename__ = "conversations"
+
+    chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    flow: Mapped[str] = mapped_column(String(32))
+    step: Mapped[str] = mapped_column(String(32))
+    data: Mapped[dict[str, Any]]
+    updated_at: Mapped[datetime]

@@ -1,0 +1,158 @@
+"""Frozen views: what services return. Plain values, safe to keep after the transaction."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from core.domain.actors import Attachment, ChatRef
+from core.domain.values import Audience, NoticeKind, Priority, Role, Status
+
+
+@dataclass(frozen=True, slots=True)
+class CustomerView:
+    """A customer as agents see them."""
+
+    id: int
+    telegram_user_id: int
+    display_name: str
+    username: str | None
+    language_code: str | None
+    unreachable_since: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AgentView:
+    """An agent account, without its password hash."""
+
+    id: int
+    username: str
+    is_admin: bool
+    is_active: bool
+    telegram_user_id: int | None
+    locked_until: datetime | None
+    last_login_at: datetime | None
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class TicketView:
+    """A ticket with its customer and assignee resolved."""
+
+    number: int
+    subject: str
+    status: Status
+    priority: Priority
+    category: str | None
+    customer: CustomerView
+    assignee: str | None
+    assignee_id: int | None
+    follow_up_of: int | None
+    created_at: datetime
+    updated_at: datetime
+    status_changed_at: datetime
+    first_response_at: datetime | None
+    resolved_at: datetime | None
+    closed_at: datetime | None
+    rating: int | None
+    rating_comment: str | None
+    staff_topic_id: int | None
+    staff_card_message_id: int | None
+
+    @property
+    def is_closed(self) -> bool:
+        """Tell whether the ticket is closed for good."""
+        return self.status is Status.CLOSED
+
+
+@dataclass(frozen=True, slots=True)
+class MessageView:
+    """One message on a ticket, with where its original arrived (if it came by chat)."""
+
+    id: int
+    ticket_number: int
+    author_role: Role
+    author_name: str
+    text: str
+    formatted: str | None
+    attachment: Attachment | None
+    album: str | None
+    internal: bool
+    created_at: datetime
+    origin: ChatRef | None
+
+
+@dataclass(frozen=True, slots=True)
+class EventView:
+    """One audit-trail entry."""
+
+    id: int
+    ticket_number: int
+    actor_role: Role
+    actor_name: str
+    kind: str
+    from_status: Status | None
+    to_status: Status | None
+    detail: str | None
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class TicketDetail:
+    """A ticket with its history, oldest first."""
+
+    ticket: TicketView
+    messages: tuple[MessageView, ...]
+    events: tuple[EventView, ...]
+
+    def timeline(self) -> list[MessageView | EventView]:
+        """Merge messages and events into one list, oldest first."""
+        items: list[MessageView | EventView] = [*self.messages, *self.events]
+        return sorted(items, key=lambda item: (_when(item), isinstance(item, MessageView)))
+
+
+def _when(item: MessageView | EventView) -> datetime:
+    return item.created_at if isinstance(item, MessageView) else item.at
+
+
+@dataclass(frozen=True, slots=True)
+class TicketPage:
+    """One page of a ticket list; ``next_cursor`` fetches the next page, None at the end."""
+
+    tickets: tuple[TicketView, ...]
+    next_cursor: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class PostedMessages:
+    """What ``send_message`` stored: the ticket as it is now and the new message(s)."""
+
+    ticket: TicketView
+    messages: tuple[MessageView, ...]
+    reopened: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxItem:
+    """A claimed notification, ready for the front end to deliver."""
+
+    id: int
+    lane: str
+    audience: Audience
+    chat_id: int | None
+    ticket_number: int | None
+    kind: NoticeKind
+    payload: dict[str, Any] = field(default_factory=dict)
+    attempts: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Conversation:
+    """Where a multi-step chat stands."""
+
+    chat_id: int
+    flow: str
+    step: str
+    data: dict[str, Any]
+    updated_at: datetime

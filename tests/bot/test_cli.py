@@ -1,0 +1,160 @@
+"""The ``helpdesk`` command line, run as a real process."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import bcrypt
+import pytest
+
+from bot import cli
+from core.store.migrate import head_revision
+
+HELPDESK = str(Path(sys.executable).with_name("helpdesk"))
+PASSWORD = "a-long-secret-pass"
+
+
+def run(
+    tmp_path: Path, *args: str, stdin: str = "", **env: str
+) -> subprocess.CompletedProcess[str]:
+    """Run ``helpdesk`` in an empty folder (no .env) against a database in ``tmp_path``."""
+    environment = {
+        "PATH": os.environ.get("PATH", ""),
+        "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'desk.db'}",
+        **env,
+    }
+    return subprocess.run(
+        [HELPDESK, *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=environment,
+        timeout=60,
+        check=False,
+    )
+
+
+def assert_one_clean_error_line(result: subprocess.CompletedProcess[str], code: int = 1) -> str:
+    assert result.returncode == code, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert "Traceback" not in result.stderr
+    assert lines[0].startswith("helpdesk: error: ")
+    return lines[0]
+
+
+class TestAgentAdd:
+    def test_add_from_stdin_migrates_an_empty_database_and_stores_a_cost_12_hash(
+        self, tmp_path: Path
+    ) -> None:
+        result = run(
+            tmp_path, "agent", "add", "alice", "--admin", "--password-stdin", stdin=PASSWORD + "\n"
+        )
+        assert result.returncode == 0, result.stderr
+        assert "Created admin agent 'alice'" in result.stdout
+        with sqlite3.connect(tmp_path / "desk.db") as db:
+            (version,) = db.execute("SELECT version_num FROM alembic_version").fetchone()
+            username, stored, is_admin = db.execute(
+                "SELECT username, password_hash, is_admin FROM agents"
+            ).fetchone()
+        assert version == head_revision()
+        assert (username, is_admin) == ("alice", 1)
+        assert stored.startswith("$2b$")
+        assert int(stored.split("$")[2]) >= 12
+        assert bcrypt.checkpw(PASSWORD.encode(), stored.encode())
+        on_disk = b"".join(
+            p.read_bytes() for p in tmp_path.iterdir() if p.name.startswith("desk.db")
+        )
+        assert PASSWORD.encode() not in on_disk
+
+    def test_taken_username(self, tmp_path: Path) -> None:
+        run(tmp_path, "agent", "add", "alice", "--password-stdin", stdin=PASSWORD)
+        line = assert_one_clean_error_line(
+            run(tmp_path, "agent", "add", "ALICE", "--password-stdin", stdin=PASSWORD)
+        )
+        assert "already taken" in line
+
+    def test_short_password(self, tmp_path: Path) -> None:
+        line = assert_one_clean_error_line(
+            run(tmp_path, "agent", "add", "bob", "--password-stdin", stdin="short\n")
+        )
+        assert "too short" in line
+
+    def test_empty_stdin(self, tmp_path: Path) -> None:
+        line = assert_one_clean_error_line(run(tmp_path, "agent", "add", "bob", "--password-stdin"))
+        assert "no password on stdin" in line
+
+    def test_unreachable_database_hides_its_password(self, tmp_path: Path) -> None:
+        url = "postgresql+asyncpg://desk:hunter2-secret@127.0.0.1:1/desk"
+        line = assert_one_clean_error_line(run(tmp_path, "agent", "list", DATABASE_URL=url))
+        assert "cannot use the database at postgresql+asyncpg://desk:***@127.0.0.1:1/desk" in line
+        assert "hunter2" not in line
+
+    def test_unusable_database_url(self, tmp_path: Path) -> None:
+        line = assert_one_clean_error_line(
+            run(tmp_path, "agent", "list", DATABASE_URL="nosuchdb://x")
+        )
+        assert "DATABASE_URL is not usable" in line
+
+    def test_malformed_setting_exits_2_naming_it(self, tmp_path: Path) -> None:
+        result = run(tmp_path, "agent", "list", BCRYPT_ROUNDS="many")
+        assert "BCRYPT_ROUNDS" in assert_one_clean_error_line(result, code=2)
+
+
+class TestAgentManagement:
+    def test_list_disable_enable_and_passwd(self, tmp_path: Path) -> None:
+        assert "No agents yet" in run(tmp_path, "agent", "list").stdout
+        run(tmp_path, "agent", "add", "alice", "--admin", "--password-stdin", stdin=PASSWORD)
+        run(tmp_path, "agent", "add", "bob", "--password-stdin", stdin=PASSWORD)
+        listing = run(tmp_path, "agent", "list").stdout.splitlines()
+        assert listing[1].split() == ["alice", "admin", "active", "-"]
+        assert listing[2].split() == ["bob", "agent", "active", "-"]
+        assert run(tmp_path, "agent", "disable", "bob").returncode == 0
+        assert run(tmp_path, "agent", "list").stdout.splitlines()[2].split()[2] == "disabled"
+        assert run(tmp_path, "agent", "enable", "bob").returncode == 0
+        result = run(
+            tmp_path, "agent", "passwd", "bob", "--password-stdin", stdin="another-long-pass\n"
+        )
+        assert result.returncode == 0, result.stderr
+        with sqlite3.connect(tmp_path / "desk.db") as db:
+            (stored,) = db.execute(
+                "SELECT password_hash FROM agents WHERE username = 'bob'"
+            ).fetchone()
+        assert bcrypt.checkpw(b"another-long-pass", stored.encode())
+
+    @pytest.mark.parametrize(
+        "args",
+        [("disable", "nobody"), ("enable", "nobody"), ("passwd", "nobody", "--password-stdin")],
+    )
+    def test_unknown_agent(self, tmp_path: Path, args: tuple[str, ...]) -> None:
+        line = assert_one_clean_error_line(run(tmp_path, "agent", *args, stdin=PASSWORD))
+        assert "No agent is called 'nobody'" in line
+
+    def test_db_upgrade(self, tmp_path: Path) -> None:
+        result = run(tmp_path, "db", "upgrade")
+        assert (result.returncode, result.stdout.strip()) == (
+            0,
+            "The database schema is up to date.",
+        )
+
+    def test_usage_errors_exit_2(self, tmp_path: Path) -> None:
+        assert run(tmp_path, "agent", "frobnicate").returncode == 2
+        assert run(tmp_path).returncode == 2
+
+
+class TestPasswordPrompt:
+    def test_typed_twice_without_echo(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        answers = iter(["first-password", "first-password"])
+        monkeypatch.setattr(cli.getpass, "getpass", lambda _prompt: next(answers))
+        assert cli.read_password(from_stdin=False) == "first-password"
+
+    def test_mismatch_is_refused(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        answers = iter(["first-password", "second-password"])
+        monkeypatch.setattr(cli.getpass, "getpass", lambda _prompt: next(answers))
+        with pytest.raises(cli.CommandFailed, match="differ"):
+            cli.read_password(from_stdin=False)
