@@ -1,0 +1,181 @@
+"""The control API: drive and inspect a server running in another process (JSON over HTTP).
+
+All routes live under ``/_control``; bodies and answers are JSON. Errors answer 400 with
+``{"error": "..."}``. See the package docstring for the list of routes.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable
+from dataclasses import asdict
+from typing import TYPE_CHECKING, Any
+
+from aiohttp import web
+
+if TYPE_CHECKING:
+    from tests.fake_bot_api.server import FakeBotApi
+    from tests.fake_bot_api.state import FakeChat, FakeUser
+
+RouteHandler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+SEND_OPTIONS = frozenset(
+    {
+        "text",
+        "caption",
+        "thread_id",
+        "reply_to",
+        "entities",
+        "photo",
+        "document",
+        "video",
+        "audio",
+        "voice",
+        "animation",
+        "video_note",
+        "sticker",
+    }
+)
+
+
+def control_routes(server: FakeBotApi) -> list[web.RouteDef]:
+    """The ``/_control`` routes of ``server``."""
+    control = _Control(server)
+    return [
+        web.get("/_control/stats", _json_route(control.stats)),
+        web.post("/_control/users", _json_route(control.add_user)),
+        web.post("/_control/groups", _json_route(control.add_group)),
+        web.post("/_control/members", _json_route(control.add_member)),
+        web.post("/_control/topics", _json_route(control.add_topic)),
+        web.get("/_control/topics", _json_route(control.list_topics)),
+        web.post("/_control/user_sends", _json_route(control.user_sends)),
+        web.post("/_control/user_presses", _json_route(control.user_presses)),
+        web.post("/_control/block", _json_route(control.block)),
+        web.post("/_control/faults", _json_route(control.add_fault)),
+        web.delete("/_control/faults", _json_route(control.clear_faults)),
+        web.get("/_control/messages", _json_route(control.messages)),
+        web.get("/_control/calls", _json_route(control.calls)),
+    ]
+
+
+def _json_route(action: Callable[[dict[str, Any]], Awaitable[Any]]) -> RouteHandler:
+    """Wrap ``action(arguments) -> answer``: arguments from query and JSON body."""
+
+    async def handle(request: web.Request) -> web.StreamResponse:
+        try:
+            answer = await action(await _arguments(request))
+        except (ValueError, KeyError, TypeError) as error:
+            return web.json_response({"error": f"{type(error).__name__}: {error}"}, status=400)
+        return web.json_response(answer, dumps=lambda value: json.dumps(value, default=repr))
+
+    return handle
+
+
+async def _arguments(request: web.Request) -> dict[str, Any]:
+    """Query parameters plus the JSON object body, if any."""
+    arguments: dict[str, Any] = dict(request.query)
+    if request.body_exists:
+        body = await request.json()
+        if not isinstance(body, dict):
+            raise TypeError("the body must be a JSON object")
+        arguments.update(body)
+    return arguments
+
+
+class _Control:
+    """The actions behind the control routes."""
+
+    def __init__(self, server: FakeBotApi) -> None:
+        self.server = server
+
+    def _user(self, arguments: dict[str, Any]) -> FakeUser:
+        return self.server.state.users[int(arguments["user_id"])]
+
+    def _chat(self, arguments: dict[str, Any], key: str = "chat_id") -> FakeChat:
+        return self.server.state.chats[int(arguments[key])]
+
+    async def stats(self, _arguments: dict[str, Any]) -> Any:
+        return {
+            **self.server.stats.to_json(),
+            "pending_updates": len(self.server.pending_updates),
+        }
+
+    async def add_user(self, arguments: dict[str, Any]) -> Any:
+        options = {k: arguments[k] for k in ("username", "last_name", "id") if k in arguments}
+        return self.server.add_user(str(arguments["first_name"]), **options).to_api()
+
+    async def add_group(self, arguments: dict[str, Any]) -> Any:
+        options = {
+            k: arguments[k] for k in ("forum", "supergroup", "id", "username") if k in arguments
+        }
+        return self.server.add_group(str(arguments["title"]), **options).to_api()
+
+    async def add_member(self, arguments: dict[str, Any]) -> Any:
+        status = arguments.get("status", "member")
+        self._chat(arguments).add_member(self._user(arguments), status)
+        return {"ok": True}
+
+    async def add_topic(self, arguments: dict[str, Any]) -> Any:
+        return self.server.add_topic(self._chat(arguments), str(arguments["name"])).to_api()
+
+    async def list_topics(self, arguments: dict[str, Any]) -> Any:
+        return [asdict(topic) for topic in self.server.topics(self._chat(arguments))]
+
+    async def user_sends(self, arguments: dict[str, Any]) -> Any:
+        options = {key: value for key, value in arguments.items() if key in SEND_OPTIONS}
+        if "chat_id" in arguments and int(arguments["chat_id"]) != int(arguments["user_id"]):
+            options["chat"] = self._chat(arguments)
+        for pair in ("location", "contact"):
+            if pair in arguments:
+                options[pair] = tuple(arguments[pair])
+        return await self.server.user_sends(self._user(arguments), **options)
+
+    async def user_presses(self, arguments: dict[str, Any]) -> Any:
+        message = self.server.message(int(arguments["chat_id"]), int(arguments["message_id"]))
+        if message is None:
+            raise ValueError("no such message")
+        query_id = await self.server.user_presses(
+            self._user(arguments),
+            message,
+            arguments.get("data"),
+            button_text=arguments.get("button_text"),
+        )
+        return {"callback_query_id": query_id}
+
+    async def block(self, arguments: dict[str, Any]) -> Any:
+        self._user(arguments).blocked_bot = bool(arguments.get("blocked", True))
+        return {"ok": True}
+
+    async def add_fault(self, arguments: dict[str, Any]) -> Any:
+        names = ("chat_id", "status", "retry_after", "description", "hang", "answer_delay")
+        options = {key: arguments[key] for key in names if key in arguments}
+        rule = self.server.faults.add(
+            arguments.get("method"), times=arguments.get("times", 1), **options
+        )
+        return {"ok": True, "remaining": rule.remaining}
+
+    async def clear_faults(self, _arguments: dict[str, Any]) -> Any:
+        self.server.faults.clear()
+        return {"ok": True}
+
+    async def messages(self, arguments: dict[str, Any]) -> Any:
+        thread_id = arguments.get("thread_id")
+        return self.server.chat_messages(
+            int(arguments["chat_id"]),
+            int(thread_id) if thread_id is not None else None,
+            include_service=str(arguments.get("include_service", "")).lower() == "true",
+        )
+
+    async def calls(self, arguments: dict[str, Any]) -> Any:
+        method = arguments.get("method")
+        calls = self.server.calls_of(method) if method else self.server.calls
+        return [
+            {
+                "method": call.method,
+                "params": call.params,
+                "at": call.at,
+                "status": call.status,
+                "description": call.description,
+                "injected": call.injected,
+            }
+            for call in calls
+        ]
