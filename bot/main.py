@@ -1,23 +1,118 @@
-"""Running the bot."""
+"""Starting and stopping the bot: the same path for ``helpdesk run`` and the tests."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
+import signal
+from dataclasses import dataclass
+
+from telegram.ext import Updater
+
+from bot.app import ALLOWED_UPDATES, build_application, prepare
 from bot.cli import CommandFailed
+from bot.context import DeskApplication
+from bot.logs import configure_logging
 from bot.settings import Settings
+from core.desk import Desk
+
+logger = logging.getLogger(__name__)
+
+NO_TOKEN = (
+    "TELEGRAM_BOT_TOKEN is not set. Create a bot with @BotFather in Telegram (/newbot), then "
+    "put its token in .env: TELEGRAM_BOT_TOKEN=123456:ABC..."
+)
+
+
+@dataclass
+class RunningBot:
+    """A started bot: its application and its desk."""
+
+    application: DeskApplication
+    desk: Desk
+    owns_desk: bool
+
+    async def stop(self) -> None:
+        """Stop polling, let delivery finish its round, close everything."""
+        application = self.application
+        if application.updater is not None and application.updater.running:
+            await application.updater.stop()
+        await application.bot_data.dispatcher.stop()
+        if application.running:
+            await application.stop()
+        await application.shutdown()
+        if self.owns_desk:
+            await self.desk.close()
+
+
+async def start_bot(settings: Settings, *, desk: Desk | None = None) -> RunningBot:
+    """Open the desk (migrating it), connect to Telegram, start polling and delivery.
+
+    Raises:
+        CommandFailed: no bot token is configured.
+    """
+    if settings.telegram_bot_token is None:
+        raise CommandFailed(NO_TOKEN)
+    owns_desk = desk is None
+    if desk is None:
+        desk = await Desk.open(settings.database_url, config=settings.desk_config())
+    application = build_application(settings, desk)
+    try:
+        await application.initialize()
+        await prepare(application)
+        await application.start()
+        await _updater(application).start_polling(
+            poll_interval=0.0,
+            timeout=settings.poll_timeout,
+            allowed_updates=ALLOWED_UPDATES,
+            drop_pending_updates=False,
+        )
+    except BaseException:
+        with contextlib.suppress(Exception):
+            await RunningBot(application, desk, owns_desk).stop()
+        raise
+    application.bot_data.dispatcher.kick()  # deliver whatever waited while we were down
+    return RunningBot(application, desk, owns_desk)
+
+
+def _updater(application: DeskApplication) -> Updater:
+    if application.updater is None:
+        raise RuntimeError("the application has no updater")
+    return application.updater
+
+
+async def serve(settings: Settings) -> None:
+    """Run until SIGINT or SIGTERM, then stop cleanly."""
+    running = await start_bot(settings)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    logger.info("the desk is running; Ctrl-C stops it")
+    try:
+        await stop.wait()
+    finally:
+        logger.info("stopping")
+        await running.stop()
 
 
 def run_bot(settings: Settings) -> None:
-    """Start the bot in long polling.
+    """Entry point of ``helpdesk run``: log, start, serve until stopped.
 
     Raises:
-        CommandFailed: the bot cannot start yet.
+        CommandFailed: the bot cannot start (no token, Telegram refuses the token).
     """
     if settings.telegram_bot_token is None:
+        raise CommandFailed(NO_TOKEN)
+    configure_logging(settings.log_level, secrets=[settings.telegram_bot_token.get_secret_value()])
+    from telegram.error import InvalidToken, NetworkError  # noqa: PLC0415
+
+    try:
+        asyncio.run(serve(settings))
+    except InvalidToken as exc:
         raise CommandFailed(
-            "TELEGRAM_BOT_TOKEN is not set. Create a bot with @BotFather in Telegram "
-            "(/newbot), then put its token in .env: TELEGRAM_BOT_TOKEN=123456:ABC..."
-        )
-    raise CommandFailed(
-        "the Telegram front end is not part of this build yet; the agent CLI and the "
-        "database commands work"
-    )
+            f"Telegram refused the bot token ({exc}); check TELEGRAM_BOT_TOKEN"
+        ) from None
+    except NetworkError as exc:
+        raise CommandFailed(f"cannot reach the Telegram Bot API: {exc}") from None

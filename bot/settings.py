@@ -43,6 +43,8 @@ class Settings(BaseSettings):
     categories: str = ""
     show_agent_names: bool = False
     log_level: str = "INFO"
+    http_timeout: float = Field(default=10.0, gt=0, le=120)
+    poll_timeout: int = Field(default=10, ge=0, le=50)
 
     bcrypt_rounds: int = Field(default=12, ge=4, le=16)
     password_min_length: int = Field(default=10, ge=8, le=72)

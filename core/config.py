@@ -18,6 +18,8 @@ class DeskConfig:
         reopen_window: how long after resolution a customer reply reopens the ticket.
         categories: the categories a customer may choose from (empty: no choice).
         subject_max_length: longest subject accepted, in characters.
+        album_wait: how long copies of an album's parts wait for the rest of the album, so
+            they are delivered together.
     """
 
     bcrypt_rounds: int = 12
@@ -27,3 +29,4 @@ class DeskConfig:
     reopen_window: timedelta = timedelta(days=7)
     categories: tuple[str, ...] = field(default_factory=tuple)
     subject_max_length: int = 120
+    album_wait: timedelta = timedelta(seconds=1.5)

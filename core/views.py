@@ -81,6 +81,7 @@ class MessageView:
     internal: bool
     created_at: datetime
     origin: ChatRef | None
+    copyable: bool = True
 
 
 @dataclass(frozen=True, slots=True)

@@ -103,6 +103,8 @@ class NewMessage:
         attachment: media, if any.
         origin: the chat and message id it arrived as; unique, so a repeat is refused.
         album: the media-group id shared by the parts of one album.
+        copyable: the original message is exactly this content, so a front end may relay it
+            by copying the original (false for, say, a command whose argument is the text).
     """
 
     text: str = ""
@@ -110,6 +112,7 @@ class NewMessage:
     attachment: Attachment | None = None
     origin: ChatRef | None = None
     album: str | None = None
+    copyable: bool = True
 
     @property
     def is_empty(self) -> bool:

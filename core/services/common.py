@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -18,7 +18,7 @@ from core.domain.values import EventKind, Role, Status
 from core.errors import PermissionDenied, TicketNotFound
 from core.services.notices import Notice
 from core.store.database import Database
-from core.store.tables import CustomerRow, TicketEventRow, TicketRow
+from core.store.tables import CustomerRow, OutboxRow, TicketEventRow, TicketRow
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +28,12 @@ class ServiceContext:
     database: Database
     clock: Clock
     config: DeskConfig
+
+    async def enqueue(
+        self, session: AsyncSession, notices: Iterable[Notice], now: datetime
+    ) -> None:
+        """Put notifications into the outbox with this desk's album wait."""
+        await enqueue(session, notices, now, batch_wait=self.config.album_wait)
 
 
 async def load_ticket(
@@ -131,6 +137,33 @@ async def record_event(
     return event
 
 
-def enqueue(session: AsyncSession, notices: Iterable[Notice], now: datetime) -> None:
-    """Put notifications into the outbox, in the caller's transaction."""
-    session.add_all([notice.to_row(now) for notice in notices])
+async def enqueue(
+    session: AsyncSession,
+    notices: Iterable[Notice],
+    now: datetime,
+    *,
+    batch_wait: timedelta = timedelta(0),
+) -> None:
+    """Put notifications into the outbox, in the caller's transaction.
+
+    A notice with a batch key (the parts of one album) waits ``batch_wait`` for the rest of
+    its batch, and holds back the earlier parts still waiting, so they all fall due together
+    and the front end can send them as one.
+    """
+    for notice in notices:
+        if notice.batch_key is None:
+            session.add(notice.to_row(now))
+            continue
+        due = now + batch_wait
+        await session.execute(
+            update(OutboxRow)
+            .where(
+                OutboxRow.lane == notice.lane,
+                OutboxRow.batch_key == notice.batch_key,
+                OutboxRow.sent_at.is_(None),
+                OutboxRow.failed_at.is_(None),
+                OutboxRow.lease_until.is_(None),
+            )
+            .values(next_attempt_at=due)
+        )
+        session.add(notice.to_row(due))

@@ -21,7 +21,7 @@ from core.domain.actors import Actor, ChatRef
 from core.domain.values import EventKind
 from core.errors import TicketNotFound
 from core.services import notices
-from core.services.common import ServiceContext, enqueue, record_event
+from core.services.common import ServiceContext, record_event
 from core.store.tables import (
     CustomerRow,
     MessageCopyRow,
@@ -183,7 +183,7 @@ class DeliveryService:
                 event = await record_event(
                     session, ticket, Actor.system(), EventKind.UNDELIVERED, now, detail=reason
                 )
-                enqueue(session, notices.on_card_event(ticket, event), now)
+                await self._ctx.enqueue(session, notices.on_card_event(ticket, event), now)
             await session.commit()
 
     async def ticket(self, number: int) -> TicketView:

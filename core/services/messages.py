@@ -16,7 +16,6 @@ from core.errors import DuplicateMessage, InvalidInput, PermissionDenied, Ticket
 from core.services import notices
 from core.services.common import (
     ServiceContext,
-    enqueue,
     load_ticket,
     record_event,
     upsert_customer,
@@ -79,6 +78,7 @@ async def add_messages(
             attachment_details=part.attachment.details if part.attachment else None,
             album=part.album,
             internal=internal,
+            copyable=part.copyable,
             created_at=now,
         )
         for part in parts
@@ -195,7 +195,7 @@ class MessageService:
                 to_status=Status.OPEN,
             )
             news += notices.on_status_changed(ticket, event, ask_rating=False)
-        enqueue(session, news, now)
+        await self._ctx.enqueue(session, news, now)
         return _posted(ticket, rows, parts, reopened=reopened)
 
     async def _from_agent(
@@ -244,7 +244,7 @@ class MessageService:
             written_in_topic=written_in_topic,
             tag_ticket=await self._has_other_open_tickets(session, ticket),
         )
-        enqueue(session, news, now)
+        await self._ctx.enqueue(session, news, now)
         return _posted(ticket, rows, parts)
 
     @staticmethod

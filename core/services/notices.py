@@ -26,6 +26,7 @@ class Notice:
     chat_id: int | None = None
     payload: dict[str, Any] = field(default_factory=dict)
     dedupe_key: str | None = None
+    batch_key: str | None = None
 
     @property
     def lane(self) -> str:
@@ -36,8 +37,8 @@ class Notice:
             return f"topic:{self.ticket_id}"
         return "staff"
 
-    def to_row(self, now: datetime) -> OutboxRow:
-        """Make the outbox row, due at once."""
+    def to_row(self, due: datetime) -> OutboxRow:
+        """Make the outbox row, due at ``due``."""
         return OutboxRow(
             lane=self.lane,
             audience=self.audience.value,
@@ -46,9 +47,10 @@ class Notice:
             kind=self.kind.value,
             payload=self.payload,
             dedupe_key=self.dedupe_key,
+            batch_key=self.batch_key,
             attempts=0,
-            next_attempt_at=now,
-            created_at=now,
+            next_attempt_at=due,
+            created_at=due,
         )
 
 
@@ -133,6 +135,7 @@ def _copies(
         return []
     chat_id = ticket.customer.telegram_user_id if audience is Audience.CUSTOMER else None
     first = messages[0]
+    album = next((m.album for m in messages if m.album), None)
     return [
         Notice(
             audience,
@@ -146,6 +149,7 @@ def _copies(
                 "tag_ticket": tag_ticket,
             },
             dedupe_key=f"copy:{first.id}:{audience.value}",
+            batch_key=f"album:{album}" if album else None,
         )
     ]
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from sqlalchemy import Select, and_, select, tuple_
+from sqlalchemy import Select, and_, func, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.domain.actors import Actor, ChatRef
@@ -189,6 +189,33 @@ class QueryService:
             if ticket is None or not may_see(actor, ticket):
                 return None
             return ticket_view(ticket)
+
+    async def ticket_for_topic(self, actor: Actor, topic_id: int) -> TicketView | None:
+        """Find the ticket whose staff topic this is (None for other topics)."""
+        require_agent(actor)
+        async with self._ctx.database.read_session() as session:
+            ticket = await session.scalar(
+                select(TicketRow)
+                .where(TicketRow.staff_topic_id == topic_id)
+                .order_by(TicketRow.id.desc())
+                .limit(1)
+            )
+            return ticket_view(ticket) if ticket else None
+
+    async def open_tickets_of(self, actor: Actor) -> int:
+        """Count the acting customer's tickets that are not closed."""
+        if not actor.is_customer:
+            raise PermissionDenied("Only customers have their own tickets.")
+        async with self._ctx.database.read_session() as session:
+            count = await session.scalar(
+                select(func.count(TicketRow.id))
+                .join(CustomerRow, TicketRow.customer_id == CustomerRow.id)
+                .where(
+                    CustomerRow.telegram_user_id == actor.ref,
+                    TicketRow.status != Status.CLOSED.value,
+                )
+            )
+            return int(count or 0)
 
     async def current_ticket_of(self, actor: Actor) -> TicketView | None:
         """Pick the ticket a customer's plain message goes to.

@@ -15,7 +15,6 @@ from core.errors import AgentNotFound, InvalidInput, PermissionDenied
 from core.services import notices
 from core.services.common import (
     ServiceContext,
-    enqueue,
     load_ticket,
     record_event,
     require_agent,
@@ -113,7 +112,7 @@ class TicketService:
                 session, ticket, actor, EventKind.CREATED, now, to_status=Status.NEW, detail=detail
             )
             customer.active_ticket_id = ticket.id
-            enqueue(session, notices.on_ticket_reported(ticket, rows), now)
+            await self._ctx.enqueue(session, notices.on_ticket_reported(ticket, rows), now)
             await session.commit()
             return ticket_view(ticket)
 
@@ -153,7 +152,9 @@ class TicketService:
         ask_rating = ticket.rating is None and (
             to is Status.RESOLVED or (to is Status.CLOSED and current is not Status.RESOLVED)
         )
-        enqueue(session, notices.on_status_changed(ticket, event, ask_rating=ask_rating), now)
+        await self._ctx.enqueue(
+            session, notices.on_status_changed(ticket, event, ask_rating=ask_rating), now
+        )
 
     async def take(self, actor: Actor, number: int) -> TicketView:
         """Assign the ticket to the acting agent and, if it is new (or closed), open it.
@@ -219,7 +220,9 @@ class TicketService:
         ticket.updated_at = now
         detail = assignee.username if assignee else "nobody"
         event = await record_event(session, ticket, actor, EventKind.ASSIGNED, now, detail=detail)
-        enqueue(session, notices.on_assigned(ticket, event, assignee, by_agent_id=actor.ref), now)
+        await self._ctx.enqueue(
+            session, notices.on_assigned(ticket, event, assignee, by_agent_id=actor.ref), now
+        )
 
     async def set_priority(self, actor: Actor, number: int, priority: Priority) -> TicketView:
         """Change a ticket's priority.
@@ -241,7 +244,7 @@ class TicketService:
             event = await record_event(
                 session, ticket, actor, EventKind.PRIORITY, now, detail=detail
             )
-            enqueue(session, notices.on_card_event(ticket, event), now)
+            await self._ctx.enqueue(session, notices.on_card_event(ticket, event), now)
             await session.commit()
             return ticket_view(ticket)
 
@@ -279,7 +282,7 @@ class TicketService:
             ticket.rated_at = now
             detail = f"{ticket.rating}/5" + (f": {clean_comment}" if clean_comment else "")
             event = await record_event(session, ticket, actor, EventKind.RATED, now, detail=detail)
-            enqueue(session, notices.on_card_event(ticket, event), now)
+            await self._ctx.enqueue(session, notices.on_card_event(ticket, event), now)
             await session.commit()
             return ticket_view(ticket)
 

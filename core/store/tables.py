@@ -21,6 +21,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     text,
+    true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -123,6 +124,7 @@ class TicketRow(Base):
         Index("ix_tickets_status_activity", "status", "updated_at", "id"),
         Index("ix_tickets_assignee_activity", "assignee_id", "updated_at", "id"),
         Index("ix_tickets_customer_activity", "customer_id", "updated_at", "id"),
+        Index("ix_tickets_staff_topic", "staff_topic_id"),
     )
 
 
@@ -143,6 +145,7 @@ class MessageRow(Base):
     attachment_details: Mapped[str | None] = mapped_column(String(512))
     album: Mapped[str | None] = mapped_column(String(64))
     internal: Mapped[bool] = mapped_column(Boolean, default=False)
+    copyable: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     created_at: Mapped[datetime]
 
     __table_args__ = (Index("ix_messages_ticket", "ticket_id", "id"),)
@@ -210,6 +213,7 @@ class OutboxRow(Base):
     kind: Mapped[str] = mapped_column(String(32))
     payload: Mapped[dict[str, Any]]
     dedupe_key: Mapped[str | None] = mapped_column(String(128), unique=True)
+    batch_key: Mapped[str | None] = mapped_column(String(128))
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime]
     lease_until: Mapped[datetime | None]

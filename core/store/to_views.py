@@ -96,6 +96,7 @@ def message_view(row: MessageRow, origin: ChatRef | None) -> MessageView:
         internal=row.internal,
         created_at=row.created_at,
         origin=origin,
+        copyable=row.copyable,
     )
 
 

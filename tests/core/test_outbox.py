@@ -10,8 +10,8 @@ from typing import Any
 from core.clock import ManualClock
 from core.config import DeskConfig
 from core.desk import Desk
-from core.domain.actors import Actor
-from core.domain.values import Audience, NoticeKind, Status
+from core.domain.actors import Actor, Attachment, ChatRef, NewMessage
+from core.domain.values import AttachmentKind, Audience, NoticeKind, Status
 from core.views import OutboxItem
 from tests.core.conftest import text_from
 
@@ -240,3 +240,27 @@ class TestClaiming:
         assert claimed["b"]
         assert not set(claimed["a"]) & set(claimed["b"])
         assert len(claimed["a"]) + len(claimed["b"]) == 160
+
+
+class TestAlbums:
+    async def test_parts_of_an_album_fall_due_together_after_the_wait(
+        self, desk: Desk, ann: Actor, report: Callable[..., Any], clock: ManualClock
+    ) -> None:
+        ticket = await report(ann)
+        await _drain(desk)
+        for part in range(3):
+            photo = NewMessage(
+                f"p{part}",
+                attachment=Attachment(AttachmentKind.PHOTO, f"F{part}"),
+                origin=ChatRef(7001, 500 + part),
+                album="A1",
+            )
+            await desk.messages.send_message(ann, ticket.number, photo)
+            clock.advance(timedelta(milliseconds=400))
+        assert await desk.delivery.claim("a") == []  # the album is still arriving
+        clock.advance(timedelta(milliseconds=1000))
+        assert await desk.delivery.claim("a") == []  # the last part arrived 1.4 s ago (< 1.5)
+        clock.advance(timedelta(milliseconds=200))
+        parts = await desk.delivery.claim("a")
+        assert [len(i.payload["message_ids"]) for i in parts] == [1, 1, 1]
+        assert {i.lane for i in parts} == {f"topic:{ticket.number}"}

@@ -1,0 +1,190 @@
+"""Wiring: the application, its handlers, its error handler, its jobs, its startup checks."""
+
+from __future__ import annotations
+
+import logging
+import os
+from datetime import timedelta
+
+from telegram import Update
+from telegram.constants import ChatMemberStatus
+from telegram.error import TelegramError
+from telegram.ext import (
+    AIORateLimiter,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
+
+from bot.commands import set_agent_commands, set_default_menus
+from bot.context import BotServices, DeskApplication, DeskContext, StaffChat
+from bot.delivery.dispatcher import OutboxDispatcher
+from bot.delivery.sender import NoticeSender
+from bot.handlers import console, customer, fallbacks, login, staff
+from bot.handlers.buttons import on_button
+from bot.handlers.errors import on_error
+from bot.handlers.private import on_private_message
+from bot.settings import Settings
+from core.desk import Desk
+
+logger = logging.getLogger(__name__)
+
+DISPATCH_INTERVAL = timedelta(seconds=2)
+ALLOWED_UPDATES = [Update.MESSAGE, Update.EDITED_MESSAGE, Update.CALLBACK_QUERY]
+
+
+def build_application(settings: Settings, desk: Desk) -> DeskApplication:
+    """Build the bot: one place for the builder, handlers, error handler and jobs."""
+    if settings.telegram_bot_token is None:
+        raise ValueError("TELEGRAM_BOT_TOKEN is required")
+    # Durations from python-telegram-bot as timedelta (its future default), no warnings.
+    os.environ.setdefault("PTB_TIMEDELTA", "1")
+    builder = (
+        ApplicationBuilder()
+        .token(settings.telegram_bot_token.get_secret_value())
+        .context_types(ContextTypes(context=DeskContext, bot_data=BotServices))
+        .rate_limiter(AIORateLimiter(max_retries=0))  # the outbox does the retrying
+        .connect_timeout(settings.http_timeout)
+        .read_timeout(settings.http_timeout)
+        .write_timeout(settings.http_timeout)
+        .pool_timeout(settings.http_timeout)
+        .get_updates_read_timeout(settings.poll_timeout + settings.http_timeout)
+        .get_updates_connect_timeout(settings.http_timeout)
+        .get_updates_pool_timeout(settings.http_timeout)
+        # Two connections: the last getUpdates at shutdown must not wait for the cancelled one.
+        .get_updates_connection_pool_size(2)
+    )
+    if settings.telegram_base_url:
+        base = settings.telegram_base_url.rstrip("/")
+        builder = builder.base_url(base).base_file_url(base.removesuffix("/bot") + "/file/bot")
+    application: DeskApplication = builder.build()  # type: ignore[assignment]
+    staff_chat = StaffChat(chat_id=settings.staff_chat_id)
+    sender = NoticeSender(application.bot, desk, staff_chat, settings)
+    dispatcher = OutboxDispatcher(desk, sender, settings)
+    application.bot_data.attach(
+        desk=desk, settings=settings, dispatcher=dispatcher, staff=staff_chat
+    )
+    _add_handlers(application, settings)
+    application.add_error_handler(on_error)
+    if application.job_queue is None:
+        raise RuntimeError("python-telegram-bot was installed without the job-queue extra")
+    application.job_queue.run_repeating(
+        _dispatch_tick, interval=DISPATCH_INTERVAL, first=0, name="outbox"
+    )
+    return application
+
+
+def _add_handlers(application: DeskApplication, settings: Settings) -> None:
+    new = filters.UpdateType.MESSAGE
+    private = filters.ChatType.PRIVATE & new
+
+    application.add_handler(CallbackQueryHandler(on_button))
+    for name, callback in (
+        ("start", customer.start_command),
+        ("help", customer.help_command),
+        ("new", customer.new_command),
+        ("cancel", customer.cancel_command),
+        ("skip", customer.skip_command),
+        ("my", customer.my_command),
+        ("close", customer.close_command),
+        ("logout", login.logout_command),
+        ("queue", console.queue_command),
+        ("ticket", console.ticket_command),
+        ("reply", console.reply_command),
+        ("status", console.status_command),
+        ("take", console.take_command),
+        ("assign", console.assign_command),
+        ("priority", console.priority_command),
+    ):
+        application.add_handler(CommandHandler(name, callback, filters=private))
+    application.add_handler(CommandHandler("login", login.login_command, filters=new))
+    application.add_handler(
+        CommandHandler("chatid", fallbacks.chat_id_command, filters=filters.ChatType.GROUPS & new)
+    )
+    application.add_handler(CommandHandler("note", console.note_command, filters=private))
+    if settings.staff_chat_id is not None:
+        staff_chat = filters.Chat(settings.staff_chat_id) & new
+        application.add_handler(CommandHandler("note", staff.note_command, filters=staff_chat))
+        application.add_handler(
+            MessageHandler(
+                staff_chat & ~filters.COMMAND & ~filters.StatusUpdate.ALL, staff.on_staff_message
+            )
+        )
+    application.add_handler(
+        MessageHandler(private & ~filters.COMMAND & ~filters.StatusUpdate.ALL, on_private_message)
+    )
+    application.add_handler(MessageHandler(private & filters.COMMAND, fallbacks.unknown_command))
+    application.add_handler(
+        MessageHandler(
+            filters.ChatType.PRIVATE & filters.UpdateType.EDITED_MESSAGE, fallbacks.edited_message
+        )
+    )
+    # After every update, deliver what it queued without waiting for the timer.
+    application.add_handler(TypeHandler(Update, _kick_after_update), group=1)
+
+
+async def _kick_after_update(update: Update, context: DeskContext) -> None:
+    context.kick_delivery()
+
+
+async def _dispatch_tick(context: DeskContext) -> None:
+    context.kick_delivery()
+
+
+async def prepare(application: DeskApplication) -> None:
+    """Startup checks and menus; call after ``initialize()`` (which has done ``getMe``)."""
+    services = application.bot_data
+    bot = application.bot
+    logger.info("running as @%s (id %s)", bot.username, bot.id)
+    await set_default_menus(bot, services.staff.chat_id)
+    for agent in await services.desk.accounts.list_agents():
+        if agent.telegram_user_id and agent.is_active:
+            await set_agent_commands(bot, agent.telegram_user_id)
+    await check_staff_chat(application)
+
+
+async def check_staff_chat(application: DeskApplication) -> None:
+    """Warn, clearly, when the staff chat is missing, not a forum, or not ours to manage."""
+    staff_chat = application.bot_data.staff
+    bot = application.bot
+    if staff_chat.chat_id is None:
+        logger.warning(
+            "STAFF_CHAT_ID is not set: tickets are not posted to a staff group (they wait in the "
+            "outbox until it is set). Agents can still work from their private chat."
+        )
+        return
+    try:
+        chat = await bot.get_chat(staff_chat.chat_id)
+        member = await bot.get_chat_member(staff_chat.chat_id, bot.id)
+    except TelegramError as exc:
+        logger.warning(
+            "cannot reach the staff chat %s (%s): add the bot to the group and make it an admin",
+            staff_chat.chat_id,
+            exc,
+        )
+        return
+    staff_chat.is_forum = bool(chat.is_forum)
+    if not chat.is_forum:
+        logger.warning(
+            "the staff chat %r has no topics: tickets share one chat; reply to a ticket's "
+            "messages to answer it. Turn on Topics in the group settings for one topic per ticket.",
+            chat.title,
+        )
+    is_admin = member.status in (ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER)
+    can_manage_topics = bool(getattr(member, "can_manage_topics", False))
+    if not is_admin:
+        logger.warning(
+            "the bot is not an admin of the staff chat %r: make it an admin with the right to "
+            "manage topics, or it will not see agents' messages",
+            chat.title,
+        )
+    elif chat.is_forum and not can_manage_topics:
+        logger.warning(
+            "the bot may not manage topics in the staff chat %r: give it that admin right, or "
+            "it cannot open a topic per ticket",
+            chat.title,
+        )

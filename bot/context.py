@@ -1,0 +1,93 @@
+"""What handlers get besides the update: the desk, the settings, the staff chat, delivery."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from telegram.ext import Application, CallbackContext, ExtBot
+
+from bot.settings import Settings
+from core.desk import Desk
+
+if TYPE_CHECKING:
+    from bot.delivery.dispatcher import OutboxDispatcher
+
+
+@dataclass
+class StaffChat:
+    """The staff supergroup, as configured and as found at startup."""
+
+    chat_id: int | None
+    is_forum: bool = True
+    hinted_users: set[int] = field(default_factory=set)
+
+    def is_staff_chat(self, chat_id: int) -> bool:
+        """Tell whether a chat is the staff chat."""
+        return self.chat_id is not None and chat_id == self.chat_id
+
+
+class BotServices:
+    """The application's ``bot_data``: everything handlers need, attached once at startup."""
+
+    def __init__(self) -> None:
+        self._desk: Desk | None = None
+        self._settings: Settings | None = None
+        self._dispatcher: OutboxDispatcher | None = None
+        self.staff = StaffChat(chat_id=None)
+
+    def attach(
+        self, *, desk: Desk, settings: Settings, dispatcher: OutboxDispatcher, staff: StaffChat
+    ) -> None:
+        """Hand over the desk, the settings, the dispatcher and the staff chat."""
+        self._desk, self._settings, self._dispatcher = desk, settings, dispatcher
+        self.staff = staff
+
+    @property
+    def desk(self) -> Desk:
+        """The service layer."""
+        if self._desk is None:
+            raise RuntimeError("the desk is not attached yet")
+        return self._desk
+
+    @property
+    def settings(self) -> Settings:
+        """The settings read at startup."""
+        if self._settings is None:
+            raise RuntimeError("the settings are not attached yet")
+        return self._settings
+
+    @property
+    def dispatcher(self) -> OutboxDispatcher:
+        """The outbox dispatcher."""
+        if self._dispatcher is None:
+            raise RuntimeError("the dispatcher is not attached yet")
+        return self._dispatcher
+
+
+class DeskContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], BotServices]):
+    """The callback context with typed shortcuts to the services."""
+
+    @property
+    def desk(self) -> Desk:
+        """The service layer."""
+        return self.bot_data.desk
+
+    @property
+    def settings(self) -> Settings:
+        """The settings read at startup."""
+        return self.bot_data.settings
+
+    @property
+    def staff(self) -> StaffChat:
+        """The staff chat."""
+        return self.bot_data.staff
+
+    def kick_delivery(self) -> None:
+        """Ask the dispatcher to deliver what the last operation queued, now."""
+        self.bot_data.dispatcher.kick()
+
+
+DeskApplication = Application[
+    ExtBot[None], DeskContext, dict[Any, Any], dict[Any, Any], BotServices, Any
+]

@@ -1,0 +1,1 @@
+"""Delivering the outbox: claim due rows, send them through Telegram, settle them."""

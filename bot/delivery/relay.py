@@ -1,0 +1,157 @@
+"""Relaying stored messages into a chat: by copying the original, or by sending the content.
+
+Copying keeps media and formatting exactly; it is used whenever nothing has to be added.
+When a prefix is needed (the ticket number, the agent's name, a header in the topic), text is
+sent again from its stored HTML and media are copied with a new caption.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+
+from telegram import Bot, Message, MessageId
+from telegram.constants import ParseMode
+
+from bot.rendering.html import CAPTION_LIMIT, TEXT_LIMIT, esc, split_text
+from core.domain.values import AttachmentKind
+from core.views import MessageView
+
+NO_CAPTION = {
+    AttachmentKind.STICKER,
+    AttachmentKind.VIDEO_NOTE,
+    AttachmentKind.LOCATION,
+    AttachmentKind.CONTACT,
+}
+COPY_BATCH = 100  # copyMessages takes at most 100 ids
+
+
+def can_copy_as_is(messages: Sequence[MessageView]) -> bool:
+    """Tell whether the messages can be copied in one go: same chat, copyable originals."""
+    origins = [m.origin for m in messages]
+    if not all(m.copyable for m in messages) or any(o is None for o in origins):
+        return False
+    chats = {o.chat_id for o in origins if o is not None}
+    ids = [o.message_id for o in origins if o is not None]
+    return len(chats) == 1 and ids == sorted(set(ids))
+
+
+async def copy_as_is(
+    bot: Bot, chat_id: int, thread_id: int | None, messages: Sequence[MessageView]
+) -> list[int]:
+    """Copy originals unchanged (albums stay albums); return the new message ids in order."""
+    new_ids: list[int] = []
+    for start in range(0, len(messages), COPY_BATCH):
+        batch = messages[start : start + COPY_BATCH]
+        origins = [m.origin for m in batch if m.origin is not None]
+        if len(batch) == 1:
+            copied: MessageId = await bot.copy_message(
+                chat_id=chat_id,
+                from_chat_id=origins[0].chat_id,
+                message_id=origins[0].message_id,
+                message_thread_id=thread_id,
+            )
+            new_ids.append(copied.message_id)
+            continue
+        copies = await bot.copy_messages(
+            chat_id=chat_id,
+            from_chat_id=origins[0].chat_id,
+            message_ids=[o.message_id for o in origins],
+            message_thread_id=thread_id,
+        )
+        new_ids += [c.message_id for c in copies]
+    return new_ids
+
+
+def body_html(message: MessageView) -> str:
+    """The message's text as Telegram HTML: its stored formatting, or escaped plain text."""
+    return message.formatted if message.formatted is not None else esc(message.text)
+
+
+async def send_with_prefix(
+    bot: Bot, chat_id: int, thread_id: int | None, message: MessageView, prefix_html: str
+) -> list[int]:
+    """Send one message with an HTML prefix (a ticket tag, a name, a header)."""
+    attachment = message.attachment
+    if attachment is None:
+        return await _send_text(bot, chat_id, thread_id, message, prefix_html)
+    sent_ids: list[int] = []
+    caption = (prefix_html + body_html(message)).strip() or None
+    if attachment.kind in NO_CAPTION or len(prefix_html) + len(message.text) > CAPTION_LIMIT:
+        if prefix_html.strip():
+            header: Message = await bot.send_message(
+                chat_id, prefix_html.strip(), parse_mode=ParseMode.HTML, message_thread_id=thread_id
+            )
+            sent_ids.append(header.message_id)
+        caption = body_html(message) if attachment.kind not in NO_CAPTION else None
+        if caption and len(message.text) > CAPTION_LIMIT:
+            caption = None  # too long for a caption: it follows as text
+    sent_ids.append(await _send_media(bot, chat_id, thread_id, message, caption))
+    if caption is None and message.text and attachment.kind not in NO_CAPTION:
+        sent_ids += await _send_text(bot, chat_id, thread_id, message, "")
+    return sent_ids
+
+
+async def _send_text(
+    bot: Bot, chat_id: int, thread_id: int | None, message: MessageView, prefix_html: str
+) -> list[int]:
+    html_body = body_html(message)
+    if len(message.text) + len(prefix_html) <= TEXT_LIMIT - 64:
+        parts = [prefix_html + html_body]
+    else:
+        # Too long for one message: split the plain text (formatting cannot be split safely).
+        parts = [esc(piece) for piece in split_text(message.text, TEXT_LIMIT - 200)]
+        parts[0] = prefix_html + parts[0]
+    sent = [
+        await bot.send_message(
+            chat_id, part, parse_mode=ParseMode.HTML, message_thread_id=thread_id
+        )
+        for part in parts
+    ]
+    return [m.message_id for m in sent]
+
+
+async def _send_media(
+    bot: Bot, chat_id: int, thread_id: int | None, message: MessageView, caption: str | None
+) -> int:
+    attachment = message.attachment
+    if attachment is None:
+        raise ValueError("_send_media needs a message with an attachment")
+    if message.origin is not None:
+        copied = await bot.copy_message(
+            chat_id=chat_id,
+            from_chat_id=message.origin.chat_id,
+            message_id=message.origin.message_id,
+            message_thread_id=thread_id,
+            caption=caption if attachment.kind not in NO_CAPTION else None,
+            parse_mode=ParseMode.HTML if caption else None,
+        )
+        return copied.message_id
+    senders: dict[AttachmentKind, Callable[..., Awaitable[Message]]] = {
+        AttachmentKind.PHOTO: bot.send_photo,
+        AttachmentKind.DOCUMENT: bot.send_document,
+        AttachmentKind.VOICE: bot.send_voice,
+        AttachmentKind.AUDIO: bot.send_audio,
+        AttachmentKind.VIDEO: bot.send_video,
+        AttachmentKind.ANIMATION: bot.send_animation,
+    }
+    if attachment.kind in senders:
+        sent: Message = await senders[attachment.kind](
+            chat_id,
+            attachment.file_id,
+            caption=caption,
+            parse_mode=ParseMode.HTML if caption else None,
+            message_thread_id=thread_id,
+        )
+        return sent.message_id
+    if attachment.kind is AttachmentKind.STICKER:
+        sticker: Message = await bot.send_sticker(
+            chat_id, attachment.file_id, message_thread_id=thread_id
+        )
+        return sticker.message_id
+    described: Message = await bot.send_message(
+        chat_id,
+        f"[{attachment.kind.value}] {esc(attachment.details)}",
+        parse_mode=ParseMode.HTML,
+        message_thread_id=thread_id,
+    )
+    return described.message_id

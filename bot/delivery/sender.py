@@ -1,0 +1,258 @@
+"""Sending one unit of the outbox: the Telegram calls behind each kind of notice.
+
+A unit is one row, or several consecutive message copies of one lane sent together. Every
+method either achieves the notice's effect or raises the ``TelegramError`` it got; settling
+the rows is the dispatcher's job. The bookkeeping (topic ids, card ids, where copies went)
+is written back to the desk so replies to any of these messages find their ticket.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from telegram.constants import ParseMode
+from telegram.error import BadRequest
+
+from bot.callback_data import encode
+from bot.context import StaffChat
+from bot.delivery import relay
+from bot.rendering import customer as customer_text
+from bot.rendering import staff as staff_text
+from bot.rendering.html import esc
+from bot.settings import Settings
+from core.desk import Desk
+from core.domain.values import Audience, NoticeKind, Status
+from core.views import MessageView, OutboxItem, TicketView
+
+logger = logging.getLogger(__name__)
+
+
+class StaffChatMissing(Exception):
+    """Raised when a staff notice is due but ``STAFF_CHAT_ID`` is not set."""
+
+
+class NoticeSender:
+    """Performs the Telegram calls for outbox rows."""
+
+    def __init__(self, bot: Bot, desk: Desk, staff: StaffChat, settings: Settings) -> None:
+        self._bot = bot
+        self._desk = desk
+        self._staff = staff
+        self._settings = settings
+
+    async def send(self, unit: Sequence[OutboxItem]) -> None:
+        """Deliver a unit (one row, or consecutive copies of one lane)."""
+        first = unit[0]
+        if first.kind is NoticeKind.MESSAGE_COPY:
+            await self._copy_messages(unit)
+            return
+        handler = {
+            NoticeKind.TOPIC_CREATE: self._topic_create,
+            NoticeKind.CARD_POST: self._card_post,
+            NoticeKind.CARD_REFRESH: self._card_refresh,
+            NoticeKind.TOPIC_CLOSE: self._topic_close,
+            NoticeKind.TOPIC_REOPEN: self._topic_reopen,
+            NoticeKind.EVENT_LINE: self._event_line,
+            NoticeKind.TICKET_CONFIRMED: self._ticket_confirmed,
+            NoticeKind.STATUS_CHANGED: self._status_changed,
+            NoticeKind.ASSIGNED_TO_YOU: self._assigned_to_you,
+        }.get(first.kind)
+        if handler is None:
+            raise ValueError(f"no sender for notice kind {first.kind}")
+        await handler(first)
+
+    # --- the staff topic -------------------------------------------------------------
+
+    def _staff_chat_id(self) -> int:
+        if self._staff.chat_id is None:
+            raise StaffChatMissing("STAFF_CHAT_ID is not set")
+        return self._staff.chat_id
+
+    async def _ticket(self, item: OutboxItem) -> TicketView:
+        if item.ticket_number is None:
+            raise ValueError(f"outbox row {item.id} has no ticket")
+        return await self._desk.delivery.ticket(item.ticket_number)
+
+    async def _topic_target(self, ticket: TicketView) -> tuple[int, int | None]:
+        """Where the ticket's staff messages go: the staff chat and, in a forum, its topic."""
+        chat_id = self._staff_chat_id()
+        if not self._staff.is_forum:
+            return chat_id, None
+        if ticket.staff_topic_id is None:
+            return chat_id, await self.open_topic(ticket)
+        return chat_id, ticket.staff_topic_id
+
+    async def open_topic(self, ticket: TicketView) -> int:
+        """Create the ticket's forum topic and remember it."""
+        topic = await self._bot.create_forum_topic(
+            self._staff_chat_id(), staff_text.topic_name(ticket)
+        )
+        await self._desk.delivery.set_staff_topic(ticket.number, topic.message_thread_id)
+        logger.info("opened topic %s for ticket #%s", topic.message_thread_id, ticket.number)
+        return topic.message_thread_id
+
+    async def recreate_topic(self, number: int) -> None:
+        """Make a deleted topic again, with a fresh card, so delivery can continue."""
+        await self._desk.delivery.set_staff_topic(number, None)
+        ticket = await self._desk.delivery.ticket(number)
+        if self._staff.is_forum:
+            await self.open_topic(ticket)
+        await self._post_card(await self._desk.delivery.ticket(number))
+
+    async def _topic_create(self, item: OutboxItem) -> None:
+        ticket = await self._ticket(item)
+        if self._staff.is_forum and ticket.staff_topic_id is None:
+            await self.open_topic(ticket)
+        else:
+            self._staff_chat_id()
+
+    async def _card_post(self, item: OutboxItem) -> None:
+        ticket = await self._ticket(item)
+        if ticket.staff_card_message_id is None:
+            await self._post_card(ticket)
+
+    async def _post_card(self, ticket: TicketView) -> None:
+        chat_id, thread_id = await self._topic_target(ticket)
+        card = await self._bot.send_message(
+            chat_id,
+            staff_text.render_card(ticket),
+            parse_mode=ParseMode.HTML,
+            reply_markup=staff_text.card_keyboard(ticket),
+            message_thread_id=thread_id,
+        )
+        await self._desk.delivery.set_card_message(ticket.number, chat_id, card.message_id)
+
+    async def _card_refresh(self, item: OutboxItem) -> None:
+        ticket = await self._ticket(item)
+        if ticket.staff_card_message_id is None:
+            await self._post_card(ticket)
+            return
+        try:
+            await self._bot.edit_message_text(
+                staff_text.render_card(ticket),
+                chat_id=self._staff_chat_id(),
+                message_id=ticket.staff_card_message_id,
+                parse_mode=ParseMode.HTML,
+                reply_markup=staff_text.card_keyboard(ticket),
+            )
+        except BadRequest as exc:
+            if "message to edit not found" not in str(exc).lower():
+                raise
+            await self._post_card(ticket)  # someone deleted the card: post it again
+
+    async def _topic_close(self, item: OutboxItem) -> None:
+        ticket = await self._ticket(item)
+        if self._staff.is_forum and ticket.status is Status.CLOSED and ticket.staff_topic_id:
+            await self._bot.close_forum_topic(self._staff_chat_id(), ticket.staff_topic_id)
+
+    async def _topic_reopen(self, item: OutboxItem) -> None:
+        ticket = await self._ticket(item)
+        if self._staff.is_forum and ticket.status is not Status.CLOSED and ticket.staff_topic_id:
+            await self._bot.reopen_forum_topic(self._staff_chat_id(), ticket.staff_topic_id)
+
+    async def _event_line(self, item: OutboxItem) -> None:
+        ticket = await self._ticket(item)
+        chat_id, thread_id = await self._topic_target(ticket)
+        sent = await self._bot.send_message(
+            chat_id,
+            staff_text.render_event_line(item.payload),
+            parse_mode=ParseMode.HTML,
+            message_thread_id=thread_id,
+        )
+        await self._desk.delivery.record_ticket_ref(chat_id, sent.message_id, ticket.number)
+
+    # --- copies of messages ----------------------------------------------------------
+
+    async def _copy_messages(self, unit: Sequence[OutboxItem]) -> None:
+        first = unit[0]
+        ticket = await self._ticket(first)
+        ids = [message_id for item in unit for message_id in item.payload["message_ids"]]
+        messages = await self._desk.delivery.messages(ids)
+        if not messages:
+            return
+        if first.audience is Audience.CUSTOMER:
+            chat_id, thread_id = self._chat_of(first), None
+        else:
+            chat_id, thread_id = await self._topic_target(ticket)
+        prefix = self._prefix(first, ticket)
+        if not prefix and relay.can_copy_as_is(messages):
+            new_ids = await relay.copy_as_is(self._bot, chat_id, thread_id, messages)
+            if len(new_ids) == len(messages):
+                await self._desk.delivery.record_copies([m.id for m in messages], chat_id, new_ids)
+            return
+        for message in messages:
+            sent_ids = await relay.send_with_prefix(self._bot, chat_id, thread_id, message, prefix)
+            await self._desk.delivery.record_copies([message.id] * len(sent_ids), chat_id, sent_ids)
+
+    def _prefix(self, item: OutboxItem, ticket: TicketView) -> str:
+        style = str(item.payload.get("style", "customer"))
+        author = str(item.payload.get("author", ""))
+        if item.audience is Audience.TICKET_TOPIC:
+            return "" if style == "customer" else staff_text.relay_header(style, author) + "\n"
+        prefix = customer_text.tag(ticket.number) if item.payload.get("tag_ticket") else ""
+        if self._settings.show_agent_names and style == "reply":
+            prefix += f"<b>{esc(author)}</b>: "
+        return prefix
+
+    @staticmethod
+    def _chat_of(item: OutboxItem) -> int:
+        if item.chat_id is None:
+            raise ValueError(f"outbox row {item.id} has no chat")
+        return item.chat_id
+
+    # --- customers and agents in private ---------------------------------------------
+
+    async def _private(
+        self, item: OutboxItem, text: str, keyboard: InlineKeyboardMarkup | None = None
+    ) -> Message:
+        chat_id = self._chat_of(item)
+        sent = await self._bot.send_message(
+            chat_id, text, parse_mode=ParseMode.HTML, reply_markup=keyboard
+        )
+        if item.ticket_number is not None:
+            await self._desk.delivery.record_ticket_ref(
+                chat_id, sent.message_id, item.ticket_number
+            )
+        return sent
+
+    async def _ticket_confirmed(self, item: OutboxItem) -> None:
+        number = item.ticket_number or 0
+        await self._private(item, customer_text.confirmation(number, str(item.payload["subject"])))
+
+    async def _status_changed(self, item: OutboxItem) -> None:
+        number = item.ticket_number or 0
+        to = Status(item.payload["to"])
+        text = customer_text.status_news(
+            number, str(item.payload["subject"]), to, self._settings.reopen_window
+        )
+        keyboard = None
+        if item.payload.get("ask_rating"):
+            text += "\n\n" + customer_text.rating_prompt()
+            keyboard = customer_text.rating_keyboard(number)
+        await self._private(item, text, keyboard)
+
+    async def _assigned_to_you(self, item: OutboxItem) -> None:
+        number = item.ticket_number or 0
+        text = (
+            f"📌 <b>{esc(str(item.payload.get('by')))}</b> assigned ticket <b>#{number}</b> "
+            f"“{esc(str(item.payload.get('subject')))}” to you."
+        )
+        button = InlineKeyboardButton(f"Open #{number}", callback_data=encode("t", "show", number))
+        await self._private(item, text, InlineKeyboardMarkup([[button]]))
+
+
+def mergeable(item: OutboxItem, settings: Settings) -> bool:
+    """Tell whether a row may be sent together with the copies right before it."""
+    if item.kind is not NoticeKind.MESSAGE_COPY or item.payload.get("tag_ticket"):
+        return False
+    style = item.payload.get("style")
+    return style == "customer" or (style == "reply" and not settings.show_agent_names)
+
+
+def describe(messages: Sequence[MessageView]) -> str:
+    """Summarise messages for a log line (kinds and lengths, never the text)."""
+    return ", ".join(
+        f"{m.attachment.kind.value if m.attachment else 'text'}({len(m.text)})" for m in messages
+    )

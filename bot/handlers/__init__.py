@@ -1,0 +1,1 @@
+"""Telegram handlers: parse the update, call one desk operation, render the answer."""

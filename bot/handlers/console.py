@@ -1,0 +1,359 @@
+"""The agents' console in a private chat, and the ticket buttons (card and console).
+
+Every command answers anyone who is not a logged-in agent with a clear refusal; every button
+press is checked again against who pressed it and the ticket's current state.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any, TypeVar
+
+from telegram import CallbackQuery, Update
+from telegram.constants import ChatType, ParseMode
+
+from bot.callback_data import Press
+from bot.context import DeskContext
+from bot.handlers.common import agent_actor, parse_number, say
+from bot.inbound import command_argument
+from bot.rendering import console as views
+from bot.rendering import staff as staff_text
+from bot.rendering.html import esc
+from bot.rendering.words import status_label
+from core.domain.actors import Actor, NewMessage
+from core.domain.values import Priority, Status
+from core.errors import DeskError, DuplicateMessage
+from core.services.queries import UNASSIGNED
+from core.views import TicketPage
+
+AGENT_HELP = (
+    "<b>Agent commands</b> (in this private chat)\n"
+    "/queue [status] — tickets, most recent activity first. Status: active (default), new, "
+    "open, pending, resolved, closed, all, mine, unassigned. Example: <code>/queue pending</code>\n"
+    "/ticket 12 — the card, the history and the buttons\n"
+    "/reply 12 text — answer the customer (long texts are split)\n"
+    "/note 12 text — internal note, never shown to the customer\n"
+    "/status 12 pending — new status: open, pending, resolved, closed\n"
+    "/take 12 — assign #12 to yourself and open it\n"
+    "/assign 12 alice — assign to an agent (<code>/assign 12 nobody</code> to unassign)\n"
+    "/priority 12 high — low, normal, high, urgent\n"
+    "/logout — log out\n\n"
+    "In the staff group, write in a ticket's topic to answer the customer; "
+    "<code>/note text</code> there is an internal note."
+)
+NOT_AGENT = "This command is for agents. Agents log in first with /login."
+
+Action = Callable[[Update, DeskContext, Actor, list[str]], Awaitable[None]]
+
+
+def agent_command(
+    usage: str, arguments: int, *, rest: bool = False
+) -> Callable[[Action], Callable[[Update, DeskContext], Coroutine[Any, Any, None]]]:
+    """Wrap a console command: private chat only, logged-in agents only, argument count."""
+
+    def wrap(action: Action) -> Callable[[Update, DeskContext], Coroutine[Any, Any, None]]:
+        async def handler(update: Update, context: DeskContext) -> None:
+            chat = update.effective_chat
+            if chat is None or chat.type != ChatType.PRIVATE:
+                return
+            actor = await agent_actor(update, context)
+            if actor is None:
+                await say(update, NOT_AGENT)
+                return
+            args = list(context.args or [])
+            if len(args) < arguments or (not rest and len(args) > arguments):
+                await say(update, f"Usage: {usage}")
+                return
+            try:
+                await action(update, context, actor, args)
+            except DeskError as exc:
+                await say(update, f"⚠️ {esc(str(exc))}")
+
+        handler.__doc__ = action.__doc__
+        return handler
+
+    return wrap
+
+
+def _number(text: str, usage: str) -> int:
+    number = parse_number(text)
+    if number is None:
+        raise _Usage(f"“{text}” is not a ticket number. Usage: {usage}")
+    return number
+
+
+class _Usage(DeskError):
+    """A malformed argument; the message says what was expected."""
+
+
+@agent_command("/queue [active|new|open|pending|resolved|closed|all|mine|unassigned]", 0, rest=True)
+async def queue_command(
+    update: Update, context: DeskContext, actor: Actor, args: list[str]
+) -> None:
+    """Show the first page of the queue."""
+    label = (args[0] if args else "active").lower()
+    if label not in views.QUEUE_FILTERS or len(args) > 1:
+        raise _Usage(
+            f"Unknown queue “{' '.join(args)}”. Use one of: {', '.join(views.QUEUE_FILTERS)}."
+        )
+    page = await _queue_page(context, actor, label, None)
+    await say(
+        update, views.queue_text(page, label, first_page=True), views.queue_keyboard(page, label)
+    )
+
+
+async def _queue_page(
+    context: DeskContext, actor: Actor, label: str, cursor: str | None
+) -> TicketPage:
+    statuses: list[Status] | None
+    assignee = None
+    if label == "active":
+        statuses = [Status.NEW, Status.OPEN, Status.PENDING, Status.RESOLVED]
+    elif label == "all":
+        statuses = None
+    elif label in ("mine", "unassigned"):
+        statuses = [Status.NEW, Status.OPEN, Status.PENDING, Status.RESOLVED]
+        assignee = actor.ref if label == "mine" else UNASSIGNED
+    else:
+        statuses = [Status(label)]
+    return await context.desk.queries.view_tickets(
+        actor, statuses=statuses, assignee_id=assignee, cursor=cursor, limit=8
+    )
+
+
+@agent_command("/ticket 12", 1)
+async def ticket_command(
+    update: Update, context: DeskContext, actor: Actor, args: list[str]
+) -> None:
+    """Show a ticket with its history and buttons."""
+    number = _number(args[0], "/ticket 12")
+    detail = await context.desk.queries.get_ticket(actor, number, history=30)
+    await say(update, views.ticket_text(detail), views.ticket_keyboard(detail))
+
+
+async def _post(
+    update: Update, context: DeskContext, actor: Actor, args: list[str], *, internal: bool
+) -> None:
+    usage = "/note 12 text" if internal else "/reply 12 text"
+    number = _number(args[0], usage)
+    message = update.effective_message
+    if message is None:
+        return
+    text = command_argument(message)
+    # Drop the ticket number from the front of the argument, keeping its formatting.
+    body = text.text[len(args[0]) :].lstrip()
+    if not body:
+        raise _Usage(f"Write the text after the number. Usage: {usage}")
+    formatted = text.formatted
+    if formatted is not None and formatted.startswith(args[0]):
+        formatted = formatted[len(args[0]) :].lstrip()
+    else:
+        formatted = None
+    part = NewMessage(text=body, formatted=formatted, origin=text.origin, copyable=False)
+    try:
+        posted = await context.desk.messages.send_message(actor, number, part, internal=internal)
+    except DuplicateMessage:
+        return
+    what = "Note added to" if internal else "Reply sent on"
+    await say(update, f"✅ {what} ticket #{number} ({status_label(posted.ticket.status)}).")
+
+
+@agent_command("/reply 12 text", 2, rest=True)
+async def reply_command(
+    update: Update, context: DeskContext, actor: Actor, args: list[str]
+) -> None:
+    """Send a public reply to the customer."""
+    await _post(update, context, actor, args, internal=False)
+
+
+@agent_command("/note 12 text", 2, rest=True)
+async def note_command(update: Update, context: DeskContext, actor: Actor, args: list[str]) -> None:
+    """Add an internal note."""
+    await _post(update, context, actor, args, internal=True)
+
+
+@agent_command("/status 12 open|pending|resolved|closed", 2)
+async def status_command(
+    update: Update, context: DeskContext, actor: Actor, args: list[str]
+) -> None:
+    """Change a ticket's status."""
+    number = _number(args[0], "/status 12 pending")
+    try:
+        status = Status(args[1].lower())
+    except ValueError:
+        raise _Usage(
+            f"Unknown status “{args[1]}”. Use one of: open, pending, resolved, closed."
+        ) from None
+    ticket = await context.desk.tickets.change_status(actor, number, status)
+    await say(update, f"✅ Ticket #{number} is now {status_label(ticket.status)}.")
+
+
+@agent_command("/take 12", 1)
+async def take_command(update: Update, context: DeskContext, actor: Actor, args: list[str]) -> None:
+    """Take a ticket."""
+    number = _number(args[0], "/take 12")
+    ticket = await context.desk.tickets.take(actor, number)
+    await say(update, f"✅ Ticket #{number} is yours ({status_label(ticket.status)}).")
+
+
+@agent_command("/assign 12 alice", 2)
+async def assign_command(
+    update: Update, context: DeskContext, actor: Actor, args: list[str]
+) -> None:
+    """Assign a ticket to an agent, or to nobody."""
+    number = _number(args[0], "/assign 12 alice")
+    username = None if args[1].lower() in ("nobody", "none", "-") else args[1]
+    ticket = await context.desk.tickets.assign(actor, number, username)
+    await say(update, f"✅ Ticket #{number} is assigned to {esc(ticket.assignee or 'nobody')}.")
+
+
+@agent_command("/priority 12 low|normal|high|urgent", 2)
+async def priority_command(
+    update: Update, context: DeskContext, actor: Actor, args: list[str]
+) -> None:
+    """Change a ticket's priority."""
+    number = _number(args[0], "/priority 12 high")
+    try:
+        priority = Priority(args[1].lower())
+    except ValueError:
+        raise _Usage(
+            f"Unknown priority “{args[1]}”. Use one of: low, normal, high, urgent."
+        ) from None
+    await context.desk.tickets.set_priority(actor, number, priority)
+    await say(update, f"✅ Ticket #{number} now has {priority.value} priority.")
+
+
+# --- buttons ------------------------------------------------------------------------------
+
+
+async def on_ticket_button(update: Update, context: DeskContext, press: Press) -> str | None:
+    """Handle a ticket button (card or console); return the answer shown to the presser."""
+    query = update.callback_query
+    if query is None:
+        return None
+    actor = await agent_actor(update, context)
+    if actor is None:
+        return "Only logged-in agents can use these buttons. Send /login to me in a private chat."
+    n = press.number
+    if n is None:
+        return "This button is not valid any more."
+    try:
+        answer = await _ticket_action(query, context, actor, press, n)
+    except DeskError as exc:
+        return str(exc)
+    if press.action not in ("pm", "card") and _is_private(query):
+        await _render_in_place(query, context, actor, n)
+    return answer
+
+
+async def _ticket_action(
+    query: CallbackQuery, context: DeskContext, actor: Actor, press: Press, n: int
+) -> str | None:
+    action = _TICKET_BUTTONS.get(press.action)
+    if action is None:
+        return "This button is not valid any more."
+    return await action(query, context, actor, press, n)
+
+
+async def _show(
+    query: CallbackQuery, context: DeskContext, actor: Actor, press: Press, n: int
+) -> str | None:
+    await context.desk.queries.find_ticket(actor, n)
+    return None if _is_private(query) else f"Open it in a private chat with me: /ticket {n}"
+
+
+async def _take(
+    query: CallbackQuery, context: DeskContext, actor: Actor, press: Press, n: int
+) -> str:
+    await context.desk.tickets.take(actor, n)
+    return f"Ticket #{n} is yours."
+
+
+async def _status(
+    query: CallbackQuery, context: DeskContext, actor: Actor, press: Press, n: int
+) -> str:
+    status = _parse(Status, press.argument)
+    ticket = await context.desk.tickets.change_status(actor, n, status)
+    return f"Ticket #{n} is now {ticket.status.value}."
+
+
+async def _priority_menu(
+    query: CallbackQuery, context: DeskContext, actor: Actor, press: Press, n: int
+) -> None:
+    ticket = await context.desk.queries.find_ticket(actor, n)
+    await query.edit_message_reply_markup(staff_text.priority_keyboard(ticket))
+
+
+async def _priority(
+    query: CallbackQuery, context: DeskContext, actor: Actor, press: Press, n: int
+) -> str:
+    priority = _parse(Priority, press.argument)
+    ticket = await context.desk.queries.find_ticket(actor, n)
+    if ticket.priority is not priority:
+        ticket = await context.desk.tickets.set_priority(actor, n, priority)
+    await query.edit_message_reply_markup(staff_text.card_keyboard(ticket))
+    return f"Priority of #{n}: {priority.value}."
+
+
+async def _back_to_card(
+    query: CallbackQuery, context: DeskContext, actor: Actor, press: Press, n: int
+) -> None:
+    ticket = await context.desk.queries.find_ticket(actor, n)
+    await query.edit_message_reply_markup(staff_text.card_keyboard(ticket))
+
+
+def _parse(kind: type[_Choice], value: str | None) -> _Choice:
+    try:
+        return kind(value or "")
+    except ValueError:
+        raise _Usage("This button is not valid any more.") from None
+
+
+_Choice = TypeVar("_Choice", Status, Priority)
+TicketButton = Callable[[CallbackQuery, DeskContext, Actor, Press, int], Awaitable[str | None]]
+_TICKET_BUTTONS: dict[str, TicketButton] = {
+    "show": _show,
+    "take": _take,
+    "st": _status,
+    "pm": _priority_menu,
+    "pr": _priority,
+    "card": _back_to_card,
+}
+
+
+def _is_private(query: CallbackQuery) -> bool:
+    return query.message is not None and query.message.chat.type == ChatType.PRIVATE
+
+
+async def _render_in_place(
+    query: CallbackQuery, context: DeskContext, actor: Actor, n: int
+) -> None:
+    detail = await context.desk.queries.get_ticket(actor, n, history=30)
+    await query.edit_message_text(
+        views.ticket_text(detail),
+        parse_mode=ParseMode.HTML,
+        reply_markup=views.ticket_keyboard(detail),
+    )
+
+
+async def on_queue_button(update: Update, context: DeskContext, press: Press) -> str | None:
+    """Page through the queue."""
+    query = update.callback_query
+    if query is None:
+        return None
+    actor = await agent_actor(update, context)
+    if actor is None:
+        return "Only logged-in agents can see the queue. Send /login first."
+    label = press.action
+    if label not in views.QUEUE_FILTERS:
+        return "This button is not valid any more."
+    try:
+        page = await _queue_page(context, actor, label, press.argument)
+    except DeskError as exc:
+        return str(exc)
+    await query.edit_message_text(
+        views.queue_text(page, label, first_page=False),
+        parse_mode=ParseMode.HTML,
+        reply_markup=views.queue_keyboard(page, label),
+    )
+    return None

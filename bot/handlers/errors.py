@@ -1,0 +1,41 @@
+"""The one global error handler: log what went wrong (never message contents), tell the user."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+
+from telegram import Update
+from telegram.constants import ChatType
+from telegram.error import TelegramError
+
+from bot.context import DeskContext
+
+logger = logging.getLogger("bot.errors")
+
+
+async def on_error(update: object, context: DeskContext) -> None:
+    """Log an unexpected error with where it happened, and apologise in private chats."""
+    where = "no update"
+    if isinstance(update, Update):
+        chat = update.effective_chat
+        where = f"update {update.update_id} in chat {chat.id if chat else '?'}"
+    logger.error("unexpected error handling %s", where, exc_info=context.error)
+    if not isinstance(update, Update) or isinstance(context.error, TelegramError):
+        return
+    chat, message = update.effective_chat, update.effective_message
+    if chat is None or chat.type != ChatType.PRIVATE:
+        return
+    if update.callback_query is not None:
+        with contextlib.suppress(TelegramError):
+            await update.callback_query.answer(
+                "Something went wrong on our side. Please try again."
+            )
+        return
+    if message is not None:
+        try:
+            await message.reply_text(
+                "Something went wrong on our side. Please try again in a moment."
+            )
+        except TelegramError:
+            logger.warning("could not tell the user about the error either")

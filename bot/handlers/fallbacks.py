@@ -1,0 +1,42 @@
+"""Answers for what no other handler takes: unknown commands, edited messages."""
+
+from __future__ import annotations
+
+from telegram import Update
+
+from bot.context import DeskContext
+from bot.handlers.common import say
+from bot.rendering.html import esc
+
+
+async def unknown_command(update: Update, context: DeskContext) -> None:
+    """Say that a command is unknown, and where the list is."""
+    message = update.effective_message
+    if message is None or not message.text:
+        return
+    command = message.text.split(maxsplit=1)[0].split("@", 1)[0]
+    await say(
+        update, f"I do not know the command {esc(command[:40])}. /help lists what I understand."
+    )
+
+
+async def edited_message(update: Update, context: DeskContext) -> None:
+    """Explain that edits are not passed on."""
+    await say(
+        update,
+        "✏️ Edits are not passed on to our team. If something changed, send it as a new message.",
+    )
+
+
+async def chat_id_command(update: Update, context: DeskContext) -> None:
+    """Tell a group its chat id, for setting ``STAFF_CHAT_ID``."""
+    chat = update.effective_chat
+    if chat is None:
+        return
+    configured = context.staff.is_staff_chat(chat.id)
+    note = (
+        "This is the staff chat."
+        if configured
+        else "Set STAFF_CHAT_ID to it to make this the staff chat."
+    )
+    await say(update, f"This chat's id is <code>{chat.id}</code>. {note}")

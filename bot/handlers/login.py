@@ -1,0 +1,105 @@
+"""Agents logging in and out from a private chat with the bot.
+
+The password message is deleted the moment it arrives, before it is even checked, and the
+password is never logged or stored anywhere but as the account's bcrypt hash.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Update
+from telegram.constants import ChatType
+from telegram.error import TelegramError
+
+from bot.commands import set_agent_commands, unset_agent_commands
+from bot.context import DeskContext
+from bot.handlers.common import say
+from bot.rendering.html import esc
+from core.errors import AccountLocked, AuthenticationFailed
+from core.views import Conversation
+
+logger = logging.getLogger(__name__)
+FLOW = "login"
+
+
+async def login_command(update: Update, context: DeskContext) -> None:
+    """Start logging in: ask for the username (or take it from ``/login name``)."""
+    chat, user = update.effective_chat, update.effective_user
+    if chat is None or user is None:
+        return
+    if chat.type != ChatType.PRIVATE:
+        await say(update, "🔐 Please log in in a private chat with me, never in a group.")
+        return
+    agent = await context.desk.accounts.agent_for(user.id)
+    if agent is not None:
+        await say(
+            update,
+            f"You are logged in as <b>{esc(agent.username)}</b>. Send /logout first to switch.",
+        )
+        return
+    if context.args:
+        await _ask_password(update, context, chat.id, context.args[0])
+        return
+    await context.desk.conversations.set(chat.id, FLOW, "username", {})
+    await say(update, "🔐 Agent login. What is your username? (/cancel to stop)")
+
+
+async def _ask_password(update: Update, context: DeskContext, chat_id: int, username: str) -> None:
+    await context.desk.conversations.set(chat_id, FLOW, "password", {"username": username[:64]})
+    await say(update, "Now your password. I delete your message as soon as it arrives.")
+
+
+async def on_step(update: Update, context: DeskContext, conversation: Conversation) -> None:
+    """Take the username or the password."""
+    message, user = update.effective_message, update.effective_user
+    if message is None or user is None:
+        return
+    if conversation.step == "username":
+        if not message.text:
+            await say(update, "Send your username as text, or /cancel.")
+            return
+        await _ask_password(update, context, conversation.chat_id, message.text.strip())
+        return
+    # The password step: delete first, check after.
+    password = message.text or ""
+    try:
+        await message.delete()
+        deleted = True
+    except TelegramError:
+        deleted = False
+    await context.desk.conversations.clear(conversation.chat_id)
+    warning = "" if deleted else "\n⚠️ I could not delete your password message: delete it yourself."
+    if not password:
+        await say(update, "Send the password as text. Send /login to start again." + warning)
+        return
+    try:
+        agent = await context.desk.accounts.login(
+            str(conversation.data.get("username", "")), password, user.id
+        )
+    except AuthenticationFailed as exc:
+        await say(update, f"❌ {esc(str(exc))} Send /login to try again.{warning}")
+        return
+    except AccountLocked as exc:
+        await say(update, f"🔒 {esc(str(exc))}{warning}")
+        return
+    logger.info("agent %s logged in from Telegram user %s", agent.username, user.id)
+    await set_agent_commands(context.bot, user.id)
+    await say(
+        update,
+        f"✅ Logged in as <b>{esc(agent.username)}</b>. Your messages in ticket topics now go to "
+        f"customers. Send /help for the agent commands.{warning}",
+    )
+
+
+async def logout_command(update: Update, context: DeskContext) -> None:
+    """Log the agent out."""
+    user = update.effective_user
+    if user is None:
+        return
+    agent = await context.desk.accounts.logout(user.id)
+    if agent is None:
+        await say(update, "You are not logged in.")
+        return
+    await unset_agent_commands(context.bot, user.id)
+    await say(update, f"👋 Logged out {esc(agent.username)}.")

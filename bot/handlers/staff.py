@@ -1,0 +1,109 @@
+"""The staff chat: agents' messages in a ticket's topic go to the customer; /note stays.
+
+In a forum, a ticket is its topic. In a group without topics, replying to any bot message of
+a ticket (its card, a copy, an event line) routes the same way.
+"""
+
+from __future__ import annotations
+
+from telegram import Message, Update
+
+from bot.context import DeskContext
+from bot.handlers.common import agent_actor, say
+from bot.inbound import command_argument, new_message_from, unsupported_kind
+from bot.rendering import staff as staff_text
+from bot.rendering.html import esc
+from core.domain.actors import Actor, ChatRef
+from core.errors import DuplicateMessage, InvalidInput, TicketClosed
+from core.views import TicketView
+
+
+async def ticket_of(context: DeskContext, message: Message, actor: Actor) -> TicketView | None:
+    """Find the ticket a staff-chat message belongs to (its topic, or what it replies to)."""
+    if context.staff.is_forum and message.is_topic_message and message.message_thread_id:
+        return await context.desk.queries.ticket_for_topic(actor, message.message_thread_id)
+    replied = message.reply_to_message
+    if replied is not None and replied.forum_topic_created is None:
+        return await context.desk.queries.ticket_for_reference(
+            actor, ChatRef(message.chat.id, replied.message_id)
+        )
+    return None
+
+
+def _is_about_a_ticket(context: DeskContext, message: Message) -> bool:
+    if context.staff.is_forum:
+        return bool(message.is_topic_message)
+    replied = message.reply_to_message
+    return (
+        replied is not None
+        and replied.from_user is not None
+        and replied.from_user.id == context.bot.id
+    )
+
+
+async def on_staff_message(update: Update, context: DeskContext) -> None:
+    """Relay a logged-in agent's message in a ticket's topic to the customer."""
+    message, user = update.effective_message, update.effective_user
+    if message is None or user is None or user.is_bot:
+        return
+    actor = await agent_actor(update, context)
+    if actor is None:
+        await _hint_once(update, context, message)
+        return
+    ticket = await ticket_of(context, message, actor)
+    if ticket is None:
+        return  # team talk outside any ticket
+    kind = unsupported_kind(message)
+    if kind is not None:
+        await say(update, f"⚠️ I cannot relay {kind} to the customer.")
+        return
+    try:
+        await context.desk.messages.send_message(
+            actor, ticket.number, new_message_from(message), written_in_topic=True
+        )
+    except TicketClosed as exc:
+        await say(update, f"⚠️ {esc(str(exc))}. Not sent.", staff_text.card_keyboard(ticket))
+    except DuplicateMessage:
+        pass
+    except InvalidInput as exc:
+        await say(update, f"⚠️ {esc(str(exc))}")
+
+
+async def note_command(update: Update, context: DeskContext) -> None:
+    """Add an internal note to the ticket of this topic: ``/note text``."""
+    message = update.effective_message
+    if message is None:
+        return
+    actor = await agent_actor(update, context)
+    if actor is None:
+        await say(update, staff_text.not_agent_hint())
+        return
+    ticket = await ticket_of(context, message, actor)
+    if ticket is None:
+        where = (
+            "in a ticket's topic" if context.staff.is_forum else "as a reply to a ticket's message"
+        )
+        await say(update, f"Use /note text {where}.")
+        return
+    note = command_argument(message)
+    if not note.text.strip():
+        await say(update, "Usage: /note text — an internal note the customer never sees.")
+        return
+    try:
+        await context.desk.messages.send_message(
+            actor, ticket.number, note, internal=True, written_in_topic=True
+        )
+    except DuplicateMessage:
+        return
+    except InvalidInput as exc:
+        await say(update, f"⚠️ {esc(str(exc))}")
+
+
+async def _hint_once(update: Update, context: DeskContext, message: Message) -> None:
+    user = update.effective_user
+    if user is None or not _is_about_a_ticket(context, message):
+        return
+    if user.id in context.staff.hinted_users:
+        return
+    context.staff.hinted_users.add(user.id)
+    await say(update, staff_text.not_agent_hint())

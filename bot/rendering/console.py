@@ -1,0 +1,101 @@
+"""What agents see in their private chat: the queue and a ticket with its history."""
+
+from __future__ import annotations
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot.callback_data import encode
+from bot.rendering.html import TEXT_LIMIT, esc, shorten
+from bot.rendering.staff import card_keyboard, render_card, render_event_line
+from bot.rendering.words import PRIORITY_MARK, STATUS_MARK
+from core.domain.values import Role
+from core.views import EventView, MessageView, TicketDetail, TicketPage
+
+QUEUE_FILTERS = (
+    "active",
+    "new",
+    "open",
+    "pending",
+    "resolved",
+    "closed",
+    "all",
+    "mine",
+    "unassigned",
+)
+
+
+def queue_text(page: TicketPage, label: str, *, first_page: bool) -> str:
+    """List one page of the queue."""
+    if not page.tickets:
+        return f"No tickets in “{esc(label)}”." if first_page else "No more tickets."
+    lines = [f"<b>Queue: {esc(label)}</b> (most recent activity first)"]
+    for t in page.tickets:
+        who = esc(t.assignee) if t.assignee else "—"
+        lines.append(
+            f"{STATUS_MARK[t.status]}{PRIORITY_MARK[t.priority]} <b>#{t.number}</b> "
+            f"{esc(shorten(t.subject, 50))} · {esc(shorten(t.customer.display_name, 30))} · {who}"
+        )
+    return "\n".join(lines)
+
+
+def queue_keyboard(page: TicketPage, label: str) -> InlineKeyboardMarkup | None:
+    """A button per ticket and one for the next page."""
+    rows = [
+        [
+            InlineKeyboardButton(
+                f"#{t.number} {shorten(t.subject, 40)}", callback_data=encode("t", "show", t.number)
+            )
+        ]
+        for t in page.tickets
+    ]
+    if page.next_cursor:
+        rows.append(
+            [InlineKeyboardButton("More ▸", callback_data=f"q:{label}:0:{page.next_cursor}")]
+        )
+    return InlineKeyboardMarkup(rows) if rows else None
+
+
+def _history_line(item: MessageView | EventView) -> str:
+    if isinstance(item, EventView):
+        line = render_event_line(
+            {
+                "kind": item.kind,
+                "actor": item.actor_name,
+                "from": item.from_status.value if item.from_status else None,
+                "to": item.to_status.value if item.to_status else None,
+                "detail": item.detail,
+            }
+        )
+        return f"<i>{item.at.strftime('%d %b %H:%M')}</i> {line}"
+    if item.internal:
+        who = f"📝 {esc(item.author_name)} (note)"
+    elif item.author_role is Role.CUSTOMER:
+        who = f"👤 {esc(item.author_name)}"
+    else:
+        who = f"💬 {esc(item.author_name)}"
+    body = item.text
+    if item.attachment:
+        body = f"[{item.attachment.kind.value}] {body}".strip()
+    return f"<i>{item.created_at.strftime('%d %b %H:%M')}</i> {who}: {esc(shorten(body, 400))}"
+
+
+def ticket_text(detail: TicketDetail) -> str:
+    """The card followed by as much recent history as fits in one message."""
+    head = render_card(detail.ticket) + "\n\n<b>History</b> (latest last)"
+    lines: list[str] = []
+    budget = TEXT_LIMIT - len(head) - 200
+    for item in reversed(detail.timeline()):
+        line = _history_line(item)
+        if len(line) + 1 > budget:
+            lines.append("…")
+            break
+        lines.append(line)
+        budget -= len(line) + 1
+    return head + "\n" + "\n".join(reversed(lines))
+
+
+def ticket_keyboard(detail: TicketDetail) -> InlineKeyboardMarkup:
+    """The card's buttons plus a refresh."""
+    number = detail.ticket.number
+    refresh = InlineKeyboardButton("🔄 Refresh", callback_data=encode("t", "show", number))
+    return InlineKeyboardMarkup([*card_keyboard(detail.ticket).inline_keyboard, (refresh,)])

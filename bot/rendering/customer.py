@@ -1,0 +1,238 @@
+"""What customers see: welcome, confirmations, status news, lists and rating buttons."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot.callback_data import encode
+from bot.rendering.html import esc, shorten
+from bot.rendering.words import STATUS_MARK, status_label, when
+from core.domain.values import Role, Status
+from core.durations import format_duration
+from core.views import MessageView, TicketDetail, TicketPage, TicketView
+
+HELP = (
+    "<b>How this works</b>\n"
+    "Write to me and your message goes to our support team; their answers arrive here.\n\n"
+    "/new — open a new ticket\n"
+    "/my — your tickets (open one to make it active or close it)\n"
+    "/close — close your active ticket (or /close 12)\n"
+    "/cancel — stop what you are doing\n"
+    "/help — this message\n\n"
+    "Plain messages, photos, files, voice notes and stickers go to your active ticket. "
+    "Reply to one of my messages to write to that message's ticket."
+)
+
+
+def welcome(name: str) -> str:
+    """Greet a customer on /start."""
+    return (
+        f"👋 Hello, {esc(name)}! This is our support desk.\n"
+        "Tell us what is wrong and we will answer right here. "
+        "Tap <b>New ticket</b> to start, or just write your message."
+    )
+
+
+def start_keyboard() -> InlineKeyboardMarkup:
+    """The /start buttons."""
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton("📝 New ticket", callback_data=encode("c", "new")),
+                InlineKeyboardButton("📂 My tickets", callback_data=encode("c", "my")),
+            ]
+        ]
+    )
+
+
+def ticket_title(ticket: TicketView) -> str:
+    """``#12 “Printer on fire”`` with the subject escaped."""
+    return f"#{ticket.number} “{esc(ticket.subject)}”"
+
+
+def confirmation(number: int, subject: str) -> str:
+    """Confirm a new ticket to its customer."""
+    return (
+        f"✅ Your ticket <b>#{number}</b> “{esc(subject)}” is open "
+        f"(status: {status_label(Status.NEW)}).\n"
+        "We will answer here. Anything else you write now is added to it."
+    )
+
+
+def status_news(number: int, subject: str, to: Status, reopen_window: timedelta) -> str:
+    """Tell a customer, in plain words, that their ticket changed status."""
+    title = f"<b>#{number}</b> “{esc(subject)}”"
+    if to is Status.OPEN:
+        return f"🟢 Your ticket {title} is being worked on."
+    if to is Status.PENDING:
+        return f"⏳ Your ticket {title} is waiting for your answer. Just reply here."
+    if to is Status.RESOLVED:
+        return (
+            f"✅ Your ticket {title} has been resolved.\n"
+            f"Not solved after all? Reply within {format_duration(reopen_window)} and we reopen it."
+        )
+    if to is Status.CLOSED:
+        return f"🔒 Your ticket {title} is closed. Write any time to open a new one."
+    return f"Your ticket {title} is now {status_label(to)}."
+
+
+def rating_prompt() -> str:
+    """Ask for a rating under a status message."""
+    return "How did we do? Tap a rating:"
+
+
+def rating_keyboard(number: int) -> InlineKeyboardMarkup:
+    """Five buttons, 1 to 5 stars."""
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(
+                    f"{score}⭐", callback_data=encode("c", "rate", number, str(score))
+                )
+                for score in range(1, 6)
+            ]
+        ]
+    )
+
+
+def thanks_for_rating(number: int, rating: int) -> str:
+    """Thank the customer and invite an optional comment."""
+    return (
+        f"🙏 Thank you! You rated ticket #{number} {'⭐' * rating} ({rating}/5).\n"
+        "Anything to add? Write a comment now, or send /skip."
+    )
+
+
+def ticket_list(page: TicketPage, *, first_page: bool) -> str:
+    """List a customer's tickets (one page)."""
+    if not page.tickets and first_page:
+        return "You have no tickets yet. Send /new or just write your message."
+    lines = ["<b>Your tickets</b> (most recent first):"]
+    for t in page.tickets:
+        subject = esc(shorten(t.subject, 60))
+        lines.append(f"{STATUS_MARK[t.status]} <b>#{t.number}</b> {subject} — {t.status.value}")
+    return "\n".join(lines)
+
+
+def ticket_list_keyboard(page: TicketPage) -> InlineKeyboardMarkup | None:
+    """One button per ticket, and one for the next page."""
+    rows = [
+        [
+            InlineKeyboardButton(
+                f"#{t.number} {shorten(t.subject, 40)}", callback_data=encode("c", "show", t.number)
+            )
+        ]
+        for t in page.tickets
+    ]
+    if page.next_cursor:
+        rows.append([InlineKeyboardButton("More ▸", callback_data=f"c:my:0:{page.next_cursor}")])
+    return InlineKeyboardMarkup(rows) if rows else None
+
+
+def _history_line(message: MessageView) -> str:
+    who = "You" if message.author_role is Role.CUSTOMER else "Support"
+    body = message.text or (f"[{message.attachment.kind.value}]" if message.attachment else "")
+    if message.attachment and message.text:
+        body = f"[{message.attachment.kind.value}] {body}"
+    return (
+        f"• <i>{who}, {message.created_at.strftime('%d %b %H:%M')}</i>: {esc(shorten(body, 300))}"
+    )
+
+
+def ticket_detail(detail: TicketDetail, *, active: bool) -> str:
+    """Show one ticket to its customer, with its latest messages."""
+    ticket = detail.ticket
+    lines = [
+        f"<b>#{ticket.number} {esc(ticket.subject)}</b>",
+        f"Status: {status_label(ticket.status)}" + (" · ✳️ active" if active else ""),
+        f"Opened: {when(ticket.created_at)}",
+    ]
+    if detail.messages:
+        lines.append("")
+        lines += [_history_line(m) for m in detail.messages[-8:]]
+    return "\n".join(lines)[:4000]
+
+
+def ticket_detail_keyboard(ticket: TicketView, *, active: bool) -> InlineKeyboardMarkup:
+    """Buttons under a customer's ticket: make active, close, back to the list."""
+    rows = []
+    if ticket.status is not Status.CLOSED:
+        if not active:
+            rows.append(
+                [
+                    InlineKeyboardButton(
+                        "✳️ Make active", callback_data=encode("c", "act", ticket.number)
+                    )
+                ]
+            )
+        rows.append(
+            [
+                InlineKeyboardButton(
+                    "🔒 Close ticket", callback_data=encode("c", "close", ticket.number)
+                )
+            ]
+        )
+    rows.append(
+        [InlineKeyboardButton("◂ My tickets", callback_data=encode("c", "my", None, "back"))]
+    )
+    return InlineKeyboardMarkup(rows)
+
+
+def close_question(ticket: TicketView) -> str:
+    """Ask a customer to confirm closing."""
+    return f"Close ticket {ticket_title(ticket)}? You can always open a new one."
+
+
+def close_keyboard(number: int) -> InlineKeyboardMarkup:
+    """Yes / no for closing."""
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(
+                    f"🔒 Yes, close #{number}", callback_data=encode("c", "closeok", number)
+                ),
+                InlineKeyboardButton("No, keep it", callback_data=encode("c", "keep", number)),
+            ]
+        ]
+    )
+
+
+def offer_text(*, follow_up_of: int | None) -> str:
+    """Offer to open a ticket from what the customer just wrote."""
+    if follow_up_of is not None:
+        return (
+            f"Ticket #{follow_up_of} is closed, so your message was not added to it. "
+            "Open a new ticket, linked to it, with what you just wrote?"
+        )
+    return "You have no open ticket. Open one with what you just wrote?"
+
+
+def offer_keyboard() -> InlineKeyboardMarkup:
+    """One tap to open a ticket from held messages."""
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(
+                    "📝 Open a ticket", callback_data=encode("c", "offer", None, "go")
+                ),
+                InlineKeyboardButton("✖️ Discard", callback_data=encode("c", "offer", None, "drop")),
+            ]
+        ]
+    )
+
+
+def category_keyboard(categories: tuple[str, ...]) -> InlineKeyboardMarkup:
+    """One button per configured category."""
+    return InlineKeyboardMarkup(
+        [
+            [InlineKeyboardButton(name, callback_data=encode("c", "cat", index))]
+            for index, name in enumerate(categories)
+        ]
+    )
+
+
+def tag(number: int) -> str:
+    """The marker put before replies when a customer has several open tickets."""
+    return f"<b>#{number}</b> · "

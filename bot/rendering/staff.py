@@ -1,0 +1,130 @@
+"""What agents see: the ticket card, its buttons, event lines, relayed replies and notes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot.callback_data import encode
+from bot.rendering.html import esc, shorten
+from bot.rendering.words import priority_label, status_label, when
+from core.domain.values import EventKind, Priority, Status
+from core.views import TicketView
+
+TOPIC_NAME_LIMIT = 128
+
+
+def topic_name(ticket: TicketView) -> str:
+    """Name the ticket's forum topic: ``#N subject`` (Telegram allows 128 characters)."""
+    return shorten(f"#{ticket.number} {ticket.subject}", TOPIC_NAME_LIMIT)
+
+
+def customer_line(ticket: TicketView) -> str:
+    """Describe the customer: name, @username and Telegram id."""
+    customer = ticket.customer
+    handle = f" (@{esc(customer.username)})" if customer.username else ""
+    return f"{esc(customer.display_name)}{handle} · id <code>{customer.telegram_user_id}</code>"
+
+
+def render_card(ticket: TicketView) -> str:
+    """Render the ticket card that opens (and heads) the ticket's topic."""
+    lines = [
+        f"🎫 <b>#{ticket.number} {esc(ticket.subject)}</b>",
+        f"Status: {status_label(ticket.status)} · Priority: {priority_label(ticket.priority)}",
+        f"Customer: {customer_line(ticket)}",
+        f"Assignee: {esc(ticket.assignee) if ticket.assignee else '— nobody yet'}",
+    ]
+    if ticket.category:
+        lines.append(f"Category: {esc(ticket.category)}")
+    if ticket.follow_up_of:
+        lines.append(f"Follow-up of #{ticket.follow_up_of}")
+    lines.append(f"Opened: {when(ticket.created_at)}")
+    if ticket.rating is not None:
+        comment = (
+            f" — “{esc(shorten(ticket.rating_comment, 200))}”" if ticket.rating_comment else ""
+        )
+        lines.append(f"Rating: {'⭐' * ticket.rating} {ticket.rating}/5{comment}")
+    if ticket.customer.unreachable_since is not None:
+        lines.append(
+            "⚠️ <b>The customer has blocked the bot</b> since "
+            f"{when(ticket.customer.unreachable_since)}: replies cannot reach them."
+        )
+    return "\n".join(lines)
+
+
+def card_keyboard(ticket: TicketView) -> InlineKeyboardMarkup:
+    """The buttons under a card: take, status moves, priority (reopen when closed)."""
+    n = ticket.number
+    if ticket.status is Status.CLOSED:
+        return InlineKeyboardMarkup(
+            [[InlineKeyboardButton("↩️ Reopen", callback_data=encode("t", "st", n, "open"))]]
+        )
+    moves = [
+        ("⏳ Pending", Status.PENDING),
+        ("✅ Resolve", Status.RESOLVED),
+        ("🔒 Close", Status.CLOSED),
+    ]
+    first_row = [InlineKeyboardButton("🙋 Take", callback_data=encode("t", "take", n))]
+    if ticket.status in (Status.PENDING, Status.RESOLVED):
+        first_row.append(
+            InlineKeyboardButton("🟢 Open", callback_data=encode("t", "st", n, "open"))
+        )
+    second_row = [
+        InlineKeyboardButton(label, callback_data=encode("t", "st", n, status.value))
+        for label, status in moves
+        if status is not ticket.status
+    ]
+    priority = InlineKeyboardButton(
+        f"Priority: {priority_label(ticket.priority)} ▾", callback_data=encode("t", "pm", n)
+    )
+    return InlineKeyboardMarkup([first_row, second_row, [priority]])
+
+
+def priority_keyboard(ticket: TicketView) -> InlineKeyboardMarkup:
+    """The priority choice that replaces the card's buttons for a moment."""
+    n = ticket.number
+    choices = [
+        InlineKeyboardButton(
+            ("• " if p is ticket.priority else "") + priority_label(p),
+            callback_data=encode("t", "pr", n, p.value),
+        )
+        for p in Priority
+    ]
+    back = InlineKeyboardButton("◂ Back", callback_data=encode("t", "card", n))
+    return InlineKeyboardMarkup([choices[:2], choices[2:], [back]])
+
+
+def render_event_line(payload: dict[str, Any]) -> str:
+    """Render one audit event as a line in the topic."""
+    actor = esc(str(payload.get("actor") or "system"))
+    kind = payload.get("kind")
+    detail = esc(str(payload.get("detail") or ""))
+    if kind == EventKind.STATUS:
+        frm, to = Status(payload["from"]), Status(payload["to"])
+        return f"🔄 <b>{actor}</b>: {status_label(frm)} → {status_label(to)}"
+    if kind == EventKind.ASSIGNED:
+        target = "nobody" if detail == "nobody" else f"<b>{detail}</b>"
+        return f"👤 <b>{actor}</b> assigned the ticket to {target}"
+    if kind == EventKind.PRIORITY:
+        return f"⚡ <b>{actor}</b> changed the priority: {detail}"
+    if kind == EventKind.RATED:
+        return f"⭐ <b>{actor}</b> rated the ticket {detail}"
+    if kind == EventKind.UNDELIVERED:
+        return f"⚠️ A message could not be delivered to the customer: {detail}"
+    return f"• <b>{actor}</b>: {esc(str(kind))} {detail}".rstrip()
+
+
+def relay_header(style: str, author: str) -> str:
+    """Head a reply or note that was written outside the ticket's topic."""
+    if style == "note":
+        return f"📝 <b>Note by {esc(author)}</b>"
+    return f"💬 <b>{esc(author)}</b> replied to the customer"
+
+
+def not_agent_hint() -> str:
+    """Tell a staff-chat member why their message was not relayed."""
+    return (
+        "ℹ️ Only logged-in agents are relayed to customers. "
+        "Send /login to me in a private chat to log in."
+    )

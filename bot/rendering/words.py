@@ -1,0 +1,36 @@
+"""The small vocabulary every message shares: status and priority names with their marks."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from core.domain.values import Priority, Status
+
+STATUS_MARK = {
+    Status.NEW: "🆕",
+    Status.OPEN: "🟢",
+    Status.PENDING: "⏳",
+    Status.RESOLVED: "✅",
+    Status.CLOSED: "🔒",
+}
+PRIORITY_MARK = {
+    Priority.LOW: "⚪",
+    Priority.NORMAL: "🔵",
+    Priority.HIGH: "🟠",
+    Priority.URGENT: "🔴",
+}
+
+
+def status_label(status: Status) -> str:
+    """Render a status with its mark, e.g. ``🟢 open``."""
+    return f"{STATUS_MARK[status]} {status.value}"
+
+
+def priority_label(priority: Priority) -> str:
+    """Render a priority with its mark, e.g. ``🔴 urgent``."""
+    return f"{PRIORITY_MARK[priority]} {priority.value}"
+
+
+def when(moment: datetime) -> str:
+    """Render a time for people: ``2026-11-26 09:05 UTC``."""
+    return moment.strftime("%Y-%m-%d %H:%M UTC")

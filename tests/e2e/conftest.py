@@ -1,0 +1,163 @@
+"""End-to-end fixtures: the real bot, over real HTTP, against the fake Bot API server."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import re
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.main import RunningBot, start_bot
+from bot.settings import Settings, load_settings
+from core.desk import Desk
+from tests.fake_bot_api import FakeBotApi, FakeChat, FakeUser
+
+PASSWORD = "a-long-secret-pass"
+_agent_names = itertools.count(1)
+
+
+def ticket_number_in(message: dict[str, Any]) -> int:
+    """Read the first ``#N`` in a bot message."""
+    match = re.search(r"#(\d+)", str(message.get("text") or message.get("caption") or ""))
+    assert match, message
+    return int(match.group(1))
+
+
+class Harness:
+    """The fake Telegram, the staff forum and a running bot, with shortcuts for scenarios."""
+
+    def __init__(self, server: FakeBotApi, staff: FakeChat, settings: Settings) -> None:
+        self.server = server
+        self.staff = staff
+        self.settings = settings
+        self.running: RunningBot | None = None
+
+    @property
+    def desk(self) -> Desk:
+        """The running bot's desk."""
+        if self.running is None:
+            raise RuntimeError("the bot is not running")
+        return self.running.desk
+
+    async def start(self) -> None:
+        """Start the bot (it opens and migrates its own database)."""
+        self.running = await start_bot(self.settings)
+
+    async def stop(self) -> None:
+        """Stop the bot cleanly."""
+        if self.running is not None:
+            await self.running.stop()
+            self.running = None
+
+    async def restart(self) -> None:
+        """Stop and start again on the same database and the same fake Telegram."""
+        await self.stop()
+        await self.start()
+
+    async def agent(self, first_name: str = "Alice", *, username: str | None = None) -> FakeUser:
+        """A staff member with an agent account, logged in through the desk."""
+        name = username or f"{first_name.lower()}{next(_agent_names)}"
+        user = self.server.add_user(first_name, username=name)
+        self.staff.add_member(user)
+        await self.desk.accounts.add_agent(name, PASSWORD)
+        await self.desk.accounts.login(name, PASSWORD, user.id)
+        return user
+
+    async def open_ticket(
+        self, customer: FakeUser, subject: str = "Printer on fire", text: str = "It smokes."
+    ) -> int:
+        """Open a ticket the way a customer does (/new, subject, description); return #N."""
+        before = len(self.server.bot_messages(customer))
+        await self.server.user_sends(customer, "/new")
+        await self.wait_bot_says(customer, "subject", after=before)
+        await self.server.user_sends(customer, subject)
+        await self.wait_bot_says(customer, "describe", after=before)
+        await self.server.user_sends(customer, text)
+        confirmation = await self.wait_bot_says(customer, "Your ticket", after=before)
+        return ticket_number_in(confirmation)
+
+    async def wait_bot_says(
+        self,
+        chat: Any,
+        fragment: str,
+        *,
+        after: int = 0,
+        thread_id: int | None = None,
+        within: float = 10,
+    ) -> dict[str, Any]:
+        """Wait for a bot message in the chat (after the first ``after`` ones) containing text."""
+
+        def found() -> dict[str, Any] | None:
+            for message in self.server.bot_messages(chat, thread_id)[after:]:
+                if (
+                    fragment.lower()
+                    in (message.get("text") or message.get("caption") or "").lower()
+                ):
+                    return message
+            return None
+
+        return await self.server.wait_for(
+            found, timeout=within, message=f"bot never said {fragment!r}"
+        )
+
+    async def topic_of(self, number: int) -> int:
+        """Wait until the ticket has its staff topic, and return the thread id."""
+
+        async def topic() -> int | None:
+            return (await self.desk.delivery.ticket(number)).staff_topic_id
+
+        for _ in range(200):
+            thread = await topic()
+            if thread is not None:
+                return thread
+            await asyncio.sleep(0.05)
+        raise AssertionError(f"ticket #{number} never got a topic")
+
+    async def settled(self, within: float = 10) -> None:
+        """Wait until the outbox has nothing left to deliver."""
+        deadline = asyncio.get_running_loop().time() + within
+        while (await self.desk.delivery.counts())["pending"]:
+            if asyncio.get_running_loop().time() > deadline:
+                raise AssertionError("the outbox never drained")
+            await asyncio.sleep(0.05)
+
+
+@pytest.fixture(name="server")
+async def fixture_server() -> AsyncIterator[FakeBotApi]:
+    """A fake Telegram Bot API server on a free port."""
+    async with FakeBotApi() as server:
+        yield server
+
+
+@pytest.fixture(name="settings")
+def fixture_settings(
+    server: FakeBotApi, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Settings:
+    """Settings pointing the bot at the fake server, a staff forum and a fresh SQLite file."""
+    monkeypatch.chdir(tmp_path)  # no stray .env
+    staff = server.add_forum("Support staff")
+    return load_settings(
+        telegram_bot_token=server.token,
+        telegram_base_url=server.base_url,
+        staff_chat_id=staff.id,
+        database_url=f"sqlite+aiosqlite:///{tmp_path / 'desk.db'}",
+        bcrypt_rounds=4,
+        poll_timeout=1,
+        http_timeout=5,
+    )
+
+
+@pytest.fixture(name="desk_bot")
+async def fixture_desk_bot(server: FakeBotApi, settings: Settings) -> AsyncIterator[Harness]:
+    """The running bot with its fake world."""
+    assert settings.staff_chat_id is not None
+    harness = Harness(server, server.chat(settings.staff_chat_id), settings)
+    await harness.start()
+    try:
+        yield harness
+    finally:
+        await harness.stop()
