@@ -47,7 +47,15 @@ def build_application(settings: Settings, desk: Desk) -> DeskApplication:
         ApplicationBuilder()
         .token(settings.telegram_bot_token.get_secret_value())
         .context_types(ContextTypes(context=DeskContext, bot_data=BotServices))
-        .rate_limiter(AIORateLimiter(max_retries=0))  # the outbox does the retrying
+        .rate_limiter(
+            AIORateLimiter(
+                overall_max_rate=settings.flood_limit_per_second,
+                overall_time_period=1,
+                group_max_rate=settings.flood_limit_group_per_minute,
+                group_time_period=60,
+                max_retries=0,  # the outbox does the retrying
+            )
+        )
         .connect_timeout(settings.http_timeout)
         .read_timeout(settings.http_timeout)
         .write_timeout(settings.http_timeout)

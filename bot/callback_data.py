@@ -32,6 +32,8 @@ def encode(scope: str, action: str, number: int | None = None, argument: str | N
     """
     parts = [scope, action]
     if number is not None:
+        if not 0 <= number < 10**18:
+            raise ValueError(f"bad button data: number {number} is out of range")
         parts.append(str(number))
     if argument is not None:
         if number is None:

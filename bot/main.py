@@ -72,7 +72,9 @@ async def start_bot(settings: Settings, *, desk: Desk | None = None) -> RunningB
         with contextlib.suppress(Exception):
             await RunningBot(application, desk, owns_desk).stop()
         raise
-    application.bot_data.dispatcher.kick()  # deliver whatever waited while we were down
+    dispatcher = application.bot_data.dispatcher
+    await dispatcher.take_over()
+    dispatcher.kick()  # deliver whatever waited while we were down
     return RunningBot(application, desk, owns_desk)
 
 

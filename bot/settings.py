@@ -45,6 +45,9 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     http_timeout: float = Field(default=10.0, gt=0, le=120)
     poll_timeout: int = Field(default=10, ge=0, le=50)
+    flood_limit_per_second: float = Field(default=30, gt=0)
+    flood_limit_group_per_minute: float = Field(default=20, gt=0)
+    flood_limit_private_per_second: float = Field(default=1, gt=0)
 
     bcrypt_rounds: int = Field(default=12, ge=4, le=16)
     password_min_length: int = Field(default=10, ge=8, le=72)

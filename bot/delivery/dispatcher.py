@@ -1,14 +1,19 @@
 """The outbox dispatcher: claims due rows, sends them lane by lane, settles each one.
 
-Lanes (one chat, or one ticket's topic) run side by side; within a lane rows go strictly in
-order, and the first row that must wait (a flood limit, a network error) hands the rest of
-its lane back untouched. Each row is marked sent right after its send, so a crash repeats at
-most the one send in flight; nothing is ever dropped.
+A lane is one chat, or one ticket's topic. Each lane has at most one worker, which sends its
+rows strictly in order; the first row that must wait (a flood limit, a network error) hands
+the rest of its lane back untouched. Lanes run side by side, and a slow lane (the staff
+group, throttled to 20 messages a minute) never holds up the others: claiming goes on while
+workers wait, with separate budgets for private chats and for the staff group.
+
+Each row is marked sent right after its send, so a crash repeats at most the one send in
+flight; nothing is ever dropped.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import uuid
 from collections.abc import Sequence
@@ -20,109 +25,182 @@ from bot.delivery.outcome import Outcome, Verdict, backoff, judge
 from bot.delivery.sender import NoticeSender, StaffChatMissing, mergeable
 from bot.settings import Settings
 from core.desk import Desk
-from core.domain.values import Audience
+from core.domain.values import Audience, NoticeKind
 from core.views import OutboxItem
 
 logger = logging.getLogger(__name__)
 
-LEASE = timedelta(minutes=2)
-HEARTBEAT = 40.0  # seconds between lease extensions while a round is running
+LEASE = timedelta(seconds=30)
+HEARTBEAT = 10.0  # seconds between lease extensions for rows still in flight
 BATCH = 100
-PARALLEL_LANES = 16
+IN_FLIGHT = {True: 300, False: 300}  # rows held at once: private chats, staff group
 STAFF_CHAT_MISSING_RETRY = timedelta(minutes=5)
 
 
 class OutboxDispatcher:
-    """Delivers outbox rows; ``kick()`` after a change, ``run_round()`` from a timer."""
+    """Delivers outbox rows; ``kick()`` after a change, and from a timer."""
 
     def __init__(self, desk: Desk, sender: NoticeSender, settings: Settings) -> None:
         self._desk = desk
         self._sender = sender
         self._settings = settings
         self.owner = f"dispatcher-{uuid.uuid4().hex[:12]}"
-        self._running: asyncio.Task[None] | None = None
+        self._queues: dict[str, list[OutboxItem]] = {}
+        self._workers: dict[str, asyncio.Task[None]] = {}
+        self._in_flight: dict[int, bool] = {}  # row id -> is it for a private chat
+        self._last_private_send: dict[str, float] = {}
+        # Telegram: about one message a second into one private chat.
+        self._private_gap = 1.0 / settings.flood_limit_private_per_second
+        self._claiming: asyncio.Task[None] | None = None
+        self._heartbeat: asyncio.Task[None] | None = None
         self._again = False
-        self._lanes = asyncio.Semaphore(PARALLEL_LANES)
         self._stopped = False
 
+    # --- control ---------------------------------------------------------------------
+
+    async def take_over(self) -> None:
+        """Free rows a crashed predecessor still held (one bot token has one poller)."""
+        freed = await self._desk.delivery.release_others(self.owner)
+        if freed:
+            logger.info("took over %d outbox rows held by a previous process", freed)
+
     def kick(self) -> None:
-        """Deliver what is due now; if a round is running, run another right after it."""
+        """Claim what is due now; if a claim is running, claim again right after it."""
         if self._stopped:
             return
         self._again = True
-        if self._running is None or self._running.done():
-            self._running = asyncio.get_running_loop().create_task(
-                self._rounds(), name="outbox-dispatcher"
-            )
+        if self._claiming is None or self._claiming.done():
+            self._claiming = asyncio.get_running_loop().create_task(self._claim_loop())
+        if self._heartbeat is None or self._heartbeat.done():
+            self._heartbeat = asyncio.get_running_loop().create_task(self._keep_leases())
 
-    async def stop(self) -> None:
-        """Let the current round finish, and start no more."""
+    async def stop(self, grace: float = 5.0) -> None:
+        """Stop claiming, give workers a moment to finish, then hand their rows back."""
         self._stopped = True
-        if self._running is not None:
-            await asyncio.gather(self._running, return_exceptions=True)
+        if self._claiming is not None:
+            await asyncio.gather(self._claiming, return_exceptions=True)
+        workers = list(self._workers.values())
+        if workers:
+            await asyncio.wait(workers, timeout=grace)
+        for task in (*self._workers.values(), self._heartbeat):
+            if task is not None and not task.done():
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await task
+        if self._in_flight:
+            await self._desk.delivery.release(sorted(self._in_flight))
+            self._in_flight.clear()
 
-    async def _rounds(self) -> None:
+    @property
+    def busy(self) -> bool:
+        """Tell whether rows are being delivered right now."""
+        return bool(self._in_flight) or (self._claiming is not None and not self._claiming.done())
+
+    # --- claiming --------------------------------------------------------------------
+
+    async def _claim_loop(self) -> None:
         while self._again and not self._stopped:
             self._again = False
             try:
-                while await self.run_round() == BATCH and not self._stopped:
-                    pass  # a full batch: there may be more due already
+                while await self.claim_round() and not self._stopped:
+                    pass  # claimed something: more may be due already
             except Exception:
-                logger.exception("outbox round failed; the rows stay queued")
+                logger.exception("claiming outbox rows failed; they stay queued")
 
-    async def run_round(self) -> int:
-        """Claim one batch of due rows and deliver it; return how many rows were claimed."""
-        items = await self._desk.delivery.claim(self.owner, limit=BATCH, lease=LEASE)
-        if not items:
-            return 0
-        lanes: dict[str, list[OutboxItem]] = {}
-        for item in items:
-            lanes.setdefault(item.lane, []).append(item)
-        pending = {item.id for item in items}
-        heartbeat = asyncio.get_running_loop().create_task(self._keep_leases(pending))
-        try:
-            await asyncio.gather(*(self._deliver_lane(rows, pending) for rows in lanes.values()))
-        finally:
-            heartbeat.cancel()
-        return len(items)
+    async def claim_round(self) -> int:
+        """Claim due rows for lanes with room, hand them to lane workers; return how many."""
+        claimed = 0
+        for private in (True, False):
+            room = IN_FLIGHT[private] - sum(1 for p in self._in_flight.values() if p is private)
+            if room <= 0:
+                continue
+            items = await self._desk.delivery.claim(
+                self.owner, limit=min(BATCH, room), lease=LEASE, private=private
+            )
+            for item in items:
+                self._in_flight[item.id] = private
+                self._queues.setdefault(item.lane, []).append(item)
+            claimed += len(items)
+        for lane in list(self._queues):
+            worker = self._workers.get(lane)
+            if worker is None or worker.done():
+                self._workers[lane] = asyncio.get_running_loop().create_task(self._work(lane))
+        return claimed
 
-    async def _keep_leases(self, pending: set[int]) -> None:
-        while True:
+    async def _keep_leases(self) -> None:
+        while not self._stopped:
             await asyncio.sleep(HEARTBEAT)
-            await self._desk.delivery.extend_lease(self.owner, sorted(pending), LEASE)
+            if self._in_flight:
+                try:
+                    await self._desk.delivery.extend_lease(
+                        self.owner, sorted(self._in_flight), LEASE
+                    )
+                except Exception:
+                    logger.exception("could not extend outbox leases")
 
-    async def _deliver_lane(self, rows: list[OutboxItem], pending: set[int]) -> None:
-        async with self._lanes:
-            units = self._units(rows)
-            for index, unit in enumerate(units):
-                ids = [item.id for item in unit]
+    # --- one lane --------------------------------------------------------------------
+
+    async def _work(self, lane: str) -> None:
+        queue = self._queues.get(lane, [])
+        try:
+            while queue and not self._stopped:
+                unit = self._next_unit(queue)
+                await self._pace(lane, unit[0])
                 proceed = await self._deliver_unit(unit)
-                pending.difference_update(ids)
+                self._settled(unit)
                 if not proceed:
-                    rest = [item.id for later in units[index + 1 :] for item in later]
-                    await self._desk.delivery.release(rest)
-                    pending.difference_update(rest)
-                    return
+                    rest = list(queue)
+                    queue.clear()
+                    await self._desk.delivery.release([item.id for item in rest])
+                    self._settled(rest)
+        except Exception:
+            logger.exception("lane %s stopped unexpectedly; its rows stay queued", lane)
+            rest = list(queue)
+            queue.clear()
+            self._settled(rest)
+            await self._desk.delivery.release([item.id for item in rest])
+        finally:
+            if not queue:
+                self._queues.pop(lane, None)
+            self._workers.pop(lane, None)
 
-    def _units(self, rows: list[OutboxItem]) -> list[list[OutboxItem]]:
-        """Group consecutive copies into one send; collapse repeated card refreshes."""
-        units: list[list[OutboxItem]] = []
-        for item in rows:
-            previous = units[-1] if units else None
-            if (
-                previous is not None
-                and mergeable(item, self._settings)
-                and mergeable(previous[-1], self._settings)
-                and previous[-1].payload.get("style") == item.payload.get("style")
-            ):
-                previous.append(item)
-            else:
-                units.append([item])
-        return units
+    def _settled(self, items: Sequence[OutboxItem]) -> None:
+        for item in items:
+            self._in_flight.pop(item.id, None)
+
+    def _next_unit(self, queue: list[OutboxItem]) -> list[OutboxItem]:
+        """Take the next send off the queue: consecutive copies go together."""
+        unit = [queue.pop(0)]
+        while (
+            queue
+            and len(unit) < 100
+            and mergeable(unit[-1], self._settings)
+            and mergeable(queue[0], self._settings)
+            and queue[0].payload.get("style") == unit[-1].payload.get("style")
+        ):
+            unit.append(queue.pop(0))
+        return unit
+
+    async def _pace(self, lane: str, item: OutboxItem) -> None:
+        """Keep about a second between messages into one private chat."""
+        if item.audience not in (Audience.CUSTOMER, Audience.AGENT):
+            return
+        loop = asyncio.get_running_loop()
+        last = self._last_private_send.get(lane)
+        if last is not None:
+            wait = last + self._private_gap - loop.time()
+            if wait > 0:
+                await asyncio.sleep(wait)
+        self._last_private_send[lane] = loop.time()
+        if len(self._last_private_send) > 10_000:
+            self._last_private_send.clear()
 
     async def _deliver_unit(self, unit: Sequence[OutboxItem]) -> bool:
         """Send one unit and settle its rows; tell whether the lane may go on."""
         ids = [item.id for item in unit]
+        if self._superseded(unit):
+            await self._desk.delivery.mark_sent(ids)
+            return True
         try:
             await self._sender.send(unit)
         except StaffChatMissing as exc:
@@ -137,6 +215,15 @@ class OutboxDispatcher:
         await self._desk.delivery.mark_sent(ids)
         return True
 
+    def _superseded(self, unit: Sequence[OutboxItem]) -> bool:
+        """A card refresh followed by another one in the same lane can be skipped."""
+        first = unit[0]
+        if first.kind is not NoticeKind.CARD_REFRESH:
+            return False
+        return any(
+            item.kind is NoticeKind.CARD_REFRESH for item in self._queues.get(first.lane, [])
+        )
+
     async def _settle_failure(self, unit: Sequence[OutboxItem], outcome: Outcome) -> bool:
         first = unit[0]
         ids = [item.id for item in unit]
@@ -149,9 +236,8 @@ class OutboxDispatcher:
                 await self._sender.recreate_topic(first.ticket_number)
                 await self._sender.send(unit)
             except TelegramError as exc:
-                return await self._settle_failure(
-                    unit, _no_more_recovery(judge(exc, first.attempts))
-                )
+                retry = _no_more_recovery(judge(exc, first.attempts))
+                return await self._settle_failure(unit, retry)
             await self._desk.delivery.mark_sent(ids)
             return True
         if outcome.verdict is Verdict.RETRY:
@@ -167,15 +253,14 @@ class OutboxDispatcher:
         logger.warning(
             "delivery of %s to %s failed for good: %s", first.kind.value, first.lane, outcome.reason
         )
-        await self._desk.delivery.mark_failed(ids, outcome.reason)
-        if (
-            outcome.verdict is Verdict.BLOCKED
-            and first.audience is Audience.CUSTOMER
-            and first.chat_id
-        ):
+        blocked = outcome.verdict is Verdict.BLOCKED and first.audience is Audience.CUSTOMER
+        if blocked and first.chat_id:
+            # Noted before the rows fail, so everything failed from now on goes out again
+            # when the customer comes back.
             await self._desk.delivery.mark_customer_unreachable(
                 first.chat_id, first.ticket_number, "the customer blocked the bot"
             )
+        await self._desk.delivery.mark_failed(ids, outcome.reason)
         return True
 
 

@@ -32,9 +32,10 @@ class Outcome:
 
 
 def backoff(attempts: int) -> timedelta:
-    """Exponential backoff with jitter: about 1 s, 2 s, 4 s ... at most five minutes."""
-    seconds = min(2.0**attempts, MAX_BACKOFF.total_seconds())
-    return timedelta(seconds=seconds * random.uniform(0.8, 1.2))  # jitter, not cryptography
+    """Exponential backoff with jitter: about 1 s, 2 s, 4 s ... never more than five minutes."""
+    cap = MAX_BACKOFF.total_seconds()
+    seconds = 2.0 ** min(max(attempts, 0), 20) * random.uniform(0.8, 1.2)  # jitter, not crypto
+    return timedelta(seconds=min(seconds, cap))
 
 
 def judge(error: TelegramError, attempts: int) -> Outcome:

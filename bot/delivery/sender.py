@@ -20,7 +20,7 @@ from bot.context import StaffChat
 from bot.delivery import relay
 from bot.rendering import customer as customer_text
 from bot.rendering import staff as staff_text
-from bot.rendering.html import esc
+from bot.rendering.html import esc, subject_html
 from bot.settings import Settings
 from core.desk import Desk
 from core.domain.values import Audience, NoticeKind, Status
@@ -237,7 +237,7 @@ class NoticeSender:
         number = item.ticket_number or 0
         text = (
             f"📌 <b>{esc(str(item.payload.get('by')))}</b> assigned ticket <b>#{number}</b> "
-            f"“{esc(str(item.payload.get('subject')))}” to you."
+            f"“{subject_html(str(item.payload.get('subject')))}” to you."
         )
         button = InlineKeyboardButton(f"Open #{number}", callback_data=encode("t", "show", number))
         await self._private(item, text, InlineKeyboardMarkup([[button]]))

@@ -6,7 +6,7 @@ import logging
 
 from telegram import Update
 from telegram.constants import ChatType
-from telegram.error import BadRequest
+from telegram.error import TelegramError
 
 from bot.callback_data import decode
 from bot.context import DeskContext
@@ -14,29 +14,35 @@ from bot.handlers import console, customer
 
 logger = logging.getLogger(__name__)
 STALE = "This button is not valid any more."
+SORRY = "Something went wrong on our side. Please try again."
 
 
 async def on_button(update: Update, context: DeskContext) -> None:
-    """Route a button press and answer it (with a short text when there is something to say)."""
+    """Route a button press and answer it, whatever happens (a short text when useful)."""
     query = update.callback_query
     if query is None:
         return
-    press = decode(query.data)
-    answer: str | None = STALE
-    if press is not None:
-        if press.scope == "t":
-            answer = await console.on_ticket_button(update, context, press)
-        elif press.scope == "q":
-            answer = await console.on_queue_button(update, context, press)
-        elif (
-            press.scope == "c"
-            and query.message is not None
-            and query.message.chat.type == ChatType.PRIVATE
-        ):
-            answer = await customer.on_customer_button(update, context, press)
+    answer: str | None = SORRY
     try:
-        await query.answer(
-            answer[:200] if answer else None, show_alert=bool(answer and len(answer) > 60)
-        )
-    except BadRequest as exc:  # the query is too old to answer; the action itself is done
-        logger.info("could not answer button press: %s", exc)
+        answer = await _route(update, context)
+    finally:
+        try:
+            text = answer[:200] if answer else None
+            await query.answer(text, show_alert=bool(text and len(text) > 60))
+        except TelegramError as exc:  # too old to answer; the action itself is done
+            logger.info("could not answer a button press: %s", exc)
+
+
+async def _route(update: Update, context: DeskContext) -> str | None:
+    query = update.callback_query
+    press = decode(query.data if query else None)
+    if query is None or press is None:
+        return STALE
+    if press.scope == "t":
+        return await console.on_ticket_button(update, context, press)
+    if press.scope == "q":
+        return await console.on_queue_button(update, context, press)
+    in_private = query.message is not None and query.message.chat.type == ChatType.PRIVATE
+    if press.scope == "c" and in_private:
+        return await customer.on_customer_button(update, context, press)
+    return STALE

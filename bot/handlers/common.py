@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from telegram import InlineKeyboardMarkup, Message, Update
+from telegram import CallbackQuery, InlineKeyboardMarkup, Message, Update
+from telegram.constants import ParseMode
+from telegram.error import BadRequest
 
 from bot.context import DeskContext
 from core.domain.actors import Actor
@@ -35,3 +37,25 @@ def parse_number(text: str) -> int | None:
     if not cleaned.isdigit() or len(cleaned) > 18:
         return None
     return int(cleaned)
+
+
+async def edit_text(
+    query: CallbackQuery, text: str, keyboard: InlineKeyboardMarkup | None = None
+) -> None:
+    """Replace a button's message (HTML); an edit that changes nothing is fine."""
+    try:
+        await query.edit_message_text(
+            text, parse_mode=ParseMode.HTML, reply_markup=keyboard, disable_web_page_preview=True
+        )
+    except BadRequest as exc:
+        if "not modified" not in str(exc).lower():
+            raise
+
+
+async def edit_keyboard(query: CallbackQuery, keyboard: InlineKeyboardMarkup | None) -> None:
+    """Replace (or remove) a message's buttons; an edit that changes nothing is fine."""
+    try:
+        await query.edit_message_reply_markup(keyboard)
+    except BadRequest as exc:
+        if "not modified" not in str(exc).lower():
+            raise

@@ -10,11 +10,11 @@ from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any, TypeVar
 
 from telegram import CallbackQuery, Update
-from telegram.constants import ChatType, ParseMode
+from telegram.constants import ChatType
 
 from bot.callback_data import Press
 from bot.context import DeskContext
-from bot.handlers.common import agent_actor, parse_number, say
+from bot.handlers.common import agent_actor, edit_keyboard, edit_text, parse_number, say
 from bot.inbound import command_argument
 from bot.rendering import console as views
 from bot.rendering import staff as staff_text
@@ -35,7 +35,7 @@ AGENT_HELP = (
     "/note 12 text — internal note, never shown to the customer\n"
     "/status 12 pending — new status: open, pending, resolved, closed\n"
     "/take 12 — assign #12 to yourself and open it\n"
-    "/assign 12 alice — assign to an agent (<code>/assign 12 nobody</code> to unassign)\n"
+    "/assign 12 alice — assign to an agent (<code>/assign 12 -</code> to unassign)\n"
     "/priority 12 high — low, normal, high, urgent\n"
     "/logout — log out\n\n"
     "In the staff group, write in a ticket's topic to answer the customer; "
@@ -196,13 +196,13 @@ async def take_command(update: Update, context: DeskContext, actor: Actor, args:
     await say(update, f"✅ Ticket #{number} is yours ({status_label(ticket.status)}).")
 
 
-@agent_command("/assign 12 alice", 2)
+@agent_command("/assign 12 alice (or - to unassign)", 2)
 async def assign_command(
     update: Update, context: DeskContext, actor: Actor, args: list[str]
 ) -> None:
     """Assign a ticket to an agent, or to nobody."""
     number = _number(args[0], "/assign 12 alice")
-    username = None if args[1].lower() in ("nobody", "none", "-") else args[1]
+    username = None if args[1] == "-" else args[1]
     ticket = await context.desk.tickets.assign(actor, number, username)
     await say(update, f"✅ Ticket #{number} is assigned to {esc(ticket.assignee or 'nobody')}.")
 
@@ -281,7 +281,7 @@ async def _priority_menu(
     query: CallbackQuery, context: DeskContext, actor: Actor, press: Press, n: int
 ) -> None:
     ticket = await context.desk.queries.find_ticket(actor, n)
-    await query.edit_message_reply_markup(staff_text.priority_keyboard(ticket))
+    await edit_keyboard(query, staff_text.priority_keyboard(ticket))
 
 
 async def _priority(
@@ -291,7 +291,7 @@ async def _priority(
     ticket = await context.desk.queries.find_ticket(actor, n)
     if ticket.priority is not priority:
         ticket = await context.desk.tickets.set_priority(actor, n, priority)
-    await query.edit_message_reply_markup(staff_text.card_keyboard(ticket))
+    await edit_keyboard(query, staff_text.card_keyboard(ticket))
     return f"Priority of #{n}: {priority.value}."
 
 
@@ -299,7 +299,7 @@ async def _back_to_card(
     query: CallbackQuery, context: DeskContext, actor: Actor, press: Press, n: int
 ) -> None:
     ticket = await context.desk.queries.find_ticket(actor, n)
-    await query.edit_message_reply_markup(staff_text.card_keyboard(ticket))
+    await edit_keyboard(query, staff_text.card_keyboard(ticket))
 
 
 def _parse(kind: type[_Choice], value: str | None) -> _Choice:
@@ -329,11 +329,7 @@ async def _render_in_place(
     query: CallbackQuery, context: DeskContext, actor: Actor, n: int
 ) -> None:
     detail = await context.desk.queries.get_ticket(actor, n, history=30)
-    await query.edit_message_text(
-        views.ticket_text(detail),
-        parse_mode=ParseMode.HTML,
-        reply_markup=views.ticket_keyboard(detail),
-    )
+    await edit_text(query, views.ticket_text(detail), views.ticket_keyboard(detail))
 
 
 async def on_queue_button(update: Update, context: DeskContext, press: Press) -> str | None:
@@ -351,9 +347,7 @@ async def on_queue_button(update: Update, context: DeskContext, press: Press) ->
         page = await _queue_page(context, actor, label, press.argument)
     except DeskError as exc:
         return str(exc)
-    await query.edit_message_text(
-        views.queue_text(page, label, first_page=False),
-        parse_mode=ParseMode.HTML,
-        reply_markup=views.queue_keyboard(page, label),
+    await edit_text(
+        query, views.queue_text(page, label, first_page=False), views.queue_keyboard(page, label)
     )
     return None

@@ -9,7 +9,7 @@ from telegram import CallbackQuery, Message, Update
 from bot.callback_data import Press
 from bot.context import DeskContext
 from bot.handlers import intake, private
-from bot.handlers.common import parse_number, say
+from bot.handlers.common import edit_keyboard, edit_text, parse_number, say
 from bot.inbound import customer_actor
 from bot.rendering import customer as texts
 from bot.rendering.html import esc
@@ -169,9 +169,7 @@ async def _close_button(update: Update, context: DeskContext, press: Press) -> s
     ticket = await context.desk.queries.find_ticket(customer_actor(query.from_user), n)
     if ticket.is_closed:
         return f"Ticket #{n} is already closed."
-    await query.edit_message_text(
-        texts.close_question(ticket), parse_mode="HTML", reply_markup=texts.close_keyboard(n)
-    )
+    await edit_text(query, texts.close_question(ticket), texts.close_keyboard(n))
     return None
 
 
@@ -183,14 +181,14 @@ async def _close_confirmed(update: Update, context: DeskContext, press: Press) -
     text = f"🔒 Ticket {texts.ticket_title(ticket)} is closed."
     if keyboard is not None:
         text += "\n\n" + texts.rating_prompt()
-    await query.edit_message_text(text, parse_mode="HTML", reply_markup=keyboard)
+    await edit_text(query, text, keyboard)
     return "Closed"
 
 
 async def _keep_button(update: Update, context: DeskContext, press: Press) -> None:
     query, n = _query(update), _number(press)
     await context.desk.queries.find_ticket(customer_actor(query.from_user), n)
-    await query.edit_message_text(f"OK, ticket #{n} stays open.")
+    await edit_text(query, f"OK, ticket #{n} stays open.")
 
 
 async def _rate_button(update: Update, context: DeskContext, press: Press) -> str:
@@ -199,7 +197,7 @@ async def _rate_button(update: Update, context: DeskContext, press: Press) -> st
         raise StaleButton
     actor = customer_actor(query.from_user)
     ticket = await context.desk.tickets.rate_ticket(actor, n, int(press.argument))
-    await query.edit_message_reply_markup(None)
+    await edit_keyboard(query, None)
     if isinstance(query.message, Message):
         await query.message.reply_html(
             texts.thanks_for_rating(n, ticket.rating or 0), do_quote=False
@@ -232,7 +230,7 @@ async def _show_list(query: CallbackQuery, context: DeskContext, argument: str |
     if argument is None and isinstance(query.message, Message):
         await query.message.reply_html(text, reply_markup=keyboard, do_quote=False)
         return
-    await query.edit_message_text(text, parse_mode="HTML", reply_markup=keyboard)
+    await edit_text(query, text, keyboard)
 
 
 async def _show_ticket(query: CallbackQuery, context: DeskContext, n: int) -> None:
@@ -240,8 +238,8 @@ async def _show_ticket(query: CallbackQuery, context: DeskContext, n: int) -> No
     detail = await context.desk.queries.get_ticket(actor, n, history=8)
     current = await context.desk.queries.current_ticket_of(actor)
     active = current is not None and current.number == n
-    await query.edit_message_text(
+    await edit_text(
+        query,
         texts.ticket_detail(detail, active=active),
-        parse_mode="HTML",
-        reply_markup=texts.ticket_detail_keyboard(detail.ticket, active=active),
+        texts.ticket_detail_keyboard(detail.ticket, active=active),
     )

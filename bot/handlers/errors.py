@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import logging
 
 from telegram import Update
@@ -27,11 +26,7 @@ async def on_error(update: object, context: DeskContext) -> None:
     if chat is None or chat.type != ChatType.PRIVATE:
         return
     if update.callback_query is not None:
-        with contextlib.suppress(TelegramError):
-            await update.callback_query.answer(
-                "Something went wrong on our side. Please try again."
-            )
-        return
+        return  # the button handler has answered the press already
     if message is not None:
         try:
             await message.reply_text(

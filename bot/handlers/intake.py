@@ -8,7 +8,7 @@ from __future__ import annotations
 from telegram import Update
 
 from bot.context import DeskContext
-from bot.handlers.common import say
+from bot.handlers.common import edit_text, say
 from bot.inbound import customer_actor, new_message_from, unsupported_kind
 from bot.rendering import customer as texts
 from bot.rendering.html import esc
@@ -53,9 +53,7 @@ async def choose_category(
     await context.desk.conversations.set(conversation.chat_id, FLOW, "subject", data)
     query = update.callback_query
     if query is not None and query.message is not None:
-        await query.edit_message_text(
-            f"Category: <b>{esc(categories[index])}</b>", parse_mode="HTML"
-        )
+        await edit_text(query, f"Category: <b>{esc(categories[index])}</b>")
     await say(update, SUBJECT_PROMPT)
     return categories[index]
 

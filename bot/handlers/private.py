@@ -14,7 +14,7 @@ from telegram import Update
 
 from bot.context import DeskContext
 from bot.handlers import intake, login
-from bot.handlers.common import say
+from bot.handlers.common import edit_keyboard, edit_text, say
 from bot.inbound import (
     customer_actor,
     from_json,
@@ -174,11 +174,11 @@ async def open_from_offer(update: Update, context: DeskContext, *, accept: bool)
         return ""
     conversation = await current_conversation(context, chat.id)
     if conversation is None or conversation.flow != OFFER:
-        await query.edit_message_reply_markup(None)
+        await edit_keyboard(query, None)
         return "This offer has expired. Just write again."
     await context.desk.conversations.clear(chat.id)
     if not accept:
-        await query.edit_message_text("✖️ Discarded. Write any time to open a ticket.")
+        await edit_text(query, "✖️ Discarded. Write any time to open a ticket.")
         return "Discarded"
     parts = [from_json(item) for item in conversation.data.get("held", [])]
     follow_up_of = conversation.data.get("follow_up_of")
@@ -188,9 +188,9 @@ async def open_from_offer(update: Update, context: DeskContext, *, accept: bool)
             customer_actor(user), subject, parts, follow_up_of=follow_up_of
         )
     except (DuplicateMessage, TicketNotFound, InvalidInput) as exc:
-        await query.edit_message_text(f"⚠️ {esc(str(exc))}")
+        await edit_text(query, f"⚠️ {esc(str(exc))}")
         return "Not opened"
-    await query.edit_message_text(f"📝 Opening ticket #{ticket.number}…")
+    await edit_text(query, f"📝 Opening ticket #{ticket.number}…")
     return f"Ticket #{ticket.number} opened"
 
 

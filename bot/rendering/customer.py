@@ -7,7 +7,7 @@ from datetime import timedelta
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.callback_data import encode
-from bot.rendering.html import esc, shorten
+from bot.rendering.html import TEXT_LIMIT, esc, shorten, subject_html
 from bot.rendering.words import STATUS_MARK, status_label, when
 from core.domain.values import Role, Status
 from core.durations import format_duration
@@ -49,13 +49,13 @@ def start_keyboard() -> InlineKeyboardMarkup:
 
 def ticket_title(ticket: TicketView) -> str:
     """``#12 “Printer on fire”`` with the subject escaped."""
-    return f"#{ticket.number} “{esc(ticket.subject)}”"
+    return f"#{ticket.number} “{subject_html(ticket.subject)}”"
 
 
 def confirmation(number: int, subject: str) -> str:
     """Confirm a new ticket to its customer."""
     return (
-        f"✅ Your ticket <b>#{number}</b> “{esc(subject)}” is open "
+        f"✅ Your ticket <b>#{number}</b> “{subject_html(subject)}” is open "
         f"(status: {status_label(Status.NEW)}).\n"
         "We will answer here. Anything else you write now is added to it."
     )
@@ -63,7 +63,7 @@ def confirmation(number: int, subject: str) -> str:
 
 def status_news(number: int, subject: str, to: Status, reopen_window: timedelta) -> str:
     """Tell a customer, in plain words, that their ticket changed status."""
-    title = f"<b>#{number}</b> “{esc(subject)}”"
+    title = f"<b>#{number}</b> “{subject_html(subject)}”"
     if to is Status.OPEN:
         return f"🟢 Your ticket {title} is being worked on."
     if to is Status.PENDING:
@@ -145,14 +145,21 @@ def ticket_detail(detail: TicketDetail, *, active: bool) -> str:
     """Show one ticket to its customer, with its latest messages."""
     ticket = detail.ticket
     lines = [
-        f"<b>#{ticket.number} {esc(ticket.subject)}</b>",
+        f"<b>#{ticket.number} {subject_html(ticket.subject)}</b>",
         f"Status: {status_label(ticket.status)}" + (" · ✳️ active" if active else ""),
         f"Opened: {when(ticket.created_at)}",
     ]
-    if detail.messages:
-        lines.append("")
-        lines += [_history_line(m) for m in detail.messages[-8:]]
-    return "\n".join(lines)[:4000]
+    budget = TEXT_LIMIT - 100 - sum(len(line) + 1 for line in lines)
+    history: list[str] = []
+    for message in reversed(detail.messages[-8:]):
+        line = _history_line(message)
+        if len(line) + 1 > budget:
+            break
+        history.append(line)
+        budget -= len(line) + 1
+    if history:
+        lines += ["", *reversed(history)]
+    return "\n".join(lines)
 
 
 def ticket_detail_keyboard(ticket: TicketView, *, active: bool) -> InlineKeyboardMarkup:

@@ -13,6 +13,14 @@ def esc(text: str | None) -> str:
     return html.escape(text or "", quote=False)
 
 
+SUBJECT_LIMIT = 256
+
+
+def subject_html(subject: str) -> str:
+    """A ticket subject, escaped and kept to a size that fits any message."""
+    return esc(shorten(subject, SUBJECT_LIMIT))
+
+
 def shorten(text: str, limit: int) -> str:
     """Cut plain text to ``limit`` characters, ending with an ellipsis when cut."""
     text = " ".join(text.split())

@@ -7,7 +7,7 @@ from typing import Any
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.callback_data import encode
-from bot.rendering.html import esc, shorten
+from bot.rendering.html import esc, shorten, subject_html
 from bot.rendering.words import priority_label, status_label, when
 from core.domain.values import EventKind, Priority, Status
 from core.views import TicketView
@@ -30,7 +30,7 @@ def customer_line(ticket: TicketView) -> str:
 def render_card(ticket: TicketView) -> str:
     """Render the ticket card that opens (and heads) the ticket's topic."""
     lines = [
-        f"🎫 <b>#{ticket.number} {esc(ticket.subject)}</b>",
+        f"🎫 <b>#{ticket.number} {subject_html(ticket.subject)}</b>",
         f"Status: {status_label(ticket.status)} · Priority: {priority_label(ticket.priority)}",
         f"Customer: {customer_line(ticket)}",
         f"Assignee: {esc(ticket.assignee) if ticket.assignee else '— nobody yet'}",

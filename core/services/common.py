@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.clock import Clock
 from core.config import DeskConfig
 from core.domain.actors import Actor, CustomerProfile
-from core.domain.values import EventKind, Role, Status
+from core.domain.values import Audience, EventKind, Role, Status
 from core.errors import PermissionDenied, TicketNotFound
 from core.services.notices import Notice
 from core.store.database import Database
@@ -104,7 +104,17 @@ async def upsert_customer(
         customer.language_code = profile.language_code
         customer.updated_at = now
     if customer.unreachable_since is not None:
-        # They wrote to us, so they have unblocked the bot.
+        # They wrote to us, so they have unblocked the bot: what they missed goes out again.
+        await session.execute(
+            update(OutboxRow)
+            .where(
+                OutboxRow.chat_id == customer.telegram_user_id,
+                OutboxRow.audience == Audience.CUSTOMER.value,
+                OutboxRow.failed_at.is_not(None),
+                OutboxRow.failed_at >= customer.unreachable_since,
+            )
+            .values(failed_at=None, next_attempt_at=now, attempts=0, last_error=None)
+        )
         customer.unreachable_since = None
     return customer
 

@@ -18,7 +18,7 @@ from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import ColumnElement
 
 from core.domain.actors import Actor, ChatRef
-from core.domain.values import EventKind
+from core.domain.values import Audience, EventKind
 from core.errors import TicketNotFound
 from core.services import notices
 from core.services.common import ServiceContext, record_event
@@ -34,6 +34,8 @@ from core.store.to_views import message_view, outbox_item, ticket_view
 from core.views import MessageView, OutboxItem, TicketView
 
 _CLAIM_LOCK_KEY = 7_301_554_211  # PostgreSQL advisory lock: one claimer at a time
+_PRIVATE = (Audience.CUSTOMER, Audience.AGENT)
+_STAFF = (Audience.TICKET_TOPIC, Audience.STAFF)
 
 
 def _pending() -> tuple[ColumnElement[bool], ...]:
@@ -47,12 +49,24 @@ class DeliveryService:
         self._ctx = context
 
     async def claim(
-        self, owner: str, *, limit: int = 50, lease: timedelta = timedelta(seconds=60)
+        self,
+        owner: str,
+        *,
+        limit: int = 50,
+        lease: timedelta = timedelta(seconds=60),
+        private: bool | None = None,
     ) -> list[OutboxItem]:
-        """Claim due rows, oldest first, at most one waiting row ahead in each lane.
+        """Claim due rows, oldest first, never past a row of their lane that must wait.
 
         Two claimers never get the same row: on SQLite claims are serialised by the write
         lock, on PostgreSQL by a transaction-scoped advisory lock.
+
+        Args:
+            owner: who holds the lease.
+            limit: at most this many rows.
+            lease: how long the rows are held before another claimer may take them.
+            private: only rows for private chats (True), only for the staff chat (False),
+                or both (None).
         """
         now = self._ctx.clock.now()
         earlier = aliased(OutboxRow)
@@ -78,6 +92,9 @@ class DeliveryService:
             .order_by(OutboxRow.id)
             .limit(limit)
         )
+        if private is not None:
+            audiences = _PRIVATE if private else _STAFF
+            query = query.where(OutboxRow.audience.in_([a.value for a in audiences]))
         async with self._ctx.database.write_session() as session:
             if not self._ctx.database.is_sqlite:
                 await session.execute(
@@ -102,6 +119,25 @@ class DeliveryService:
                 .values(lease_until=until)
             )
             await session.commit()
+
+    async def release_others(self, owner: str) -> int:
+        """Release every lease not held by ``owner``; return how many rows were freed.
+
+        For a dispatcher that knows it is the only one (a Telegram bot token allows one
+        poller), so rows a crashed process was holding go out now, not when its lease ends.
+        """
+        async with self._ctx.database.write_session() as session:
+            result = await session.execute(
+                update(OutboxRow)
+                .where(
+                    OutboxRow.lease_owner.is_not(None),
+                    OutboxRow.lease_owner != owner,
+                    *_pending(),
+                )
+                .values(lease_until=None, lease_owner=None)
+            )
+            await session.commit()
+            return int(getattr(result, "rowcount", 0) or 0)
 
     async def mark_sent(self, ids: Sequence[int]) -> None:
         """Record rows as delivered."""

@@ -264,3 +264,15 @@ class TestAlbums:
         parts = await desk.delivery.claim("a")
         assert [len(i.payload["message_ids"]) for i in parts] == [1, 1, 1]
         assert {i.lane for i in parts} == {f"topic:{ticket.number}"}
+
+
+class TestTakingOver:
+    async def test_a_new_dispatcher_frees_rows_a_dead_one_held(
+        self, desk: Desk, ann: Actor, report: Callable[..., Any]
+    ) -> None:
+        await report(ann)
+        held = await desk.delivery.claim("dead", lease=timedelta(minutes=5))
+        assert await desk.delivery.claim("new") == []
+        assert await desk.delivery.release_others("new") == len(held)
+        assert [i.id for i in await desk.delivery.claim("new")] == [i.id for i in held]
+        assert await desk.delivery.release_others("new") == 0  # its own leases stay

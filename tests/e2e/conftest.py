@@ -147,7 +147,10 @@ def fixture_settings(
         database_url=f"sqlite+aiosqlite:///{tmp_path / 'desk.db'}",
         bcrypt_rounds=4,
         poll_timeout=1,
-        http_timeout=5,
+        http_timeout=2,
+        # The fake server enforces no flood limits here; the delivery benchmark tests them.
+        flood_limit_group_per_minute=100_000,
+        flood_limit_private_per_second=1_000,
     )
 
 

@@ -1,0 +1,193 @@
+"""The bot as a real process: killed with messages queued, started again; its logs."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from core.config import DeskConfig
+from core.desk import Desk
+from core.store.tables import MessageRow, OutboxRow
+from tests.e2e.conftest import PASSWORD
+from tests.fake_bot_api import FakeBotApi, FakeChat
+
+TOKEN = "987654:PROCESS-TEST-SECRET-TOKEN"
+
+
+class BotProcess:
+    """``python -m bot`` in a subprocess, pointed at the fake server."""
+
+    def __init__(self, server: FakeBotApi, staff: FakeChat, folder: Path) -> None:
+        self.database_url = f"sqlite+aiosqlite:///{folder / 'desk.db'}"
+        self.log = folder / "bot.log"
+        self.env = {
+            "PATH": os.environ.get("PATH", ""),
+            "TELEGRAM_BOT_TOKEN": TOKEN,
+            "TELEGRAM_BASE_URL": server.base_url,
+            "STAFF_CHAT_ID": str(staff.id),
+            "DATABASE_URL": self.database_url,
+            "BCRYPT_ROUNDS": "4",
+            "POLL_TIMEOUT": "1",
+            "HTTP_TIMEOUT": "2",
+            "LOG_LEVEL": "DEBUG",
+        }
+        self.folder = folder
+        self.process: asyncio.subprocess.Process | None = None
+
+    async def start(self) -> None:
+        with self.log.open("ab") as log:
+            self.process = await asyncio.create_subprocess_exec(
+                sys.executable, "-m", "bot", cwd=self.folder, env=self.env, stdout=log, stderr=log
+            )
+
+    async def kill(self) -> None:
+        """SIGKILL: no clean shutdown at all."""
+        assert self.process is not None
+        self.process.send_signal(signal.SIGKILL)
+        await self.process.wait()
+
+    async def terminate(self) -> int:
+        """SIGTERM: a clean shutdown."""
+        assert self.process is not None
+        if self.process.returncode is None:
+            self.process.send_signal(signal.SIGTERM)
+        return await asyncio.wait_for(self.process.wait(), 20)
+
+
+@pytest.fixture(name="server")
+async def fixture_server() -> AsyncIterator[FakeBotApi]:
+    """A fake Bot API that knows the process test's token."""
+    async with FakeBotApi(token=TOKEN) as server:
+        yield server
+
+
+async def _count(desk: Desk, query: object) -> int:
+    async with desk.database.read_session() as session:
+        return int(await session.scalar(query) or 0)  # type: ignore[call-overload]
+
+
+class TestKilledProcess:
+    async def test_messages_queued_when_the_process_is_killed_are_delivered_once_after_restart(
+        self, server: FakeBotApi, tmp_path: Path
+    ) -> None:
+        staff = server.add_forum("Support staff")
+        bot = BotProcess(server, staff, tmp_path)
+        await bot.start()
+        watcher: Desk | None = None
+        try:
+            ann = server.add_user("Ann")
+            await server.user_sends(ann, "/new")
+            await server.wait_for(lambda: server.bot_messages(ann), timeout=30)
+            await server.user_sends(ann, "Killed printer")
+            await server.wait_for(lambda: len(server.bot_messages(ann)) >= 2)
+            await server.user_sends(ann, "It died")
+            await server.wait_for(
+                lambda: server.topics(staff) and server.calls_of("copyMessage"), timeout=15
+            )
+            thread = server.topics(staff)[0].thread_id
+
+            watcher = await Desk.open(
+                bot.database_url, config=DeskConfig(bcrypt_rounds=4), migrate=False
+            )
+            agent = server.add_user("Alice", username="alice")
+            staff.add_member(agent)
+            await watcher.accounts.add_agent("alice", PASSWORD)
+            await watcher.accounts.login("alice", PASSWORD, agent.id)
+
+            for method in ("copyMessage", "copyMessages", "sendMessage"):
+                server.faults.add(method, chat_id=ann.id, status=502, times=None)
+            for text in ("first", "second", "third"):
+                await server.user_sends(agent, text, chat=staff, thread_id=thread)
+            stored = select(func.count(MessageRow.id)).where(
+                MessageRow.text.in_(["first", "second", "third"])
+            )
+            for _ in range(300):
+                if await _count(watcher, stored) == 3 and any(
+                    c.status == 502 for c in server.calls
+                ):
+                    break
+                await asyncio.sleep(0.05)
+            await bot.kill()
+            pending = select(func.count(OutboxRow.id)).where(
+                OutboxRow.sent_at.is_(None), OutboxRow.failed_at.is_(None)
+            )
+            assert await _count(watcher, pending) >= 1
+
+            server.faults.clear()
+            await bot.start()
+            await server.wait_for(
+                lambda: (
+                    [
+                        m.get("text")
+                        for m in server.bot_messages(ann)
+                        if m.get("text") in ("first", "second", "third")
+                    ]
+                    == ["first", "second", "third"]
+                ),
+                timeout=60,
+            )
+            for _ in range(100):
+                if await _count(watcher, pending) == 0:
+                    break
+                await asyncio.sleep(0.1)
+            assert await _count(watcher, pending) == 0
+            texts = [m.get("text") for m in server.bot_messages(ann)]
+            assert [t for t in texts if t in ("first", "second", "third")] == [
+                "first",
+                "second",
+                "third",
+            ]
+        finally:
+            if watcher is not None:
+                await watcher.close()
+            await bot.terminate()
+
+
+class TestLogs:
+    async def test_the_token_never_appears_in_the_logs_even_at_debug(
+        self, server: FakeBotApi, tmp_path: Path
+    ) -> None:
+        staff = server.add_forum("Support staff")
+        bot = BotProcess(server, staff, tmp_path)
+        await bot.start()
+        ann = server.add_user("Ann")
+        await server.user_sends(ann, "/start")
+        await server.wait_for(lambda: server.bot_messages(ann), timeout=30)
+        server.faults.add("sendMessage", status=500, times=1)
+        await server.user_sends(ann, "/help")
+        await server.wait_for(
+            lambda: (
+                len(server.bot_messages(ann)) >= 1 and any(c.status == 500 for c in server.calls)
+            )
+        )
+        assert await bot.terminate() == 0
+        log = bot.log.read_text()
+        assert "running as @" in log
+        assert TOKEN not in log
+        assert TOKEN.split(":")[1] not in log
+
+    def test_a_missing_token_is_one_clear_line(self, tmp_path: Path) -> None:
+        result = subprocess.run(
+            [sys.executable, "-m", "bot"],
+            cwd=tmp_path,
+            env={
+                "PATH": os.environ.get("PATH", ""),
+                "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'x.db'}",
+            },
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        assert result.returncode == 1
+        (line,) = result.stderr.strip().splitlines()
+        assert line.startswith("helpdesk: error: TELEGRAM_BOT_TOKEN is not set.")
+        assert "@BotFather" in line
