@@ -83,6 +83,9 @@ def build_application(settings: Settings, desk: Desk) -> DeskApplication:
     application.job_queue.run_repeating(
         _dispatch_tick, interval=DISPATCH_INTERVAL, first=0, name="outbox"
     )
+    application.job_queue.run_repeating(
+        _run_timers, interval=settings.jobs_interval, first=1, name="timers"
+    )
     return application
 
 
@@ -107,6 +110,7 @@ def _add_handlers(application: DeskApplication, settings: Settings) -> None:
         ("take", console.take_command),
         ("assign", console.assign_command),
         ("priority", console.priority_command),
+        ("stats", console.stats_command),
     ):
         application.add_handler(CommandHandler(name, callback, filters=private))
     application.add_handler(CommandHandler("login", login.login_command, filters=new))
@@ -141,6 +145,19 @@ async def _kick_after_update(update: Update, context: DeskContext) -> None:
 
 async def _dispatch_tick(context: DeskContext) -> None:
     context.kick_delivery()
+
+
+async def _run_timers(context: DeskContext) -> None:
+    """Apply the SLA, reminder and auto-close rules, and send the digest when it is due."""
+    try:
+        run = await context.desk.timers.run_due()
+        digest = await context.desk.stats.send_digest_if_due()
+    except Exception:
+        logger.exception("the timer rules failed this time; they run again next interval")
+        return
+    if run.total or digest is not None:
+        logger.info("timers: %s%s", run, "; digest queued" if digest else "")
+        context.kick_delivery()
 
 
 async def prepare(application: DeskApplication) -> None:

@@ -28,6 +28,7 @@ AGENT_COMMANDS = [
     BotCommand("take", "Take a ticket: /take 12"),
     BotCommand("assign", "Assign: /assign 12 alice"),
     BotCommand("priority", "Priority: /priority 12 high"),
+    BotCommand("stats", "Figures: /stats today, 7d or 30d"),
     BotCommand("help", "Agent commands"),
     BotCommand("logout", "Log out"),
 ]

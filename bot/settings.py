@@ -6,8 +6,9 @@ needs. Durations are written like ``90s``, ``15m``, ``1h``, ``3d``.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import time, timedelta
 from typing import Annotated, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BeforeValidator, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -55,6 +56,17 @@ class Settings(BaseSettings):
     login_lockout: Duration = timedelta(minutes=15)
     reopen_window: Duration = timedelta(days=7)
 
+    sla_first_response: Duration = timedelta(hours=1)
+    sla_first_response_urgent: Duration = timedelta(minutes=15)
+    sla_resolution: Duration = timedelta(hours=24)
+    sla_resolution_urgent: Duration = timedelta(hours=4)
+    pending_remind_after: Duration = timedelta(hours=24)
+    pending_close_after: Duration = timedelta(days=7)
+    auto_close_after: Duration = timedelta(hours=72)
+    digest_time: time = time(9, 0)
+    timezone: str = "UTC"
+    jobs_interval: Duration = timedelta(seconds=30)
+
     @field_validator("log_level")
     @classmethod
     def _known_level(cls, value: str) -> str:
@@ -62,6 +74,28 @@ class Settings(BaseSettings):
         if level not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
             raise ValueError("use DEBUG, INFO, WARNING, ERROR or CRITICAL")
         return level
+
+    @field_validator("digest_time", mode="before")
+    @classmethod
+    def _clock_time(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            try:
+                hours, minutes = (int(part) for part in value.strip().split(":"))
+                return time(hours, minutes)
+            except ValueError:
+                raise ValueError(f"{value!r} is not a time of day; write it like 09:00") from None
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value.strip())
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"{value!r} is not a time zone; use a name like UTC or Europe/Berlin"
+            ) from None
+        return value.strip()
 
     @property
     def category_list(self) -> tuple[str, ...]:
@@ -77,6 +111,15 @@ class Settings(BaseSettings):
             login_lockout=self.login_lockout,
             reopen_window=self.reopen_window,
             categories=self.category_list,
+            sla_first_response=self.sla_first_response,
+            sla_first_response_urgent=self.sla_first_response_urgent,
+            sla_resolution=self.sla_resolution,
+            sla_resolution_urgent=self.sla_resolution_urgent,
+            pending_remind_after=self.pending_remind_after,
+            pending_close_after=self.pending_close_after,
+            auto_close_after=self.auto_close_after,
+            digest_time=self.digest_time,
+            timezone=self.timezone,
         )
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import time, timedelta
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,6 +20,15 @@ class DeskConfig:
         subject_max_length: longest subject accepted, in characters.
         album_wait: how long copies of an album's parts wait for the rest of the album, so
             they are delivered together.
+        sla_first_response: a new ticket should get an answer within this time...
+        sla_first_response_urgent: ...or this, when it is urgent.
+        sla_resolution: a ticket should be resolved within this time of being opened...
+        sla_resolution_urgent: ...or this, when it is urgent.
+        pending_remind_after: remind the customer once after a ticket waited this long on them.
+        pending_close_after: close a ticket that waited this long on the customer.
+        auto_close_after: close a resolved ticket the customer has not answered for this long.
+        digest_time: when the daily digest goes out, in ``timezone``.
+        timezone: the IANA time zone for the digest and for "today" in figures.
     """
 
     bcrypt_rounds: int = 12
@@ -30,3 +39,12 @@ class DeskConfig:
     categories: tuple[str, ...] = field(default_factory=tuple)
     subject_max_length: int = 120
     album_wait: timedelta = timedelta(seconds=1.5)
+    sla_first_response: timedelta = timedelta(hours=1)
+    sla_first_response_urgent: timedelta = timedelta(minutes=15)
+    sla_resolution: timedelta = timedelta(hours=24)
+    sla_resolution_urgent: timedelta = timedelta(hours=4)
+    pending_remind_after: timedelta = timedelta(hours=24)
+    pending_close_after: timedelta = timedelta(days=7)
+    auto_close_after: timedelta = timedelta(hours=72)
+    digest_time: time = time(9, 0)
+    timezone: str = "UTC"

@@ -17,13 +17,16 @@ from core.services.conversations import ConversationService
 from core.services.delivery import DeliveryService
 from core.services.messages import MessageService
 from core.services.queries import QueryService
+from core.services.stats import StatsService
 from core.services.tickets import TicketService
+from core.services.timers import TimerService
 from core.store.database import Database
 from core.store.migrate import upgrade_database
 
 
 class Desk:
-    """The service layer: agents, tickets, messages, queries, conversations, delivery."""
+    """The service layer: agents, tickets, messages, queries, conversations, delivery,
+    timers and figures."""
 
     def __init__(
         self, database: Database, *, clock: Clock | None = None, config: DeskConfig | None = None
@@ -38,6 +41,8 @@ class Desk:
         self.queries = QueryService(context)
         self.conversations = ConversationService(context)
         self.delivery = DeliveryService(context)
+        self.timers = TimerService(context)
+        self.stats = StatsService(context)
 
     @classmethod
     async def open(

@@ -59,6 +59,8 @@ class TicketView:
     rating_comment: str | None
     staff_topic_id: int | None
     staff_card_message_id: int | None
+    sla_first_breached_at: datetime | None = None
+    sla_resolution_breached_at: datetime | None = None
 
     @property
     def is_closed(self) -> bool:

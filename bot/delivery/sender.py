@@ -20,10 +20,12 @@ from bot.context import StaffChat
 from bot.delivery import relay
 from bot.rendering import customer as customer_text
 from bot.rendering import staff as staff_text
+from bot.rendering.figures import render_figures
 from bot.rendering.html import esc, subject_html
 from bot.settings import Settings
 from core.desk import Desk
 from core.domain.values import Audience, NoticeKind, Status
+from core.services.stats import Figures
 from core.views import MessageView, OutboxItem, TicketView
 
 logger = logging.getLogger(__name__)
@@ -58,6 +60,9 @@ class NoticeSender:
             NoticeKind.TICKET_CONFIRMED: self._ticket_confirmed,
             NoticeKind.STATUS_CHANGED: self._status_changed,
             NoticeKind.ASSIGNED_TO_YOU: self._assigned_to_you,
+            NoticeKind.SLA_ALERT: self._sla_alert,
+            NoticeKind.PENDING_REMINDER: self._pending_reminder,
+            NoticeKind.DIGEST: self._digest,
         }.get(first.kind)
         if handler is None:
             raise ValueError(f"no sender for notice kind {first.kind}")
@@ -225,7 +230,12 @@ class NoticeSender:
         number = item.ticket_number or 0
         to = Status(item.payload["to"])
         text = customer_text.status_news(
-            number, str(item.payload["subject"]), to, self._settings.reopen_window
+            number,
+            str(item.payload["subject"]),
+            to,
+            self._settings.reopen_window,
+            by_system=item.payload.get("by") == "system",
+            reason=item.payload.get("reason"),
         )
         keyboard = None
         if item.payload.get("ask_rating"):
@@ -241,6 +251,44 @@ class NoticeSender:
         )
         button = InlineKeyboardButton(f"Open #{number}", callback_data=encode("t", "show", number))
         await self._private(item, text, InlineKeyboardMarkup([[button]]))
+
+    async def _sla_alert(self, item: OutboxItem) -> None:
+        text = staff_text.sla_alert(
+            item.ticket_number or 0,
+            str(item.payload.get("subject")),
+            str(item.payload.get("which")),
+            str(item.payload.get("target")),
+        )
+        if item.audience is Audience.AGENT:
+            await self._private(item, text)
+            return
+        await self._staff_message(item, text)
+
+    async def _staff_message(self, item: OutboxItem, text: str) -> None:
+        """Post into the ticket's topic, or into the staff chat's general topic."""
+        if item.audience is Audience.TICKET_TOPIC:
+            chat_id, thread_id = await self._topic_target(await self._ticket(item))
+        else:
+            chat_id, thread_id = self._staff_chat_id(), None
+        sent = await self._bot.send_message(
+            chat_id, text, parse_mode=ParseMode.HTML, message_thread_id=thread_id
+        )
+        if item.ticket_number is not None:
+            await self._desk.delivery.record_ticket_ref(
+                chat_id, sent.message_id, item.ticket_number
+            )
+
+    async def _pending_reminder(self, item: OutboxItem) -> None:
+        text = customer_text.pending_reminder(
+            item.ticket_number or 0,
+            str(item.payload.get("subject")),
+            str(item.payload.get("closes_in")),
+        )
+        await self._private(item, text)
+
+    async def _digest(self, item: OutboxItem) -> None:
+        text = render_figures(Figures.from_payload(item.payload), "Daily digest")
+        await self._staff_message(item, text)
 
 
 def mergeable(item: OutboxItem, settings: Settings) -> bool:

@@ -18,6 +18,7 @@ from bot.handlers.common import agent_actor, edit_keyboard, edit_text, parse_num
 from bot.inbound import command_argument
 from bot.rendering import console as views
 from bot.rendering import staff as staff_text
+from bot.rendering.figures import render_figures
 from bot.rendering.html import esc
 from bot.rendering.words import status_label
 from core.domain.actors import Actor, NewMessage
@@ -37,6 +38,7 @@ AGENT_HELP = (
     "/take 12 — assign #12 to yourself and open it\n"
     "/assign 12 alice — assign to an agent (<code>/assign 12 -</code> to unassign)\n"
     "/priority 12 high — low, normal, high, urgent\n"
+    "/stats [today|7d|30d] — the desk's figures (default: 7d)\n"
     "/logout — log out\n\n"
     "In the staff group, write in a ticket's topic to answer the customer; "
     "<code>/note text</code> there is an internal note."
@@ -221,6 +223,26 @@ async def priority_command(
         ) from None
     await context.desk.tickets.set_priority(actor, number, priority)
     await say(update, f"✅ Ticket #{number} now has {priority.value} priority.")
+
+
+@agent_command("/stats [today|7d|30d]", 0, rest=True)
+async def stats_command(
+    update: Update, context: DeskContext, actor: Actor, args: list[str]
+) -> None:
+    """Show the desk's figures for today, the last 7 days (default) or the last 30 days."""
+    period = (args[0] if args else "7d").lower()
+    if period not in PERIODS or len(args) > 1:
+        raise _Usage(f"Unknown period “{' '.join(args)}”. Use today, 7d or 30d.")
+    since = context.desk.stats.period_start(period)
+    figures = await context.desk.stats.figures(actor, since)
+    await say(update, render_figures(figures, PERIODS[period]))
+
+
+PERIODS = {
+    "today": "Figures for today",
+    "7d": "Figures for the last 7 days",
+    "30d": "Figures for the last 30 days",
+}
 
 
 # --- buttons ------------------------------------------------------------------------------

@@ -61,9 +61,23 @@ def confirmation(number: int, subject: str) -> str:
     )
 
 
-def status_news(number: int, subject: str, to: Status, reopen_window: timedelta) -> str:
+def status_news(
+    number: int,
+    subject: str,
+    to: Status,
+    reopen_window: timedelta,
+    *,
+    by_system: bool = False,
+    reason: str | None = None,
+) -> str:
     """Tell a customer, in plain words, that their ticket changed status."""
     title = f"<b>#{number}</b> “{subject_html(subject)}”"
+    if by_system and to is Status.CLOSED:
+        why = {
+            "no answer from the customer": "because we did not hear back from you",
+            "resolved and not answered": "automatically, as it was resolved and you did not reply",
+        }.get(reason or "", "automatically")
+        return f"🔒 Your ticket {title} was closed {why}. Write any time to open a new one."
     if to is Status.OPEN:
         return f"🟢 Your ticket {title} is being worked on."
     if to is Status.PENDING:
@@ -76,6 +90,15 @@ def status_news(number: int, subject: str, to: Status, reopen_window: timedelta)
     if to is Status.CLOSED:
         return f"🔒 Your ticket {title} is closed. Write any time to open a new one."
     return f"Your ticket {title} is now {status_label(to)}."
+
+
+def pending_reminder(number: int, subject: str, closes_in: str) -> str:
+    """Remind a customer that a ticket waits for their answer."""
+    return (
+        f"🔔 We are still waiting for your answer on ticket <b>#{number}</b> "
+        f"“{subject_html(subject)}”. Just reply here. "
+        f"Without news, we close it in {esc(closes_in)}."
+    )
 
 
 def rating_prompt() -> str:

@@ -45,6 +45,12 @@ def render_card(ticket: TicketView) -> str:
             f" — “{esc(shorten(ticket.rating_comment, 200))}”" if ticket.rating_comment else ""
         )
         lines.append(f"Rating: {'⭐' * ticket.rating} {ticket.rating}/5{comment}")
+    for which, breached, target in (
+        ("first response", ticket.sla_first_breached_at, "answer"),
+        ("resolution", ticket.sla_resolution_breached_at, "solution"),
+    ):
+        if breached is not None:
+            lines.append(f"⏰ <b>SLA missed</b>: {which} ({target} overdue since {when(breached)})")
     if ticket.customer.unreachable_since is not None:
         lines.append(
             "⚠️ <b>The customer has blocked the bot</b> since "
@@ -95,6 +101,16 @@ def priority_keyboard(ticket: TicketView) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup([choices[:2], choices[2:], [back]])
 
 
+_EVENT_LINES = {
+    EventKind.ASSIGNED: "👤 <b>{actor}</b> assigned the ticket to {target}",
+    EventKind.PRIORITY: "⚡ <b>{actor}</b> changed the priority: {detail}",
+    EventKind.RATED: "⭐ <b>{actor}</b> rated the ticket {detail}",
+    EventKind.SLA_BREACH: "⏰ SLA missed: {detail}",
+    EventKind.REMINDED: "🔔 The customer was reminded that we wait for their answer",
+    EventKind.UNDELIVERED: "⚠️ A message could not be delivered to the customer: {detail}",
+}
+
+
 def render_event_line(payload: dict[str, Any]) -> str:
     """Render one audit event as a line in the topic."""
     actor = esc(str(payload.get("actor") or "system"))
@@ -102,17 +118,21 @@ def render_event_line(payload: dict[str, Any]) -> str:
     detail = esc(str(payload.get("detail") or ""))
     if kind == EventKind.STATUS:
         frm, to = Status(payload["from"]), Status(payload["to"])
-        return f"🔄 <b>{actor}</b>: {status_label(frm)} → {status_label(to)}"
-    if kind == EventKind.ASSIGNED:
-        target = "nobody" if detail == "nobody" else f"<b>{detail}</b>"
-        return f"👤 <b>{actor}</b> assigned the ticket to {target}"
-    if kind == EventKind.PRIORITY:
-        return f"⚡ <b>{actor}</b> changed the priority: {detail}"
-    if kind == EventKind.RATED:
-        return f"⭐ <b>{actor}</b> rated the ticket {detail}"
-    if kind == EventKind.UNDELIVERED:
-        return f"⚠️ A message could not be delivered to the customer: {detail}"
-    return f"• <b>{actor}</b>: {esc(str(kind))} {detail}".rstrip()
+        why = f" ({detail})" if detail else ""
+        return f"🔄 <b>{actor}</b>: {status_label(frm)} → {status_label(to)}{why}"
+    template = _EVENT_LINES.get(EventKind(kind)) if kind in set(EventKind) else None
+    if template is None:
+        return f"• <b>{actor}</b>: {esc(str(kind))} {detail}".rstrip()
+    target = "nobody" if detail == "nobody" else f"<b>{detail}</b>"
+    return template.format(actor=actor, detail=detail, target=target)
+
+
+def sla_alert(number: int, subject: str, which: str, target: str) -> str:
+    """Alert staff that a ticket missed an SLA target."""
+    return (
+        f"⏰ <b>SLA missed</b> on ticket <b>#{number}</b> “{subject_html(subject)}”: "
+        f"no {esc(which)} within {esc(target)}."
+    )
 
 
 def relay_header(style: str, author: str) -> str:

@@ -174,6 +174,7 @@ def on_status_changed(
                 by=event.actor_role,
                 ask_rating=ask_rating,
                 event_id=event.id,
+                reason=event.detail,
             )
         )
     return notices
@@ -196,6 +197,63 @@ def on_assigned(
             )
         )
     return notices
+
+
+def on_sla_breach(ticket: TicketRow, event: TicketEventRow, *, target: str) -> list[Notice]:
+    """Alert the ticket's topic, the staff chat's general topic and the assignee, once."""
+    payload = {"subject": ticket.subject, "which": event.detail, "target": target}
+    notices = [
+        _topic(ticket, NoticeKind.CARD_REFRESH),
+        Notice(
+            Audience.TICKET_TOPIC,
+            NoticeKind.SLA_ALERT,
+            ticket.id,
+            payload=payload,
+            dedupe_key=f"event:{event.id}:topic",
+        ),
+        Notice(
+            Audience.STAFF,
+            NoticeKind.SLA_ALERT,
+            ticket.id,
+            payload=payload,
+            dedupe_key=f"event:{event.id}:staff",
+        ),
+    ]
+    assignee = ticket.assignee
+    if assignee is not None and assignee.telegram_user_id:
+        notices.append(
+            Notice(
+                Audience.AGENT,
+                NoticeKind.SLA_ALERT,
+                ticket.id,
+                assignee.telegram_user_id,
+                payload=payload,
+                dedupe_key=f"event:{event.id}:assignee",
+            )
+        )
+    return notices
+
+
+def on_pending_reminder(
+    ticket: TicketRow, event: TicketEventRow, *, closes_in: str
+) -> list[Notice]:
+    """Remind the customer that we wait for them; note it in the topic."""
+    return [
+        _event_line(ticket, event),
+        Notice(
+            Audience.CUSTOMER,
+            NoticeKind.PENDING_REMINDER,
+            ticket.id,
+            ticket.customer.telegram_user_id,
+            payload={"subject": ticket.subject, "closes_in": closes_in},
+            dedupe_key=f"event:{event.id}:customer",
+        ),
+    ]
+
+
+def digest(payload: dict[str, Any], key: str) -> Notice:
+    """The daily figures, for the staff chat's general topic."""
+    return Notice(Audience.STAFF, NoticeKind.DIGEST, None, payload=payload, dedupe_key=key)
 
 
 def on_card_event(ticket: TicketRow, event: TicketEventRow) -> list[Notice]:

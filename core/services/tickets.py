@@ -126,35 +126,9 @@ class TicketService:
         now = self._ctx.clock.now()
         async with self._ctx.database.write_session() as session:
             ticket = await load_ticket(session, actor, number, for_update=True)
-            await self._move(session, ticket, actor, to, now)
+            await move_ticket(self._ctx, session, ticket, actor=actor, to=to, now=now)
             await session.commit()
             return ticket_view(ticket)
-
-    async def _move(
-        self, session: AsyncSession, ticket: TicketRow, actor: Actor, to: Status, now: datetime
-    ) -> None:
-        current = Status(ticket.status)
-        check_move(current, to, actor.mover)
-        ticket.status = to.value
-        ticket.status_changed_at = now
-        ticket.updated_at = now
-        if to is Status.RESOLVED:
-            ticket.resolved_at = now
-        elif to is Status.CLOSED:
-            ticket.closed_at = now
-        if current is Status.CLOSED:
-            ticket.closed_at = None
-        if current is Status.RESOLVED and to is not Status.CLOSED:
-            ticket.resolved_at = None
-        event = await record_event(
-            session, ticket, actor, EventKind.STATUS, now, from_status=current, to_status=to
-        )
-        ask_rating = ticket.rating is None and (
-            to is Status.RESOLVED or (to is Status.CLOSED and current is not Status.RESOLVED)
-        )
-        await self._ctx.enqueue(
-            session, notices.on_status_changed(ticket, event, ask_rating=ask_rating), now
-        )
 
     async def take(self, actor: Actor, number: int) -> TicketView:
         """Assign the ticket to the acting agent and, if it is new (or closed), open it.
@@ -173,7 +147,7 @@ class TicketService:
                 await self._assign(session, ticket, actor, actor.name, now)
                 changed = True
             if Status(ticket.status) in (Status.NEW, Status.CLOSED):
-                await self._move(session, ticket, actor, Status.OPEN, now)
+                await move_ticket(self._ctx, session, ticket, actor=actor, to=Status.OPEN, now=now)
                 changed = True
             if not changed:
                 raise InvalidInput(f"Ticket #{number} is already yours and {ticket.status}.")
@@ -304,3 +278,49 @@ class TicketService:
             customer.active_ticket_id = ticket.id
             await session.commit()
             return ticket_view(ticket)
+
+
+async def move_ticket(
+    context: ServiceContext,
+    session: AsyncSession,
+    ticket: TicketRow,
+    *,
+    actor: Actor,
+    to: Status,
+    now: datetime,
+    reason: str | None = None,
+) -> None:
+    """Move a loaded ticket, stamp its times, audit it and queue the news (one transaction).
+
+    Raises:
+        TransitionRefused: the lifecycle does not allow this move for this actor.
+    """
+    current = Status(ticket.status)
+    check_move(current, to, actor.mover)
+    ticket.status = to.value
+    ticket.status_changed_at = now
+    ticket.updated_at = now
+    if to is Status.RESOLVED:
+        ticket.resolved_at = now
+    elif to is Status.CLOSED:
+        ticket.closed_at = now
+    if current is Status.CLOSED:
+        ticket.closed_at = None
+    if current is Status.RESOLVED and to is not Status.CLOSED:
+        ticket.resolved_at = None
+    event = await record_event(
+        session,
+        ticket,
+        actor,
+        EventKind.STATUS,
+        now,
+        from_status=current,
+        to_status=to,
+        detail=reason,
+    )
+    ask_rating = ticket.rating is None and (
+        to is Status.RESOLVED or (to is Status.CLOSED and current is not Status.RESOLVED)
+    )
+    await context.enqueue(
+        session, notices.on_status_changed(ticket, event, ask_rating=ask_rating), now
+    )

@@ -113,6 +113,9 @@ class TicketRow(Base):
     rated_at: Mapped[datetime | None]
     staff_topic_id: Mapped[int | None] = mapped_column(BigInteger)
     staff_card_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    sla_first_breached_at: Mapped[datetime | None]
+    sla_resolution_breached_at: Mapped[datetime | None]
+    reminded_at: Mapped[datetime | None]
 
     customer: Mapped[CustomerRow] = relationship(
         lazy="joined", innerjoin=True, foreign_keys=[customer_id]
@@ -125,6 +128,12 @@ class TicketRow(Base):
         Index("ix_tickets_assignee_activity", "assignee_id", "updated_at", "id"),
         Index("ix_tickets_customer_activity", "customer_id", "updated_at", "id"),
         Index("ix_tickets_staff_topic", "staff_topic_id"),
+        Index("ix_tickets_status_changed", "status", "status_changed_at"),
+        Index("ix_tickets_status_created", "status", "created_at"),
+        Index("ix_tickets_created", "created_at"),
+        Index("ix_tickets_resolved", "resolved_at"),
+        Index("ix_tickets_closed", "closed_at"),
+        Index("ix_tickets_rated", "rated_at"),
     )
 
 
@@ -194,7 +203,10 @@ class TicketEventRow(Base):
     detail: Mapped[str | None] = mapped_column(Text)
     at: Mapped[datetime]
 
-    __table_args__ = (Index("ix_ticket_events_ticket", "ticket_id", "id"),)
+    __table_args__ = (
+        Index("ix_ticket_events_ticket", "ticket_id", "id"),
+        Index("ix_ticket_events_kind_at", "kind", "at"),
+    )
 
 
 class OutboxRow(Base):
@@ -239,6 +251,16 @@ class OutboxRow(Base):
             postgresql_where=text("sent_at IS NULL AND failed_at IS NULL"),
         ),
     )
+
+
+class DeskStateRow(Base):
+    """Small facts the desk keeps about itself (when the last digest went out)."""
+
+    __tablename__ = "desk_state"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime]
 
 
 class ConversationRow(Base):

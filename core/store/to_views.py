@@ -72,6 +72,8 @@ def ticket_view(row: TicketRow) -> TicketView:
         rating_comment=row.rating_comment,
         staff_topic_id=row.staff_topic_id,
         staff_card_message_id=row.staff_card_message_id,
+        sla_first_breached_at=row.sla_first_breached_at,
+        sla_resolution_breached_at=row.sla_resolution_breached_at,
     )
 
 

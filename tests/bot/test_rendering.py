@@ -575,7 +575,7 @@ class TestRenderEventLine:
             ("priority", f"⚡ {AGENT} changed the priority: {TEXT}"),
             ("rated", f"⭐ {AGENT} rated the ticket {TEXT}"),
             ("undelivered", f"⚠️ A message could not be delivered to the customer: {TEXT}"),
-            ("sla_breach", f"• {AGENT}: sla_breach {TEXT}"),
+            ("sla_breach", f"⏰ SLA missed: {TEXT}"),
             ("<custom & kind>", f"• {AGENT}: <custom & kind> {TEXT}"),
         ],
     )
@@ -585,9 +585,14 @@ class TestRenderEventLine:
         assert visible(line) == shown
 
     def test_missing_actor_is_the_system(self) -> None:
-        line = staff.render_event_line({"kind": "reminded"})
+        line = staff.render_event_line({"kind": "mystery"})
 
-        assert visible(line) == "• system: reminded"
+        assert visible(line) == "• system: mystery"
+
+    def test_a_reminder(self) -> None:
+        line = staff.render_event_line({"kind": "reminded", "detail": "customer reminded"})
+
+        assert visible(line) == "🔔 The customer was reminded that we wait for their answer"
 
     def test_5000_character_detail_stays_valid_html(self) -> None:
         line = staff.render_event_line(
@@ -882,7 +887,7 @@ class TestConsoleTicket:
             f"02 Nov 09:07 ⭐ {NAME} rated the ticket 4/5 & <fine>",
             "02 Nov 09:08 ⚠️ A message could not be delivered to the customer: "
             "Forbidden: <bot> was blocked & gone",
-            "02 Nov 09:09 • system: sla_breach first response > 1h",
+            "02 Nov 09:09 ⏰ SLA missed: first response > 1h",
         ]
 
     def test_starts_with_the_card(self) -> None:

@@ -1,0 +1,213 @@
+"""The desk's timers: SLA alerts, pending reminders and timeouts, auto-close.
+
+Every rule reads what is due from the database at "now" and acts on it in the same
+transaction that marks it done, so a restart, a crash or hours of downtime neither skip an
+action nor repeat one: nothing is kept in memory between runs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import ColumnElement, and_, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.domain.actors import Actor
+from core.domain.values import EventKind, Priority, Status
+from core.durations import format_duration
+from core.services import notices
+from core.services.common import ServiceContext, record_event
+from core.services.tickets import move_ticket
+from core.store.tables import TicketRow
+
+BATCH = 100
+FIRST_RESPONSE = "first response"
+RESOLUTION = "resolution"
+PENDING_TIMEOUT = "no answer from the customer"
+AUTO_CLOSE = "resolved and not answered"
+
+
+@dataclass(frozen=True, slots=True)
+class TimerRun:
+    """What one run of the rules did."""
+
+    first_response_breaches: int = 0
+    resolution_breaches: int = 0
+    reminders: int = 0
+    pending_closed: int = 0
+    auto_closed: int = 0
+
+    @property
+    def total(self) -> int:
+        """Everything done in the run."""
+        return (
+            self.first_response_breaches
+            + self.resolution_breaches
+            + self.reminders
+            + self.pending_closed
+            + self.auto_closed
+        )
+
+
+Rule = Callable[[AsyncSession, TicketRow, datetime], Awaitable[None]]
+
+
+class TimerService:
+    """Runs the time-based rules on whatever is due."""
+
+    def __init__(self, context: ServiceContext) -> None:
+        self._ctx = context
+
+    async def run_due(self, now: datetime | None = None) -> TimerRun:
+        """Apply every rule to every ticket that is due at ``now`` (default: the clock)."""
+        moment = now or self._ctx.clock.now()
+        config = self._ctx.config
+        return TimerRun(
+            first_response_breaches=await self._apply(
+                self._opened_before(
+                    config.sla_first_response, config.sla_first_response_urgent, moment
+                ),
+                [
+                    TicketRow.status == Status.NEW.value,
+                    TicketRow.first_response_at.is_(None),
+                    TicketRow.sla_first_breached_at.is_(None),
+                ],
+                self._first_response_breach,
+                moment,
+            ),
+            resolution_breaches=await self._apply(
+                self._opened_before(config.sla_resolution, config.sla_resolution_urgent, moment),
+                [
+                    TicketRow.status.in_(
+                        [Status.NEW.value, Status.OPEN.value, Status.PENDING.value]
+                    ),
+                    TicketRow.sla_resolution_breached_at.is_(None),
+                ],
+                self._resolution_breach,
+                moment,
+            ),
+            pending_closed=await self._apply(
+                TicketRow.status_changed_at <= moment - config.pending_close_after,
+                [TicketRow.status == Status.PENDING.value],
+                self._close_pending,
+                moment,
+            ),
+            reminders=await self._apply(
+                TicketRow.status_changed_at <= moment - config.pending_remind_after,
+                [
+                    TicketRow.status == Status.PENDING.value,
+                    or_(
+                        TicketRow.reminded_at.is_(None),
+                        TicketRow.reminded_at < TicketRow.status_changed_at,
+                    ),
+                ],
+                self._remind,
+                moment,
+            ),
+            auto_closed=await self._apply(
+                TicketRow.status_changed_at <= moment - config.auto_close_after,
+                [TicketRow.status == Status.RESOLVED.value],
+                self._auto_close,
+                moment,
+            ),
+        )
+
+    @staticmethod
+    def _opened_before(
+        target: timedelta, urgent_target: timedelta, now: datetime
+    ) -> ColumnElement[bool]:
+        """Tickets opened longer ago than their priority's target."""
+        urgent = TicketRow.priority == Priority.URGENT.value
+        return or_(
+            and_(urgent, TicketRow.created_at <= now - urgent_target),
+            and_(~urgent, TicketRow.created_at <= now - target),
+        )
+
+    async def _apply(
+        self,
+        due: ColumnElement[bool],
+        conditions: list[ColumnElement[bool]],
+        rule: Rule,
+        now: datetime,
+    ) -> int:
+        """Run ``rule`` on each due ticket, in batches, each batch one transaction."""
+        done = 0
+        while True:
+            async with self._ctx.database.write_session() as session:
+                query = (
+                    select(TicketRow)
+                    .where(due, *conditions)
+                    .order_by(TicketRow.id)
+                    .limit(BATCH)
+                    .with_for_update(of=TicketRow, skip_locked=True)
+                )
+                tickets = list((await session.scalars(query)).unique())
+                for ticket in tickets:
+                    await rule(session, ticket, now)
+                await session.commit()
+            done += len(tickets)
+            if len(tickets) < BATCH:
+                return done
+
+    def _target(self, ticket: TicketRow, *, first_response: bool) -> timedelta:
+        config = self._ctx.config
+        urgent = ticket.priority == Priority.URGENT.value
+        if first_response:
+            return config.sla_first_response_urgent if urgent else config.sla_first_response
+        return config.sla_resolution_urgent if urgent else config.sla_resolution
+
+    async def _breach(
+        self, session: AsyncSession, ticket: TicketRow, now: datetime, which: str
+    ) -> None:
+        target = format_duration(self._target(ticket, first_response=which == FIRST_RESPONSE))
+        event = await record_event(
+            session, ticket, Actor.system(), EventKind.SLA_BREACH, now, detail=which
+        )
+        await self._ctx.enqueue(session, notices.on_sla_breach(ticket, event, target=target), now)
+
+    async def _first_response_breach(
+        self, session: AsyncSession, ticket: TicketRow, now: datetime
+    ) -> None:
+        ticket.sla_first_breached_at = now
+        await self._breach(session, ticket, now, FIRST_RESPONSE)
+
+    async def _resolution_breach(
+        self, session: AsyncSession, ticket: TicketRow, now: datetime
+    ) -> None:
+        ticket.sla_resolution_breached_at = now
+        await self._breach(session, ticket, now, RESOLUTION)
+
+    async def _remind(self, session: AsyncSession, ticket: TicketRow, now: datetime) -> None:
+        ticket.reminded_at = now
+        closes_at = ticket.status_changed_at + self._ctx.config.pending_close_after
+        event = await record_event(
+            session, ticket, Actor.system(), EventKind.REMINDED, now, detail="customer reminded"
+        )
+        closes_in = format_duration(max(closes_at - now, timedelta(seconds=1)))
+        await self._ctx.enqueue(
+            session, notices.on_pending_reminder(ticket, event, closes_in=closes_in), now
+        )
+
+    async def _close_pending(self, session: AsyncSession, ticket: TicketRow, now: datetime) -> None:
+        await move_ticket(
+            self._ctx,
+            session,
+            ticket,
+            actor=Actor.system(),
+            to=Status.CLOSED,
+            now=now,
+            reason=PENDING_TIMEOUT,
+        )
+
+    async def _auto_close(self, session: AsyncSession, ticket: TicketRow, now: datetime) -> None:
+        await move_ticket(
+            self._ctx,
+            session,
+            ticket,
+            actor=Actor.system(),
+            to=Status.CLOSED,
+            now=now,
+            reason=AUTO_CLOSE,
+        )
