@@ -26,6 +26,7 @@ from bot.delivery.sender import NoticeSender, StaffChatMissing, mergeable
 from bot.settings import Settings
 from core.desk import Desk
 from core.domain.values import Audience, NoticeKind
+from core.services.delivery import Receipts
 from core.views import OutboxItem
 
 logger = logging.getLogger(__name__)
@@ -35,6 +36,8 @@ HEARTBEAT = 10.0  # seconds between lease extensions for rows still in flight
 BATCH = 100
 IN_FLIGHT = {True: 300, False: 300}  # rows held at once: private chats, staff group
 STAFF_CHAT_MISSING_RETRY = timedelta(minutes=5)
+LINGER = 0.02  # seconds a kick waits, so rows written meanwhile are claimed together
+BUSY_LINGER = 0.1  # the same while rows keep coming: bigger claims, more copies merged
 
 
 class OutboxDispatcher:
@@ -53,6 +56,9 @@ class OutboxDispatcher:
         self._private_gap = 1.0 / settings.flood_limit_private_per_second
         self._claiming: asyncio.Task[None] | None = None
         self._heartbeat: asyncio.Task[None] | None = None
+        self._acks: list[tuple[list[int], Receipts | None]] = []
+        self._busy = False  # the last claim found rows
+        self._acking: asyncio.Task[None] | None = None
         self._again = False
         self._stopped = False
 
@@ -87,6 +93,7 @@ class OutboxDispatcher:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError, Exception):
                     await task
+        await self._flush_acks()
         if self._in_flight:
             await self._desk.delivery.release(sorted(self._in_flight))
             self._in_flight.clear()
@@ -100,6 +107,7 @@ class OutboxDispatcher:
 
     async def _claim_loop(self) -> None:
         while self._again and not self._stopped:
+            await asyncio.sleep(BUSY_LINGER if self._busy else LINGER)
             self._again = False
             try:
                 while await self.claim_round() and not self._stopped:
@@ -109,18 +117,29 @@ class OutboxDispatcher:
 
     async def claim_round(self) -> int:
         """Claim due rows for lanes with room, hand them to lane workers; return how many."""
+        rooms = {
+            private: IN_FLIGHT[private] - sum(1 for p in self._in_flight.values() if p is private)
+            for private in (True, False)
+        }
+        # One claim for both kinds of lane, unless one of them is at its limit.
+        wanted: list[bool | None] = [None] if min(rooms.values()) >= BATCH else [True, False]
         claimed = 0
-        for private in (True, False):
-            room = IN_FLIGHT[private] - sum(1 for p in self._in_flight.values() if p is private)
+        for private in wanted:
+            room = BATCH if private is None else rooms[private]
             if room <= 0:
                 continue
             items = await self._desk.delivery.claim(
-                self.owner, limit=min(BATCH, room), lease=LEASE, private=private
+                self.owner,
+                limit=min(BATCH, room),
+                lease=LEASE,
+                private=private,
+                look_first=not self._busy,
             )
             for item in items:
-                self._in_flight[item.id] = private
+                self._in_flight[item.id] = item.audience in (Audience.CUSTOMER, Audience.AGENT)
                 self._queues.setdefault(item.lane, []).append(item)
             claimed += len(items)
+        self._busy = claimed > 0
         for lane in list(self._queues):
             worker = self._workers.get(lane)
             if worker is None or worker.done():
@@ -199,10 +218,10 @@ class OutboxDispatcher:
         """Send one unit and settle its rows; tell whether the lane may go on."""
         ids = [item.id for item in unit]
         if self._superseded(unit):
-            await self._desk.delivery.mark_sent(ids)
+            self._acknowledge(ids, None)
             return True
         try:
-            await self._sender.send(unit)
+            receipts = await self._sender.send(unit)
         except StaffChatMissing as exc:
             await self._desk.delivery.reschedule(ids, STAFF_CHAT_MISSING_RETRY, str(exc))
             return False
@@ -212,8 +231,33 @@ class OutboxDispatcher:
             logger.exception("unexpected error delivering outbox rows %s", ids)
             await self._desk.delivery.reschedule(ids, backoff(unit[0].attempts), repr(exc))
             return False
-        await self._desk.delivery.mark_sent(ids)
+        self._acknowledge(ids, receipts)
         return True
+
+    def _acknowledge(self, ids: list[int], receipts: Receipts | None) -> None:
+        """Mark rows sent soon, together with others (a group commit).
+
+        Until written, the rows stay leased to us, so nobody sends them again; a crash in
+        that moment repeats them at worst, as a crash mid-send would.
+        """
+        self._acks.append((ids, receipts))
+        if self._acking is None or self._acking.done():
+            self._acking = asyncio.get_running_loop().create_task(self._flush_acks())
+
+    async def _flush_acks(self) -> None:
+        while self._acks:
+            batch, self._acks = self._acks, []
+            merged = Receipts()
+            for _, receipts in batch:
+                if receipts is not None:
+                    merged.copies += receipts.copies
+                    merged.refs += receipts.refs
+            try:
+                await self._desk.delivery.mark_sent([i for ids, _ in batch for i in ids], merged)
+            except Exception:
+                logger.exception("could not mark outbox rows sent; trying again")
+                self._acks = batch + self._acks
+                await asyncio.sleep(1)
 
     def _superseded(self, unit: Sequence[OutboxItem]) -> bool:
         """A card refresh followed by another one in the same lane can be skipped."""
@@ -228,17 +272,17 @@ class OutboxDispatcher:
         first = unit[0]
         ids = [item.id for item in unit]
         if outcome.verdict is Verdict.DONE:
-            await self._desk.delivery.mark_sent(ids)
+            self._acknowledge(ids, None)
             return True
         if outcome.verdict is Verdict.TOPIC_GONE and first.ticket_number is not None:
             logger.warning("topic of ticket #%s is gone; making it again", first.ticket_number)
             try:
                 await self._sender.recreate_topic(first.ticket_number)
-                await self._sender.send(unit)
+                receipts = await self._sender.send(unit)
             except TelegramError as exc:
                 retry = _no_more_recovery(judge(exc, first.attempts))
                 return await self._settle_failure(unit, retry)
-            await self._desk.delivery.mark_sent(ids)
+            self._acknowledge(ids, receipts)
             return True
         if outcome.verdict is Verdict.RETRY:
             logger.warning(

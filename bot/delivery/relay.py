@@ -13,6 +13,7 @@ from telegram import Bot, Message, MessageId
 from telegram.constants import ParseMode
 
 from bot.rendering.html import CAPTION_LIMIT, TEXT_LIMIT, esc, split_text
+from core.domain.actors import ChatRef
 from core.domain.values import AttachmentKind
 from core.views import MessageView
 
@@ -35,15 +36,22 @@ def can_copy_as_is(messages: Sequence[MessageView]) -> bool:
     return len(chats) == 1 and ids == sorted(set(ids))
 
 
+def origins_of(messages: Sequence[MessageView]) -> list[ChatRef]:
+    """Where the originals of messages are (only for messages that have one)."""
+    return [m.origin for m in messages if m.origin is not None]
+
+
 async def copy_as_is(
-    bot: Bot, chat_id: int, thread_id: int | None, messages: Sequence[MessageView]
+    bot: Bot, chat_id: int, thread_id: int | None, originals: Sequence[ChatRef]
 ) -> list[int]:
-    """Copy originals unchanged (albums stay albums); return the new message ids in order."""
+    """Copy originals unchanged (albums stay albums); return the new message ids in order.
+
+    One call per 100 messages: ``copyMessages`` for several, ``copyMessage`` for one.
+    """
     new_ids: list[int] = []
-    for start in range(0, len(messages), COPY_BATCH):
-        batch = messages[start : start + COPY_BATCH]
-        origins = [m.origin for m in batch if m.origin is not None]
-        if len(batch) == 1:
+    for start in range(0, len(originals), COPY_BATCH):
+        origins = originals[start : start + COPY_BATCH]
+        if len(origins) == 1:
             copied: MessageId = await bot.copy_message(
                 chat_id=chat_id,
                 from_chat_id=origins[0].chat_id,

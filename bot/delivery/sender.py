@@ -24,7 +24,9 @@ from bot.rendering.figures import render_figures
 from bot.rendering.html import esc, subject_html
 from bot.settings import Settings
 from core.desk import Desk
+from core.domain.actors import ChatRef
 from core.domain.values import Audience, NoticeKind, Status
+from core.services.delivery import Receipts
 from core.services.stats import Figures
 from core.views import MessageView, OutboxItem, TicketView
 
@@ -43,13 +45,15 @@ class NoticeSender:
         self._desk = desk
         self._staff = staff
         self._settings = settings
+        self._topics: dict[int, int] = {}  # ticket -> its topic, as this process knows it
 
-    async def send(self, unit: Sequence[OutboxItem]) -> None:
-        """Deliver a unit (one row, or consecutive copies of one lane)."""
+    async def send(self, unit: Sequence[OutboxItem]) -> Receipts:
+        """Deliver a unit (one row, or consecutive copies of one lane); say where it went."""
+        receipts = Receipts()
         first = unit[0]
         if first.kind is NoticeKind.MESSAGE_COPY:
-            await self._copy_messages(unit)
-            return
+            await self._copy_messages(unit, receipts)
+            return receipts
         handler = {
             NoticeKind.TOPIC_CREATE: self._topic_create,
             NoticeKind.CARD_POST: self._card_post,
@@ -66,7 +70,8 @@ class NoticeSender:
         }.get(first.kind)
         if handler is None:
             raise ValueError(f"no sender for notice kind {first.kind}")
-        await handler(first)
+        await handler(first, receipts)
+        return receipts
 
     # --- the staff topic -------------------------------------------------------------
 
@@ -87,7 +92,15 @@ class NoticeSender:
             return chat_id, None
         if ticket.staff_topic_id is None:
             return chat_id, await self.open_topic(ticket)
+        self._topics[ticket.number] = ticket.staff_topic_id
         return chat_id, ticket.staff_topic_id
+
+    async def _topic_of(self, number: int) -> tuple[int, int | None]:
+        """Like ``_topic_target``, from memory when this process has seen the topic."""
+        known = self._topics.get(number)
+        if known is not None and self._staff.is_forum:
+            return self._staff_chat_id(), known
+        return await self._topic_target(await self._desk.delivery.ticket(number))
 
     async def open_topic(self, ticket: TicketView) -> int:
         """Create the ticket's forum topic and remember it."""
@@ -95,25 +108,34 @@ class NoticeSender:
             self._staff_chat_id(), staff_text.topic_name(ticket)
         )
         await self._desk.delivery.set_staff_topic(ticket.number, topic.message_thread_id)
+        self._topics[ticket.number] = topic.message_thread_id
         logger.info("opened topic %s for ticket #%s", topic.message_thread_id, ticket.number)
         return topic.message_thread_id
 
     async def recreate_topic(self, number: int) -> None:
-        """Make a deleted topic again, with a fresh card, so delivery can continue."""
-        await self._desk.delivery.set_staff_topic(number, None)
+        """Make a deleted topic again, with a fresh card, so delivery can continue.
+
+        When the ticket already has another topic than the one that failed (made again by
+        an earlier row), that one is used instead of making a third.
+        """
+        used = self._topics.pop(number, None)
         ticket = await self._desk.delivery.ticket(number)
+        if ticket.staff_topic_id is not None and used is not None and ticket.staff_topic_id != used:
+            self._topics[number] = ticket.staff_topic_id
+            return
+        await self._desk.delivery.set_staff_topic(number, None)
         if self._staff.is_forum:
             await self.open_topic(ticket)
         await self._post_card(await self._desk.delivery.ticket(number))
 
-    async def _topic_create(self, item: OutboxItem) -> None:
+    async def _topic_create(self, item: OutboxItem, _receipts: Receipts) -> None:
         ticket = await self._ticket(item)
         if self._staff.is_forum and ticket.staff_topic_id is None:
             await self.open_topic(ticket)
         else:
             self._staff_chat_id()
 
-    async def _card_post(self, item: OutboxItem) -> None:
+    async def _card_post(self, item: OutboxItem, _receipts: Receipts) -> None:
         ticket = await self._ticket(item)
         if ticket.staff_card_message_id is None:
             await self._post_card(ticket)
@@ -129,7 +151,7 @@ class NoticeSender:
         )
         await self._desk.delivery.set_card_message(ticket.number, chat_id, card.message_id)
 
-    async def _card_refresh(self, item: OutboxItem) -> None:
+    async def _card_refresh(self, item: OutboxItem, _receipts: Receipts) -> None:
         ticket = await self._ticket(item)
         if ticket.staff_card_message_id is None:
             await self._post_card(ticket)
@@ -147,17 +169,17 @@ class NoticeSender:
                 raise
             await self._post_card(ticket)  # someone deleted the card: post it again
 
-    async def _topic_close(self, item: OutboxItem) -> None:
+    async def _topic_close(self, item: OutboxItem, _receipts: Receipts) -> None:
         ticket = await self._ticket(item)
         if self._staff.is_forum and ticket.status is Status.CLOSED and ticket.staff_topic_id:
             await self._bot.close_forum_topic(self._staff_chat_id(), ticket.staff_topic_id)
 
-    async def _topic_reopen(self, item: OutboxItem) -> None:
+    async def _topic_reopen(self, item: OutboxItem, _receipts: Receipts) -> None:
         ticket = await self._ticket(item)
         if self._staff.is_forum and ticket.status is not Status.CLOSED and ticket.staff_topic_id:
             await self._bot.reopen_forum_topic(self._staff_chat_id(), ticket.staff_topic_id)
 
-    async def _event_line(self, item: OutboxItem) -> None:
+    async def _event_line(self, item: OutboxItem, receipts: Receipts) -> None:
         ticket = await self._ticket(item)
         chat_id, thread_id = await self._topic_target(ticket)
         sent = await self._bot.send_message(
@@ -166,37 +188,46 @@ class NoticeSender:
             parse_mode=ParseMode.HTML,
             message_thread_id=thread_id,
         )
-        await self._desk.delivery.record_ticket_ref(chat_id, sent.message_id, ticket.number)
+        receipts.referenced(chat_id, sent.message_id, ticket.number)
 
     # --- copies of messages ----------------------------------------------------------
 
-    async def _copy_messages(self, unit: Sequence[OutboxItem]) -> None:
+    async def _copy_messages(self, unit: Sequence[OutboxItem], receipts: Receipts) -> None:
         first = unit[0]
-        ticket = await self._ticket(first)
         ids = [message_id for item in unit for message_id in item.payload["message_ids"]]
-        messages = await self._desk.delivery.messages(ids)
-        if not messages:
+        prefix = self._prefix(first)
+        chat_id, thread_id = await self._copy_target(first)
+        originals = [ChatRef(c, m) for item in unit for c, m in item.payload.get("origins", [])]
+        if not prefix and len(originals) == len(ids) and _one_chat_in_order(originals):
+            # The fast path: the payload says where the originals are; no reading back.
+            new_ids = await relay.copy_as_is(self._bot, chat_id, thread_id, originals)
+            if len(new_ids) == len(ids):
+                receipts.copied(ids, chat_id, new_ids)
             return
-        if first.audience is Audience.CUSTOMER:
-            chat_id, thread_id = self._chat_of(first), None
-        else:
-            chat_id, thread_id = await self._topic_target(ticket)
-        prefix = self._prefix(first, ticket)
+        messages = await self._desk.delivery.messages(ids)
         if not prefix and relay.can_copy_as_is(messages):
-            new_ids = await relay.copy_as_is(self._bot, chat_id, thread_id, messages)
+            new_ids = await relay.copy_as_is(
+                self._bot, chat_id, thread_id, relay.origins_of(messages)
+            )
             if len(new_ids) == len(messages):
-                await self._desk.delivery.record_copies([m.id for m in messages], chat_id, new_ids)
+                receipts.copied([m.id for m in messages], chat_id, new_ids)
             return
         for message in messages:
             sent_ids = await relay.send_with_prefix(self._bot, chat_id, thread_id, message, prefix)
-            await self._desk.delivery.record_copies([message.id] * len(sent_ids), chat_id, sent_ids)
+            receipts.copied([message.id] * len(sent_ids), chat_id, sent_ids)
 
-    def _prefix(self, item: OutboxItem, ticket: TicketView) -> str:
+    async def _copy_target(self, item: OutboxItem) -> tuple[int, int | None]:
+        if item.audience is Audience.CUSTOMER:
+            return self._chat_of(item), None
+        return await self._topic_of(_number_of(item))
+
+    def _prefix(self, item: OutboxItem) -> str:
         style = str(item.payload.get("style", "customer"))
         author = str(item.payload.get("author", ""))
         if item.audience is Audience.TICKET_TOPIC:
             return "" if style == "customer" else staff_text.relay_header(style, author) + "\n"
-        prefix = customer_text.tag(ticket.number) if item.payload.get("tag_ticket") else ""
+        tagged = item.payload.get("tag_ticket") and item.ticket_number is not None
+        prefix = customer_text.tag(item.ticket_number or 0) if tagged else ""
         if self._settings.show_agent_names and style == "reply":
             prefix += f"<b>{esc(author)}</b>: "
         return prefix
@@ -210,23 +241,27 @@ class NoticeSender:
     # --- customers and agents in private ---------------------------------------------
 
     async def _private(
-        self, item: OutboxItem, text: str, keyboard: InlineKeyboardMarkup | None = None
+        self,
+        item: OutboxItem,
+        receipts: Receipts,
+        text: str,
+        keyboard: InlineKeyboardMarkup | None = None,
     ) -> Message:
         chat_id = self._chat_of(item)
         sent = await self._bot.send_message(
             chat_id, text, parse_mode=ParseMode.HTML, reply_markup=keyboard
         )
         if item.ticket_number is not None:
-            await self._desk.delivery.record_ticket_ref(
-                chat_id, sent.message_id, item.ticket_number
-            )
+            receipts.referenced(chat_id, sent.message_id, item.ticket_number)
         return sent
 
-    async def _ticket_confirmed(self, item: OutboxItem) -> None:
+    async def _ticket_confirmed(self, item: OutboxItem, receipts: Receipts) -> None:
         number = item.ticket_number or 0
-        await self._private(item, customer_text.confirmation(number, str(item.payload["subject"])))
+        await self._private(
+            item, receipts, customer_text.confirmation(number, str(item.payload["subject"]))
+        )
 
-    async def _status_changed(self, item: OutboxItem) -> None:
+    async def _status_changed(self, item: OutboxItem, receipts: Receipts) -> None:
         number = item.ticket_number or 0
         to = Status(item.payload["to"])
         text = customer_text.status_news(
@@ -241,18 +276,18 @@ class NoticeSender:
         if item.payload.get("ask_rating"):
             text += "\n\n" + customer_text.rating_prompt()
             keyboard = customer_text.rating_keyboard(number)
-        await self._private(item, text, keyboard)
+        await self._private(item, receipts, text, keyboard)
 
-    async def _assigned_to_you(self, item: OutboxItem) -> None:
+    async def _assigned_to_you(self, item: OutboxItem, receipts: Receipts) -> None:
         number = item.ticket_number or 0
         text = (
             f"📌 <b>{esc(str(item.payload.get('by')))}</b> assigned ticket <b>#{number}</b> "
             f"“{subject_html(str(item.payload.get('subject')))}” to you."
         )
         button = InlineKeyboardButton(f"Open #{number}", callback_data=encode("t", "show", number))
-        await self._private(item, text, InlineKeyboardMarkup([[button]]))
+        await self._private(item, receipts, text, InlineKeyboardMarkup([[button]]))
 
-    async def _sla_alert(self, item: OutboxItem) -> None:
+    async def _sla_alert(self, item: OutboxItem, receipts: Receipts) -> None:
         text = staff_text.sla_alert(
             item.ticket_number or 0,
             str(item.payload.get("subject")),
@@ -260,11 +295,11 @@ class NoticeSender:
             str(item.payload.get("target")),
         )
         if item.audience is Audience.AGENT:
-            await self._private(item, text)
+            await self._private(item, receipts, text)
             return
-        await self._staff_message(item, text)
+        await self._staff_message(item, receipts, text)
 
-    async def _staff_message(self, item: OutboxItem, text: str) -> None:
+    async def _staff_message(self, item: OutboxItem, receipts: Receipts, text: str) -> None:
         """Post into the ticket's topic, or into the staff chat's general topic."""
         if item.audience is Audience.TICKET_TOPIC:
             chat_id, thread_id = await self._topic_target(await self._ticket(item))
@@ -274,26 +309,38 @@ class NoticeSender:
             chat_id, text, parse_mode=ParseMode.HTML, message_thread_id=thread_id
         )
         if item.ticket_number is not None:
-            await self._desk.delivery.record_ticket_ref(
-                chat_id, sent.message_id, item.ticket_number
-            )
+            receipts.referenced(chat_id, sent.message_id, item.ticket_number)
 
-    async def _pending_reminder(self, item: OutboxItem) -> None:
+    async def _pending_reminder(self, item: OutboxItem, receipts: Receipts) -> None:
         text = customer_text.pending_reminder(
             item.ticket_number or 0,
             str(item.payload.get("subject")),
             str(item.payload.get("closes_in")),
         )
-        await self._private(item, text)
+        await self._private(item, receipts, text)
 
-    async def _digest(self, item: OutboxItem) -> None:
+    async def _digest(self, item: OutboxItem, receipts: Receipts) -> None:
         text = render_figures(Figures.from_payload(item.payload), "Daily digest")
-        await self._staff_message(item, text)
+        await self._staff_message(item, receipts, text)
+
+
+def _one_chat_in_order(originals: Sequence[ChatRef]) -> bool:
+    ids = [o.message_id for o in originals]
+    return len({o.chat_id for o in originals}) == 1 and ids == sorted(set(ids))
+
+
+def _number_of(item: OutboxItem) -> int:
+    if item.ticket_number is None:
+        raise ValueError(f"outbox row {item.id} has no ticket")
+    return item.ticket_number
 
 
 def mergeable(item: OutboxItem, settings: Settings) -> bool:
     """Tell whether a row may be sent together with the copies right before it."""
+    # Only rows that go out in one copyMessages call together: a unit is sent whole or not.
     if item.kind is not NoticeKind.MESSAGE_COPY or item.payload.get("tag_ticket"):
+        return False
+    if "origins" not in item.payload:
         return False
     style = item.payload.get("style")
     return style == "customer" or (style == "reply" and not settings.show_agent_names)

@@ -25,7 +25,7 @@ from bot.inbound import (
 )
 from bot.rendering import customer as texts
 from bot.rendering.html import esc
-from core.domain.actors import Actor, ChatRef
+from core.domain.actors import ChatRef
 from core.errors import DuplicateMessage, InvalidInput, TicketClosed, TicketNotFound
 from core.views import Conversation, TicketView
 
@@ -42,12 +42,15 @@ MAX_AGE = {
 
 async def current_conversation(context: DeskContext, chat_id: int) -> Conversation | None:
     """Return the chat's conversation unless it has gone stale."""
-    conversation = await context.desk.conversations.get(chat_id)
+    return await _fresh(context, await context.desk.conversations.get(chat_id))
+
+
+async def _fresh(context: DeskContext, conversation: Conversation | None) -> Conversation | None:
     if conversation is None:
         return None
     age = context.desk.clock.now() - conversation.updated_at
     if age > MAX_AGE.get(conversation.flow, timedelta(days=1)):
-        await context.desk.conversations.clear(chat_id)
+        await context.desk.conversations.clear(conversation.chat_id)
         return None
     return conversation
 
@@ -57,7 +60,11 @@ async def on_private_message(update: Update, context: DeskContext) -> None:
     chat, user, message = update.effective_chat, update.effective_user, update.effective_message
     if chat is None or user is None or message is None:
         return
-    conversation = await current_conversation(context, chat.id)
+    replied = message.reply_to_message
+    where = await context.desk.queries.private_context(
+        user.id, reply_to=ChatRef(chat.id, replied.message_id) if replied else None
+    )
+    conversation = await _fresh(context, where.conversation)
     if conversation is not None:
         if conversation.flow == login.FLOW:
             await login.on_step(update, context, conversation)
@@ -68,24 +75,26 @@ async def on_private_message(update: Update, context: DeskContext) -> None:
         if conversation.flow == COMMENT and message.text:
             await _take_comment(update, context, conversation)
             return
-    agent = await context.desk.accounts.agent_for(user.id)
-    if agent is not None:
+    if where.agent is not None:
         await say(
             update,
-            f"You are logged in as agent <b>{esc(agent.username)}</b>, so I do not open tickets "
-            "for you. Use /reply 12 text to answer a customer, /queue to see tickets, or "
-            "/logout to write as a customer.",
+            f"You are logged in as agent <b>{esc(where.agent.username)}</b>, so I do not open "
+            "tickets for you. Use /reply 12 text to answer a customer, /queue to see tickets, "
+            "or /logout to write as a customer.",
         )
         return
-    await route_to_ticket(update, context, conversation)
+    await route_to_ticket(update, context, conversation, where.ticket)
 
 
 async def route_to_ticket(
-    update: Update, context: DeskContext, conversation: Conversation | None
+    update: Update,
+    context: DeskContext,
+    conversation: Conversation | None,
+    ticket: TicketView | None,
 ) -> None:
     """Add the message to its ticket, or hold it and offer a new ticket."""
-    user, message = update.effective_user, update.effective_message
-    if user is None or message is None:
+    message = update.effective_message
+    if message is None:
         return
     kind = unsupported_kind(message)
     if kind is not None:
@@ -97,7 +106,6 @@ async def route_to_ticket(
     if conversation is not None and conversation.flow == OFFER:
         await _hold(update, context, conversation.data.get("follow_up_of"), conversation)
         return
-    ticket = await _target_ticket(context, customer_actor(user), update)
     if ticket is None or ticket.is_closed:
         await _hold(update, context, ticket.number if ticket else None, None)
         return
@@ -123,16 +131,6 @@ async def _post(update: Update, context: DeskContext, ticket: TicketView) -> Non
             await say(
                 update, f"↩️ Ticket <b>#{ticket.number}</b> is open again; we will get back to you."
             )
-
-
-async def _target_ticket(context: DeskContext, actor: Actor, update: Update) -> TicketView | None:
-    message, chat = update.effective_message, update.effective_chat
-    if message is not None and chat is not None and message.reply_to_message is not None:
-        replied = ChatRef(chat.id, message.reply_to_message.message_id)
-        ticket = await context.desk.queries.ticket_for_reference(actor, replied)
-        if ticket is not None:
-            return ticket
-    return await context.desk.queries.current_ticket_of(actor)
 
 
 async def _hold(

@@ -40,6 +40,11 @@ class Actor:
         return cls(Role.CUSTOMER, profile.telegram_user_id, profile.display_name, profile)
 
     @classmethod
+    def customer_ref(cls, telegram_user_id: int) -> Actor:
+        """A customer known only by Telegram user id (for reading, never for writing)."""
+        return cls(Role.CUSTOMER, telegram_user_id, str(telegram_user_id))
+
+    @classmethod
     def agent(cls, agent_id: int, username: str) -> Actor:
         """Make the actor for an agent (after the front end has resolved who is logged in)."""
         return cls(Role.AGENT, agent_id, username)

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -18,7 +18,8 @@ from core.domain.values import Audience, EventKind, Role, Status
 from core.errors import PermissionDenied, TicketNotFound
 from core.services.notices import Notice
 from core.store.database import Database
-from core.store.tables import CustomerRow, OutboxRow, TicketEventRow, TicketRow
+from core.store.tables import CustomerRow, OutboxRow, TicketEventRow, TicketRow, table_of
+from core.views import EventView
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +94,14 @@ async def upsert_customer(
             .on_conflict_do_nothing(index_elements=["telegram_user_id"])
         )
         return (await session.scalars(by_user)).one()
+    await refresh_customer(session, customer, profile, now)
+    return customer
+
+
+async def refresh_customer(
+    session: AsyncSession, customer: CustomerRow, profile: CustomerProfile, now: datetime
+) -> None:
+    """Bring a known customer's profile up to date; they wrote, so they can be reached."""
     changed = (customer.display_name, customer.username, customer.language_code) != (
         profile.display_name,
         profile.username,
@@ -116,7 +125,6 @@ async def upsert_customer(
             .values(failed_at=None, next_attempt_at=now, attempts=0, last_error=None)
         )
         customer.unreachable_since = None
-    return customer
 
 
 async def record_event(
@@ -129,22 +137,37 @@ async def record_event(
     from_status: Status | None = None,
     to_status: Status | None = None,
     detail: str | None = None,
-) -> TicketEventRow:
-    """Add one audit-trail entry and give it its id."""
-    event = TicketEventRow(
-        ticket_id=ticket.id,
-        actor_role=actor.role.value,
-        actor_agent_id=actor.ref if actor.role is Role.AGENT else None,
+) -> EventView:
+    """Add one audit-trail entry (with its id) in the caller's transaction."""
+    table = table_of(TicketEventRow)
+    event_id = await session.scalar(
+        insert(table)
+        .values(
+            ticket_id=ticket.id,
+            actor_role=actor.role.value,
+            actor_agent_id=actor.ref if actor.role is Role.AGENT else None,
+            actor_name=actor.name,
+            kind=kind.value,
+            from_status=from_status.value if from_status else None,
+            to_status=to_status.value if to_status else None,
+            detail=detail,
+            at=now,
+        )
+        .returning(table.c.id)
+    )
+    if event_id is None:
+        raise RuntimeError("the event was not stored")
+    return EventView(
+        id=event_id,
+        ticket_number=ticket.id,
+        actor_role=actor.role,
         actor_name=actor.name,
         kind=kind.value,
-        from_status=from_status.value if from_status else None,
-        to_status=to_status.value if to_status else None,
+        from_status=from_status,
+        to_status=to_status,
         detail=detail,
         at=now,
     )
-    session.add(event)
-    await session.flush()
-    return event
 
 
 async def enqueue(
@@ -160,9 +183,10 @@ async def enqueue(
     its batch, and holds back the earlier parts still waiting, so they all fall due together
     and the front end can send them as one.
     """
+    rows: list[dict[str, object]] = []
     for notice in notices:
         if notice.batch_key is None:
-            session.add(notice.to_row(now))
+            rows.append(notice.to_values(now))
             continue
         due = now + batch_wait
         await session.execute(
@@ -176,4 +200,6 @@ async def enqueue(
             )
             .values(next_attempt_at=due)
         )
-        session.add(notice.to_row(due))
+        rows.append(notice.to_values(due))
+    if rows:
+        await session.execute(insert(table_of(OutboxRow)), rows)

@@ -9,10 +9,15 @@ one.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import and_, delete, exists, func, or_, select, text, update
+from sqlalchemy import Select, and_, bindparam, delete, exists, func, or_, select, text, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import ColumnElement
@@ -29,13 +34,69 @@ from core.store.tables import (
     OutboxRow,
     TicketRefRow,
     TicketRow,
+    table_of,
 )
-from core.store.to_views import message_view, outbox_item, ticket_view
+from core.store.to_views import message_view, outbox_item_of, ticket_view
+from core.store.types import UtcDateTime
 from core.views import MessageView, OutboxItem, TicketView
 
 _CLAIM_LOCK_KEY = 7_301_554_211  # PostgreSQL advisory lock: one claimer at a time
 _PRIVATE = (Audience.CUSTOMER, Audience.AGENT)
+_ITEM_COLUMNS = ("id", "lane", "audience", "chat_id", "ticket_id", "kind", "payload", "attempts")
 _STAFF = (Audience.TICKET_TOPIC, Audience.STAFF)
+
+
+@functools.cache
+def _claim_query(private: bool | None) -> Select[Any]:
+    """The claim's SELECT, built once per audience filter (bound: ``now``, ``limit``)."""
+    now = bindparam("now", type_=UtcDateTime())
+    earlier = aliased(OutboxRow)
+    lane_blocked = exists().where(
+        earlier.lane == OutboxRow.lane,
+        earlier.id < OutboxRow.id,
+        earlier.sent_at.is_(None),
+        earlier.failed_at.is_(None),
+        or_(
+            earlier.next_attempt_at > now,
+            and_(earlier.lease_until.is_not(None), earlier.lease_until > now),
+        ),
+    )
+    table = table_of(OutboxRow)
+    query = (
+        select(*(table.c[name] for name in _ITEM_COLUMNS))
+        .where(
+            OutboxRow.sent_at.is_(None),
+            OutboxRow.failed_at.is_(None),
+            OutboxRow.next_attempt_at <= now,
+            or_(OutboxRow.lease_until.is_(None), OutboxRow.lease_until <= now),
+            ~lane_blocked,
+        )
+        .order_by(OutboxRow.id)
+        .limit(bindparam("limit"))
+    )
+    if private is not None:
+        audiences = _PRIVATE if private else _STAFF
+        query = query.where(OutboxRow.audience.in_([a.value for a in audiences]))
+    return query
+
+
+@functools.cache
+def _peek(query: Select[Any]) -> Select[Any]:
+    return query.with_only_columns(OutboxRow.id)
+
+
+_LEASE = (
+    update(table_of(OutboxRow))
+    .where(table_of(OutboxRow).c.id.in_(bindparam("ids", expanding=True)))
+    .values(lease_until=bindparam("until"), lease_owner=bindparam("owner"))
+)
+
+
+_SENT = (
+    update(table_of(OutboxRow))
+    .where(table_of(OutboxRow).c.id.in_(bindparam("ids", expanding=True)))
+    .values(sent_at=bindparam("now"), lease_until=None, lease_owner=None)
+)
 
 
 def _pending() -> tuple[ColumnElement[bool], ...]:
@@ -55,6 +116,7 @@ class DeliveryService:
         limit: int = 50,
         lease: timedelta = timedelta(seconds=60),
         private: bool | None = None,
+        look_first: bool = True,
     ) -> list[OutboxItem]:
         """Claim due rows, oldest first, never past a row of their lane that must wait.
 
@@ -67,45 +129,29 @@ class DeliveryService:
             lease: how long the rows are held before another claimer may take them.
             private: only rows for private chats (True), only for the staff chat (False),
                 or both (None).
+            look_first: check with a read whether anything is due before queueing for the
+                write lock (worth it when the outbox is usually empty).
         """
         now = self._ctx.clock.now()
-        earlier = aliased(OutboxRow)
-        lane_blocked = exists().where(
-            earlier.lane == OutboxRow.lane,
-            earlier.id < OutboxRow.id,
-            earlier.sent_at.is_(None),
-            earlier.failed_at.is_(None),
-            or_(
-                earlier.next_attempt_at > now,
-                and_(earlier.lease_until.is_not(None), earlier.lease_until > now),
-            ),
-        )
-        query = (
-            select(OutboxRow)
-            .where(
-                OutboxRow.sent_at.is_(None),
-                OutboxRow.failed_at.is_(None),
-                OutboxRow.next_attempt_at <= now,
-                or_(OutboxRow.lease_until.is_(None), OutboxRow.lease_until <= now),
-                ~lane_blocked,
-            )
-            .order_by(OutboxRow.id)
-            .limit(limit)
-        )
-        if private is not None:
-            audiences = _PRIVATE if private else _STAFF
-            query = query.where(OutboxRow.audience.in_([a.value for a in audiences]))
+        query = _claim_query(private)
+        params = {"now": now, "limit": limit}
+        if look_first:
+            async with self._ctx.database.read_session() as session:
+                if (await session.execute(_peek(query), params)).first() is None:
+                    return []  # nothing due: no need to queue for the write lock
         async with self._ctx.database.write_session() as session:
             if not self._ctx.database.is_sqlite:
                 await session.execute(
                     text("SELECT pg_advisory_xact_lock(:key)"), {"key": _CLAIM_LOCK_KEY}
                 )
-            rows = list(await session.scalars(query))
-            for row in rows:
-                row.lease_until = now + lease
-                row.lease_owner = owner
+            rows = (await session.execute(query, params)).mappings().all()
+            if rows:
+                await session.execute(
+                    _LEASE,
+                    {"ids": [row["id"] for row in rows], "until": now + lease, "owner": owner},
+                )
             await session.commit()
-            return [outbox_item(row) for row in rows]
+        return [outbox_item_of(row) for row in rows]
 
     async def extend_lease(self, owner: str, ids: Sequence[int], lease: timedelta) -> None:
         """Keep holding rows that are taking long (waiting on flood limits)."""
@@ -139,15 +185,13 @@ class DeliveryService:
             await session.commit()
             return int(getattr(result, "rowcount", 0) or 0)
 
-    async def mark_sent(self, ids: Sequence[int]) -> None:
-        """Record rows as delivered."""
+    async def mark_sent(self, ids: Sequence[int], receipts: Receipts | None = None) -> None:
+        """Record rows as delivered, with where their messages went (one transaction)."""
         now = self._ctx.clock.now()
         async with self._ctx.database.write_session() as session:
-            await session.execute(
-                update(OutboxRow)
-                .where(OutboxRow.id.in_(ids))
-                .values(sent_at=now, lease_until=None, lease_owner=None)
-            )
+            await session.execute(_SENT, {"ids": list(ids), "now": now})
+            if receipts is not None:
+                await _record(session, receipts)
             await session.commit()
 
     async def reschedule(
@@ -237,20 +281,7 @@ class DeliveryService:
     async def messages(self, ids: Sequence[int]) -> list[MessageView]:
         """Read stored messages, in the given order, with where their originals arrived."""
         async with self._ctx.database.read_session() as session:
-            rows = {
-                row.id: row
-                for row in await session.scalars(select(MessageRow).where(MessageRow.id.in_(ids)))
-            }
-            origin_rows = await session.execute(
-                select(MessageCopyRow).where(
-                    MessageCopyRow.message_id.in_(ids), MessageCopyRow.is_origin.is_(True)
-                )
-            )
-            origins = {
-                copy.message_id: ChatRef(copy.chat_id, copy.chat_message_id)
-                for copy in origin_rows.scalars()
-            }
-        return [message_view(rows[i], origins.get(i)) for i in ids if i in rows]
+            return await _messages(session, ids)
 
     async def set_staff_topic(self, number: int, topic_id: int | None) -> None:
         """Remember the ticket's staff topic (None: it is gone and must be made again)."""
@@ -268,35 +299,9 @@ class DeliveryService:
                 .where(TicketRow.id == number)
                 .values(staff_card_message_id=message_id)
             )
-            await _add_ref(session, chat_id, message_id, number)
-            await session.commit()
-
-    async def record_copies(
-        self, message_ids: Sequence[int], chat_id: int, copy_ids: Sequence[int]
-    ) -> None:
-        """Remember where copies of messages went, so replies to them find their ticket."""
-        async with self._ctx.database.write_session() as session:
-            for message_id, copy_id in zip(message_ids, copy_ids, strict=False):
-                exists_already = await session.scalar(
-                    select(MessageCopyRow.id).where(
-                        MessageCopyRow.chat_id == chat_id, MessageCopyRow.chat_message_id == copy_id
-                    )
-                )
-                if exists_already is None:
-                    session.add(
-                        MessageCopyRow(
-                            message_id=message_id,
-                            chat_id=chat_id,
-                            chat_message_id=copy_id,
-                            is_origin=False,
-                        )
-                    )
-            await session.commit()
-
-    async def record_ticket_ref(self, chat_id: int, message_id: int, number: int) -> None:
-        """Remember that a bot message (a notice, an event line) is about a ticket."""
-        async with self._ctx.database.write_session() as session:
-            await _add_ref(session, chat_id, message_id, number)
+            receipts = Receipts()
+            receipts.referenced(chat_id, message_id, number)
+            await _record(session, receipts)
             await session.commit()
 
     async def counts(self) -> dict[str, int]:
@@ -320,6 +325,66 @@ class DeliveryService:
             return int(getattr(result, "rowcount", 0) or 0)
 
 
-async def _add_ref(session: AsyncSession, chat_id: int, message_id: int, number: int) -> None:
-    if await session.get(TicketRefRow, (chat_id, message_id)) is None:
-        session.add(TicketRefRow(chat_id=chat_id, chat_message_id=message_id, ticket_id=number))
+@dataclass
+class Receipts:
+    """Where delivered messages ended up, so replies to them find their ticket."""
+
+    copies: list[tuple[int, int, int]] = field(default_factory=list)
+    refs: list[tuple[int, int, int]] = field(default_factory=list)
+
+    def copied(self, message_ids: Sequence[int], chat_id: int, copy_ids: Sequence[int]) -> None:
+        """Stored messages were copied into a chat as these message ids."""
+        self.copies += [(m, chat_id, c) for m, c in zip(message_ids, copy_ids, strict=False)]
+
+    def referenced(self, chat_id: int, message_id: int, number: int) -> None:
+        """A bot message (a card, a notice, an event line) is about this ticket."""
+        self.refs.append((chat_id, message_id, number))
+
+
+async def _record(session: AsyncSession, receipts: Receipts) -> None:
+    copies, refs = _receipt_inserts(session.get_bind().dialect.name)
+    if receipts.copies:
+        await session.execute(
+            copies,
+            [
+                {"message_id": m, "chat_id": chat, "chat_message_id": c, "is_origin": False}
+                for m, chat, c in receipts.copies
+            ],
+        )
+    if receipts.refs:
+        await session.execute(
+            refs,
+            [
+                {"chat_id": chat, "chat_message_id": message, "ticket_id": number}
+                for chat, message, number in receipts.refs
+            ],
+        )
+
+
+@functools.cache
+def _receipt_inserts(dialect: str) -> tuple[Any, Any]:
+    """INSERTs for receipts that skip rows already there, built once per dialect."""
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    copies = insert(table_of(MessageCopyRow)).on_conflict_do_nothing(
+        index_elements=["chat_id", "chat_message_id"]
+    )
+    refs = insert(table_of(TicketRefRow)).on_conflict_do_nothing(
+        index_elements=["chat_id", "chat_message_id"]
+    )
+    return copies, refs
+
+
+async def _messages(session: AsyncSession, ids: Sequence[int]) -> list[MessageView]:
+    rows = await session.execute(
+        select(MessageRow, MessageCopyRow.chat_id, MessageCopyRow.chat_message_id)
+        .outerjoin(
+            MessageCopyRow,
+            and_(MessageCopyRow.message_id == MessageRow.id, MessageCopyRow.is_origin.is_(True)),
+        )
+        .where(MessageRow.id.in_(ids))
+    )
+    found = {
+        row.id: message_view(row, ChatRef(chat, message) if chat is not None else None)
+        for row, chat, message in rows
+    }
+    return [found[i] for i in ids if i in found]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -18,11 +18,11 @@ from core.services.common import (
     ServiceContext,
     load_ticket,
     record_event,
-    upsert_customer,
+    refresh_customer,
 )
-from core.store.tables import AgentRow, MessageCopyRow, MessageRow, TicketRow
-from core.store.to_views import message_view, ticket_view
-from core.views import PostedMessages
+from core.store.tables import AgentRow, MessageCopyRow, MessageRow, TicketRow, table_of
+from core.store.to_views import ticket_view
+from core.views import MessageView, PostedMessages
 
 MAX_TEXT_LENGTH = 65_536
 
@@ -49,57 +49,69 @@ async def add_messages(
     now: datetime,
     *,
     internal: bool = False,
-) -> list[MessageRow]:
+) -> list[MessageView]:
     """Store messages on a ticket, with their origins, refusing a repeated delivery.
+
+    Plain INSERTs rather than ORM objects: this is the hottest write of the desk.
 
     Raises:
         DuplicateMessage: one of the origins was recorded before.
     """
-    origins = [part.origin for part in parts if part.origin is not None]
-    for origin in origins:
-        seen = await session.scalar(
-            select(MessageCopyRow.id).where(
-                MessageCopyRow.chat_id == origin.chat_id,
-                MessageCopyRow.chat_message_id == origin.message_id,
-            )
-        )
-        if seen is not None:
-            raise DuplicateMessage(f"Message {origin.message_id} was already recorded.")
-    rows = [
-        MessageRow(
-            ticket_id=ticket.id,
-            author_role=actor.role.value,
-            author_agent_id=actor.ref if actor.role is Role.AGENT else None,
+    values = [
+        {
+            "ticket_id": ticket.id,
+            "author_role": actor.role.value,
+            "author_agent_id": actor.ref if actor.role is Role.AGENT else None,
+            "author_name": actor.name,
+            "text": part.text,
+            "formatted": part.formatted,
+            "attachment_kind": part.attachment.kind.value if part.attachment else None,
+            "attachment_file_id": part.attachment.file_id if part.attachment else None,
+            "attachment_details": part.attachment.details if part.attachment else None,
+            "album": part.album,
+            "internal": internal,
+            "copyable": part.copyable,
+            "created_at": now,
+        }
+        for part in parts
+    ]
+    table = table_of(MessageRow)
+    inserted = await session.execute(
+        insert(table).returning(table.c.id, sort_by_parameter_order=True), values
+    )
+    ids = list(inserted.scalars())
+    origins = [
+        {
+            "message_id": message_id,
+            "chat_id": p.origin.chat_id,
+            "chat_message_id": p.origin.message_id,
+            "is_origin": True,
+        }
+        for message_id, p in zip(ids, parts, strict=True)
+        if p.origin is not None
+    ]
+    if origins:
+        try:
+            await session.execute(insert(table_of(MessageCopyRow)), origins)
+        except IntegrityError as exc:  # the (chat, message id) of an origin is unique
+            raise DuplicateMessage("The message was already recorded.") from exc
+    return [
+        MessageView(
+            id=message_id,
+            ticket_number=ticket.id,
+            author_role=actor.role,
             author_name=actor.name,
             text=part.text,
             formatted=part.formatted,
-            attachment_kind=part.attachment.kind.value if part.attachment else None,
-            attachment_file_id=part.attachment.file_id if part.attachment else None,
-            attachment_details=part.attachment.details if part.attachment else None,
+            attachment=part.attachment,
             album=part.album,
             internal=internal,
-            copyable=part.copyable,
             created_at=now,
+            origin=part.origin,
+            copyable=part.copyable,
         )
-        for part in parts
+        for message_id, part in zip(ids, parts, strict=True)
     ]
-    session.add_all(rows)
-    await session.flush()
-    session.add_all(
-        MessageCopyRow(
-            message_id=row.id,
-            chat_id=part.origin.chat_id,
-            chat_message_id=part.origin.message_id,
-            is_origin=True,
-        )
-        for row, part in zip(rows, parts, strict=True)
-        if part.origin is not None
-    )
-    try:
-        await session.flush()
-    except IntegrityError as exc:  # a concurrent delivery of the same update won the race
-        raise DuplicateMessage("The message was already recorded.") from exc
-    return rows
 
 
 class MessageService:
@@ -143,9 +155,9 @@ class MessageService:
             raise PermissionDenied("Only agents can write internal notes.")
         now = self._ctx.clock.now()
         async with self._ctx.database.write_session() as session:
-            if actor.profile is not None:
-                await upsert_customer(session, actor.profile, now)
             ticket = await load_ticket(session, actor, number, for_update=True)
+            if actor.profile is not None:  # the ticket is theirs: load_ticket checked it
+                await refresh_customer(session, ticket.customer, actor.profile, now)
             if actor.is_customer:
                 posted = await self._from_customer(session, ticket, actor, parts, now)
             else:
@@ -178,7 +190,7 @@ class MessageService:
         rows = await add_messages(session, ticket, actor, parts, now)
         ticket.updated_at = now
         ticket.customer.active_ticket_id = ticket.id
-        news = notices.on_customer_messages(ticket, rows)
+        news = notices.on_customer_messages(ticket, rows, parts)
         reopened = status in (Status.PENDING, Status.RESOLVED)
         if reopened:
             check_move(status, Status.OPEN, Mover.CUSTOMER_REPLY)
@@ -196,7 +208,7 @@ class MessageService:
             )
             news += notices.on_status_changed(ticket, event, ask_rating=False)
         await self._ctx.enqueue(session, news, now)
-        return _posted(ticket, rows, parts, reopened=reopened)
+        return _posted(ticket, rows, reopened=reopened)
 
     async def _from_agent(
         self,
@@ -240,12 +252,13 @@ class MessageService:
         news += notices.on_agent_messages(
             ticket,
             rows,
+            parts,
             internal=internal,
             written_in_topic=written_in_topic,
             tag_ticket=await self._has_other_open_tickets(session, ticket),
         )
         await self._ctx.enqueue(session, news, now)
-        return _posted(ticket, rows, parts)
+        return _posted(ticket, rows)
 
     @staticmethod
     async def _has_other_open_tickets(session: AsyncSession, ticket: TicketRow) -> bool:
@@ -260,7 +273,6 @@ class MessageService:
 
 
 def _posted(
-    ticket: TicketRow, rows: list[MessageRow], parts: list[NewMessage], *, reopened: bool = False
+    ticket: TicketRow, messages: list[MessageView], *, reopened: bool = False
 ) -> PostedMessages:
-    views = tuple(message_view(row, part.origin) for row, part in zip(rows, parts, strict=True))
-    return PostedMessages(ticket_view(ticket), views, reopened)
+    return PostedMessages(ticket_view(ticket), tuple(messages), reopened)

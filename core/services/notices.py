@@ -12,8 +12,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from core.domain.actors import NewMessage
 from core.domain.values import Audience, NoticeKind, Role, Status
-from core.store.tables import AgentRow, MessageRow, OutboxRow, TicketEventRow, TicketRow
+from core.store.tables import AgentRow, TicketRow
+from core.views import EventView, MessageView
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,21 +39,26 @@ class Notice:
             return f"topic:{self.ticket_id}"
         return "staff"
 
-    def to_row(self, due: datetime) -> OutboxRow:
-        """Make the outbox row, due at ``due``."""
-        return OutboxRow(
-            lane=self.lane,
-            audience=self.audience.value,
-            chat_id=self.chat_id,
-            ticket_id=self.ticket_id,
-            kind=self.kind.value,
-            payload=self.payload,
-            dedupe_key=self.dedupe_key,
-            batch_key=self.batch_key,
-            attempts=0,
-            next_attempt_at=due,
-            created_at=due,
-        )
+    def to_values(self, due: datetime) -> dict[str, object]:
+        """The outbox row's columns, due at ``due``."""
+        return {
+            "lane": self.lane,
+            "audience": self.audience.value,
+            "chat_id": self.chat_id,
+            "ticket_id": self.ticket_id,
+            "kind": self.kind.value,
+            "payload": self.payload,
+            "dedupe_key": self.dedupe_key,
+            "batch_key": self.batch_key,
+            "attempts": 0,
+            "next_attempt_at": due,
+            "lease_until": None,
+            "lease_owner": None,
+            "sent_at": None,
+            "failed_at": None,
+            "last_error": None,
+            "created_at": due,
+        }
 
 
 def _topic(ticket: TicketRow, kind: NoticeKind, **payload: Any) -> Notice:
@@ -64,7 +71,7 @@ def _customer(ticket: TicketRow, kind: NoticeKind, **payload: Any) -> Notice:
     )
 
 
-def event_payload(event: TicketEventRow) -> dict[str, Any]:
+def event_payload(event: EventView) -> dict[str, Any]:
     """Describe an audit event for an event line."""
     return {
         "event_id": event.id,
@@ -77,7 +84,7 @@ def event_payload(event: TicketEventRow) -> dict[str, Any]:
     }
 
 
-def _event_line(ticket: TicketRow, event: TicketEventRow) -> Notice:
+def _event_line(ticket: TicketRow, event: EventView) -> Notice:
     return Notice(
         Audience.TICKET_TOPIC,
         NoticeKind.EVENT_LINE,
@@ -87,24 +94,29 @@ def _event_line(ticket: TicketRow, event: TicketEventRow) -> Notice:
     )
 
 
-def on_ticket_reported(ticket: TicketRow, messages: Sequence[MessageRow]) -> list[Notice]:
+def on_ticket_reported(
+    ticket: TicketRow, messages: Sequence[MessageView], parts: Sequence[NewMessage]
+) -> list[Notice]:
     """Open the staff topic with the card and the first message; confirm to the customer."""
     return [
         _topic(ticket, NoticeKind.TOPIC_CREATE),
         _topic(ticket, NoticeKind.CARD_POST),
-        *_copies(ticket, messages, Audience.TICKET_TOPIC, style="customer"),
+        *_copies(ticket, messages, parts, Audience.TICKET_TOPIC, style="customer"),
         _customer(ticket, NoticeKind.TICKET_CONFIRMED, subject=ticket.subject),
     ]
 
 
-def on_customer_messages(ticket: TicketRow, messages: Sequence[MessageRow]) -> list[Notice]:
+def on_customer_messages(
+    ticket: TicketRow, messages: Sequence[MessageView], parts: Sequence[NewMessage]
+) -> list[Notice]:
     """Copy what the customer wrote into the ticket's topic."""
-    return _copies(ticket, messages, Audience.TICKET_TOPIC, style="customer")
+    return _copies(ticket, messages, parts, Audience.TICKET_TOPIC, style="customer")
 
 
 def on_agent_messages(
     ticket: TicketRow,
-    messages: Sequence[MessageRow],
+    messages: Sequence[MessageView],
+    parts: Sequence[NewMessage],
     *,
     internal: bool,
     written_in_topic: bool,
@@ -114,18 +126,19 @@ def on_agent_messages(
     notices: list[Notice] = []
     if not internal:
         notices += _copies(
-            ticket, messages, Audience.CUSTOMER, style="reply", tag_ticket=tag_ticket
+            ticket, messages, parts, Audience.CUSTOMER, style="reply", tag_ticket=tag_ticket
         )
     if not written_in_topic:
         notices += _copies(
-            ticket, messages, Audience.TICKET_TOPIC, style="note" if internal else "reply"
+            ticket, messages, parts, Audience.TICKET_TOPIC, style="note" if internal else "reply"
         )
     return notices
 
 
 def _copies(
     ticket: TicketRow,
-    messages: Sequence[MessageRow],
+    messages: Sequence[MessageView],
+    parts: Sequence[NewMessage],
     audience: Audience,
     *,
     style: str,
@@ -136,27 +149,30 @@ def _copies(
     chat_id = ticket.customer.telegram_user_id if audience is Audience.CUSTOMER else None
     first = messages[0]
     album = next((m.album for m in messages if m.album), None)
+    payload: dict[str, Any] = {
+        "message_ids": [m.id for m in messages],
+        "style": style,
+        "author": first.author_name,
+        "tag_ticket": tag_ticket,
+    }
+    origins = [part.origin for part in parts if part.origin is not None and part.copyable]
+    if len(origins) == len(messages):
+        # Enough to relay them by copying, without reading them back.
+        payload["origins"] = [[o.chat_id, o.message_id] for o in origins]
     return [
         Notice(
             audience,
             NoticeKind.MESSAGE_COPY,
             ticket.id,
             chat_id,
-            payload={
-                "message_ids": [m.id for m in messages],
-                "style": style,
-                "author": first.author_name,
-                "tag_ticket": tag_ticket,
-            },
+            payload=payload,
             dedupe_key=f"copy:{first.id}:{audience.value}",
             batch_key=f"album:{album}" if album else None,
         )
     ]
 
 
-def on_status_changed(
-    ticket: TicketRow, event: TicketEventRow, *, ask_rating: bool
-) -> list[Notice]:
+def on_status_changed(ticket: TicketRow, event: EventView, *, ask_rating: bool) -> list[Notice]:
     """Edit the card, log the move, close or reopen the topic, tell the customer."""
     notices = [_topic(ticket, NoticeKind.CARD_REFRESH), _event_line(ticket, event)]
     if event.to_status == Status.CLOSED:
@@ -181,7 +197,7 @@ def on_status_changed(
 
 
 def on_assigned(
-    ticket: TicketRow, event: TicketEventRow, assignee: AgentRow | None, *, by_agent_id: int | None
+    ticket: TicketRow, event: EventView, assignee: AgentRow | None, *, by_agent_id: int | None
 ) -> list[Notice]:
     """Edit the card, log the assignment, tell the new assignee privately."""
     notices = [_topic(ticket, NoticeKind.CARD_REFRESH), _event_line(ticket, event)]
@@ -199,7 +215,7 @@ def on_assigned(
     return notices
 
 
-def on_sla_breach(ticket: TicketRow, event: TicketEventRow, *, target: str) -> list[Notice]:
+def on_sla_breach(ticket: TicketRow, event: EventView, *, target: str) -> list[Notice]:
     """Alert the ticket's topic, the staff chat's general topic and the assignee, once."""
     payload = {"subject": ticket.subject, "which": event.detail, "target": target}
     notices = [
@@ -234,9 +250,7 @@ def on_sla_breach(ticket: TicketRow, event: TicketEventRow, *, target: str) -> l
     return notices
 
 
-def on_pending_reminder(
-    ticket: TicketRow, event: TicketEventRow, *, closes_in: str
-) -> list[Notice]:
+def on_pending_reminder(ticket: TicketRow, event: EventView, *, closes_in: str) -> list[Notice]:
     """Remind the customer that we wait for them; note it in the topic."""
     return [
         _event_line(ticket, event),
@@ -256,6 +270,6 @@ def digest(payload: dict[str, Any], key: str) -> Notice:
     return Notice(Audience.STAFF, NoticeKind.DIGEST, None, payload=payload, dedupe_key=key)
 
 
-def on_card_event(ticket: TicketRow, event: TicketEventRow) -> list[Notice]:
+def on_card_event(ticket: TicketRow, event: EventView) -> list[Notice]:
     """Edit the card and log the event (priority, rating, undelivered message)."""
     return [_topic(ticket, NoticeKind.CARD_REFRESH), _event_line(ticket, event)]

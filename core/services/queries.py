@@ -9,19 +9,24 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from sqlalchemy import Select, and_, func, select, tuple_
+from sqlalchemy import Select, func, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.domain.actors import Actor, ChatRef
 from core.domain.values import Role, Status
 from core.errors import InvalidInput, PermissionDenied
-from core.services.common import ServiceContext, load_ticket, may_see, require_agent
+from core.services.common import ServiceContext, load_ticket, require_agent
+from core.services.routing import (
+    PrivateContext,
+    current_ticket,
+    private_context,
+    ticket_for_reference,
+)
 from core.store.tables import (
     CustomerRow,
     MessageCopyRow,
     MessageRow,
     TicketEventRow,
-    TicketRefRow,
     TicketRow,
 )
 from core.store.to_views import event_view, message_view, ticket_view
@@ -168,27 +173,7 @@ class QueryService:
         see, so a reply to it is treated like any other message.
         """
         async with self._ctx.database.read_session() as session:
-            number = await session.scalar(
-                select(MessageRow.ticket_id)
-                .join(MessageCopyRow, MessageCopyRow.message_id == MessageRow.id)
-                .where(
-                    MessageCopyRow.chat_id == ref.chat_id,
-                    MessageCopyRow.chat_message_id == ref.message_id,
-                )
-            )
-            if number is None:
-                number = await session.scalar(
-                    select(TicketRefRow.ticket_id).where(
-                        TicketRefRow.chat_id == ref.chat_id,
-                        TicketRefRow.chat_message_id == ref.message_id,
-                    )
-                )
-            if number is None:
-                return None
-            ticket = await session.get(TicketRow, number)
-            if ticket is None or not may_see(actor, ticket):
-                return None
-            return ticket_view(ticket)
+            return await ticket_for_reference(session, actor, ref)
 
     async def ticket_for_topic(self, actor: Actor, topic_id: int) -> TicketView | None:
         """Find the ticket whose staff topic this is (None for other topics)."""
@@ -218,35 +203,22 @@ class QueryService:
             return int(count or 0)
 
     async def current_ticket_of(self, actor: Actor) -> TicketView | None:
-        """Pick the ticket a customer's plain message goes to.
-
-        That is their active ticket (even if it has since been closed, so the customer is
-        offered a follow-up), else their most recently active ticket that is not closed.
-        """
+        """Pick the ticket a customer's plain message goes to (see ``current_ticket``)."""
         if actor.role is not Role.CUSTOMER:
             raise PermissionDenied("Only customers have a current ticket.")
         async with self._ctx.database.read_session() as session:
-            customer = await session.scalar(
-                select(CustomerRow).where(CustomerRow.telegram_user_id == actor.ref)
-            )
-            if customer is None:
-                return None
-            if customer.active_ticket_id is not None:
-                active = await session.get(TicketRow, customer.active_ticket_id)
-                if active is not None:
-                    return ticket_view(active)
-            latest = await session.scalar(
-                select(TicketRow)
-                .where(
-                    and_(
-                        TicketRow.customer_id == customer.id,
-                        TicketRow.status != Status.CLOSED.value,
-                    )
-                )
-                .order_by(TicketRow.updated_at.desc(), TicketRow.id.desc())
-                .limit(1)
-            )
-            return ticket_view(latest) if latest else None
+            return await current_ticket(session, actor.ref)
+
+    async def private_context(
+        self, telegram_user_id: int, *, reply_to: ChatRef | None = None
+    ) -> PrivateContext:
+        """Everything needed to route a private message, read in one go.
+
+        The chat's conversation, the agent logged in from this account (if any), and the
+        ticket a customer's message goes to: the one it replies to, else the current one.
+        """
+        async with self._ctx.database.read_session() as session:
+            return await private_context(session, telegram_user_id, reply_to)
 
 
 async def _origins(session: AsyncSession, message_ids: list[int]) -> dict[int, ChatRef]:

@@ -112,7 +112,7 @@ class TicketService:
                 session, ticket, actor, EventKind.CREATED, now, to_status=Status.NEW, detail=detail
             )
             customer.active_ticket_id = ticket.id
-            await self._ctx.enqueue(session, notices.on_ticket_reported(ticket, rows), now)
+            await self._ctx.enqueue(session, notices.on_ticket_reported(ticket, rows, parts), now)
             await session.commit()
             return ticket_view(ticket)
 

@@ -3,25 +3,29 @@
 SQLite takes one writer at a time. Write transactions therefore start with
 ``BEGIN IMMEDIATE`` (so two writers never deadlock upgrading a read lock) and wait on a
 busy timeout (so a second process, the CLI next to a running bot, queues instead of failing);
-inside one process an asyncio lock hands out the write turn in order. Reads keep a plain
-deferred ``BEGIN`` and, thanks to WAL, never wait for writers.
+inside one process an asyncio lock per database file hands out the write turn in order.
+Reads keep a plain deferred ``BEGIN`` and, thanks to WAL, never wait for writers. Statements
+run on the event loop's thread (``inline_sqlite`` says why).
 """
 
 from __future__ import annotations
 
 import asyncio
+import weakref
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.exc import ArgumentError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
 from sqlalchemy.pool import ConnectionPoolEntry
 
 from core.errors import InvalidInput
+from core.store.inline_sqlite import inline_connector
 
 READ_ONLY = "helpdesk_read_only"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
@@ -43,11 +47,13 @@ class Database:
             self.engine: AsyncEngine = create_async_engine(
                 url, echo=echo, hide_parameters=True, **_engine_options(url)
             )
+        except InvalidInput:
+            raise
         except (ArgumentError, ImportError, ValueError) as exc:
             shown = url_without_password(url)
             raise InvalidInput(f"DATABASE_URL is not usable ({shown}): {exc}") from exc
         self.is_sqlite = self.engine.dialect.name == "sqlite"
-        self._write_turn = asyncio.Lock() if self.is_sqlite else None
+        self._file = str(Path(make_url(url).database or "").resolve()) if self.is_sqlite else ""
         if self.is_sqlite:
             _tune_sqlite(self.engine)
         self._read_engine = self.engine.execution_options(**{READ_ONLY: True})
@@ -55,11 +61,14 @@ class Database:
     @asynccontextmanager
     async def write_session(self) -> AsyncIterator[AsyncSession]:
         """Open a session for one write transaction (SQLite: one writer at a time)."""
-        if self._write_turn is None:
+        if not self.is_sqlite:
             async with AsyncSession(self.engine, expire_on_commit=False) as session:
                 yield session
             return
-        async with self._write_turn, AsyncSession(self.engine, expire_on_commit=False) as session:
+        async with (
+            _write_turn(self._file),
+            AsyncSession(self.engine, expire_on_commit=False) as session,
+        ):
             yield session
 
     @asynccontextmanager
@@ -73,11 +82,25 @@ class Database:
         await self.engine.dispose()
 
 
+_WRITE_TURNS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, asyncio.Lock]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _write_turn(file: str) -> asyncio.Lock:
+    """The one write lock of a database file in this event loop.
+
+    Shared by every ``Database`` on the same file, so two of them in one process queue here
+    instead of one blocking the event loop on SQLite's busy wait while the other holds the
+    lock (statements run on the loop's thread).
+    """
+    per_loop = _WRITE_TURNS.setdefault(asyncio.get_running_loop(), {})
+    return per_loop.setdefault(file, asyncio.Lock())
+
+
 def url_without_password(url: str) -> str:
     """Render a database URL with its password hidden, fit for logs and errors."""
     try:
-        from sqlalchemy.engine import make_url  # noqa: PLC0415 - only needed for errors
-
         return make_url(url).render_as_string(hide_password=True)
     except ArgumentError:
         return "<malformed URL>"
@@ -85,7 +108,13 @@ def url_without_password(url: str) -> str:
 
 def _engine_options(url: str) -> dict[str, Any]:
     if url.startswith("sqlite"):
-        return {"connect_args": {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}}
+        path = make_url(url).database or ""
+        if not path or path == ":memory:":
+            raise InvalidInput(
+                "DATABASE_URL must name a SQLite file, e.g. sqlite+aiosqlite:///desk.db"
+            )
+        # Statements run on the event loop's thread (see inline_sqlite for why).
+        return {"async_creator": inline_connector(path, SQLITE_BUSY_TIMEOUT_MS / 1000)}
     return {"pool_pre_ping": True}
 
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from core.domain.actors import Attachment, ChatRef
 from core.domain.values import AttachmentKind, Audience, NoticeKind, Priority, Role, Status
 from core.store.tables import (
@@ -9,7 +12,6 @@ from core.store.tables import (
     ConversationRow,
     CustomerRow,
     MessageRow,
-    OutboxRow,
     TicketEventRow,
     TicketRow,
 )
@@ -117,17 +119,17 @@ def event_view(row: TicketEventRow) -> EventView:
     )
 
 
-def outbox_item(row: OutboxRow) -> OutboxItem:
-    """View a claimed outbox row."""
+def outbox_item_of(row: Mapping[Any, Any]) -> OutboxItem:
+    """View a claimed outbox row, given its columns."""
     return OutboxItem(
-        id=row.id,
-        lane=row.lane,
-        audience=Audience(row.audience),
-        chat_id=row.chat_id,
-        ticket_number=row.ticket_id,
-        kind=NoticeKind(row.kind),
-        payload=dict(row.payload),
-        attempts=row.attempts,
+        id=row["id"],
+        lane=row["lane"],
+        audience=Audience(row["audience"]),
+        chat_id=row["chat_id"],
+        ticket_number=row["ticket_id"],
+        kind=NoticeKind(row["kind"]),
+        payload=dict(row["payload"]),
+        attempts=row["attempts"],
     )
 
 

@@ -35,6 +35,7 @@ class Harness:
         self.staff = staff
         self.settings = settings
         self.running: RunningBot | None = None
+        self._barrier_user: FakeUser | None = None
 
     @property
     def desk(self) -> Desk:
@@ -117,8 +118,21 @@ class Harness:
             await asyncio.sleep(0.05)
         raise AssertionError(f"ticket #{number} never got a topic")
 
+    async def processed(self, within: float = 10) -> None:
+        """Wait until the bot has handled every update sent so far.
+
+        Updates are handled one after another, so once a marker update sent now has been
+        answered, everything before it has been handled too.
+        """
+        if self._barrier_user is None:
+            self._barrier_user = self.server.add_user("Barrier")
+        before = len(self.server.bot_messages(self._barrier_user))
+        await self.server.user_sends(self._barrier_user, "/help")
+        await self.wait_bot_says(self._barrier_user, "/help", after=before, within=within)
+
     async def settled(self, within: float = 10) -> None:
-        """Wait until the outbox has nothing left to deliver."""
+        """Wait until every update sent so far is handled and the outbox is empty."""
+        await self.processed(within)
         deadline = asyncio.get_running_loop().time() + within
         while (await self.desk.delivery.counts())["pending"]:
             if asyncio.get_running_loop().time() > deadline:

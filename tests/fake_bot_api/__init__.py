@@ -50,6 +50,8 @@ POST     /_control/faults            {method?, chat_id?, status?, retry_after?, 
 DELETE   /_control/faults            → {ok}
 GET      /_control/messages          ?chat_id=&thread_id=&include_service= → Messages
 GET      /_control/calls             ?method= → recorded calls
+GET      /_control/updates           → [{update_id, queued_at, delivered_at, chat_id,
+                                     message_id}] (times: time.monotonic() seconds)
 =======  ==========================  =======================================================
 
 Known simplifications: no webhooks, inline mode, payments or channels; Markdown parse modes

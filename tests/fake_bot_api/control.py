@@ -54,6 +54,7 @@ def control_routes(server: FakeBotApi) -> list[web.RouteDef]:
         web.delete("/_control/faults", _json_route(control.clear_faults)),
         web.get("/_control/messages", _json_route(control.messages)),
         web.get("/_control/calls", _json_route(control.calls)),
+        web.get("/_control/updates", _json_route(control.update_times)),
     ]
 
 
@@ -164,6 +165,10 @@ class _Control:
             int(thread_id) if thread_id is not None else None,
             include_service=str(arguments.get("include_service", "")).lower() == "true",
         )
+
+    async def update_times(self, _arguments: dict[str, Any]) -> Any:
+        """When each update was queued and first handed to the bot (monotonic seconds)."""
+        return self.server.state.updates.timings()
 
     async def calls(self, arguments: dict[str, Any]) -> Any:
         method = arguments.get("method")

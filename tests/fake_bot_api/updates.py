@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import copy
 import itertools
+import time
 from typing import Any
 
 from tests.fake_bot_api.errors import updates_conflict
@@ -36,6 +37,8 @@ class UpdateQueue:
         self._arrived = asyncio.Event()
         self._poll_generation = 0
         self._closed = False
+        self.queued_at: dict[int, float] = {}
+        self.delivered_at: dict[int, float] = {}
 
     @property
     def pending(self) -> list[Update]:
@@ -55,10 +58,28 @@ class UpdateQueue:
     def push(self, kind: str, payload: dict[str, Any]) -> Update:
         """Queue ``{"update_id": N, kind: payload}`` and wake a waiting ``getUpdates``."""
         update: Update = {"update_id": next(self._ids), kind: copy.deepcopy(payload)}
+        self.queued_at[update["update_id"]] = time.monotonic()
         self._pending.append(update)
         self._history.append(update)
         self._wake()
         return copy.deepcopy(update)
+
+    def timings(self) -> list[dict[str, Any]]:
+        """When each update was queued and first handed out, with its chat and message ids."""
+        rows = []
+        for update in self._history:
+            update_id = update["update_id"]
+            message = update.get("message") or update.get("edited_message") or {}
+            rows.append(
+                {
+                    "update_id": update_id,
+                    "queued_at": self.queued_at.get(update_id),
+                    "delivered_at": self.delivered_at.get(update_id),
+                    "chat_id": (message.get("chat") or {}).get("id"),
+                    "message_id": message.get("message_id"),
+                }
+            )
+        return rows
 
     def drop_pending(self) -> None:
         """Forget undelivered updates (``deleteWebhook(drop_pending_updates=True)``)."""
@@ -123,8 +144,11 @@ class UpdateQueue:
 
     def _select(self, count: int, allowed_updates: list[str] | None) -> list[Update]:
         allowed = set(allowed_updates or ())
-        wanted = [u for u in self._pending if not allowed or update_type(u) in allowed]
-        return copy.deepcopy(wanted[:count])
+        wanted = [u for u in self._pending if not allowed or update_type(u) in allowed][:count]
+        now = time.monotonic()
+        for update in wanted:
+            self.delivered_at.setdefault(update["update_id"], now)
+        return copy.deepcopy(wanted)
 
     def _wake(self) -> None:
         """Release current waiters; later waiters wait on a fresh event."""

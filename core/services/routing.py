@@ -1,0 +1,144 @@
+"""Where an incoming message belongs: the reads behind routing, shared by the queries."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import BigInteger, Select, and_, bindparam, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import joinedload
+
+from core.domain.actors import Actor, ChatRef
+from core.domain.values import Status
+from core.services.common import may_see
+from core.store.tables import (
+    AgentRow,
+    ConversationRow,
+    CustomerRow,
+    MessageCopyRow,
+    MessageRow,
+    TicketRefRow,
+    TicketRow,
+)
+from core.store.to_views import agent_view, conversation_view, ticket_view
+from core.views import AgentView, Conversation, TicketView
+
+
+@dataclass(frozen=True, slots=True)
+class PrivateContext:
+    """What routing a private message needs to know."""
+
+    conversation: Conversation | None
+    agent: AgentView | None
+    ticket: TicketView | None
+
+
+async def private_context(
+    session: AsyncSession, telegram_user_id: int, reply_to: ChatRef | None
+) -> PrivateContext:
+    """Read the chat's conversation, its agent and the customer's target ticket.
+
+    One statement in the common case (every private message pays for it): the conversation,
+    the agent and the customer's active ticket come from one row of outer joins.
+    """
+    row = (await session.execute(_CONTEXT, {"user": telegram_user_id})).first()
+    conversation, agent, active = (
+        (row.ConversationRow, row.AgentRow, row.TicketRow) if row else (None, None, None)
+    )
+    ticket = None
+    if agent is None:
+        if reply_to is not None:
+            customer = Actor.customer_ref(telegram_user_id)
+            ticket = await ticket_for_reference(session, customer, reply_to)
+        if ticket is None:
+            ticket = (
+                ticket_view(active)
+                if active is not None
+                else await _latest_open(session, telegram_user_id)
+            )
+    return PrivateContext(
+        conversation=conversation_view(conversation) if conversation else None,
+        agent=agent_view(agent) if agent else None,
+        ticket=ticket,
+    )
+
+
+async def ticket_for_reference(
+    session: AsyncSession, actor: Actor, ref: ChatRef
+) -> TicketView | None:
+    """The ticket a Telegram message (a copy, a card, a notice) belongs to, if visible."""
+    number = await session.scalar(
+        select(MessageRow.ticket_id)
+        .join(MessageCopyRow, MessageCopyRow.message_id == MessageRow.id)
+        .where(
+            MessageCopyRow.chat_id == ref.chat_id,
+            MessageCopyRow.chat_message_id == ref.message_id,
+        )
+    )
+    if number is None:
+        number = await session.scalar(
+            select(TicketRefRow.ticket_id).where(
+                TicketRefRow.chat_id == ref.chat_id,
+                TicketRefRow.chat_message_id == ref.message_id,
+            )
+        )
+    if number is None:
+        return None
+    ticket = await session.get(TicketRow, number)
+    if ticket is None or not may_see(actor, ticket):
+        return None
+    return ticket_view(ticket)
+
+
+async def current_ticket(session: AsyncSession, telegram_user_id: int) -> TicketView | None:
+    """The ticket a customer's plain message goes to.
+
+    That is their active ticket (even if it has since been closed, so the customer is
+    offered a follow-up), else their most recently active ticket that is not closed.
+    """
+    active = (
+        await session.scalars(
+            select(TicketRow)
+            .join(CustomerRow, CustomerRow.active_ticket_id == TicketRow.id)
+            .where(CustomerRow.telegram_user_id == telegram_user_id)
+        )
+    ).first()
+    if active is not None:
+        return ticket_view(active)
+    return await _latest_open(session, telegram_user_id)
+
+
+async def _latest_open(session: AsyncSession, telegram_user_id: int) -> TicketView | None:
+    latest = (
+        await session.scalars(
+            select(TicketRow)
+            .join(CustomerRow, TicketRow.customer_id == CustomerRow.id)
+            .where(
+                CustomerRow.telegram_user_id == telegram_user_id,
+                TicketRow.status != Status.CLOSED.value,
+            )
+            .order_by(TicketRow.updated_at.desc(), TicketRow.id.desc())
+            .limit(1)
+        )
+    ).first()
+    return ticket_view(latest) if latest else None
+
+
+def _context_query() -> Select[ConversationRow, AgentRow, TicketRow]:
+    asking = select(bindparam("user", type_=BigInteger()).label("asker")).subquery("asking")
+    return (
+        select(ConversationRow, AgentRow, TicketRow)
+        .select_from(asking)
+        .outerjoin(ConversationRow, ConversationRow.chat_id == asking.c.asker)
+        .outerjoin(
+            AgentRow,
+            and_(AgentRow.telegram_user_id == asking.c.asker, AgentRow.is_active.is_(True)),
+        )
+        .outerjoin(CustomerRow, CustomerRow.telegram_user_id == asking.c.asker)
+        .outerjoin(TicketRow, TicketRow.id == CustomerRow.active_ticket_id)
+        # The ticket may be missing, so its customer must not be inner-joined here.
+        .options(joinedload(TicketRow.customer, innerjoin=False))
+    )
+
+
+_CONTEXT = _context_query()
