@@ -65,6 +65,7 @@ def build_application(settings: Settings, desk: Desk) -> DeskApplication:
         .get_updates_pool_timeout(settings.http_timeout)
         # Two connections: the last getUpdates at shutdown must not wait for the cancelled one.
         .get_updates_connection_pool_size(2)
+        .updater(None)  # bot.polling confirms updates only once they are handled
     )
     if settings.telegram_base_url:
         base = settings.telegram_base_url.rstrip("/")
@@ -126,6 +127,9 @@ def _add_handlers(application: DeskApplication, settings: Settings) -> None:
                 staff_chat & ~filters.COMMAND & ~filters.StatusUpdate.ALL, staff.on_staff_message
             )
         )
+        application.add_handler(
+            MessageHandler(staff_chat & filters.COMMAND, fallbacks.staff_command)
+        )
     application.add_handler(
         MessageHandler(private & ~filters.COMMAND & ~filters.StatusUpdate.ALL, on_private_message)
     )
@@ -152,6 +156,7 @@ async def _run_timers(context: DeskContext) -> None:
     try:
         run = await context.desk.timers.run_due()
         digest = await context.desk.stats.send_digest_if_due()
+        await context.desk.delivery.purge_delivered(context.settings.outbox_keep_sent)
     except Exception:
         logger.exception("the timer rules failed this time; they run again next interval")
         return

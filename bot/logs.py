@@ -11,6 +11,8 @@ QUIET = {
     "sqlalchemy": logging.WARNING,
     "apscheduler": logging.WARNING,
     "telegram.ext.AIORateLimiter": logging.CRITICAL,  # the dispatcher reports 429s itself
+    # At DEBUG the library logs every request and answer, passwords and messages included.
+    "telegram": logging.INFO,
 }
 
 

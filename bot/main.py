@@ -8,12 +8,11 @@ import logging
 import signal
 from dataclasses import dataclass
 
-from telegram.ext import Updater
-
 from bot.app import ALLOWED_UPDATES, build_application, prepare
 from bot.cli import CommandFailed
 from bot.context import DeskApplication
 from bot.logs import configure_logging
+from bot.polling import DurablePolling
 from bot.settings import Settings
 from core.desk import Desk
 
@@ -27,17 +26,18 @@ NO_TOKEN = (
 
 @dataclass
 class RunningBot:
-    """A started bot: its application and its desk."""
+    """A started bot: its application, its polling and its desk."""
 
     application: DeskApplication
     desk: Desk
     owns_desk: bool
+    polling: DurablePolling | None = None
 
     async def stop(self) -> None:
         """Stop polling, let delivery finish its round, close everything."""
         application = self.application
-        if application.updater is not None and application.updater.running:
-            await application.updater.stop()
+        if self.polling is not None:
+            await self.polling.stop()
         await application.bot_data.dispatcher.stop()
         if application.running:
             await application.stop()
@@ -58,30 +58,23 @@ async def start_bot(settings: Settings, *, desk: Desk | None = None) -> RunningB
     if desk is None:
         desk = await Desk.open(settings.database_url, config=settings.desk_config())
     application = build_application(settings, desk)
+    running = RunningBot(application, desk, owns_desk)
     try:
         await application.initialize()
         await prepare(application)
         await application.start()
-        await _updater(application).start_polling(
-            poll_interval=0.0,
-            timeout=settings.poll_timeout,
-            allowed_updates=ALLOWED_UPDATES,
-            drop_pending_updates=False,
+        running.polling = DurablePolling(
+            application, timeout=settings.poll_timeout, allowed_updates=ALLOWED_UPDATES
         )
+        await running.polling.start()
     except BaseException:
         with contextlib.suppress(Exception):
-            await RunningBot(application, desk, owns_desk).stop()
+            await running.stop()
         raise
     dispatcher = application.bot_data.dispatcher
     await dispatcher.take_over()
     dispatcher.kick()  # deliver whatever waited while we were down
-    return RunningBot(application, desk, owns_desk)
-
-
-def _updater(application: DeskApplication) -> Updater:
-    if application.updater is None:
-        raise RuntimeError("the application has no updater")
-    return application.updater
+    return running
 
 
 async def serve(settings: Settings) -> None:
@@ -93,7 +86,11 @@ async def serve(settings: Settings) -> None:
         loop.add_signal_handler(sig, stop.set)
     logger.info("the desk is running; Ctrl-C stops it")
     try:
-        await stop.wait()
+        while not stop.is_set():
+            if running.polling is not None and running.polling.failure is not None:
+                raise running.polling.failure
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), 1)
     finally:
         logger.info("stopping")
         await running.stop()

@@ -66,6 +66,7 @@ class Settings(BaseSettings):
     digest_time: time = time(9, 0)
     timezone: str = "UTC"
     jobs_interval: Duration = timedelta(seconds=30)
+    outbox_keep_sent: Duration = timedelta(days=7)
 
     @field_validator("log_level")
     @classmethod

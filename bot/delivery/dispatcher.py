@@ -17,12 +17,14 @@ import contextlib
 import logging
 import uuid
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import timedelta
+from typing import Any
 
 from telegram.error import TelegramError
 
 from bot.delivery.outcome import Outcome, Verdict, backoff, judge
-from bot.delivery.sender import NoticeSender, StaffChatMissing, mergeable
+from bot.delivery.sender import NoticeSender, PartialDelivery, StaffChatMissing, mergeable
 from bot.settings import Settings
 from core.desk import Desk
 from core.domain.values import Audience, NoticeKind
@@ -36,6 +38,9 @@ HEARTBEAT = 10.0  # seconds between lease extensions for rows still in flight
 BATCH = 100
 IN_FLIGHT = {True: 300, False: 300}  # rows held at once: private chats, staff group
 STAFF_CHAT_MISSING_RETRY = timedelta(minutes=5)
+STAFF_REFUSED_RETRY = timedelta(minutes=5)
+STAFF_AUDIENCES = (Audience.TICKET_TOPIC, Audience.STAFF)
+MAX_UNEXPECTED_ATTEMPTS = 10
 LINGER = 0.02  # seconds a kick waits, so rows written meanwhile are claimed together
 BUSY_LINGER = 0.1  # the same while rows keep coming: bigger claims, more copies merged
 
@@ -161,23 +166,28 @@ class OutboxDispatcher:
 
     async def _work(self, lane: str) -> None:
         queue = self._queues.get(lane, [])
+        unit: list[OutboxItem] = []
         try:
             while queue and not self._stopped:
                 unit = self._next_unit(queue)
                 await self._pace(lane, unit[0])
                 proceed = await self._deliver_unit(unit)
                 self._settled(unit)
+                unit = []
                 if not proceed:
                     rest = list(queue)
                     queue.clear()
                     await self._desk.delivery.release([item.id for item in rest])
                     self._settled(rest)
         except Exception:
+            # Settling failed (the database went away?). Stop holding these rows: their leases
+            # run out and they are claimed again, in order.
             logger.exception("lane %s stopped unexpectedly; its rows stay queued", lane)
-            rest = list(queue)
+            rest = [*unit, *queue]
             queue.clear()
             self._settled(rest)
-            await self._desk.delivery.release([item.id for item in rest])
+            with contextlib.suppress(Exception):
+                await self._desk.delivery.release([item.id for item in rest])
         finally:
             if not queue:
                 self._queues.pop(lane, None)
@@ -225,14 +235,29 @@ class OutboxDispatcher:
         except StaffChatMissing as exc:
             await self._desk.delivery.reschedule(ids, STAFF_CHAT_MISSING_RETRY, str(exc))
             return False
+        except PartialDelivery as exc:
+            outcome = judge(exc.cause, unit[0].attempts)
+            return await self._settle_failure(unit, outcome, progress=exc.done)
         except TelegramError as exc:
             return await self._settle_failure(unit, judge(exc, unit[0].attempts))
         except Exception as exc:
-            logger.exception("unexpected error delivering outbox rows %s", ids)
-            await self._desk.delivery.reschedule(ids, backoff(unit[0].attempts), repr(exc))
-            return False
+            return await self._unexpected(unit, exc)
         self._acknowledge(ids, receipts)
         return True
+
+    async def _unexpected(self, unit: Sequence[OutboxItem], error: Exception) -> bool:
+        """A bug or a broken row: retry with backoff, and give up after many attempts."""
+        ids = [item.id for item in unit]
+        attempts = unit[0].attempts
+        if attempts + 1 >= MAX_UNEXPECTED_ATTEMPTS:
+            logger.error(
+                "giving up on outbox rows %s after %d attempts: %r", ids, attempts + 1, error
+            )
+            await self._desk.delivery.mark_failed(ids, repr(error))
+            return True
+        logger.exception("unexpected error delivering outbox rows %s", ids)
+        await self._desk.delivery.reschedule(ids, backoff(attempts), repr(error))
+        return False
 
     def _acknowledge(self, ids: list[int], receipts: Receipts | None) -> None:
         """Mark rows sent soon, together with others (a group commit).
@@ -268,20 +293,36 @@ class OutboxDispatcher:
             item.kind is NoticeKind.CARD_REFRESH for item in self._queues.get(first.lane, [])
         )
 
-    async def _settle_failure(self, unit: Sequence[OutboxItem], outcome: Outcome) -> bool:
+    async def _settle_failure(
+        self, unit: Sequence[OutboxItem], outcome: Outcome, *, progress: int | None = None
+    ) -> bool:
         first = unit[0]
         ids = [item.id for item in unit]
+        if outcome.verdict is Verdict.FAILED and first.audience in STAFF_AUDIENCES:
+            # The staff chat refusing us (rights taken away, the bot removed) is fixable by
+            # an admin: keep the rows and say so loudly, rather than lose the team's copy.
+            logger.error(
+                "the staff chat refused %s: %s; fix the bot's rights there, retrying later",
+                first.kind.value,
+                outcome.reason,
+            )
+            outcome = Outcome(Verdict.RETRY, STAFF_REFUSED_RETRY, outcome.reason)
         if outcome.verdict is Verdict.DONE:
             self._acknowledge(ids, None)
             return True
         if outcome.verdict is Verdict.TOPIC_GONE and first.ticket_number is not None:
             logger.warning("topic of ticket #%s is gone; making it again", first.ticket_number)
+            # Everything goes into the new topic, including what an earlier try sent.
+            fresh = [replace(item, payload=_without_progress(item.payload)) for item in unit]
             try:
                 await self._sender.recreate_topic(first.ticket_number)
-                receipts = await self._sender.send(unit)
+                receipts = await self._sender.send(fresh)
+            except PartialDelivery as exc:
+                retry = _no_more_recovery(judge(exc.cause, first.attempts))
+                return await self._settle_failure(fresh, retry, progress=exc.done)
             except TelegramError as exc:
                 retry = _no_more_recovery(judge(exc, first.attempts))
-                return await self._settle_failure(unit, retry)
+                return await self._settle_failure(fresh, retry, progress=0)
             self._acknowledge(ids, receipts)
             return True
         if outcome.verdict is Verdict.RETRY:
@@ -292,7 +333,9 @@ class OutboxDispatcher:
                 outcome.delay.total_seconds(),
                 outcome.reason,
             )
-            await self._desk.delivery.reschedule(ids, outcome.delay, outcome.reason)
+            await self._desk.delivery.reschedule(
+                ids, outcome.delay, outcome.reason, progress=progress
+            )
             return False
         logger.warning(
             "delivery of %s to %s failed for good: %s", first.kind.value, first.lane, outcome.reason
@@ -306,6 +349,10 @@ class OutboxDispatcher:
             )
         await self._desk.delivery.mark_failed(ids, outcome.reason)
         return True
+
+
+def _without_progress(payload: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in payload.items() if key != "done"}
 
 
 def _no_more_recovery(outcome: Outcome) -> Outcome:

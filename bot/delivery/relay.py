@@ -8,6 +8,9 @@ sent again from its stored HTML and media are copied with a new caption.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from functools import partial
+from typing import Any
 
 from telegram import Bot, Message, MessageId
 from telegram.constants import ParseMode
@@ -75,33 +78,54 @@ def body_html(message: MessageView) -> str:
     return message.formatted if message.formatted is not None else esc(message.text)
 
 
-async def send_with_prefix(
-    bot: Bot, chat_id: int, thread_id: int | None, message: MessageView, prefix_html: str
-) -> list[int]:
-    """Send one message with an HTML prefix (a ticket tag, a name, a header)."""
+@dataclass(frozen=True, slots=True)
+class Target:
+    """Where a send goes: a chat and, in a forum, a topic."""
+
+    chat_id: int
+    thread_id: int | None = None
+
+
+Step = Callable[[], Awaitable[int]]
+"""One Telegram call of a send; it returns the id of the message it made."""
+
+
+def steps_with_prefix(
+    bot: Bot,
+    target: Target,
+    message: MessageView,
+    prefix_html: str,
+    *,
+    copy_original: bool = True,
+) -> list[Step]:
+    """Plan the calls that send one message with an HTML prefix (a tag, a name, a header).
+
+    The same message always gives the same plan, so a send cut short can resume at the
+    first call that did not happen.
+
+    Args:
+        copy_original: copy media from the original message; when False (the original is
+            gone), send the stored file again instead.
+    """
     attachment = message.attachment
     if attachment is None:
-        return await _send_text(bot, chat_id, thread_id, message, prefix_html)
-    sent_ids: list[int] = []
-    caption = (prefix_html + body_html(message)).strip() or None
+        return _text_steps(bot, target, message, prefix_html)
+    steps: list[Step] = []
+    caption: str | None = (prefix_html + body_html(message)).strip() or None
     if attachment.kind in NO_CAPTION or len(prefix_html) + len(message.text) > CAPTION_LIMIT:
         if prefix_html.strip():
-            header: Message = await bot.send_message(
-                chat_id, prefix_html.strip(), parse_mode=ParseMode.HTML, message_thread_id=thread_id
-            )
-            sent_ids.append(header.message_id)
+            steps.append(_text_step(bot, target, prefix_html.strip()))
         caption = body_html(message) if attachment.kind not in NO_CAPTION else None
         if caption and len(message.text) > CAPTION_LIMIT:
             caption = None  # too long for a caption: it follows as text
-    sent_ids.append(await _send_media(bot, chat_id, thread_id, message, caption))
+    origin = message.origin if copy_original else None
+    steps.append(partial(_send_media, bot, target, message, caption, origin))
     if caption is None and message.text and attachment.kind not in NO_CAPTION:
-        sent_ids += await _send_text(bot, chat_id, thread_id, message, "")
-    return sent_ids
+        steps += _text_steps(bot, target, message, "")
+    return steps
 
 
-async def _send_text(
-    bot: Bot, chat_id: int, thread_id: int | None, message: MessageView, prefix_html: str
-) -> list[int]:
+def _text_steps(bot: Bot, target: Target, message: MessageView, prefix_html: str) -> list[Step]:
     html_body = body_html(message)
     if len(message.text) + len(prefix_html) <= TEXT_LIMIT - 64:
         parts = [prefix_html + html_body]
@@ -109,26 +133,31 @@ async def _send_text(
         # Too long for one message: split the plain text (formatting cannot be split safely).
         parts = [esc(piece) for piece in split_text(message.text, TEXT_LIMIT - 200)]
         parts[0] = prefix_html + parts[0]
-    sent = [
-        await bot.send_message(
-            chat_id, part, parse_mode=ParseMode.HTML, message_thread_id=thread_id
+    return [_text_step(bot, target, part) for part in parts]
+
+
+def _text_step(bot: Bot, target: Target, html: str) -> Step:
+    async def send() -> int:
+        sent = await bot.send_message(
+            target.chat_id, html, parse_mode=ParseMode.HTML, message_thread_id=target.thread_id
         )
-        for part in parts
-    ]
-    return [m.message_id for m in sent]
+        return sent.message_id
+
+    return send
 
 
 async def _send_media(
-    bot: Bot, chat_id: int, thread_id: int | None, message: MessageView, caption: str | None
+    bot: Bot, target: Target, message: MessageView, caption: str | None, origin: ChatRef | None
 ) -> int:
+    chat_id, thread_id = target.chat_id, target.thread_id
     attachment = message.attachment
     if attachment is None:
         raise ValueError("_send_media needs a message with an attachment")
-    if message.origin is not None:
+    if origin is not None:
         copied = await bot.copy_message(
             chat_id=chat_id,
-            from_chat_id=message.origin.chat_id,
-            message_id=message.origin.message_id,
+            from_chat_id=origin.chat_id,
+            message_id=origin.message_id,
             message_thread_id=thread_id,
             caption=caption if attachment.kind not in NO_CAPTION else None,
             parse_mode=ParseMode.HTML if caption else None,
@@ -141,17 +170,15 @@ async def _send_media(
         AttachmentKind.AUDIO: bot.send_audio,
         AttachmentKind.VIDEO: bot.send_video,
         AttachmentKind.ANIMATION: bot.send_animation,
+        AttachmentKind.VIDEO_NOTE: bot.send_video_note,
     }
-    if attachment.kind in senders:
-        sent: Message = await senders[attachment.kind](
-            chat_id,
-            attachment.file_id,
-            caption=caption,
-            parse_mode=ParseMode.HTML if caption else None,
-            message_thread_id=thread_id,
-        )
+    if attachment.kind in senders and attachment.file_id:
+        options: dict[str, Any] = {"message_thread_id": thread_id}
+        if attachment.kind is not AttachmentKind.VIDEO_NOTE:
+            options.update(caption=caption, parse_mode=ParseMode.HTML if caption else None)
+        sent: Message = await senders[attachment.kind](chat_id, attachment.file_id, **options)
         return sent.message_id
-    if attachment.kind is AttachmentKind.STICKER:
+    if attachment.kind is AttachmentKind.STICKER and attachment.file_id:
         sticker: Message = await bot.send_sticker(
             chat_id, attachment.file_id, message_thread_id=thread_id
         )

@@ -8,12 +8,13 @@ is written back to the desk so replies to any of these messages find their ticke
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Sequence
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from telegram.constants import ParseMode
-from telegram.error import BadRequest
+from telegram.error import BadRequest, TelegramError
 
 from bot.callback_data import encode
 from bot.context import StaffChat
@@ -37,6 +38,15 @@ class StaffChatMissing(Exception):
     """Raised when a staff notice is due but ``STAFF_CHAT_ID`` is not set."""
 
 
+class PartialDelivery(Exception):
+    """Raised when a send of several calls failed after ``done`` of them went out."""
+
+    def __init__(self, done: int, cause: TelegramError) -> None:
+        super().__init__(f"failed after {done} call(s): {cause}")
+        self.done = done
+        self.cause = cause
+
+
 class NoticeSender:
     """Performs the Telegram calls for outbox rows."""
 
@@ -46,6 +56,7 @@ class NoticeSender:
         self._staff = staff
         self._settings = settings
         self._topics: dict[int, int] = {}  # ticket -> its topic, as this process knows it
+        self._private_gap = 1.0 / settings.flood_limit_private_per_second
 
     async def send(self, unit: Sequence[OutboxItem]) -> Receipts:
         """Deliver a unit (one row, or consecutive copies of one lane); say where it went."""
@@ -198,23 +209,69 @@ class NoticeSender:
         prefix = self._prefix(first)
         chat_id, thread_id = await self._copy_target(first)
         originals = [ChatRef(c, m) for item in unit for c, m in item.payload.get("origins", [])]
-        if not prefix and len(originals) == len(ids) and _one_chat_in_order(originals):
-            # The fast path: the payload says where the originals are; no reading back.
-            new_ids = await relay.copy_as_is(self._bot, chat_id, thread_id, originals)
-            if len(new_ids) == len(ids):
-                receipts.copied(ids, chat_id, new_ids)
-            return
-        messages = await self._desk.delivery.messages(ids)
-        if not prefix and relay.can_copy_as_is(messages):
-            new_ids = await relay.copy_as_is(
-                self._bot, chat_id, thread_id, relay.origins_of(messages)
+        try:
+            if not prefix and len(originals) == len(ids) and _one_chat_in_order(originals):
+                # The fast path: the payload says where the originals are; no reading back.
+                new_ids = await relay.copy_as_is(self._bot, chat_id, thread_id, originals)
+                if len(new_ids) == len(ids):
+                    receipts.copied(ids, chat_id, new_ids)
+                return
+            messages = await self._desk.delivery.messages(ids)
+            if not prefix and relay.can_copy_as_is(messages):
+                new_ids = await relay.copy_as_is(
+                    self._bot, chat_id, thread_id, relay.origins_of(messages)
+                )
+                if len(new_ids) == len(messages):
+                    receipts.copied([m.id for m in messages], chat_id, new_ids)
+                return
+            await self._send_steps(
+                first, relay.Target(chat_id, thread_id), messages, prefix, receipts
             )
-            if len(new_ids) == len(messages):
-                receipts.copied([m.id for m in messages], chat_id, new_ids)
-            return
-        for message in messages:
-            sent_ids = await relay.send_with_prefix(self._bot, chat_id, thread_id, message, prefix)
-            receipts.copied([message.id] * len(sent_ids), chat_id, sent_ids)
+        except BadRequest as exc:
+            if "to copy not found" not in str(exc).lower() or len(unit) != 1:
+                raise
+            # The original is gone (deleted by its author): send the stored content instead.
+            logger.info("original of outbox row %s is gone; sending its stored content", first.id)
+            messages = await self._desk.delivery.messages(ids)
+            await self._send_steps(
+                first,
+                relay.Target(chat_id, thread_id),
+                messages,
+                prefix,
+                receipts,
+                copy_original=False,
+            )
+
+    async def _send_steps(
+        self,
+        item: OutboxItem,
+        target: relay.Target,
+        messages: Sequence[MessageView],
+        prefix: str,
+        receipts: Receipts,
+        *,
+        copy_original: bool = True,
+    ) -> None:
+        """Send messages call by call, resuming after the calls an earlier try made."""
+        plan = [
+            (message.id, step)
+            for message in messages
+            for step in relay.steps_with_prefix(
+                self._bot, target, message, prefix, copy_original=copy_original
+            )
+        ]
+        done = int(item.payload.get("done", 0))
+        private = item.audience in (Audience.CUSTOMER, Audience.AGENT)
+        for index, (message_id, step) in enumerate(plan):
+            if index < done:
+                continue
+            if index > done and private:
+                await asyncio.sleep(self._private_gap)  # one message a second per chat
+            try:
+                new_id = await step()
+            except TelegramError as exc:
+                raise PartialDelivery(index, exc) from exc
+            receipts.copied([message_id], target.chat_id, [new_id])
 
     async def _copy_target(self, item: OutboxItem) -> tuple[int, int | None]:
         if item.audience is Audience.CUSTOMER:
@@ -344,10 +401,3 @@ def mergeable(item: OutboxItem, settings: Settings) -> bool:
         return False
     style = item.payload.get("style")
     return style == "customer" or (style == "reply" and not settings.show_agent_names)
-
-
-def describe(messages: Sequence[MessageView]) -> str:
-    """Summarise messages for a log line (kinds and lengths, never the text)."""
-    return ", ".join(
-        f"{m.attachment.kind.value if m.attachment else 'text'}({len(m.text)})" for m in messages
-    )

@@ -2,24 +2,56 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
+from collections.abc import Coroutine
+from typing import Any
+
 from telegram import CallbackQuery, InlineKeyboardMarkup, Message, Update
-from telegram.constants import ParseMode
-from telegram.error import BadRequest
+from telegram.constants import ChatType, ParseMode
+from telegram.error import BadRequest, TelegramError
 
 from bot.context import DeskContext
 from core.domain.actors import Actor
+
+logger = logging.getLogger(__name__)
 
 
 async def say(
     update: Update, text: str, keyboard: InlineKeyboardMarkup | None = None
 ) -> Message | None:
-    """Answer in the chat (and topic) the update came from, as HTML."""
+    """Answer in the chat (and topic) the update came from, as HTML.
+
+    In a group the answer is sent in the background: a group takes 20 messages a minute, and
+    waiting for a turn there must not hold up the updates of everybody else.
+    """
     message = update.effective_message
     if message is None:
         return None
-    return await message.reply_html(
+    answer = message.reply_html(
         text, reply_markup=keyboard, do_quote=False, disable_web_page_preview=True
     )
+    if message.chat.type == ChatType.PRIVATE:
+        return await answer
+    in_background(answer, "answer in a group")
+    return None
+
+
+_background: set[asyncio.Task[None]] = set()
+
+
+def in_background(work: Coroutine[Any, Any, object], what: str) -> None:
+    """Run ``work`` without waiting for it; log (never raise) what goes wrong."""
+
+    async def guarded() -> None:
+        try:
+            await work
+        except TelegramError as exc:
+            logger.warning("could not %s: %s", what, exc)
+
+    task = asyncio.get_running_loop().create_task(guarded())
+    _background.add(task)
+    task.add_done_callback(_background.discard)
 
 
 async def agent_actor(update: Update, context: DeskContext) -> Actor | None:
@@ -53,9 +85,20 @@ async def edit_text(
 
 
 async def edit_keyboard(query: CallbackQuery, keyboard: InlineKeyboardMarkup | None) -> None:
-    """Replace (or remove) a message's buttons; an edit that changes nothing is fine."""
-    try:
-        await query.edit_message_reply_markup(keyboard)
-    except BadRequest as exc:
-        if "not modified" not in str(exc).lower():
-            raise
+    """Replace (or remove) a message's buttons; an edit that changes nothing is fine.
+
+    In a group the edit happens in the background (see ``say``).
+    """
+
+    async def edit() -> None:
+        try:
+            await query.edit_message_reply_markup(keyboard)
+        except BadRequest as exc:
+            if "not modified" not in str(exc).lower():
+                raise
+
+    message = query.message
+    if message is not None and message.chat.type != ChatType.PRIVATE:
+        in_background(edit(), "change a card's buttons")
+        return
+    await edit()

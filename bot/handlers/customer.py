@@ -8,7 +8,7 @@ from telegram import CallbackQuery, Message, Update
 
 from bot.callback_data import Press
 from bot.context import DeskContext
-from bot.handlers import intake, private
+from bot.handlers import comment, flows, intake, offer
 from bot.handlers.common import edit_keyboard, edit_text, parse_number, say
 from bot.inbound import customer_actor
 from bot.rendering import customer as texts
@@ -55,8 +55,8 @@ async def skip_command(update: Update, context: DeskContext) -> None:
     chat = update.effective_chat
     if chat is None:
         return
-    conversation = await private.current_conversation(context, chat.id)
-    if conversation is None or conversation.flow != private.COMMENT:
+    conversation = await flows.current(context, chat.id)
+    if conversation is None or conversation.flow != flows.COMMENT:
         await say(update, "There is nothing to skip.")
         return
     await context.desk.conversations.clear(chat.id)
@@ -141,12 +141,12 @@ async def _new_button(update: Update, context: DeskContext, press: Press) -> Non
 
 async def _category_button(update: Update, context: DeskContext, press: Press) -> str:
     chat = update.effective_chat
-    conversation = await private.current_conversation(context, chat.id) if chat else None
+    conversation = await flows.current(context, chat.id) if chat else None
     return await intake.choose_category(update, context, conversation, _number(press))
 
 
 async def _offer_button(update: Update, context: DeskContext, press: Press) -> str:
-    return await private.open_from_offer(update, context, accept=press.argument == "go")
+    return await offer.open_from_offer(update, context, accept=press.argument == "go")
 
 
 async def _list_button(update: Update, context: DeskContext, press: Press) -> None:
@@ -199,10 +199,9 @@ async def _rate_button(update: Update, context: DeskContext, press: Press) -> st
     ticket = await context.desk.tickets.rate_ticket(actor, n, int(press.argument))
     await edit_keyboard(query, None)
     if isinstance(query.message, Message):
-        await query.message.reply_html(
-            texts.thanks_for_rating(n, ticket.rating or 0), do_quote=False
-        )
-        await private.start_comment(context, query.message.chat.id, n)
+        waiting = await comment.start(context, query.message.chat.id, n)
+        thanks = texts.thanks_for_rating(n, ticket.rating or 0, ask_comment=waiting)
+        await query.message.reply_html(thanks, do_quote=False)
     return f"Rated {press.argument}/5"
 
 

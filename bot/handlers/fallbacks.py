@@ -40,3 +40,16 @@ async def chat_id_command(update: Update, context: DeskContext) -> None:
         else "Set STAFF_CHAT_ID to it to make this the staff chat."
     )
     await say(update, f"This chat's id is <code>{chat.id}</code>. {note}")
+
+
+async def staff_command(update: Update, context: DeskContext) -> None:
+    """Answer agents' commands typed in the staff group, which work in private."""
+    message = update.effective_message
+    if message is None or not message.text:
+        return
+    command = message.text.split(maxsplit=1)[0].split("@", 1)[0]
+    await say(
+        update,
+        f"{esc(command[:40])} works in a private chat with me. Here, use the ticket card's "
+        "buttons, write in the ticket's topic to answer, or /note text for an internal note.",
+    )

@@ -8,6 +8,7 @@ from __future__ import annotations
 from telegram import Update
 
 from bot.context import DeskContext
+from bot.handlers import flows, offer
 from bot.handlers.common import edit_text, say
 from bot.inbound import customer_actor, new_message_from, unsupported_kind
 from bot.rendering import customer as texts
@@ -15,7 +16,7 @@ from bot.rendering.html import esc
 from core.errors import DuplicateMessage, InvalidInput
 from core.views import Conversation
 
-FLOW = "intake"
+FLOW = flows.INTAKE
 SUBJECT_PROMPT = (
     "📝 What is the problem, in a few words? This is the ticket's subject "
     "(up to 120 characters). Send /cancel to stop."
@@ -29,6 +30,10 @@ async def begin(update: Update, context: DeskContext, *, follow_up_of: int | Non
     """Start the questions (category first, if categories are configured)."""
     chat = update.effective_chat
     if chat is None:
+        return
+    held = await flows.current(context, chat.id)
+    if held is not None and held.flow == flows.OFFER:
+        await offer.remind(update, held)  # /new must not throw the held messages away
         return
     categories = context.settings.category_list
     data = {"follow_up_of": follow_up_of}
@@ -106,6 +111,6 @@ async def _take_subject(update: Update, context: DeskContext, conversation: Conv
     except InvalidInput as exc:
         await say(update, f"⚠️ {esc(str(exc))} Try again, or send /cancel.")
         return
-    data = {**conversation.data, "subject": subject}
+    data = flows.consumed({**conversation.data, "subject": subject}, message)
     await context.desk.conversations.set(conversation.chat_id, FLOW, "description", data)
     await say(update, DESCRIPTION_PROMPT)

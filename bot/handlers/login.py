@@ -14,13 +14,14 @@ from telegram.error import TelegramError
 
 from bot.commands import set_agent_commands, unset_agent_commands
 from bot.context import DeskContext
+from bot.handlers import flows, offer
 from bot.handlers.common import say
 from bot.rendering.html import esc
 from core.errors import AccountLocked, AuthenticationFailed
 from core.views import Conversation
 
 logger = logging.getLogger(__name__)
-FLOW = "login"
+FLOW = flows.LOGIN
 
 
 async def login_command(update: Update, context: DeskContext) -> None:
@@ -38,7 +39,14 @@ async def login_command(update: Update, context: DeskContext) -> None:
             f"You are logged in as <b>{esc(agent.username)}</b>. Send /logout first to switch.",
         )
         return
+    waiting = await flows.current(context, chat.id)
+    if waiting is not None and waiting.flow == flows.OFFER:
+        await offer.remind(update, waiting)
+        return
     if context.args:
+        if len(context.args) > 1:  # "/login alice hunter2": the password is in the chat
+            await _delete(update)
+            await say(update, "⚠️ Never put the password in the command: I deleted that message.")
         await _ask_password(update, context, chat.id, context.args[0])
         return
     await context.desk.conversations.set(chat.id, FLOW, "username", {})
@@ -52,24 +60,36 @@ async def _ask_password(update: Update, context: DeskContext, chat_id: int, user
 
 async def on_step(update: Update, context: DeskContext, conversation: Conversation) -> None:
     """Take the username or the password."""
+    if conversation.step == "username":
+        await _take_username(update, context, conversation)
+    else:
+        await _take_password(update, context, conversation)
+
+
+async def _take_username(update: Update, context: DeskContext, conversation: Conversation) -> None:
+    message = update.effective_message
+    if message is None or not message.text:
+        await say(update, "Send your username as text, or /cancel.")
+        return
+    await _ask_password(update, context, conversation.chat_id, message.text.strip())
+
+
+async def _take_password(update: Update, context: DeskContext, conversation: Conversation) -> None:
     message, user = update.effective_message, update.effective_user
     if message is None or user is None:
         return
-    if conversation.step == "username":
-        if not message.text:
-            await say(update, "Send your username as text, or /cancel.")
-            return
-        await _ask_password(update, context, conversation.chat_id, message.text.strip())
-        return
     # The password step: delete first, check after.
     password = message.text or ""
-    try:
-        await message.delete()
-        deleted = True
-    except TelegramError:
-        deleted = False
+    deleted = await _delete(update)
     await context.desk.conversations.clear(conversation.chat_id)
     warning = "" if deleted else "\n⚠️ I could not delete your password message: delete it yourself."
+    if flows.is_stale(context, conversation):
+        await say(
+            update,
+            "⌛ The login timed out. I deleted that message in case it was your password. "
+            f"Send /login to start again.{warning}",
+        )
+        return
     if not password:
         await say(update, "Send the password as text. Send /login to start again." + warning)
         return
@@ -90,6 +110,18 @@ async def on_step(update: Update, context: DeskContext, conversation: Conversati
         f"✅ Logged in as <b>{esc(agent.username)}</b>. Your messages in ticket topics now go to "
         f"customers. Send /help for the agent commands.{warning}",
     )
+
+
+async def _delete(update: Update) -> bool:
+    """Delete the message at once; tell whether that worked."""
+    message = update.effective_message
+    if message is None:
+        return False
+    try:
+        await message.delete()
+    except TelegramError:
+        return False
+    return True
 
 
 async def logout_command(update: Update, context: DeskContext) -> None:

@@ -20,8 +20,12 @@ from core.views import TicketView
 
 async def ticket_of(context: DeskContext, message: Message, actor: Actor) -> TicketView | None:
     """Find the ticket a staff-chat message belongs to (its topic, or what it replies to)."""
-    if context.staff.is_forum and message.is_topic_message and message.message_thread_id:
-        return await context.desk.queries.ticket_for_topic(actor, message.message_thread_id)
+    if context.staff.is_forum:
+        # In a forum a ticket is its topic; the general topic is team talk, even a reply to
+        # a bot message about a ticket there (an SLA alert) never reaches a customer.
+        if message.is_topic_message and message.message_thread_id:
+            return await context.desk.queries.ticket_for_topic(actor, message.message_thread_id)
+        return None
     replied = message.reply_to_message
     if replied is not None and replied.forum_topic_created is None:
         return await context.desk.queries.ticket_for_reference(

@@ -120,12 +120,12 @@ def rating_keyboard(number: int) -> InlineKeyboardMarkup:
     )
 
 
-def thanks_for_rating(number: int, rating: int) -> str:
-    """Thank the customer and invite an optional comment."""
-    return (
-        f"🙏 Thank you! You rated ticket #{number} {'⭐' * rating} ({rating}/5).\n"
-        "Anything to add? Write a comment now, or send /skip."
-    )
+def thanks_for_rating(number: int, rating: int, *, ask_comment: bool = True) -> str:
+    """Thank the customer (and invite an optional comment)."""
+    thanks = f"🙏 Thank you! You rated ticket #{number} {'⭐' * rating} ({rating}/5)."
+    if not ask_comment:
+        return thanks
+    return thanks + "\nAnything to add? Write a comment now, or send /skip."
 
 
 def ticket_list(page: TicketPage, *, first_page: bool) -> str:

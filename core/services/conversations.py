@@ -6,7 +6,6 @@ the next input, means a restart or a crash resumes the conversation where it sto
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import delete
@@ -23,15 +22,11 @@ class ConversationService:
     def __init__(self, context: ServiceContext) -> None:
         self._ctx = context
 
-    async def get(self, chat_id: int, *, max_age: timedelta | None = None) -> Conversation | None:
-        """Return the chat's conversation, or None (also when older than ``max_age``)."""
+    async def get(self, chat_id: int) -> Conversation | None:
+        """Return the chat's conversation, or None."""
         async with self._ctx.database.read_session() as session:
             row = await session.get(ConversationRow, chat_id)
-        if row is None:
-            return None
-        if max_age is not None and self._ctx.clock.now() - row.updated_at > max_age:
-            return None
-        return conversation_view(row)
+        return conversation_view(row) if row is not None else None
 
     async def set(self, chat_id: int, flow: str, step: str, data: dict[str, Any]) -> Conversation:
         """Start or advance the chat's conversation (replacing any other)."""

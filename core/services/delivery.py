@@ -195,9 +195,24 @@ class DeliveryService:
             await session.commit()
 
     async def reschedule(
-        self, ids: Sequence[int], delay: timedelta, error: str, *, count_attempt: bool = True
+        self,
+        ids: Sequence[int],
+        delay: timedelta,
+        error: str,
+        *,
+        count_attempt: bool = True,
+        progress: int | None = None,
     ) -> None:
-        """Give rows back to be tried again after ``delay``."""
+        """Give rows back to be tried again after ``delay``.
+
+        Args:
+            ids: the rows.
+            delay: how long to wait.
+            error: why, for the row (and whoever reads it).
+            count_attempt: count this as a failed attempt (for the backoff).
+            progress: how many calls of the rows' send went out already, so the next try
+                resumes after them instead of repeating them.
+        """
         now = self._ctx.clock.now()
         values: dict[str, object] = {
             "next_attempt_at": now + delay,
@@ -211,6 +226,9 @@ class DeliveryService:
             await session.execute(
                 update(OutboxRow).where(OutboxRow.id.in_(ids), *_pending()).values(**values)
             )
+            if progress is not None:
+                for row in await session.scalars(select(OutboxRow).where(OutboxRow.id.in_(ids))):
+                    row.payload = {**row.payload, "done": progress}
             await session.commit()
 
     async def release(self, ids: Sequence[int]) -> None:

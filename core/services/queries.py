@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from sqlalchemy import Select, func, select, tuple_
+from sqlalchemy import Select, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.domain.actors import Actor, ChatRef
@@ -186,21 +186,6 @@ class QueryService:
                 .limit(1)
             )
             return ticket_view(ticket) if ticket else None
-
-    async def open_tickets_of(self, actor: Actor) -> int:
-        """Count the acting customer's tickets that are not closed."""
-        if not actor.is_customer:
-            raise PermissionDenied("Only customers have their own tickets.")
-        async with self._ctx.database.read_session() as session:
-            count = await session.scalar(
-                select(func.count(TicketRow.id))
-                .join(CustomerRow, TicketRow.customer_id == CustomerRow.id)
-                .where(
-                    CustomerRow.telegram_user_id == actor.ref,
-                    TicketRow.status != Status.CLOSED.value,
-                )
-            )
-            return int(count or 0)
 
     async def current_ticket_of(self, actor: Actor) -> TicketView | None:
         """Pick the ticket a customer's plain message goes to (see ``current_ticket``)."""

@@ -276,3 +276,28 @@ class TestTakingOver:
         assert await desk.delivery.release_others("new") == len(held)
         assert [i.id for i in await desk.delivery.claim("new")] == [i.id for i in held]
         assert await desk.delivery.release_others("new") == 0  # its own leases stay
+
+
+class TestHousekeeping:
+    async def test_delivered_rows_are_purged_after_the_retention_waiting_and_failed_ones_kept(
+        self, desk: Desk, ann: Actor, report: Callable[..., Any], clock: ManualClock
+    ) -> None:
+        await report(ann)
+        items = await desk.delivery.claim("a")
+        await desk.delivery.mark_sent([i.id for i in items[:2]])
+        await desk.delivery.mark_failed([items[2].id], "gone")
+        clock.advance(timedelta(days=6))
+        assert await desk.delivery.purge_delivered(timedelta(days=7)) == 0
+        clock.advance(timedelta(days=1, seconds=1))
+        assert await desk.delivery.purge_delivered(timedelta(days=7)) == 2
+        assert await desk.delivery.counts() == {"pending": 1, "failed": 1, "sent": 0}
+
+    async def test_progress_of_a_send_cut_short_is_kept_for_the_next_try(
+        self, desk: Desk, ann: Actor, report: Callable[..., Any], clock: ManualClock
+    ) -> None:
+        await report(ann)
+        item = (await desk.delivery.claim("a", limit=1))[0]
+        await desk.delivery.reschedule([item.id], timedelta(seconds=1), "429", progress=2)
+        clock.advance(timedelta(seconds=1))
+        again = (await desk.delivery.claim("a", limit=1))[0]
+        assert (again.id, again.payload["done"], again.attempts) == (item.id, 2, 1)

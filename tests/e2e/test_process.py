@@ -191,3 +191,47 @@ class TestLogs:
         (line,) = result.stderr.strip().splitlines()
         assert line.startswith("helpdesk: error: TELEGRAM_BOT_TOKEN is not set.")
         assert "@BotFather" in line
+
+
+class TestKilledWithABacklog:
+    async def test_updates_fetched_but_not_handled_come_again_and_are_stored_once(
+        self, server: FakeBotApi, tmp_path: Path
+    ) -> None:
+        staff = server.add_forum("Support staff")
+        bot = BotProcess(server, staff, tmp_path)
+        await bot.start()
+        watcher: Desk | None = None
+        try:
+            ann = server.add_user("Ann")
+            await server.user_sends(ann, "/new")
+            await server.wait_for(lambda: server.bot_messages(ann), timeout=30)
+            await server.user_sends(ann, "Backlog")
+            await server.wait_for(lambda: len(server.bot_messages(ann)) >= 2)
+            await server.user_sends(ann, "first description")
+            await server.wait_for(lambda: len(server.bot_messages(ann)) >= 3, timeout=15)
+            watcher = await Desk.open(
+                bot.database_url, config=DeskConfig(bcrypt_rounds=4), migrate=False
+            )
+            texts = [f"m{i}" for i in range(60)]
+            for text in texts:
+                await server.user_sends(ann, text)
+            stored = select(func.count(MessageRow.id)).where(MessageRow.text.in_(texts))
+            for _ in range(400):
+                if await _count(watcher, stored) >= 3:
+                    break
+                await asyncio.sleep(0.01)
+            await bot.kill()  # mid-backlog: some handled, some fetched and not handled
+            assert await _count(watcher, stored) < len(texts)
+            await bot.start()
+            for _ in range(600):
+                if await _count(watcher, stored) == len(texts):
+                    break
+                await asyncio.sleep(0.05)
+            assert await _count(watcher, stored) == len(texts), "every message arrived"
+            rows = select(MessageRow.text).where(MessageRow.text.in_(texts))
+            async with watcher.database.read_session() as session:
+                assert sorted((await session.scalars(rows)).all()) == sorted(texts), "and once"
+        finally:
+            if watcher is not None:
+                await watcher.close()
+            await bot.terminate()

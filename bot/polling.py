@@ -1,0 +1,111 @@
+"""Long polling that tells Telegram an update was received only after it was handled.
+
+python-telegram-bot's own Updater confirms updates as soon as it has fetched them into
+memory, so a crash with a backlog loses those messages. Telegram keeps every update it has
+sent until a later ``getUpdates`` passes an ``offset`` past it; here that offset moves past
+an update only once its handlers have run. A crash therefore means some updates come again
+on the next start, and storing them twice is refused by the desk's duplicate check.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+from telegram.error import Conflict, InvalidToken, NetworkError, RetryAfter, TimedOut
+
+from bot.context import DeskApplication
+
+logger = logging.getLogger(__name__)
+MAX_BACKOFF = 30.0
+
+
+class DurablePolling:
+    """Fetch updates, handle each one, then (and only then) confirm it."""
+
+    def __init__(
+        self, application: DeskApplication, *, timeout: int, allowed_updates: list[str]
+    ) -> None:
+        self._application = application
+        self._timeout = timeout
+        self._allowed_updates = allowed_updates
+        self._offset: int | None = None
+        self._stop = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self.failure: BaseException | None = None
+
+    async def start(self) -> None:
+        """Drop any webhook (polling and webhooks exclude each other) and start polling."""
+        await self._application.bot.delete_webhook(drop_pending_updates=False)
+        self._task = asyncio.get_running_loop().create_task(self._run(), name="polling")
+
+    async def stop(self) -> None:
+        """Stop after the update being handled, and confirm everything handled so far."""
+        self._stop.set()
+        if self._task is not None:
+            await asyncio.gather(self._task, return_exceptions=True)
+        if self._offset is not None:
+            with contextlib.suppress(NetworkError, Conflict, InvalidToken):
+                await self._application.bot.get_updates(offset=self._offset, timeout=0, limit=1)
+
+    @property
+    def running(self) -> bool:
+        """Tell whether the polling loop is alive."""
+        return self._task is not None and not self._task.done()
+
+    async def _run(self) -> None:
+        delay = 1.0
+        while not self._stop.is_set():
+            try:
+                updates = await self._fetch()
+            except (TimeoutError, TimedOut):
+                continue
+            except RetryAfter as exc:
+                await self._pause(_seconds(exc.retry_after))
+                continue
+            except Conflict:
+                logger.warning("another process polls with this bot token; waiting")
+                await self._pause(5.0)
+                continue
+            except InvalidToken as exc:
+                self.failure = exc
+                logger.error("Telegram refused the bot token; polling stopped")  # noqa: TRY400 - the message holds the token
+                return
+            except NetworkError as exc:
+                logger.warning("cannot reach the Bot API (%s); retrying in %.0fs", exc, delay)
+                await self._pause(delay)
+                delay = min(delay * 2, MAX_BACKOFF)
+                continue
+            delay = 1.0
+            for update in updates:
+                if self._stop.is_set():
+                    break  # the rest is not confirmed, so Telegram sends it again next time
+                await self._application.process_update(update)
+                self._offset = update.update_id + 1
+
+    async def _fetch(self) -> list:  # type: ignore[type-arg]
+        """One ``getUpdates``, given up as soon as a stop is asked for."""
+        poll = asyncio.ensure_future(
+            self._application.bot.get_updates(
+                offset=self._offset, timeout=self._timeout, allowed_updates=self._allowed_updates
+            )
+        )
+        stopping = asyncio.ensure_future(self._stop.wait())
+        done, _ = await asyncio.wait({poll, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        if poll not in done:
+            poll.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await poll
+            return []
+        stopping.cancel()
+        return list(poll.result())
+
+    async def _pause(self, seconds: float) -> None:
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(self._stop.wait(), seconds)
+
+
+def _seconds(value: object) -> float:
+    total = getattr(value, "total_seconds", None)
+    return float(total()) if callable(total) else float(value)  # type: ignore[arg-type]
