@@ -10,7 +10,6 @@ from telegram import Update
 from telegram.constants import ChatMemberStatus
 from telegram.error import TelegramError
 from telegram.ext import (
-    AIORateLimiter,
     ApplicationBuilder,
     CallbackQueryHandler,
     CommandHandler,
@@ -28,6 +27,7 @@ from bot.handlers import console, customer, fallbacks, login, staff
 from bot.handlers.buttons import on_button
 from bot.handlers.errors import on_error
 from bot.handlers.private import on_private_message
+from bot.ratelimit import SlidingWindowRateLimiter
 from bot.settings import Settings
 from core.desk import Desk
 
@@ -37,8 +37,12 @@ DISPATCH_INTERVAL = timedelta(seconds=2)
 ALLOWED_UPDATES = [Update.MESSAGE, Update.EDITED_MESSAGE, Update.CALLBACK_QUERY]
 
 
-def build_application(settings: Settings, desk: Desk) -> DeskApplication:
-    """Build the bot: one place for the builder, handlers, error handler and jobs."""
+def build_application(settings: Settings, desk: Desk, *, deliver: bool = True) -> DeskApplication:
+    """Build the bot: one place for the builder, handlers, error handler and jobs.
+
+    With ``deliver=False`` the outbox is left to a delivery worker process: no dispatcher
+    runs here.
+    """
     if settings.telegram_bot_token is None:
         raise ValueError("TELEGRAM_BOT_TOKEN is required")
     # Durations from python-telegram-bot as timedelta (its future default), no warnings.
@@ -48,12 +52,10 @@ def build_application(settings: Settings, desk: Desk) -> DeskApplication:
         .token(settings.telegram_bot_token.get_secret_value())
         .context_types(ContextTypes(context=DeskContext, bot_data=BotServices))
         .rate_limiter(
-            AIORateLimiter(
-                overall_max_rate=settings.flood_limit_per_second,
-                overall_time_period=1,
-                group_max_rate=settings.flood_limit_group_per_minute,
-                group_time_period=60,
-                max_retries=0,  # the outbox does the retrying
+            SlidingWindowRateLimiter(
+                per_second=settings.flood_limit_per_second,
+                group_per_minute=settings.flood_limit_group_per_minute,
+                private_per_second=settings.flood_limit_private_per_second,
             )
         )
         .connect_timeout(settings.http_timeout)
@@ -77,20 +79,22 @@ def build_application(settings: Settings, desk: Desk) -> DeskApplication:
     application.bot_data.attach(
         desk=desk, settings=settings, dispatcher=dispatcher, staff=staff_chat
     )
-    _add_handlers(application, settings)
+    application.bot_data.delivers = deliver
+    _add_handlers(application, settings, deliver=deliver)
     application.add_error_handler(on_error)
     if application.job_queue is None:
         raise RuntimeError("python-telegram-bot was installed without the job-queue extra")
-    application.job_queue.run_repeating(
-        _dispatch_tick, interval=DISPATCH_INTERVAL, first=0, name="outbox"
-    )
+    if deliver:
+        application.job_queue.run_repeating(
+            _dispatch_tick, interval=DISPATCH_INTERVAL, first=0, name="outbox"
+        )
     application.job_queue.run_repeating(
         _run_timers, interval=settings.jobs_interval, first=1, name="timers"
     )
     return application
 
 
-def _add_handlers(application: DeskApplication, settings: Settings) -> None:
+def _add_handlers(application: DeskApplication, settings: Settings, *, deliver: bool) -> None:
     new = filters.UpdateType.MESSAGE
     private = filters.ChatType.PRIVATE & new
 
@@ -139,8 +143,9 @@ def _add_handlers(application: DeskApplication, settings: Settings) -> None:
             filters.ChatType.PRIVATE & filters.UpdateType.EDITED_MESSAGE, fallbacks.edited_message
         )
     )
-    # After every update, deliver what it queued without waiting for the timer.
-    application.add_handler(TypeHandler(Update, _kick_after_update), group=1)
+    if deliver:
+        # After every update, deliver what it queued without waiting for the timer.
+        application.add_handler(TypeHandler(Update, _kick_after_update), group=1)
 
 
 async def _kick_after_update(update: Update, context: DeskContext) -> None:

@@ -32,7 +32,11 @@ def build_parser() -> argparse.ArgumentParser:
         prog="helpdesk", description="A support desk that lives in Telegram."
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    commands.add_parser("run", help="run the bot (long polling)")
+    commands.add_parser("run", help="run the bot (long polling) and its delivery worker")
+    deliver = commands.add_parser(
+        "deliver", help="run only the delivery worker (see DELIVERY_WORKER)"
+    )
+    deliver.add_argument("--parent", type=int, help=argparse.SUPPRESS)  # set by `helpdesk run`
 
     db = commands.add_parser("db", help="database schema").add_subparsers(
         dest="action", required=True, metavar="ACTION"
@@ -143,6 +147,11 @@ def dispatch(args: argparse.Namespace, settings: Settings) -> None:
     """Run one parsed command."""
     if args.command == "run":
         _run_bot(settings)
+        return
+    if args.command == "deliver":
+        from bot.main import run_worker  # noqa: PLC0415 - keeps the agent CLI free of Telegram
+
+        run_worker(settings, parent_pid=args.parent)
         return
     action = db_upgrade if args.command == "db" else AGENT_ACTIONS[args.action]
     asyncio.run(_with_desk(settings, lambda desk: action(desk, args)))

@@ -35,6 +35,7 @@ class BotServices:
         self._settings: Settings | None = None
         self._dispatcher: OutboxDispatcher | None = None
         self.staff = StaffChat(chat_id=None)
+        self.delivers = True  # False when a delivery worker process does it
 
     def attach(
         self, *, desk: Desk, settings: Settings, dispatcher: OutboxDispatcher, staff: StaffChat
@@ -85,7 +86,8 @@ class DeskContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], 
 
     def kick_delivery(self) -> None:
         """Ask the dispatcher to deliver what the last operation queued, now."""
-        self.bot_data.dispatcher.kick()
+        if self.bot_data.delivers:
+            self.bot_data.dispatcher.kick()
 
 
 DeskApplication = Application[

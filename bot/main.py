@@ -6,7 +6,9 @@ import asyncio
 import contextlib
 import logging
 import signal
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
+from typing import Any
 
 from bot.app import ALLOWED_UPDATES, build_application, prepare
 from bot.cli import CommandFailed
@@ -14,6 +16,7 @@ from bot.context import DeskApplication
 from bot.logs import configure_logging
 from bot.polling import DurablePolling
 from bot.settings import Settings
+from bot.worker import DeliveryWorker, deliver
 from core.desk import Desk
 
 logger = logging.getLogger(__name__)
@@ -46,8 +49,12 @@ class RunningBot:
             await self.desk.close()
 
 
-async def start_bot(settings: Settings, *, desk: Desk | None = None) -> RunningBot:
+async def start_bot(
+    settings: Settings, *, desk: Desk | None = None, deliver: bool = True
+) -> RunningBot:
     """Open the desk (migrating it), connect to Telegram, start polling and delivery.
+
+    With ``deliver=False`` the outbox is left to a delivery worker process.
 
     Raises:
         CommandFailed: no bot token is configured.
@@ -57,7 +64,7 @@ async def start_bot(settings: Settings, *, desk: Desk | None = None) -> RunningB
     owns_desk = desk is None
     if desk is None:
         desk = await Desk.open(settings.database_url, config=settings.desk_config())
-    application = build_application(settings, desk)
+    application = build_application(settings, desk, deliver=deliver)
     running = RunningBot(application, desk, owns_desk)
     try:
         await application.initialize()
@@ -71,15 +78,19 @@ async def start_bot(settings: Settings, *, desk: Desk | None = None) -> RunningB
         with contextlib.suppress(Exception):
             await running.stop()
         raise
-    dispatcher = application.bot_data.dispatcher
-    await dispatcher.take_over()
-    dispatcher.kick()  # deliver whatever waited while we were down
+    if deliver:
+        dispatcher = application.bot_data.dispatcher
+        await dispatcher.take_over()
+        dispatcher.kick()  # deliver whatever waited while we were down
     return running
 
 
 async def serve(settings: Settings) -> None:
-    """Run until SIGINT or SIGTERM, then stop cleanly."""
-    running = await start_bot(settings)
+    """Run until SIGINT or SIGTERM, then stop cleanly (with the delivery worker, if any)."""
+    running = await start_bot(settings, deliver=not settings.delivery_worker)
+    worker = DeliveryWorker() if settings.delivery_worker else None
+    if worker is not None:
+        await worker.start()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -93,6 +104,8 @@ async def serve(settings: Settings) -> None:
                 await asyncio.wait_for(stop.wait(), 1)
     finally:
         logger.info("stopping")
+        if worker is not None:
+            await worker.stop()
         await running.stop()
 
 
@@ -102,13 +115,31 @@ def run_bot(settings: Settings) -> None:
     Raises:
         CommandFailed: the bot cannot start (no token, Telegram refuses the token).
     """
+    _run(settings, lambda: serve(settings))
+
+
+def run_worker(settings: Settings, *, parent_pid: int | None = None) -> None:
+    """Entry point of ``helpdesk deliver``: the delivery worker alone, until stopped.
+
+    Args:
+        settings: the desk's settings.
+        parent_pid: the bot process that started this one (stop when it is gone); the
+            bot has migrated the database already.
+
+    Raises:
+        CommandFailed: the worker cannot start (no token, Telegram refuses the token).
+    """
+    _run(settings, lambda: deliver(settings, parent_pid=parent_pid, migrate=parent_pid is None))
+
+
+def _run(settings: Settings, main: Callable[[], Coroutine[Any, Any, None]]) -> None:
     if settings.telegram_bot_token is None:
         raise CommandFailed(NO_TOKEN)
     configure_logging(settings.log_level, secrets=[settings.telegram_bot_token.get_secret_value()])
     from telegram.error import InvalidToken, NetworkError  # noqa: PLC0415
 
     try:
-        asyncio.run(serve(settings))
+        asyncio.run(main())
     except InvalidToken as exc:
         raise CommandFailed(
             f"Telegram refused the bot token ({exc}); check TELEGRAM_BOT_TOKEN"

@@ -67,6 +67,7 @@ class Settings(BaseSettings):
     timezone: str = "UTC"
     jobs_interval: Duration = timedelta(seconds=30)
     outbox_keep_sent: Duration = timedelta(days=7)
+    delivery_worker: bool = True
 
     @field_validator("log_level")
     @classmethod

@@ -56,9 +56,6 @@ class OutboxDispatcher:
         self._queues: dict[str, list[OutboxItem]] = {}
         self._workers: dict[str, asyncio.Task[None]] = {}
         self._in_flight: dict[int, bool] = {}  # row id -> is it for a private chat
-        self._last_private_send: dict[str, float] = {}
-        # Telegram: about one message a second into one private chat.
-        self._private_gap = 1.0 / settings.flood_limit_private_per_second
         self._claiming: asyncio.Task[None] | None = None
         self._heartbeat: asyncio.Task[None] | None = None
         self._acks: list[tuple[list[int], Receipts | None]] = []
@@ -170,7 +167,6 @@ class OutboxDispatcher:
         try:
             while queue and not self._stopped:
                 unit = self._next_unit(queue)
-                await self._pace(lane, unit[0])
                 proceed = await self._deliver_unit(unit)
                 self._settled(unit)
                 unit = []
@@ -209,20 +205,6 @@ class OutboxDispatcher:
         ):
             unit.append(queue.pop(0))
         return unit
-
-    async def _pace(self, lane: str, item: OutboxItem) -> None:
-        """Keep about a second between messages into one private chat."""
-        if item.audience not in (Audience.CUSTOMER, Audience.AGENT):
-            return
-        loop = asyncio.get_running_loop()
-        last = self._last_private_send.get(lane)
-        if last is not None:
-            wait = last + self._private_gap - loop.time()
-            if wait > 0:
-                await asyncio.sleep(wait)
-        self._last_private_send[lane] = loop.time()
-        if len(self._last_private_send) > 10_000:
-            self._last_private_send.clear()
 
     async def _deliver_unit(self, unit: Sequence[OutboxItem]) -> bool:
         """Send one unit and settle its rows; tell whether the lane may go on."""

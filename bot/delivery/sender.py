@@ -8,7 +8,6 @@ is written back to the desk so replies to any of these messages find their ticke
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Sequence
 
@@ -56,7 +55,6 @@ class NoticeSender:
         self._staff = staff
         self._settings = settings
         self._topics: dict[int, int] = {}  # ticket -> its topic, as this process knows it
-        self._private_gap = 1.0 / settings.flood_limit_private_per_second
 
     async def send(self, unit: Sequence[OutboxItem]) -> Receipts:
         """Deliver a unit (one row, or consecutive copies of one lane); say where it went."""
@@ -261,12 +259,9 @@ class NoticeSender:
             )
         ]
         done = int(item.payload.get("done", 0))
-        private = item.audience in (Audience.CUSTOMER, Audience.AGENT)
         for index, (message_id, step) in enumerate(plan):
             if index < done:
                 continue
-            if index > done and private:
-                await asyncio.sleep(self._private_gap)  # one message a second per chat
             try:
                 new_id = await step()
             except TelegramError as exc:

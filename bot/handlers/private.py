@@ -12,11 +12,11 @@ from telegram import Update
 from bot.context import DeskContext
 from bot.handlers import comment, flows, intake, login, offer
 from bot.handlers.common import say
-from bot.inbound import customer_actor, new_message_from, unsupported_kind
+from bot.inbound import customer_actor, new_message_from, profile_of, unsupported_kind
 from bot.rendering.html import esc
 from core.domain.actors import ChatRef
 from core.errors import DuplicateMessage, InvalidInput, TicketClosed
-from core.views import Conversation, TicketView
+from core.views import Conversation, PostedMessages, TicketView
 
 
 async def on_private_message(update: Update, context: DeskContext) -> None:
@@ -25,22 +25,13 @@ async def on_private_message(update: Update, context: DeskContext) -> None:
     if chat is None or user is None or message is None:
         return
     replied = message.reply_to_message
-    where = await context.desk.queries.private_context(
-        user.id, reply_to=ChatRef(chat.id, replied.message_id) if replied else None
-    )
+    reply_to = ChatRef(chat.id, replied.message_id) if replied else None
+    if await _stored_at_once(update, context, reply_to):
+        return
+    where = await context.desk.queries.private_context(user.id, reply_to=reply_to)
     conversation = await flows.fresh(context, where.conversation)
-    if conversation is not None:
-        if flows.already_seen(conversation, message):
-            return  # Telegram delivered this update again; it was taken already
-        if conversation.flow == flows.LOGIN:
-            await login.on_step(update, context, conversation)
-            return
-        if conversation.flow == flows.INTAKE:
-            await intake.on_step(update, context, conversation)
-            return
-        if conversation.flow == flows.COMMENT and message.text:
-            await comment.take(update, context, conversation)
-            return
+    if conversation is not None and await _continue(update, context, conversation):
+        return
     if where.agent is not None:
         await say(
             update,
@@ -50,6 +41,45 @@ async def on_private_message(update: Update, context: DeskContext) -> None:
         )
         return
     await route_to_ticket(update, context, conversation, where.ticket)
+
+
+async def _stored_at_once(update: Update, context: DeskContext, reply_to: ChatRef | None) -> bool:
+    """The common case in one transaction: route the message and store it on its ticket.
+
+    Tell whether the message is dealt with; if not, the slower path decides what to do.
+    """
+    user, message = update.effective_user, update.effective_message
+    if user is None or message is None or unsupported_kind(message) is not None:
+        return False
+    try:
+        written = await context.desk.messages.customer_writes(
+            profile_of(user), new_message_from(message), reply_to=reply_to
+        )
+    except DuplicateMessage:
+        return True  # delivered twice by Telegram; stored once already
+    except TicketClosed:
+        return False  # resolved too long ago: the slower path offers a follow-up
+    if written.posted is None:
+        return False
+    await _tell_reopened(update, written.posted)
+    return True
+
+
+async def _continue(update: Update, context: DeskContext, conversation: Conversation) -> bool:
+    """Give the message to the conversation going on; tell whether it took it."""
+    message = update.effective_message
+    if message is None or flows.already_seen(conversation, message):
+        return True  # Telegram delivered this update again; it was taken already
+    if conversation.flow == flows.LOGIN:
+        await login.on_step(update, context, conversation)
+        return True
+    if conversation.flow == flows.INTAKE:
+        await intake.on_step(update, context, conversation)
+        return True
+    if conversation.flow == flows.COMMENT and message.text:
+        await comment.take(update, context, conversation)
+        return True
+    return False
 
 
 async def route_to_ticket(
@@ -93,7 +123,10 @@ async def _post(update: Update, context: DeskContext, ticket: TicketView) -> Non
     except InvalidInput as exc:
         await say(update, f"⚠️ {esc(str(exc))}")
     else:
-        if posted.reopened:
-            await say(
-                update, f"↩️ Ticket <b>#{ticket.number}</b> is open again; we will get back to you."
-            )
+        await _tell_reopened(update, posted)
+
+
+async def _tell_reopened(update: Update, posted: PostedMessages) -> None:
+    if posted.reopened:
+        number = posted.ticket.number
+        await say(update, f"↩️ Ticket <b>#{number}</b> is open again; we will get back to you.")

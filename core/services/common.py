@@ -45,10 +45,13 @@ async def load_ticket(
     Raises:
         TicketNotFound: no such ticket, or it belongs to another customer (same answer).
     """
-    query = select(TicketRow).where(TicketRow.id == number)
-    if for_update:
-        query = query.with_for_update(of=TicketRow)
-    ticket = (await session.execute(query)).unique().scalar_one_or_none()
+    if for_update and session.get_bind().dialect.name != "sqlite":
+        query = select(TicketRow).where(TicketRow.id == number).with_for_update(of=TicketRow)
+        ticket = (await session.execute(query)).unique().scalar_one_or_none()
+    else:
+        # SQLite has no row locks (its writers take turns); a ticket this transaction read
+        # already comes from the session without another query.
+        ticket = await session.get(TicketRow, number)
     if ticket is None or not may_see(actor, ticket):
         raise TicketNotFound(number)
     return ticket

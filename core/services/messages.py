@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.domain.actors import Actor, NewMessage
+from core.domain.actors import Actor, ChatRef, CustomerProfile, NewMessage
 from core.domain.lifecycle import Mover, check_move
 from core.domain.values import EventKind, Role, Status
 from core.errors import DuplicateMessage, InvalidInput, PermissionDenied, TicketClosed
@@ -20,6 +21,7 @@ from core.services.common import (
     record_event,
     refresh_customer,
 )
+from core.services.routing import PrivateContext, route
 from core.store.tables import AgentRow, MessageCopyRow, MessageRow, TicketRow, table_of
 from core.store.to_views import ticket_view
 from core.views import MessageView, PostedMessages
@@ -173,6 +175,37 @@ class MessageService:
             await session.commit()
             return posted
 
+    async def customer_writes(
+        self, profile: CustomerProfile, message: NewMessage, *, reply_to: ChatRef | None = None
+    ) -> CustomerWrite:
+        """Route a customer's plain message and, when it has a ticket to go to, store it.
+
+        One transaction reads where the message belongs (the chat's conversation, whether
+        the sender is a logged-in agent, the ticket it replies to or the customer's current
+        one) and, in the common case, adds it there. When a conversation is going on, the
+        sender is an agent, or there is no open ticket, nothing is written and the context
+        comes back for the front end to decide.
+
+        Raises:
+            TicketClosed: the target ticket was resolved too long ago to reopen.
+            DuplicateMessage: the same inbound message was recorded before.
+            InvalidInput: the message is empty.
+        """
+        parts = as_parts(message)
+        actor = Actor.customer(profile)
+        now = self._ctx.clock.now()
+        async with self._ctx.database.write_session() as session:
+            context, target = await route(session, profile.telegram_user_id, reply_to)
+            if context.conversation or context.agent or target is None or context.ticket is None:
+                return CustomerWrite(context, None)
+            if context.ticket.is_closed:
+                return CustomerWrite(context, None)
+            ticket = await load_ticket(session, actor, target.id, for_update=True)
+            await refresh_customer(session, ticket.customer, profile, now)
+            posted = await self._from_customer(session, ticket, actor, parts, now)
+            await session.commit()
+            return CustomerWrite(context, posted)
+
     async def _from_customer(
         self,
         session: AsyncSession,
@@ -270,6 +303,14 @@ class MessageService:
             )
         )
         return bool(others)
+
+
+@dataclass(frozen=True, slots=True)
+class CustomerWrite:
+    """Where a customer's message belongs, and what was stored (None: nothing yet)."""
+
+    context: PrivateContext
+    posted: PostedMessages | None
 
 
 def _posted(

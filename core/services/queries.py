@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from sqlalchemy import Select, select, tuple_
+from sqlalchemy import Select, select, tuple_, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.domain.actors import Actor, ChatRef
@@ -84,14 +84,33 @@ class QueryService:
             InvalidInput: a stale or forged cursor, or a bad limit.
         """
         require_agent(actor)
-        query = select(TicketRow)
-        if statuses:
-            query = query.where(TicketRow.status.in_([s.value for s in statuses]))
-        if assignee_id == UNASSIGNED:
-            query = query.where(TicketRow.assignee_id.is_(None))
-        elif assignee_id is not None:
-            query = query.where(TicketRow.assignee_id == assignee_id)
-        return await self._page(query, cursor, limit)
+        _check_limit(limit)
+        after = decode_cursor(cursor) if cursor else None
+        # One newest-first index walk per status, merged: each walk stops after a page, so a
+        # page costs the same with ten thousand tickets or a million (an IN over statuses
+        # would sort every matching ticket instead).
+        branches = []
+        for status in statuses or list(Status):
+            branch = select(TicketRow.id, TicketRow.updated_at).where(
+                TicketRow.status == status.value
+            )
+            if assignee_id == UNASSIGNED:
+                branch = branch.where(TicketRow.assignee_id.is_(None))
+            elif assignee_id is not None:
+                branch = branch.where(TicketRow.assignee_id == assignee_id)
+            if after is not None:
+                branch = branch.where(tuple_(TicketRow.updated_at, TicketRow.id) < after)
+            branch = branch.order_by(TicketRow.updated_at.desc(), TicketRow.id.desc())
+            branches.append(select(branch.limit(limit + 1).subquery()))
+        merged = union_all(*branches).subquery()
+        newest = (
+            select(merged.c.id)
+            .order_by(merged.c.updated_at.desc(), merged.c.id.desc())
+            .limit(limit + 1)
+            .subquery()
+        )
+        query = select(TicketRow).join(newest, TicketRow.id == newest.c.id)
+        return await self._page(query, None, limit)
 
     async def tickets_of_customer(
         self, actor: Actor, *, cursor: str | None = None, limit: int = 5
@@ -112,8 +131,7 @@ class QueryService:
         return await self._page(query, cursor, limit)
 
     async def _page(self, query: Select[TicketRow], cursor: str | None, limit: int) -> TicketPage:
-        if not 1 <= limit <= 100:
-            raise InvalidInput("A page holds 1 to 100 tickets.")
+        _check_limit(limit)
         if cursor:
             at, number = decode_cursor(cursor)
             query = query.where(tuple_(TicketRow.updated_at, TicketRow.id) < (at, number))
@@ -204,6 +222,11 @@ class QueryService:
         """
         async with self._ctx.database.read_session() as session:
             return await private_context(session, telegram_user_id, reply_to)
+
+
+def _check_limit(limit: int) -> None:
+    if not 1 <= limit <= 100:
+        raise InvalidInput("A page holds 1 to 100 tickets.")
 
 
 async def _origins(session: AsyncSession, message_ids: list[int]) -> dict[int, ChatRef]:

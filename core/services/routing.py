@@ -36,37 +36,47 @@ class PrivateContext:
 async def private_context(
     session: AsyncSession, telegram_user_id: int, reply_to: ChatRef | None
 ) -> PrivateContext:
-    """Read the chat's conversation, its agent and the customer's target ticket.
+    """Read the chat's conversation, its agent and the customer's target ticket."""
+    return (await route(session, telegram_user_id, reply_to))[0]
+
+
+async def route(
+    session: AsyncSession, telegram_user_id: int, reply_to: ChatRef | None
+) -> tuple[PrivateContext, TicketRow | None]:
+    """Like ``private_context``, also handing back the target ticket's row (to write to).
 
     One statement in the common case (every private message pays for it): the conversation,
-    the agent and the customer's active ticket come from one row of outer joins.
+    the agent and the customer's active ticket come from one row of outer joins. The row
+    is returned so the caller's session keeps it (its identity map holds rows weakly).
     """
     row = (await session.execute(_CONTEXT, {"user": telegram_user_id})).first()
-    conversation, agent, active = (
-        (row.ConversationRow, row.AgentRow, row.TicketRow) if row else (None, None, None)
-    )
-    ticket = None
+    conversation, agent, active = (row[0], row[1], row[2]) if row else (None, None, None)
+    target: TicketRow | None = None
     if agent is None:
         if reply_to is not None:
             customer = Actor.customer_ref(telegram_user_id)
-            ticket = await ticket_for_reference(session, customer, reply_to)
-        if ticket is None:
-            ticket = (
-                ticket_view(active)
-                if active is not None
-                else await _latest_open(session, telegram_user_id)
-            )
-    return PrivateContext(
+            target = await _ticket_row_for_reference(session, customer, reply_to)
+        if target is None:
+            target = active if active is not None else await _latest_open(session, telegram_user_id)
+    context = PrivateContext(
         conversation=conversation_view(conversation) if conversation else None,
         agent=agent_view(agent) if agent else None,
-        ticket=ticket,
+        ticket=ticket_view(target) if target is not None else None,
     )
+    return context, target
 
 
 async def ticket_for_reference(
     session: AsyncSession, actor: Actor, ref: ChatRef
 ) -> TicketView | None:
     """The ticket a Telegram message (a copy, a card, a notice) belongs to, if visible."""
+    ticket = await _ticket_row_for_reference(session, actor, ref)
+    return ticket_view(ticket) if ticket is not None else None
+
+
+async def _ticket_row_for_reference(
+    session: AsyncSession, actor: Actor, ref: ChatRef
+) -> TicketRow | None:
     number = await session.scalar(
         select(MessageRow.ticket_id)
         .join(MessageCopyRow, MessageCopyRow.message_id == MessageRow.id)
@@ -87,7 +97,7 @@ async def ticket_for_reference(
     ticket = await session.get(TicketRow, number)
     if ticket is None or not may_see(actor, ticket):
         return None
-    return ticket_view(ticket)
+    return ticket
 
 
 async def current_ticket(session: AsyncSession, telegram_user_id: int) -> TicketView | None:
@@ -105,11 +115,12 @@ async def current_ticket(session: AsyncSession, telegram_user_id: int) -> Ticket
     ).first()
     if active is not None:
         return ticket_view(active)
-    return await _latest_open(session, telegram_user_id)
+    latest = await _latest_open(session, telegram_user_id)
+    return ticket_view(latest) if latest is not None else None
 
 
-async def _latest_open(session: AsyncSession, telegram_user_id: int) -> TicketView | None:
-    latest = (
+async def _latest_open(session: AsyncSession, telegram_user_id: int) -> TicketRow | None:
+    return (
         await session.scalars(
             select(TicketRow)
             .join(CustomerRow, TicketRow.customer_id == CustomerRow.id)
@@ -121,7 +132,6 @@ async def _latest_open(session: AsyncSession, telegram_user_id: int) -> TicketVi
             .limit(1)
         )
     ).first()
-    return ticket_view(latest) if latest else None
 
 
 def _context_query() -> Select[ConversationRow, AgentRow, TicketRow]:

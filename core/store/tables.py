@@ -134,7 +134,7 @@ class TicketRow(Base):
     __table_args__ = (
         Index("ix_tickets_activity", "updated_at", "id"),
         Index("ix_tickets_status_activity", "status", "updated_at", "id"),
-        Index("ix_tickets_assignee_activity", "assignee_id", "updated_at", "id"),
+        Index("ix_tickets_assignee_status_activity", "assignee_id", "status", "updated_at", "id"),
         Index("ix_tickets_customer_activity", "customer_id", "updated_at", "id"),
         Index("ix_tickets_staff_topic", "staff_topic_id"),
         Index("ix_tickets_status_changed", "status", "status_changed_at"),

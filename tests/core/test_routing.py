@@ -5,9 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import pytest
+
 from core.desk import Desk
-from core.domain.actors import Actor, ChatRef
+from core.domain.actors import Actor, ChatRef, CustomerProfile, NewMessage
 from core.domain.values import Status
+from core.errors import DuplicateMessage, InvalidInput
+from tests.core.conftest import text_from
 
 
 class TestPrivateContext:
@@ -62,3 +66,97 @@ class TestPrivateContext:
         assert context.agent is not None
         assert context.agent.username == "alice"
         assert context.ticket is None
+
+
+class TestCustomerWrites:
+    """Routing and storing a customer's plain message in one transaction."""
+
+    async def test_a_message_goes_to_the_current_ticket_and_is_stored(
+        self, desk: Desk, ann: Actor, alice: Actor, report: Callable[..., Any]
+    ) -> None:
+        ticket = await report(ann, "Printer")
+        written = await desk.messages.customer_writes(ann.profile, text_from(ann, "Still 🔥 <b>"))
+        assert written.posted is not None
+        assert written.posted.ticket.number == ticket.number
+        assert [m.text for m in written.posted.messages] == ["Still 🔥 <b>"]
+        assert written.context.ticket is not None
+        stored = await desk.queries.get_ticket(alice, ticket.number)
+        assert [m.text for m in stored.messages] == ["It smokes.", "Still 🔥 <b>"]
+
+    async def test_a_reply_to_a_copy_goes_to_that_ticket(
+        self, desk: Desk, ann: Actor, alice: Actor, report: Callable[..., Any]
+    ) -> None:
+        first = await report(ann, "First")
+        await report(ann, "Second")
+        origin = (await desk.queries.get_ticket(alice, first.number)).messages[0].origin
+        assert origin is not None
+        written = await desk.messages.customer_writes(
+            ann.profile,
+            text_from(ann, "About the first"),
+            reply_to=ChatRef(origin.chat_id, origin.message_id),
+        )
+        assert written.posted is not None
+        assert written.posted.ticket.number == first.number
+
+    async def test_nothing_is_written_without_an_open_ticket(
+        self, desk: Desk, ann: Actor, alice: Actor, report: Callable[..., Any]
+    ) -> None:
+        written = await desk.messages.customer_writes(ann.profile, text_from(ann, "Hello?"))
+        assert (written.posted, written.context.ticket) == (None, None)
+        ticket = await report(ann)
+        await desk.tickets.change_status(alice, ticket.number, Status.CLOSED)
+        written = await desk.messages.customer_writes(ann.profile, text_from(ann, "Hello?"))
+        assert written.posted is None
+        stored = await desk.queries.get_ticket(alice, ticket.number)
+        assert [m.text for m in stored.messages] == ["It smokes."]
+
+    async def test_a_conversation_in_progress_is_left_to_the_front_end(
+        self, desk: Desk, ann: Actor, alice: Actor, report: Callable[..., Any]
+    ) -> None:
+        ticket = await report(ann)
+        await desk.conversations.set(ann.ref, "intake", "subject", {})
+        written = await desk.messages.customer_writes(ann.profile, text_from(ann, "My subject"))
+        assert written.posted is None
+        assert written.context.conversation is not None
+        assert written.context.conversation.flow == "intake"
+        stored = await desk.queries.get_ticket(alice, ticket.number)
+        assert len(stored.messages) == 1
+
+    async def test_an_agent_writing_in_private_is_not_stored_as_a_customer(
+        self, desk: Desk, alice: Actor, ann: Actor, report: Callable[..., Any]
+    ) -> None:
+        await report(ann)
+        agent_as_customer = CustomerProfile(9001, "Alice")
+        written = await desk.messages.customer_writes(
+            agent_as_customer, NewMessage("hi", origin=ChatRef(9001, 55))
+        )
+        assert written.posted is None
+        assert written.context.agent is not None
+
+    async def test_a_reply_reopens_a_resolved_ticket_and_says_so(
+        self, desk: Desk, ann: Actor, alice: Actor, report: Callable[..., Any]
+    ) -> None:
+        ticket = await report(ann)
+        await desk.tickets.change_status(alice, ticket.number, Status.RESOLVED)
+        written = await desk.messages.customer_writes(ann.profile, text_from(ann, "Not fixed"))
+        assert written.posted is not None
+        assert written.posted.reopened
+        assert written.posted.ticket.status is Status.OPEN
+
+    async def test_the_same_message_twice_is_refused_and_stored_once(
+        self, desk: Desk, ann: Actor, alice: Actor, report: Callable[..., Any]
+    ) -> None:
+        ticket = await report(ann)
+        message = text_from(ann, "Once")
+        await desk.messages.customer_writes(ann.profile, message)
+        with pytest.raises(DuplicateMessage):
+            await desk.messages.customer_writes(ann.profile, message)
+        stored = await desk.queries.get_ticket(alice, ticket.number)
+        assert [m.text for m in stored.messages].count("Once") == 1
+
+    async def test_an_empty_message_is_refused(
+        self, desk: Desk, ann: Actor, report: Callable[..., Any]
+    ) -> None:
+        await report(ann)
+        with pytest.raises(InvalidInput):
+            await desk.messages.customer_writes(ann.profile, text_from(ann, "   "))

@@ -10,14 +10,16 @@ import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import psutil
 import pytest
 from sqlalchemy import func, select
 
 from core.config import DeskConfig
 from core.desk import Desk
+from core.domain.actors import Actor, CustomerProfile, NewMessage
 from core.store.tables import MessageRow, OutboxRow
 from tests.e2e.conftest import PASSWORD
-from tests.fake_bot_api import FakeBotApi, FakeChat
+from tests.fake_bot_api import FakeBotApi, FakeChat, FakeUser
 
 TOKEN = "987654:PROCESS-TEST-SECRET-TOKEN"
 
@@ -235,3 +237,120 @@ class TestKilledWithABacklog:
             if watcher is not None:
                 await watcher.close()
             await bot.terminate()
+
+
+def _workers(bot: BotProcess) -> list[psutil.Process]:
+    assert bot.process is not None
+    return [
+        child
+        for child in psutil.Process(bot.process.pid).children()
+        if "bot.worker" in " ".join(child.cmdline())
+    ]
+
+
+async def _open_ticket(server: FakeBotApi, staff: FakeChat, customer: FakeUser) -> None:
+    await server.user_sends(customer, "/new")
+    await server.wait_for(lambda: server.bot_messages(customer), timeout=30)
+    await server.user_sends(customer, "Printer")
+    await server.wait_for(lambda: len(server.bot_messages(customer)) >= 2)
+    await server.user_sends(customer, "It smokes")
+    await server.wait_for(lambda: server.topics(staff), timeout=15)
+
+
+def _copied_to_staff(server: FakeBotApi, message_id: int) -> bool:
+    for call in server.calls_of("copyMessage") + server.calls_of("copyMessages"):
+        ids = call.params.get("message_ids") or [call.params.get("message_id")]
+        if message_id in [int(i) for i in ids] and call.status == 200:
+            return True
+    return False
+
+
+class TestDeliveryWorker:
+    """``helpdesk run`` delivers from a child process; ``helpdesk deliver`` runs it alone."""
+
+    async def test_a_killed_worker_is_started_again_and_delivers(
+        self, server: FakeBotApi, tmp_path: Path
+    ) -> None:
+        staff = server.add_forum("Support staff")
+        bot = BotProcess(server, staff, tmp_path)
+        await bot.start()
+        try:
+            ann = server.add_user("Ann")
+            await _open_ticket(server, staff, ann)
+            (worker,) = _workers(bot)
+            worker.kill()
+            await asyncio.to_thread(worker.wait, 10)
+            message = await server.user_sends(ann, "Written while the worker was down")
+            message_id = int(message["message_id"])
+            await server.wait_for(lambda: _copied_to_staff(server, message_id), timeout=30)
+            (again,) = _workers(bot)
+            assert again.pid != worker.pid
+        finally:
+            assert await bot.terminate() == 0
+        assert "the delivery worker exited" in bot.log.read_text()
+
+    async def test_the_worker_stops_when_the_bot_process_is_killed(
+        self, server: FakeBotApi, tmp_path: Path
+    ) -> None:
+        staff = server.add_forum("Support staff")
+        bot = BotProcess(server, staff, tmp_path)
+        await bot.start()
+        ann = server.add_user("Ann")
+        await _open_ticket(server, staff, ann)
+        (worker,) = _workers(bot)
+        await bot.kill()
+        gone, alive = await asyncio.to_thread(psutil.wait_procs, [worker], 10)
+        assert (len(gone), alive) == (1, [])
+
+    async def test_helpdesk_deliver_alone_sends_what_the_desk_wrote(
+        self, server: FakeBotApi, tmp_path: Path
+    ) -> None:
+        staff = server.add_forum("Support staff")
+        bot = BotProcess(server, staff, tmp_path)
+        desk = await Desk.open(bot.database_url, config=DeskConfig(bcrypt_rounds=4))
+        ann = server.add_user("Ann")
+        try:
+            ticket = await desk.tickets.report_ticket(
+                Actor.customer(CustomerProfile(ann.id, "Ann")),
+                "Written without a bot",
+                NewMessage("Hello <b>there</b> 👋"),
+            )
+        finally:
+            await desk.close()
+        with bot.log.open("ab") as log:
+            worker = await asyncio.create_subprocess_exec(
+                str(Path(sys.executable).parent / "helpdesk"), "deliver",
+                cwd=tmp_path, env=bot.env, stdout=log, stderr=log,
+            )  # fmt: skip
+        try:
+            await server.wait_for(lambda: server.topics(staff), timeout=30)
+            assert f"#{ticket.number}" in server.topics(staff)[0].name
+            await server.wait_for(
+                lambda: any(
+                    "Hello <b>there</b> 👋" in str(m.get("text", ""))
+                    for m in server.chat_messages(staff)
+                ),
+                timeout=15,
+            )
+        finally:
+            if worker.returncode is None:
+                worker.send_signal(signal.SIGTERM)
+            assert await asyncio.wait_for(worker.wait(), 20) == 0
+        assert "delivery worker running" in bot.log.read_text()
+
+    def test_helpdesk_deliver_without_a_token_is_one_clear_line(self, tmp_path: Path) -> None:
+        result = subprocess.run(
+            [sys.executable, "-m", "bot.worker"],
+            cwd=tmp_path,
+            env={
+                "PATH": os.environ.get("PATH", ""),
+                "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'x.db'}",
+            },
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        assert result.returncode == 1
+        (line,) = result.stderr.strip().splitlines()
+        assert line.startswith("helpdesk: error: TELEGRAM_BOT_TOKEN is not set.")

@@ -1,0 +1,124 @@
+"""The delivery worker: the outbox dispatcher in a process of its own.
+
+The bot process takes updates and writes what they cause; this process delivers the
+outbox. Each gets a CPU core (the measured end-to-end throughput roughly doubles), and a
+slow Telegram never slows the handling of updates. ``helpdesk run`` starts it and restarts
+it if it dies (``DELIVERY_WORKER=false`` keeps delivery in the bot process); ``helpdesk
+deliver`` runs it alone, for operators who supervise the two separately.
+
+It looks at the outbox every ``POLL`` seconds (a cheap read), so a notification goes out
+within about that time of being written.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import signal
+import sys
+import time
+
+from bot.app import build_application, check_staff_chat
+from bot.settings import Settings
+from core.desk import Desk
+
+logger = logging.getLogger(__name__)
+POLL = 0.05
+RESTART_DELAY = 1.0
+MAX_RESTART_DELAY = 60.0
+
+
+async def deliver(
+    settings: Settings, *, parent_pid: int | None = None, migrate: bool = True
+) -> None:
+    """Deliver the outbox until SIGTERM/SIGINT (or until the parent bot process is gone)."""
+    desk = await Desk.open(settings.database_url, config=settings.desk_config(), migrate=migrate)
+    application = build_application(settings, desk)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        await application.initialize()
+        await check_staff_chat(application)
+        dispatcher = application.bot_data.dispatcher
+        await dispatcher.take_over()
+        logger.info("delivery worker running")
+        while not stop.is_set():
+            if parent_pid is not None and os.getppid() != parent_pid:
+                logger.warning("the bot process is gone; the delivery worker stops")
+                break
+            dispatcher.kick()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), POLL)
+        await dispatcher.stop()
+    finally:
+        await application.shutdown()
+        await desk.close()
+
+
+class DeliveryWorker:
+    """The worker as a child process of the bot, restarted when it dies."""
+
+    def __init__(self) -> None:
+        self._process: asyncio.subprocess.Process | None = None
+        self._watch: asyncio.Task[None] | None = None
+        self._stopping = False
+
+    async def start(self) -> None:
+        """Start the child and keep it running."""
+        await self._spawn()
+        self._watch = asyncio.get_running_loop().create_task(self._keep_alive())
+
+    async def _spawn(self) -> None:
+        self._process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot.worker", "--parent", str(os.getpid())
+        )
+
+    async def _keep_alive(self) -> None:
+        delay = RESTART_DELAY / 2
+        while not self._stopping and self._process is not None:
+            started = time.monotonic()
+            code = await self._process.wait()
+            if self._stopping:
+                return
+            # A worker that dies at once (Telegram or the database unreachable) is restarted
+            # less and less often, up to once a minute; one that ran a while, at once.
+            lived = time.monotonic() - started
+            quick = lived < MAX_RESTART_DELAY
+            delay = min(delay * 2, MAX_RESTART_DELAY) if quick else RESTART_DELAY
+            logger.error(
+                "the delivery worker exited (code %s); starting it again in %.0f s", code, delay
+            )
+            await asyncio.sleep(delay)
+            if not self._stopping:
+                await self._spawn()
+
+    async def stop(self) -> None:
+        """Stop the child cleanly."""
+        self._stopping = True
+        process = self._process
+        if process is not None and process.returncode is None:
+            process.send_signal(signal.SIGTERM)
+            try:
+                await asyncio.wait_for(process.wait(), 20)
+            except TimeoutError:
+                process.kill()
+                await process.wait()
+        if self._watch is not None:
+            self._watch.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._watch
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m bot.worker [--parent PID]``: the same as ``helpdesk deliver``."""
+    from bot.cli import main as cli_main  # noqa: PLC0415 - the CLI imports this module's users
+
+    return cli_main(["deliver", *(sys.argv[1:] if argv is None else argv)])
+
+
+if __name__ == "__main__":
+    sys.exit(main())
