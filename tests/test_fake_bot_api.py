@@ -957,6 +957,26 @@ class TestControlApi:
         assert stats["messages_by_chat"] == {str(zoe["id"]): 1}
         assert stats["pending_updates"] == 1
 
+    async def test_update_timings_say_when_each_update_was_queued_and_handed_out(
+        self, server: FakeBotApi, bot: Bot, ann: FakeUser
+    ) -> None:
+        first = await server.user_sends(ann, "one")
+        second = await server.user_sends(ann, "two")
+        handed = await bot.get_updates(limit=1)
+        async with (
+            aiohttp.ClientSession(server.root_url) as session,
+            session.get("/_control/updates") as response,
+        ):
+            timings = await response.json()
+
+        assert [(t["chat_id"], t["message_id"]) for t in timings] == [
+            (ann.id, first["message_id"]),
+            (ann.id, second["message_id"]),
+        ]
+        assert timings[0]["update_id"] == handed[0].update_id
+        assert timings[0]["delivered_at"] >= timings[0]["queued_at"]
+        assert timings[1]["delivered_at"] is None
+
     async def test_faults_over_http(self, server: FakeBotApi, bot: Bot, ann: FakeUser) -> None:
         async with (
             aiohttp.ClientSession(server.root_url) as session,

@@ -1,0 +1,174 @@
+"""The processes a benchmark runs: the fake Bot API server, the desk bot, the echo bot."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import re
+import signal
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import psutil
+
+TOKEN = "424242:BENCH-TOKEN"
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class FakeServer:
+    """``python -m tests.fake_bot_api`` in its own process, driven by its control API."""
+
+    def __init__(self, *, flood_limits: bool = False) -> None:
+        self.flood_limits = flood_limits
+        self.process: asyncio.subprocess.Process | None = None
+        self.base_url = ""
+        self.root = ""
+        self.client = httpx.AsyncClient(timeout=60)
+
+    async def start(self) -> None:
+        """Start the server on a free port and wait until it listens."""
+        command = [sys.executable, "-m", "tests.fake_bot_api", "--port", "0", "--token", TOKEN]
+        if self.flood_limits:
+            command.append("--flood-limits")
+        self.process = await asyncio.create_subprocess_exec(
+            *command, cwd=ROOT, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL
+        )
+        assert self.process.stdout is not None
+        line = (await asyncio.wait_for(self.process.stdout.readline(), 30)).decode()
+        match = re.search(r"base_url=(\S+)", line)
+        if match is None:
+            raise RuntimeError(f"the fake server did not start: {line!r}")
+        self.base_url = match.group(1)
+        self.root = self.base_url.removesuffix("/bot")
+
+    async def stop(self) -> None:
+        """Stop the server."""
+        await self.client.aclose()
+        await _terminate(self.process)
+
+    async def control(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
+        """Call the control API."""
+        response = await self.client.request(method, f"{self.root}/_control/{path}", json=body)
+        response.raise_for_status()
+        return response.json()
+
+    async def add_user(self, name: str) -> int:
+        """Add a user; return their id."""
+        return int((await self.control("POST", "users", {"first_name": name}))["id"])
+
+    async def add_forum(self, title: str) -> int:
+        """Add a forum supergroup where the bot is an admin; return its id."""
+        return int((await self.control("POST", "groups", {"title": title, "forum": True}))["id"])
+
+    async def user_sends(self, user_id: int, text: str) -> dict[str, Any]:
+        """A user writes to the bot in private."""
+        message: dict[str, Any] = await self.control(
+            "POST", "user_sends", {"user_id": user_id, "text": text}
+        )
+        return message
+
+    async def calls(self, method: str | None = None) -> list[dict[str, Any]]:
+        """Every recorded API call (optionally of one method)."""
+        path = f"calls?method={method}" if method else "calls"
+        calls: list[dict[str, Any]] = await self.control("GET", path)
+        return calls
+
+    async def update_times(self) -> list[dict[str, Any]]:
+        """When each update was queued and handed out."""
+        times: list[dict[str, Any]] = await self.control("GET", "updates")
+        return times
+
+    async def stats(self) -> dict[str, Any]:
+        """The server's counters."""
+        stats: dict[str, Any] = await self.control("GET", "stats")
+        return stats
+
+
+@dataclass
+class BotProcess:
+    """A Python process running a bot, with its peak memory sampled while it runs."""
+
+    module: str
+    env: dict[str, str]
+    process: asyncio.subprocess.Process | None = None
+    peak_rss: int = 0
+    peak_child_rss: int = 0  # the delivery worker, a child of the bot
+    _sampler: asyncio.Task[None] | None = field(default=None, repr=False)
+
+    async def start(self, log: Path) -> None:
+        """Start the process, writing its output to ``log``."""
+        environment = {"PATH": os.environ.get("PATH", ""), "PTB_TIMEDELTA": "1", **self.env}
+        with log.open("ab") as out:
+            self.process = await asyncio.create_subprocess_exec(
+                sys.executable, "-m", self.module, cwd=ROOT, env=environment, stdout=out, stderr=out
+            )
+        self._sampler = asyncio.get_running_loop().create_task(self._sample())
+
+    async def _sample(self) -> None:
+        assert self.process is not None
+        watched = psutil.Process(self.process.pid)
+        while True:
+            try:
+                self.peak_rss = max(self.peak_rss, watched.memory_info().rss)
+                for child in watched.children():
+                    with contextlib.suppress(psutil.Error):
+                        self.peak_child_rss = max(self.peak_child_rss, child.memory_info().rss)
+            except psutil.Error:
+                return
+            await asyncio.sleep(0.05)
+
+    def rss(self) -> int:
+        """The process's resident memory now."""
+        assert self.process is not None
+        return int(psutil.Process(self.process.pid).memory_info().rss)
+
+    async def stop(self) -> None:
+        """Stop it cleanly (SIGTERM)."""
+        if self._sampler is not None:
+            self._sampler.cancel()
+        await _terminate(self.process)
+
+
+async def _terminate(process: asyncio.subprocess.Process | None) -> None:
+    if process is None or process.returncode is not None:
+        return
+    process.send_signal(signal.SIGTERM)
+    try:
+        await asyncio.wait_for(process.wait(), 20)
+    except TimeoutError:
+        process.kill()
+        await process.wait()
+
+
+def desk_env(
+    server: FakeServer, staff_chat_id: int, database_url: str, **extra: str
+) -> dict[str, str]:
+    """The environment that points the desk bot at the fake server."""
+    return {
+        "TELEGRAM_BOT_TOKEN": TOKEN,
+        "TELEGRAM_BASE_URL": server.base_url,
+        "STAFF_CHAT_ID": str(staff_chat_id),
+        "DATABASE_URL": database_url,
+        "POLL_TIMEOUT": "1",
+        "HTTP_TIMEOUT": "10",
+        "LOG_LEVEL": "WARNING",
+        **extra,
+    }
+
+
+async def wait_until(predicate: Any, within: float, interval: float = 0.05) -> None:
+    """Poll an async predicate until it is true.
+
+    Raises:
+        TimeoutError: it did not become true in time.
+    """
+    deadline = time.monotonic() + within
+    while not await predicate():
+        if time.monotonic() > deadline:
+            raise TimeoutError("the benchmark waited too long")
+        await asyncio.sleep(interval)

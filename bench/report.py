@@ -1,0 +1,98 @@
+"""The benchmark results as a table of figures, each next to its floor and its target."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def _row(name: str, figure: str, floor: str, ratio: str, target: str = "") -> str:
+    return f"| {name} | {figure} | {floor} | {ratio} | {target} |"
+
+
+def render(results: dict[str, Any]) -> str:
+    """Render every figure as a Markdown table, with the machine and the run time."""
+    e2e, ops, scale, delivery, mem = (
+        results["end_to_end"],
+        results["core_ops"],
+        results["scale"],
+        results["delivery"],
+        results["memory"],
+    )
+    lines = [
+        f"Benchmarks ({'quick' if results['quick'] else 'full'} run, "
+        f"{results['seconds']:.0f} s; {results['machine']['cpus']} CPUs, "
+        f"{results['machine']['memory_gb']} GB, Python {results['machine']['python']})",
+        "",
+        "| figure | desk | floor | ratio | target |",
+        "|---|---|---|---|---|",
+        _row(
+            f"1. end to end, {e2e['messages']} messages from {e2e['customers']} customers",
+            f"{e2e['desk']['rate']:.0f} msg/s",
+            f"{e2e['echo']['rate']:.0f} msg/s (bare PTB echo bot)",
+            f"{e2e['ratio']:.2f}",
+            "≥ 0.5",
+        ),
+        _row(
+            "1. latency, update to first API call (p50 / p99)",
+            f"{e2e['desk']['p50_ms']:.0f} / {e2e['desk']['p99_ms']:.0f} ms",
+            f"{e2e['echo']['p50_ms']:.0f} / {e2e['echo']['p99_ms']:.0f} ms",
+            "",
+        ),
+    ]
+    for name, rate in ops["desk_per_second"].items():
+        floor = ops["floor_per_second"][name]
+        lines.append(
+            _row(
+                f"2. {name} on SQLite",
+                f"{rate:.0f} ops/s",
+                f"{floor:.0f} ops/s (sqlite3)",
+                f"{rate / floor:.2f}",
+            )
+        )
+    for key, label in (
+        ("queue_p50_ms", "queue, first page"),
+        ("ticket_p50_ms", "ticket with history"),
+        ("customer_list_p50_ms", "customer's tickets"),
+    ):
+        sizes = " · ".join(f"{row['tickets']:,}: {row[key]:.1f} ms" for row in scale["sizes"])
+        ratio = scale["ratio_largest_to_smallest"][key]
+        lines.append(
+            _row(
+                f"3. {label} (p50)",
+                sizes,
+                f"{scale['sizes'][0]['tickets']:,} tickets",
+                f"{ratio:.2f}",
+                "≤ 1.5",
+            )
+        )
+    burst = (
+        f"4. {delivery['notifications']} notifications + {delivery['group_messages']} to a group"
+    )
+    outcome = f"lost {delivery['lost']}, 429s {delivery['too_many_requests']}"
+    lines.append(
+        _row(
+            burst,
+            f"{delivery['seconds']:.1f} s, {outcome}",
+            f"{delivery['least_seconds']:.1f} s (least the limits allow)",
+            f"{delivery['ratio_to_least']:.2f}",
+            "≤ 1.2, lost 0",
+        )
+    )
+    largest = mem["largest_database"]
+    lines += [
+        _row(
+            "5. peak RSS, end-to-end run (bot / delivery worker)",
+            f"{mem['end_to_end_peak_rss_mb']:.0f} / {mem['end_to_end_worker_peak_rss_mb']:.0f} MB",
+            "",
+            "",
+            "< 150 MB",
+        ),
+        _row(
+            f"5. peak RSS, {scale['largest']:,}-ticket database ({largest['database_mb']:.0f} MB)",
+            f"{largest['peak_rss_mb']:.0f} / {largest['worker_peak_rss_mb']:.0f} MB",
+            "",
+            "",
+            "< 150 MB",
+        ),
+    ]
+    return "\n".join(lines) + "\n"
