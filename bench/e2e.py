@@ -211,11 +211,15 @@ async def run(workdir: Path, *, quick: bool) -> dict[str, Any]:
         await server.stop()
     echo = max(echo_runs, key=lambda run: run["rate"])
     desk = max(desk_runs, key=lambda run: run["rate"])
+    messages = customers_count * per_customer
     return {
-        "messages": customers_count * per_customer,
+        "messages": messages,
         "customers": customers_count,
         "echo": echo,
         "desk": desk,
+        "lost": max(messages - int(run["stored"]) for run in desk_runs),
+        "peak_rss_mb": max(run["peak_rss_mb"] for run in desk_runs),
+        "worker_peak_rss_mb": max(run["worker_peak_rss_mb"] for run in desk_runs),
         "ratio": desk["rate"] / echo["rate"],
         "all_rates": {
             "echo": [run["rate"] for run in echo_runs],

@@ -27,10 +27,10 @@ def render(results: dict[str, Any]) -> str:
         "|---|---|---|---|---|",
         _row(
             f"1. end to end, {e2e['messages']} messages from {e2e['customers']} customers",
-            f"{e2e['desk']['rate']:.0f} msg/s",
+            f"{e2e['desk']['rate']:.0f} msg/s, {e2e['lost']} not stored",
             f"{e2e['echo']['rate']:.0f} msg/s (bare PTB echo bot)",
             f"{e2e['ratio']:.2f}",
-            "≥ 0.5",
+            "≥ 0.5, all stored",
         ),
         _row(
             "1. latency, update to first API call (p50 / p99)",
@@ -51,6 +51,8 @@ def render(results: dict[str, Any]) -> str:
         )
     for key, label in (
         ("queue_p50_ms", "queue, first page"),
+        ("mine_p50_ms", "one agent's queue"),
+        ("unassigned_p50_ms", "unassigned queue"),
         ("ticket_p50_ms", "ticket with history"),
         ("customer_list_p50_ms", "customer's tickets"),
     ):
@@ -68,7 +70,10 @@ def render(results: dict[str, Any]) -> str:
     burst = (
         f"4. {delivery['notifications']} notifications + {delivery['group_messages']} to a group"
     )
-    outcome = f"lost {delivery['lost']}, 429s {delivery['too_many_requests']}"
+    outcome = (
+        f"lost {delivery['lost']}, sent twice {delivery['sent_twice']}, "
+        f"429s {delivery['too_many_requests']}"
+    )
     lines.append(
         _row(
             burst,

@@ -1,8 +1,8 @@
 """Benchmark 3: reads at 10k, 100k and 1M tickets (p50 latency, and the 1M / 10k ratio).
 
 The database is seeded in bulk through sqlite3, then read through the desk's own queries:
-the agents' queue (first page of the active tickets), one ticket with its history, and one
-customer's ticket list.
+the agents' queues (first page of the active tickets: all of them, one agent's, the
+unassigned ones), one ticket with its history, and one customer's ticket list.
 """
 
 from __future__ import annotations
@@ -18,8 +18,16 @@ from bench.stats import median
 from core.desk import Desk
 from core.domain.actors import Actor
 from core.domain.values import Status
+from core.services.queries import UNASSIGNED
 
 ACTIVE = [Status.NEW, Status.OPEN, Status.PENDING, Status.RESOLVED]
+KEYS = (
+    "queue_p50_ms",
+    "mine_p50_ms",
+    "unassigned_p50_ms",
+    "ticket_p50_ms",
+    "customer_list_p50_ms",
+)
 
 
 async def _p50(action: Callable[[], Awaitable[object]], repeats: int) -> float:
@@ -48,6 +56,18 @@ async def measure_size(workdir: Path, size: int, repeats: int) -> dict[str, Any]
         queue = await _p50(
             lambda: desk.queries.view_tickets(agent, statuses=ACTIVE, limit=10), repeats
         )
+        mine = await _p50(
+            lambda: desk.queries.view_tickets(
+                agent, statuses=ACTIVE, assignee_id=rng.randint(1, counts["agents"]), limit=10
+            ),
+            repeats,
+        )
+        unassigned = await _p50(
+            lambda: desk.queries.view_tickets(
+                agent, statuses=ACTIVE, assignee_id=UNASSIGNED, limit=10
+            ),
+            repeats,
+        )
         ticket = await _p50(
             lambda: desk.queries.get_ticket(agent, rng.randint(1, size), history=30), repeats
         )
@@ -65,6 +85,8 @@ async def measure_size(workdir: Path, size: int, repeats: int) -> dict[str, Any]
         "seed_seconds": seeded,
         "db_mb": path.stat().st_size / 2**20,
         "queue_p50_ms": queue,
+        "mine_p50_ms": mine,
+        "unassigned_p50_ms": unassigned,
         "ticket_p50_ms": ticket,
         "customer_list_p50_ms": listing,
     }
@@ -76,8 +98,5 @@ async def run(workdir: Path, *, quick: bool) -> dict[str, Any]:
     repeats = 100 if quick else 300
     rows = [await measure_size(workdir, size, repeats) for size in sizes]
     small, large = rows[0], rows[-1]
-    ratios = {
-        key: large[key] / small[key]
-        for key in ("queue_p50_ms", "ticket_p50_ms", "customer_list_p50_ms")
-    }
+    ratios = {key: large[key] / small[key] for key in KEYS}
     return {"sizes": rows, "ratio_largest_to_smallest": ratios, "largest": large["tickets"]}

@@ -11,6 +11,7 @@ STATUSES = ["new", "open", "pending", "resolved", "closed"]
 WEIGHTS = [5, 10, 5, 10, 70]  # a desk that has been running a while: mostly closed
 START = datetime(2026, 1, 1, tzinfo=UTC)
 CHUNK = 50_000
+AGENTS = 20
 
 
 def _ts(moment: datetime) -> str:
@@ -22,7 +23,10 @@ def seed(
 ) -> dict[str, int]:
     """Add ``tickets`` tickets (one message and one event each) to a migrated database.
 
-    Returns the ids to sample from: the highest customer Telegram id and ticket number.
+    New tickets are unassigned; every other ticket belongs to one of ``AGENTS`` agents
+    (ids 1 to ``AGENTS``), picked at random.
+
+    Returns the ids to sample from: how many customers, agents and tickets there are.
     """
     rng = random.Random(seed_value)
     customers = max(1, tickets // per_customer)
@@ -38,6 +42,11 @@ def seed(
                 for i in range(1, customers + 1)
             ),
         )
+        connection.executemany(
+            "INSERT INTO agents (id, username, password_hash, is_admin, is_active,"
+            " failed_logins, created_at) VALUES (?, ?, 'x', 0, 1, 0, ?)",
+            ((i, f"agent{i}", _ts(START)) for i in range(1, AGENTS + 1)),
+        )
     for first in range(1, tickets + 1, CHUNK):
         last = min(tickets, first + CHUNK - 1)
         rows, messages, events = [], [], []
@@ -46,6 +55,7 @@ def seed(
             updated = created + timedelta(minutes=rng.randint(1, 600))
             status = rng.choices(STATUSES, WEIGHTS)[0]
             customer = rng.randint(1, customers)
+            assignee = None if status == "new" else rng.randint(1, AGENTS)
             rows.append(
                 (
                     number,
@@ -56,6 +66,7 @@ def seed(
                     _ts(created),
                     _ts(updated),
                     _ts(updated),
+                    assignee,
                 )
             )
             messages.append(
@@ -67,7 +78,7 @@ def seed(
         with connection:
             connection.executemany(
                 "INSERT INTO tickets (id, customer_id, subject, status, priority, created_at,"
-                " updated_at, status_changed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                " updated_at, status_changed_at, assignee_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 rows,
             )
             connection.executemany(
@@ -81,4 +92,4 @@ def seed(
                 events,
             )
     connection.close()
-    return {"customers": customers, "tickets": tickets}
+    return {"customers": customers, "agents": AGENTS, "tickets": tickets}

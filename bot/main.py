@@ -80,7 +80,6 @@ async def start_bot(
         raise
     if deliver:
         dispatcher = application.bot_data.dispatcher
-        await dispatcher.take_over()
         dispatcher.kick()  # deliver whatever waited while we were down
     return running
 
@@ -89,14 +88,14 @@ async def serve(settings: Settings) -> None:
     """Run until SIGINT or SIGTERM, then stop cleanly (with the delivery worker, if any)."""
     running = await start_bot(settings, deliver=not settings.delivery_worker)
     worker = DeliveryWorker() if settings.delivery_worker else None
-    if worker is not None:
-        await worker.start()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    logger.info("the desk is running; Ctrl-C stops it")
     try:
+        if worker is not None:
+            await worker.start()
+        logger.info("the desk is running; Ctrl-C stops it")
         while not stop.is_set():
             if running.polling is not None and running.polling.failure is not None:
                 raise running.polling.failure
@@ -104,9 +103,10 @@ async def serve(settings: Settings) -> None:
                 await asyncio.wait_for(stop.wait(), 1)
     finally:
         logger.info("stopping")
+        # Take no more updates first; the worker then still delivers what the last wrote.
+        await running.stop()
         if worker is not None:
             await worker.stop()
-        await running.stop()
 
 
 def run_bot(settings: Settings) -> None:

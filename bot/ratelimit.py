@@ -7,7 +7,8 @@ delivery benchmark against a server that counts strictly: 129 answers of 429 for
 260 messages). Telegram's limits read as "at most N in any window", so this limiter keeps
 the times of the last sends and waits until one more fits: a burst still goes out at once
 up to the limit, and nothing beyond it. It also spaces sends into one private chat (about
-one a second), which the leaky-bucket limiter does not do at all.
+one a second), which the leaky-bucket limiter does not do at all, and counts each message
+of an album or a batch copy.
 """
 
 from __future__ import annotations
@@ -15,8 +16,10 @@ from __future__ import annotations
 import asyncio
 import math
 from collections.abc import Callable, Coroutine
+from datetime import timedelta
 from typing import Any
 
+from telegram.error import RetryAfter
 from telegram.ext import BaseRateLimiter
 from typing_extensions import override
 
@@ -44,9 +47,25 @@ SENDING = frozenset(
         "createForumTopic",
     }
 )
+"""Calls that post messages: limited in every chat."""
+GROUP_ONLY = frozenset(
+    {
+        "editMessageText",
+        "editMessageCaption",
+        "editMessageMedia",
+        "editMessageReplyMarkup",
+        "editForumTopic",
+        "closeForumTopic",
+        "reopenForumTopic",
+    }
+)
+"""Calls limited in groups only: a busy staff group edits cards and topics all day, while
+in a private chat an edit answers a button press and must not wait a second."""
+BATCHES = ("message_ids", "media")  # copyMessages/forwardMessages, sendMediaGroup
 JSONDict = dict[str, Any]
 MARGIN = 0.01  # seconds added to each window, against rounding
 IN_FLIGHT_POLL = 0.02
+PRUNE_EVERY = 1024  # new chat windows between two sweeps of idle ones
 
 
 class _Window:
@@ -55,44 +74,64 @@ class _Window:
     The server counts a send when it arrives, which is after we start it and before its
     answer comes back. Timing each send by its answer (and counting sends still under way
     as happening now) therefore never lets more than ``limit`` arrive in any window, however
-    late a busy event loop gets a request onto the wire.
+    late a busy event loop gets a request onto the wire. A call posting several messages
+    counts each; one posting more than the window holds waits until the window is empty.
     """
 
     def __init__(self, limit: int, seconds: float) -> None:
         self.limit = max(1, limit)
         self.seconds = seconds + MARGIN
         self.sends: list[list[float]] = []
+        self.paused_until = 0.0
 
-    def wait_needed(self, now: float) -> float:
+    @classmethod
+    def for_rate(cls, rate: float, per: float) -> _Window:
+        """The window for ``rate`` sends per ``per`` seconds, fractions kept exact.
+
+        1.5 a second is one every 2/3 s; 0.5 a second is one every 2 s.
+        """
+        if rate >= 1:
+            limit = math.floor(rate)
+            return cls(limit, per * limit / rate)
+        return cls(1, per / rate)
+
+    def wait_needed(self, now: float, count: int = 1) -> float:
+        if now < self.paused_until:
+            return self.paused_until - now
         self.sends = [send for send in self.sends if send[0] > now - self.seconds]
-        if len(self.sends) < self.limit:
+        if not self.sends or len(self.sends) + count <= self.limit:
             return 0.0
         answered = sorted(send[0] for send in self.sends if send[0] != math.inf)
-        expiring = len(self.sends) - self.limit  # this many must leave the window first
-        if expiring < len(answered):
-            return answered[expiring] + self.seconds - now
+        leaving = len(self.sends) - max(0, self.limit - count)  # must leave the window first
+        if leaving <= len(answered):
+            return answered[leaving - 1] + self.seconds - now
         return IN_FLIGHT_POLL  # the window is full of sends still under way
 
-    def start(self) -> list[float]:
+    def start(self, count: int = 1) -> list[float]:
         send = [math.inf]
-        self.sends.append(send)
+        self.sends.extend([send] * count)  # one shared time: the answer sets it for all
         return send
+
+    def idle(self, now: float) -> bool:
+        return now >= self.paused_until and all(s[0] <= now - self.seconds for s in self.sends)
 
 
 class SlidingWindowRateLimiter(BaseRateLimiter[int]):
-    """At most ``per_second`` sends a second in all, ``group_per_minute`` a minute into each
-    group, ``private_per_second`` a second into each private chat; other calls go straight
-    through. A 429 from Telegram is passed on to the caller (the outbox retries)."""
+    """At most ``per_second`` messages a second in all, ``group_per_minute`` a minute into
+    each group, ``private_per_second`` a second into each private chat; other calls go
+    straight through. A 429 from Telegram pauses that chat for the ``retry_after`` it names
+    and is passed on to the caller (the outbox retries)."""
 
     def __init__(
         self, *, per_second: float = 30, group_per_minute: float = 20, private_per_second: float = 1
     ) -> None:
-        self._overall = _Window(int(per_second), 1.0)
-        self._group_limit = int(group_per_minute)
-        self._private_limit = int(private_per_second)
+        self._overall = _Window.for_rate(per_second, 1.0)
+        self._group_per_minute = group_per_minute
+        self._private_per_second = private_per_second
         self._chats: dict[int | str, _Window] = {}
         self._chat_turns: dict[int | str, asyncio.Lock] = {}
         self._overall_turn = asyncio.Lock()
+        self._new_windows = 0
 
     async def initialize(self) -> None:
         """Nothing to set up."""
@@ -112,40 +151,85 @@ class SlidingWindowRateLimiter(BaseRateLimiter[int]):
         data: dict[str, Any],
         rate_limit_args: int | None,
     ) -> bool | JSONDict | list[JSONDict]:
-        """Wait for a turn when the call sends a message, then make it."""
+        """Wait for a turn when the call posts or (in a group) edits, then make it."""
         chat = data.get("chat_id")
-        if endpoint not in SENDING or chat is None:
+        if chat is None:
             return await callback(*args, **kwargs)
-        sends = await self._turn(_chat_key(chat))
+        key = _chat_key(chat)
+        if endpoint not in SENDING and not (endpoint in GROUP_ONLY and not _private(key)):
+            return await callback(*args, **kwargs)
+        window = self._window(key)
+        sends = await self._turn(key, window, _messages_posted(data))
+        loop = asyncio.get_running_loop()
         try:
             return await callback(*args, **kwargs)
+        except RetryAfter as error:
+            window.paused_until = max(window.paused_until, loop.time() + _seconds(error))
+            raise
         finally:
-            answered = asyncio.get_running_loop().time()
+            answered = loop.time()
             for send in sends:
                 send[0] = answered
 
-    async def _turn(self, chat: int | str) -> tuple[list[float], list[float]]:
+    def _window(self, chat: int | str) -> _Window:
         window = self._chats.get(chat)
         if window is None:
-            private = isinstance(chat, int) and chat > 0
-            window = (
-                _Window(self._private_limit, 1.0) if private else _Window(self._group_limit, 60.0)
-            )
+            self._new_windows += 1
+            if self._new_windows % PRUNE_EVERY == 0:
+                self._prune()
+            if _private(chat):
+                window = _Window.for_rate(self._private_per_second, 1.0)
+            else:
+                window = _Window.for_rate(self._group_per_minute, 60.0)
             self._chats[chat] = window
+        return window
+
+    def _prune(self) -> None:
+        """Forget the windows of chats nobody sent to lately (and nobody waits on)."""
+        now = asyncio.get_running_loop().time()
+        for chat, window in list(self._chats.items()):
+            turn = self._chat_turns.get(chat)
+            if window.idle(now) and (turn is None or not turn.locked()):
+                del self._chats[chat]
+                self._chat_turns.pop(chat, None)
+
+    async def _turn(
+        self, chat: int | str, window: _Window, count: int
+    ) -> tuple[list[float], list[float]]:
         # One waiter per chat at the head of the line, so a slow group never holds up a
         # private chat; then a short wait, if any, for the overall window.
         async with self._chat_turns.setdefault(chat, asyncio.Lock()):
-            await _room_in(window)
+            await _room_in(window, count)
             async with self._overall_turn:
-                await _room_in(self._overall)
-                return self._overall.start(), window.start()
+                await _room_in(self._overall, count)
+                return self._overall.start(count), window.start(count)
 
 
-async def _room_in(window: _Window) -> None:
-    """Sleep until one more send fits the window (the wait is known, nothing to poll)."""
+async def _room_in(window: _Window, count: int) -> None:
+    """Sleep until ``count`` more sends fit the window (the wait is known, nothing to poll)."""
     loop = asyncio.get_running_loop()
-    while (wait := window.wait_needed(loop.time())) > 0:  # noqa: ASYNC110 - a computed wait
+    while (wait := window.wait_needed(loop.time(), count)) > 0:  # noqa: ASYNC110
         await asyncio.sleep(wait)
+
+
+def _messages_posted(data: dict[str, Any]) -> int:
+    """How many messages a call posts: an album or a batch copy posts several."""
+    for batch in BATCHES:
+        items = data.get(batch)
+        if isinstance(items, list | tuple):
+            return max(1, len(items))
+    return 1
+
+
+def _seconds(error: RetryAfter) -> float:
+    retry_after: object = error.retry_after
+    if isinstance(retry_after, timedelta):
+        return retry_after.total_seconds()
+    return float(retry_after)  # type: ignore[arg-type]
+
+
+def _private(chat: int | str) -> bool:
+    return isinstance(chat, int) and chat > 0
 
 
 def _chat_key(chat: object) -> int | str:

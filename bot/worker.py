@@ -28,6 +28,7 @@ logger = logging.getLogger(__name__)
 POLL = 0.05
 RESTART_DELAY = 1.0
 MAX_RESTART_DELAY = 60.0
+STOP_GRACE = 20.0  # seconds a stopping worker gets to hand back its rows
 
 
 async def deliver(
@@ -40,11 +41,10 @@ async def deliver(
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
+    dispatcher = application.bot_data.dispatcher
     try:
         await application.initialize()
         await check_staff_chat(application)
-        dispatcher = application.bot_data.dispatcher
-        await dispatcher.take_over()
         logger.info("delivery worker running")
         while not stop.is_set():
             if parent_pid is not None and os.getppid() != parent_pid:
@@ -53,8 +53,8 @@ async def deliver(
             dispatcher.kick()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), POLL)
-        await dispatcher.stop()
     finally:
+        await dispatcher.stop()  # hands back what it holds, records what it sent
         await application.shutdown()
         await desk.close()
 
@@ -65,7 +65,7 @@ class DeliveryWorker:
     def __init__(self) -> None:
         self._process: asyncio.subprocess.Process | None = None
         self._watch: asyncio.Task[None] | None = None
-        self._stopping = False
+        self._stopping = asyncio.Event()
 
     async def start(self) -> None:
         """Start the child and keep it running."""
@@ -79,38 +79,48 @@ class DeliveryWorker:
 
     async def _keep_alive(self) -> None:
         delay = RESTART_DELAY / 2
-        while not self._stopping and self._process is not None:
+        while not self._stopping.is_set() and self._process is not None:
             started = time.monotonic()
             code = await self._process.wait()
-            if self._stopping:
+            if self._stopping.is_set():
                 return
             # A worker that dies at once (Telegram or the database unreachable) is restarted
-            # less and less often, up to once a minute; one that ran a while, at once.
+            # less and less often, up to once a minute; one that ran a while, after a second.
             lived = time.monotonic() - started
             quick = lived < MAX_RESTART_DELAY
             delay = min(delay * 2, MAX_RESTART_DELAY) if quick else RESTART_DELAY
             logger.error(
                 "the delivery worker exited (code %s); starting it again in %.0f s", code, delay
             )
-            await asyncio.sleep(delay)
-            if not self._stopping:
-                await self._spawn()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopping.wait(), delay)
+            if self._stopping.is_set():
+                return
+            try:
+                await self._spawn()  # never cancelled halfway: stop() waits for this loop
+            except OSError:
+                logger.exception("could not start the delivery worker")  # the next round tries
 
     async def stop(self) -> None:
-        """Stop the child cleanly."""
-        self._stopping = True
-        process = self._process
-        if process is not None and process.returncode is None:
-            process.send_signal(signal.SIGTERM)
-            try:
-                await asyncio.wait_for(process.wait(), 20)
-            except TimeoutError:
-                process.kill()
-                await process.wait()
+        """Stop the child cleanly (and one started while we were stopping)."""
+        self._stopping.set()
+        await _end(self._process)
         if self._watch is not None:
-            self._watch.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._watch
+            with contextlib.suppress(Exception):
+                await self._watch  # returns once the child it watches has ended
+        await _end(self._process)
+
+
+async def _end(process: asyncio.subprocess.Process | None) -> None:
+    """Ask a child to stop; kill it if it has not within ``STOP_GRACE`` seconds."""
+    if process is None or process.returncode is not None:
+        return
+    process.send_signal(signal.SIGTERM)
+    try:
+        await asyncio.wait_for(process.wait(), STOP_GRACE)
+    except TimeoutError:
+        process.kill()
+        await process.wait()
 
 
 def main(argv: list[str] | None = None) -> int:

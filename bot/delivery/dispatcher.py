@@ -66,12 +66,6 @@ class OutboxDispatcher:
 
     # --- control ---------------------------------------------------------------------
 
-    async def take_over(self) -> None:
-        """Free rows a crashed predecessor still held (one bot token has one poller)."""
-        freed = await self._desk.delivery.release_others(self.owner)
-        if freed:
-            logger.info("took over %d outbox rows held by a previous process", freed)
-
     def kick(self) -> None:
         """Claim what is due now; if a claim is running, claim again right after it."""
         if self._stopped:
@@ -97,7 +91,7 @@ class OutboxDispatcher:
                     await task
         await self._flush_acks()
         if self._in_flight:
-            await self._desk.delivery.release(sorted(self._in_flight))
+            await self._desk.delivery.release(self.owner, sorted(self._in_flight))
             self._in_flight.clear()
 
     @property
@@ -173,7 +167,7 @@ class OutboxDispatcher:
                 if not proceed:
                     rest = list(queue)
                     queue.clear()
-                    await self._desk.delivery.release([item.id for item in rest])
+                    await self._desk.delivery.release(self.owner, [item.id for item in rest])
                     self._settled(rest)
         except Exception:
             # Settling failed (the database went away?). Stop holding these rows: their leases
@@ -183,7 +177,7 @@ class OutboxDispatcher:
             queue.clear()
             self._settled(rest)
             with contextlib.suppress(Exception):
-                await self._desk.delivery.release([item.id for item in rest])
+                await self._desk.delivery.release(self.owner, [item.id for item in rest])
         finally:
             if not queue:
                 self._queues.pop(lane, None)

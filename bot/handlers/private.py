@@ -59,6 +59,8 @@ async def _stored_at_once(update: Update, context: DeskContext, reply_to: ChatRe
         return True  # delivered twice by Telegram; stored once already
     except TicketClosed:
         return False  # resolved too long ago: the slower path offers a follow-up
+    except InvalidInput:
+        return False  # nothing to store (an empty message): the slower path says so
     if written.posted is None:
         return False
     await _tell_reopened(update, written.posted)

@@ -46,7 +46,13 @@ async def load_ticket(
         TicketNotFound: no such ticket, or it belongs to another customer (same answer).
     """
     if for_update and session.get_bind().dialect.name != "sqlite":
-        query = select(TicketRow).where(TicketRow.id == number).with_for_update(of=TicketRow)
+        query = (
+            select(TicketRow)
+            .where(TicketRow.id == number)
+            .with_for_update(of=TicketRow)
+            # A row this transaction read before the lock may be stale: read it again.
+            .execution_options(populate_existing=True)
+        )
         ticket = (await session.execute(query)).unique().scalar_one_or_none()
     else:
         # SQLite has no row locks (its writers take turns); a ticket this transaction read

@@ -166,25 +166,6 @@ class DeliveryService:
             )
             await session.commit()
 
-    async def release_others(self, owner: str) -> int:
-        """Release every lease not held by ``owner``; return how many rows were freed.
-
-        For a dispatcher that knows it is the only one (a Telegram bot token allows one
-        poller), so rows a crashed process was holding go out now, not when its lease ends.
-        """
-        async with self._ctx.database.write_session() as session:
-            result = await session.execute(
-                update(OutboxRow)
-                .where(
-                    OutboxRow.lease_owner.is_not(None),
-                    OutboxRow.lease_owner != owner,
-                    *_pending(),
-                )
-                .values(lease_until=None, lease_owner=None)
-            )
-            await session.commit()
-            return int(getattr(result, "rowcount", 0) or 0)
-
     async def mark_sent(self, ids: Sequence[int], receipts: Receipts | None = None) -> None:
         """Record rows as delivered, with where their messages went (one transaction)."""
         now = self._ctx.clock.now()
@@ -231,14 +212,17 @@ class DeliveryService:
                     row.payload = {**row.payload, "done": progress}
             await session.commit()
 
-    async def release(self, ids: Sequence[int]) -> None:
-        """Hand claimed rows back untouched (their lane hit a retry before them)."""
+    async def release(self, owner: str, ids: Sequence[int]) -> None:
+        """Hand rows ``owner`` claimed back untouched (their lane hit a retry before them).
+
+        Rows whose lease ran out and another dispatcher claimed since stay with it.
+        """
         if not ids:
             return
         async with self._ctx.database.write_session() as session:
             await session.execute(
                 update(OutboxRow)
-                .where(OutboxRow.id.in_(ids), *_pending())
+                .where(OutboxRow.id.in_(ids), OutboxRow.lease_owner == owner, *_pending())
                 .values(lease_until=None, lease_owner=None)
             )
             await session.commit()

@@ -90,7 +90,7 @@ class QueryService:
         # page costs the same with ten thousand tickets or a million (an IN over statuses
         # would sort every matching ticket instead).
         branches = []
-        for status in statuses or list(Status):
+        for status in dict.fromkeys(statuses or list(Status)):  # each status once, in order
             branch = select(TicketRow.id, TicketRow.updated_at).where(
                 TicketRow.status == status.value
             )

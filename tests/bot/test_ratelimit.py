@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import itertools
 import math
 
-from bot.ratelimit import MARGIN, SlidingWindowRateLimiter, _Window
+import pytest
+from telegram.error import RetryAfter
+
+from bot.ratelimit import MARGIN, PRUNE_EVERY, SlidingWindowRateLimiter, _Window
 
 
 class TestWindow:
@@ -30,6 +34,29 @@ class TestWindow:
         for moment in (0.0, 0.4, 0.8):
             window.sends.append([moment])
         assert math.isclose(window.wait_needed(0.9), 0.4 + 1.0 + MARGIN - 0.9)
+
+    def test_a_batch_counts_each_message_and_waits_for_room_for_all(self) -> None:
+        window = _Window(3, 1.0)
+        window.start(2)[0] = 0.0
+        assert window.wait_needed(0.1, 1) == 0
+        assert math.isclose(window.wait_needed(0.1, 2), 0.9 + MARGIN), "only one place left"
+
+    def test_a_batch_larger_than_the_window_goes_into_an_empty_one(self) -> None:
+        window = _Window(2, 1.0)
+        assert window.wait_needed(0.0, 5) == 0
+        window.start(5)[0] = 0.0
+        assert math.isclose(window.wait_needed(0.5, 1), 0.5 + MARGIN), "all five must leave"
+
+    @pytest.mark.parametrize(
+        ("rate", "per", "limit", "seconds"),
+        [(1.5, 1.0, 1, 2 / 3), (0.5, 1.0, 1, 2.0), (20, 60.0, 20, 60.0), (2.5, 60.0, 2, 48.0)],
+    )
+    def test_fractional_rates_are_kept_exactly(
+        self, rate: float, per: float, limit: int, seconds: float
+    ) -> None:
+        window = _Window.for_rate(rate, per)
+        assert window.limit == limit
+        assert math.isclose(window.seconds, seconds + MARGIN)
 
 
 class TestLimiter:
@@ -90,3 +117,60 @@ class TestLimiter:
         times.sort()
         for index in range(len(times) - 5):
             assert times[index + 5] - times[index] >= 1.0, "at most 5 in any second"
+
+
+async def _ok() -> bool:
+    return True
+
+
+class TestLimiterBatchesAndPauses:
+    async def test_an_album_into_a_group_takes_a_place_for_each_photo(self) -> None:
+        limiter = SlidingWindowRateLimiter(group_per_minute=3)
+        album = {"chat_id": -100, "media": ["a", "b"]}
+        await limiter.process_request(_ok, (), {}, "sendMediaGroup", album, None)
+        await limiter.process_request(_ok, (), {}, "sendMessage", {"chat_id": -100}, None)
+        with pytest.raises(TimeoutError):
+            await asyncio.wait_for(
+                limiter.process_request(_ok, (), {}, "sendMessage", {"chat_id": -100}, None), 0.3
+            )
+
+    async def test_edits_wait_in_a_group_but_not_in_a_private_chat(self) -> None:
+        limiter = SlidingWindowRateLimiter(group_per_minute=1, private_per_second=1)
+        for chat in (-100, 5):
+            await limiter.process_request(_ok, (), {}, "sendMessage", {"chat_id": chat}, None)
+        await asyncio.wait_for(
+            limiter.process_request(_ok, (), {}, "editMessageText", {"chat_id": 5}, None), 0.3
+        )
+        with pytest.raises(TimeoutError):
+            await asyncio.wait_for(
+                limiter.process_request(_ok, (), {}, "closeForumTopic", {"chat_id": -100}, None),
+                0.3,
+            )
+
+    async def test_a_429_pauses_that_chat_for_the_time_it_names(
+        self, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        monkeypatch.setenv("PTB_TIMEDELTA", "1")  # as the bot sets it
+        limiter = SlidingWindowRateLimiter(private_per_second=100)
+        loop = asyncio.get_running_loop()
+
+        async def refused() -> bool:
+            raise RetryAfter(dt.timedelta(seconds=1))
+
+        with pytest.raises(RetryAfter):
+            await limiter.process_request(refused, (), {}, "sendMessage", {"chat_id": 7}, None)
+        refused_at = loop.time()
+        await limiter.process_request(_ok, (), {}, "sendMessage", {"chat_id": 8}, None)
+        assert loop.time() - refused_at < 0.5, "another chat goes on"
+        await limiter.process_request(_ok, (), {}, "sendMessage", {"chat_id": 7}, None)
+        assert loop.time() - refused_at >= 1.0
+
+    async def test_windows_of_idle_chats_are_forgotten(self) -> None:
+        limiter = SlidingWindowRateLimiter(per_second=10**9, private_per_second=10**6)
+        for chat in range(1, PRUNE_EVERY + 1):
+            await limiter.process_request(_ok, (), {}, "sendMessage", {"chat_id": chat}, None)
+        await asyncio.sleep(1.0 + 2 * MARGIN)  # every window is idle now
+        await limiter.process_request(_ok, (), {}, "sendMessage", {"chat_id": -5}, None)
+        for chat in range(PRUNE_EVERY + 1, 2 * PRUNE_EVERY):
+            await limiter.process_request(_ok, (), {}, "sendMessage", {"chat_id": chat}, None)
+        assert len(limiter._chats) < PRUNE_EVERY + 10

@@ -172,7 +172,7 @@ class TestClaiming:
         topic = [i for i in items if i.lane.startswith("topic")]
         chat = [i for i in items if i.lane.startswith("chat")]
         await desk.delivery.reschedule([topic[0].id], timedelta(seconds=5), "429")
-        await desk.delivery.release([i.id for i in topic[1:]])
+        await desk.delivery.release("a", [i.id for i in topic[1:]])
         await desk.delivery.mark_sent([i.id for i in chat])
         assert await desk.delivery.claim("a") == []  # the topic lane is blocked, in order
         clock.advance(timedelta(seconds=5))
@@ -266,16 +266,26 @@ class TestAlbums:
         assert {i.lane for i in parts} == {f"topic:{ticket.number}"}
 
 
-class TestTakingOver:
-    async def test_a_new_dispatcher_frees_rows_a_dead_one_held(
-        self, desk: Desk, ann: Actor, report: Callable[..., Any]
+class TestLeases:
+    async def test_rows_another_dispatcher_holds_wait_for_its_lease_to_end(
+        self, desk: Desk, ann: Actor, report: Callable[..., Any], clock: ManualClock
     ) -> None:
         await report(ann)
         held = await desk.delivery.claim("dead", lease=timedelta(minutes=5))
+        assert held
         assert await desk.delivery.claim("new") == []
-        assert await desk.delivery.release_others("new") == len(held)
+        await desk.delivery.release("new", [i.id for i in held])  # not its rows: no effect
+        assert await desk.delivery.claim("new") == []
+        clock.advance(timedelta(minutes=5, seconds=1))
         assert [i.id for i in await desk.delivery.claim("new")] == [i.id for i in held]
-        assert await desk.delivery.release_others("new") == 0  # its own leases stay
+
+    async def test_the_holder_releases_its_rows_for_the_next_claim(
+        self, desk: Desk, ann: Actor, report: Callable[..., Any]
+    ) -> None:
+        await report(ann)
+        held = await desk.delivery.claim("a", lease=timedelta(minutes=5))
+        await desk.delivery.release("a", [i.id for i in held])
+        assert [i.id for i in await desk.delivery.claim("b")] == [i.id for i in held]
 
 
 class TestHousekeeping:

@@ -74,6 +74,13 @@ class TestQueue:
         assert await numbers(assignee_id=UNASSIGNED) == {new.number, pending.number}
         assert await numbers(statuses=[Status.CLOSED]) == set()
 
+    async def test_a_status_named_twice_lists_its_tickets_once(
+        self, desk: Desk, ann: Actor, alice: Actor, report: Callable[..., Any]
+    ) -> None:
+        first, second = await report(ann, "first"), await report(ann, "second")
+        page = await desk.queries.view_tickets(alice, statuses=[Status.NEW, Status.NEW])
+        assert [t.number for t in page.tickets] == [second.number, first.number]
+
     @pytest.mark.parametrize("cursor", ["garbage", "1.2.3", "..", "99999999999999999999999.1"])
     async def test_a_forged_cursor_gets_a_clear_answer(
         self, desk: Desk, alice: Actor, cursor: str

@@ -11,6 +11,8 @@ from core.desk import Desk
 from core.domain.actors import Actor, ChatRef, CustomerProfile, NewMessage
 from core.domain.values import Status
 from core.errors import DuplicateMessage, InvalidInput
+from core.services.common import load_ticket
+from core.store.tables import TicketRow
 from tests.core.conftest import text_from
 
 
@@ -160,3 +162,21 @@ class TestCustomerWrites:
         await report(ann)
         with pytest.raises(InvalidInput):
             await desk.messages.customer_writes(ann.profile, text_from(ann, "   "))
+
+
+class TestLockedReads:
+    async def test_locking_a_ticket_reads_it_afresh(
+        self, desk: Desk, ann: Actor, alice: Actor, report: Callable[..., Any]
+    ) -> None:
+        """A ticket read earlier in the transaction is read again under the lock."""
+        if desk.database.is_sqlite:
+            pytest.skip("SQLite writers take turns: nobody commits between the two reads")
+        ticket = await report(ann)
+        async with desk.database.write_session() as session:
+            before = await session.get(TicketRow, ticket.number)
+            assert before is not None
+            assert before.status == Status.NEW.value
+            await desk.tickets.change_status(alice, ticket.number, Status.RESOLVED)
+            locked = await load_ticket(session, alice, ticket.number, for_update=True)
+            assert locked.status == Status.RESOLVED.value
+            await session.rollback()

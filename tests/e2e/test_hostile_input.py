@@ -224,6 +224,15 @@ class TestAwkwardText:
         await desk_bot.settled()
         assert len(desk_bot.server.bot_messages(ann)) == before, "a location is relayed silently"
 
+    async def test_a_blank_message_on_a_ticket_is_answered_not_dropped(
+        self, desk_bot: Harness
+    ) -> None:
+        ann = desk_bot.server.add_user("Ann")
+        number = await desk_bot.open_ticket(ann)
+        await _says(desk_bot, ann, " \u3000 ", "The message is empty")
+        detail = await desk_bot.desk.queries.get_ticket(Actor.system(), number)
+        assert [m.text for m in detail.messages if not m.text.strip()] == []
+
     async def test_edits_are_explained(self, desk_bot: Harness) -> None:
         ann = desk_bot.server.add_user("Ann")
         sent = await desk_bot.server.user_sends(ann, "typo")
