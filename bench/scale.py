@@ -1,8 +1,10 @@
 """Benchmark 3: reads at 10k, 100k and 1M tickets (p50 latency, and the 1M / 10k ratio).
 
-The database is seeded in bulk through sqlite3, then read through the desk's own queries:
+Each database is seeded in bulk through sqlite3, then read through the desk's own queries:
 the agents' queues (first page of the active tickets: all of them, one agent's, the
-unassigned ones), one ticket with its history, and one customer's ticket list.
+unassigned ones), one ticket with its history, and one customer's ticket list. The sizes
+are timed in rounds, taking turns, so a machine that is busier for a while slows every
+size alike instead of the one being timed then.
 """
 
 from __future__ import annotations
@@ -28,75 +30,98 @@ KEYS = (
     "ticket_p50_ms",
     "customer_list_p50_ms",
 )
+ROUNDS = 3
+WARM_UP = 5
 
 
-async def _p50(action: Callable[[], Awaitable[object]], repeats: int) -> float:
-    for _ in range(5):
-        await action()  # warm caches and statement caches
+async def _times(action: Callable[[], Awaitable[object]], repeats: int) -> list[float]:
+    """Run ``action`` a few times to warm the caches, then time ``repeats`` runs (in ms)."""
+    for _ in range(WARM_UP):
+        await action()
     times = []
     for _ in range(repeats):
         start = time.perf_counter()
         await action()
-        times.append(time.perf_counter() - start)
-    return median(times) * 1000
+        times.append((time.perf_counter() - start) * 1000)
+    return times
 
 
-async def measure_size(workdir: Path, size: int, repeats: int) -> dict[str, Any]:
-    """Seed ``size`` tickets and time the three reads."""
+def _url(workdir: Path, size: int) -> str:
+    return f"sqlite+aiosqlite:///{workdir / f'scale_{size}.db'}"
+
+
+async def seed_size(workdir: Path, size: int) -> dict[str, Any]:
+    """Make a database of ``size`` tickets (migrated, then seeded in bulk)."""
     path = workdir / f"scale_{size}.db"
-    url = f"sqlite+aiosqlite:///{path}"
-    await (await Desk.open(url)).close()  # the schema, by migration
+    await (await Desk.open(_url(workdir, size))).close()  # the schema, by migration
     started = time.perf_counter()
     counts = seed(path, size)
-    seeded = time.perf_counter() - started
-    desk = await Desk.open(url, migrate=False)
-    rng = random.Random(11)
-    agent = Actor.agent(0, "bench")
-    try:
-        queue = await _p50(
-            lambda: desk.queries.view_tickets(agent, statuses=ACTIVE, limit=10), repeats
-        )
-        mine = await _p50(
-            lambda: desk.queries.view_tickets(
-                agent, statuses=ACTIVE, assignee_id=rng.randint(1, counts["agents"]), limit=10
-            ),
-            repeats,
-        )
-        unassigned = await _p50(
-            lambda: desk.queries.view_tickets(
-                agent, statuses=ACTIVE, assignee_id=UNASSIGNED, limit=10
-            ),
-            repeats,
-        )
-        ticket = await _p50(
-            lambda: desk.queries.get_ticket(agent, rng.randint(1, size), history=30), repeats
-        )
-        customers = counts["customers"]
-        listing = await _p50(
-            lambda: desk.queries.tickets_of_customer(
-                Actor.customer_ref(10_000_000 + rng.randint(1, customers)), limit=5
-            ),
-            repeats,
-        )
-    finally:
-        await desk.close()
     return {
         "tickets": size,
-        "seed_seconds": seeded,
+        "counts": counts,
+        "seed_seconds": time.perf_counter() - started,
         "db_mb": path.stat().st_size / 2**20,
-        "queue_p50_ms": queue,
-        "mine_p50_ms": mine,
-        "unassigned_p50_ms": unassigned,
-        "ticket_p50_ms": ticket,
-        "customer_list_p50_ms": listing,
     }
 
 
+async def time_reads(
+    workdir: Path, seeded: dict[str, Any], repeats: int, rng: random.Random
+) -> dict[str, list[float]]:
+    """Time each read ``repeats`` times on one seeded database."""
+    size, counts = seeded["tickets"], seeded["counts"]
+    desk = await Desk.open(_url(workdir, size), migrate=False)
+    agent = Actor.agent(0, "bench")
+    try:
+        return {
+            "queue_p50_ms": await _times(
+                lambda: desk.queries.view_tickets(agent, statuses=ACTIVE, limit=10), repeats
+            ),
+            "mine_p50_ms": await _times(
+                lambda: desk.queries.view_tickets(
+                    agent, statuses=ACTIVE, assignee_id=rng.randint(1, counts["agents"]), limit=10
+                ),
+                repeats,
+            ),
+            "unassigned_p50_ms": await _times(
+                lambda: desk.queries.view_tickets(
+                    agent, statuses=ACTIVE, assignee_id=UNASSIGNED, limit=10
+                ),
+                repeats,
+            ),
+            "ticket_p50_ms": await _times(
+                lambda: desk.queries.get_ticket(agent, rng.randint(1, size), history=30), repeats
+            ),
+            "customer_list_p50_ms": await _times(
+                lambda: desk.queries.tickets_of_customer(
+                    Actor.customer_ref(10_000_000 + rng.randint(1, counts["customers"])), limit=5
+                ),
+                repeats,
+            ),
+        }
+    finally:
+        await desk.close()
+
+
 async def run(workdir: Path, *, quick: bool) -> dict[str, Any]:
-    """Measure every size; the ratio compares the largest with the smallest."""
+    """Seed every size, time them in turns; the ratio compares the largest with the smallest."""
     sizes = [10_000, 100_000] if quick else [10_000, 100_000, 1_000_000]
     repeats = 100 if quick else 300
-    rows = [await measure_size(workdir, size, repeats) for size in sizes]
+    seeded = [await seed_size(workdir, size) for size in sizes]
+    samples: dict[int, dict[str, list[float]]] = {size: {key: [] for key in KEYS} for size in sizes}
+    rng = random.Random(11)
+    for _ in range(ROUNDS):
+        for one in seeded:
+            for key, times in (await time_reads(workdir, one, repeats // ROUNDS, rng)).items():
+                samples[one["tickets"]][key] += times
+    rows = [
+        {
+            "tickets": one["tickets"],
+            "seed_seconds": one["seed_seconds"],
+            "db_mb": one["db_mb"],
+            **{key: median(samples[one["tickets"]][key]) for key in KEYS},
+        }
+        for one in seeded
+    ]
     small, large = rows[0], rows[-1]
     ratios = {key: large[key] / small[key] for key in KEYS}
     return {"sizes": rows, "ratio_largest_to_smallest": ratios, "largest": large["tickets"]}

@@ -10,7 +10,7 @@ import math
 import pytest
 from telegram.error import RetryAfter
 
-from bot.ratelimit import MARGIN, PRUNE_EVERY, SlidingWindowRateLimiter, _Window
+from bot.ratelimit import MARGIN, PRUNE_EVERY, SlidingWindowRateLimiter, _Turnstile, _Window
 
 
 class TestWindow:
@@ -34,18 +34,6 @@ class TestWindow:
         for moment in (0.0, 0.4, 0.8):
             window.sends.append([moment])
         assert math.isclose(window.wait_needed(0.9), 0.4 + 1.0 + MARGIN - 0.9)
-
-    def test_a_batch_counts_each_message_and_waits_for_room_for_all(self) -> None:
-        window = _Window(3, 1.0)
-        window.start(2)[0] = 0.0
-        assert window.wait_needed(0.1, 1) == 0
-        assert math.isclose(window.wait_needed(0.1, 2), 0.9 + MARGIN), "only one place left"
-
-    def test_a_batch_larger_than_the_window_goes_into_an_empty_one(self) -> None:
-        window = _Window(2, 1.0)
-        assert window.wait_needed(0.0, 5) == 0
-        window.start(5)[0] = 0.0
-        assert math.isclose(window.wait_needed(0.5, 1), 0.5 + MARGIN), "all five must leave"
 
     @pytest.mark.parametrize(
         ("rate", "per", "limit", "seconds"),
@@ -123,10 +111,10 @@ async def _ok() -> bool:
     return True
 
 
-class TestLimiterBatchesAndPauses:
-    async def test_an_album_into_a_group_takes_a_place_for_each_photo(self) -> None:
-        limiter = SlidingWindowRateLimiter(group_per_minute=3)
-        album = {"chat_id": -100, "media": ["a", "b"]}
+class TestLimiterGroupsAndPauses:
+    async def test_an_album_into_a_group_counts_as_one_send(self) -> None:
+        limiter = SlidingWindowRateLimiter(group_per_minute=2)
+        album = {"chat_id": -100, "media": ["a", "b", "c"]}
         await limiter.process_request(_ok, (), {}, "sendMediaGroup", album, None)
         await limiter.process_request(_ok, (), {}, "sendMessage", {"chat_id": -100}, None)
         with pytest.raises(TimeoutError):
@@ -174,3 +162,59 @@ class TestLimiterBatchesAndPauses:
         for chat in range(PRUNE_EVERY + 1, 2 * PRUNE_EVERY):
             await limiter.process_request(_ok, (), {}, "sendMessage", {"chat_id": chat}, None)
         assert len(limiter._chats) < PRUNE_EVERY + 10
+
+
+class TestTurnstile:
+    async def test_waiters_marked_first_go_before_the_others_in_order(self) -> None:
+        turnstile = _Turnstile()
+        order: list[str] = []
+
+        async def take(name: str, *, first: bool) -> None:
+            async with turnstile.turn(first=first):
+                order.append(name)
+                await asyncio.sleep(0)
+
+        async with turnstile.turn(first=False):
+            tasks = [
+                asyncio.create_task(take(name, first=name.startswith("g")))
+                for name in ("p1", "g1", "p2", "g2")
+            ]
+            await asyncio.sleep(0.01)  # every task is waiting now
+        await asyncio.gather(*tasks)
+        assert order == ["g1", "g2", "p1", "p2"]
+
+    async def test_a_cancelled_waiter_neither_blocks_nor_skips_the_others(self) -> None:
+        turnstile = _Turnstile()
+        entered: list[str] = []
+
+        async def take(name: str) -> None:
+            async with turnstile.turn(first=False):
+                entered.append(name)
+
+        async with turnstile.turn(first=False):
+            doomed = asyncio.create_task(take("doomed"))
+            waiting = asyncio.create_task(take("waiting"))
+            await asyncio.sleep(0.01)
+            doomed.cancel()
+        await asyncio.wait_for(waiting, 1)
+        assert entered == ["waiting"]
+        async with asyncio.timeout(1), turnstile.turn(first=True):
+            pass  # free again
+
+    async def test_a_waiter_cancelled_as_its_turn_came_passes_the_turn_on(self) -> None:
+        turnstile = _Turnstile()
+        entered: list[str] = []
+
+        async def take(name: str) -> None:
+            async with turnstile.turn(first=False):
+                entered.append(name)
+
+        holder = turnstile.turn(first=False)
+        await holder.__aenter__()
+        unlucky = asyncio.create_task(take("unlucky"))
+        later = asyncio.create_task(take("later"))
+        await asyncio.sleep(0.01)
+        await holder.__aexit__(None, None, None)  # hands the turn to "unlucky"...
+        unlucky.cancel()  # ...which is cancelled before it runs
+        await asyncio.wait_for(later, 1)
+        assert entered == ["later"]

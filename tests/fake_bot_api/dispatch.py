@@ -93,7 +93,7 @@ class CallDispatcher:
             return error.status, error.to_json()
         flood_chat = self._flood_chat(method, params)
         if flood_chat is not None and self.flood_gate is not None:
-            retry_after = self.flood_gate.retry_after(flood_chat, _messages_posted(params))
+            retry_after = self.flood_gate.retry_after(flood_chat)
             if retry_after is not None:
                 error = too_many_requests(retry_after)
                 self._record_error(method, decoded, arrived, error, injected=True)
@@ -104,7 +104,7 @@ class CallDispatcher:
             self._record_error(method, decoded, arrived, error)
             return error.status, error.to_json()
         if flood_chat is not None and self.flood_gate is not None:
-            self.flood_gate.record(flood_chat, _messages_posted(params))
+            self.flood_gate.record(flood_chat)
         self._record(ApiCall(method, decoded, arrived, 200, result=result))
         if rule is not None and rule.answer_delay is not None:
             await self._pause(rule.answer_delay)
@@ -158,15 +158,3 @@ class CallDispatcher:
     async def _pause(self, seconds: float) -> None:
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._stopping.wait(), seconds)
-
-
-def _messages_posted(params: RequestParams) -> int:
-    """How many messages a sending call posts (an album or a batch copy posts several)."""
-    for batch in ("message_ids", "media"):
-        if batch in params:
-            try:
-                items = params.json_list(batch)
-            except ApiError:
-                return 1  # the call is refused for its parameters anyway
-            return max(1, len(items or []))
-    return 1

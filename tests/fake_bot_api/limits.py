@@ -3,9 +3,8 @@
 Sliding windows: all chats together, each private chat (positive chat id) and each group
 (negative chat id; a forum is one group). A call that would exceed a window answers 429 with
 ``retry_after`` = whole seconds until the window frees (at least 1). A call posting several
-messages (sendMediaGroup, copyMessages, forwardMessages) counts each of them, as Telegram's
-"messages per minute" reads; a call posting more messages than a window holds goes through
-only when that window is empty.
+messages (sendMediaGroup, copyMessages) counts once, as python-telegram-bot's own
+AIORateLimiter counts it (Telegram does not document how it counts those).
 """
 
 from __future__ import annotations
@@ -40,14 +39,14 @@ class _Window:
         self.seconds = seconds
         self.times: deque[float] = deque()
 
-    def wait_needed(self, now: float, count: int = 1) -> float:
-        """Seconds until ``count`` more messages fit (0 when they fit now)."""
+    def wait_needed(self, now: float) -> float:
+        """Seconds until one more call fits (0 when it fits now)."""
         while self.times and self.times[0] <= now - self.seconds:
             self.times.popleft()
-        if not self.times or len(self.times) + count <= self.limit:
+        if len(self.times) < self.limit:
             return 0.0
-        leaving = len(self.times) - max(0, self.limit - count)  # must leave the window first
-        return self.times[leaving - 1] + self.seconds - now
+        freeing = self.times[len(self.times) - self.limit]
+        return freeing + self.seconds - now
 
 
 class FloodGate:
@@ -60,20 +59,17 @@ class FloodGate:
         self._global = _Window(limits.global_per_second, 1.0)
         self._chats: dict[int, _Window] = {}
 
-    def retry_after(self, chat_id: int, count: int = 1) -> int | None:
-        """Whole seconds to wait before sending ``count`` messages to ``chat_id``, or None."""
+    def retry_after(self, chat_id: int) -> int | None:
+        """Whole seconds the caller must wait before sending to ``chat_id``, or None."""
         now = self._clock()
-        wait = max(
-            self._global.wait_needed(now, count),
-            self._chat_window(chat_id).wait_needed(now, count),
-        )
+        wait = max(self._global.wait_needed(now), self._chat_window(chat_id).wait_needed(now))
         return max(1, math.ceil(wait)) if wait > 0 else None
 
-    def record(self, chat_id: int, count: int = 1) -> None:
-        """Count an accepted call that posted ``count`` messages to ``chat_id``."""
+    def record(self, chat_id: int) -> None:
+        """Count one accepted sending call to ``chat_id``."""
         now = self._clock()
-        self._global.times.extend([now] * count)
-        self._chat_window(chat_id).times.extend([now] * count)
+        self._global.times.append(now)
+        self._chat_window(chat_id).times.append(now)
 
     def _chat_window(self, chat_id: int) -> _Window:
         window = self._chats.get(chat_id)

@@ -33,7 +33,7 @@ HANDLERS: dict[str, Handler] = {
 MESSAGE_SENDING_METHODS = frozenset(
     name for name in (*SENDING_HANDLERS, *COPYING_HANDLERS) if name != "sendChatAction"
 )
-"""Methods that post messages: these count against flood limits, each message posted."""
+"""Methods that post messages: these count against flood limits (one call, one message)."""
 
 _BY_LOWER_NAME = {name.lower(): name for name in HANDLERS}
 
