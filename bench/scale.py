@@ -3,8 +3,8 @@
 Each database is seeded in bulk through sqlite3, then read through the desk's own queries:
 the agents' queues (first page of the active tickets: all of them, one agent's, the
 unassigned ones), one ticket with its history, and one customer's ticket list. The sizes
-are timed in rounds, taking turns, so a machine that is busier for a while slows every
-size alike instead of the one being timed then.
+take turns, one read each, so a machine that is busier for a while slows every size alike
+instead of the one being timed then.
 """
 
 from __future__ import annotations
@@ -30,20 +30,8 @@ KEYS = (
     "ticket_p50_ms",
     "customer_list_p50_ms",
 )
-ROUNDS = 3
 WARM_UP = 5
-
-
-async def _times(action: Callable[[], Awaitable[object]], repeats: int) -> list[float]:
-    """Run ``action`` a few times to warm the caches, then time ``repeats`` runs (in ms)."""
-    for _ in range(WARM_UP):
-        await action()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        await action()
-        times.append((time.perf_counter() - start) * 1000)
-    return times
+Read = Callable[[], Awaitable[object]]
 
 
 def _url(workdir: Path, size: int) -> str:
@@ -64,42 +52,37 @@ async def seed_size(workdir: Path, size: int) -> dict[str, Any]:
     }
 
 
-async def time_reads(
-    workdir: Path, seeded: dict[str, Any], repeats: int, rng: random.Random
-) -> dict[str, list[float]]:
-    """Time each read ``repeats`` times on one seeded database."""
+def reads(desk: Desk, seeded: dict[str, Any], rng: random.Random) -> dict[str, Read]:
+    """The reads to time on one seeded database, by result key."""
     size, counts = seeded["tickets"], seeded["counts"]
-    desk = await Desk.open(_url(workdir, size), migrate=False)
     agent = Actor.agent(0, "bench")
-    try:
-        return {
-            "queue_p50_ms": await _times(
-                lambda: desk.queries.view_tickets(agent, statuses=ACTIVE, limit=10), repeats
-            ),
-            "mine_p50_ms": await _times(
-                lambda: desk.queries.view_tickets(
-                    agent, statuses=ACTIVE, assignee_id=rng.randint(1, counts["agents"]), limit=10
-                ),
-                repeats,
-            ),
-            "unassigned_p50_ms": await _times(
-                lambda: desk.queries.view_tickets(
-                    agent, statuses=ACTIVE, assignee_id=UNASSIGNED, limit=10
-                ),
-                repeats,
-            ),
-            "ticket_p50_ms": await _times(
-                lambda: desk.queries.get_ticket(agent, rng.randint(1, size), history=30), repeats
-            ),
-            "customer_list_p50_ms": await _times(
-                lambda: desk.queries.tickets_of_customer(
-                    Actor.customer_ref(10_000_000 + rng.randint(1, counts["customers"])), limit=5
-                ),
-                repeats,
-            ),
-        }
-    finally:
-        await desk.close()
+    return {
+        "queue_p50_ms": lambda: desk.queries.view_tickets(agent, statuses=ACTIVE, limit=10),
+        "mine_p50_ms": lambda: desk.queries.view_tickets(
+            agent, statuses=ACTIVE, assignee_id=rng.randint(1, counts["agents"]), limit=10
+        ),
+        "unassigned_p50_ms": lambda: desk.queries.view_tickets(
+            agent, statuses=ACTIVE, assignee_id=UNASSIGNED, limit=10
+        ),
+        "ticket_p50_ms": lambda: desk.queries.get_ticket(agent, rng.randint(1, size), history=30),
+        "customer_list_p50_ms": lambda: desk.queries.tickets_of_customer(
+            Actor.customer_ref(10_000_000 + rng.randint(1, counts["customers"])), limit=5
+        ),
+    }
+
+
+async def _time_in_turns(per_size: dict[int, Read], repeats: int) -> dict[int, list[float]]:
+    """Warm each size's read up, then time it ``repeats`` times, the sizes taking turns."""
+    for read in per_size.values():
+        for _ in range(WARM_UP):
+            await read()
+    times: dict[int, list[float]] = {size: [] for size in per_size}
+    for _ in range(repeats):
+        for size, read in per_size.items():
+            start = time.perf_counter()
+            await read()
+            times[size].append((time.perf_counter() - start) * 1000)
+    return times
 
 
 async def run(workdir: Path, *, quick: bool) -> dict[str, Any]:
@@ -107,18 +90,24 @@ async def run(workdir: Path, *, quick: bool) -> dict[str, Any]:
     sizes = [10_000, 100_000] if quick else [10_000, 100_000, 1_000_000]
     repeats = 100 if quick else 300
     seeded = [await seed_size(workdir, size) for size in sizes]
-    samples: dict[int, dict[str, list[float]]] = {size: {key: [] for key in KEYS} for size in sizes}
+    desks = [await Desk.open(_url(workdir, size), migrate=False) for size in sizes]
     rng = random.Random(11)
-    for _ in range(ROUNDS):
-        for one in seeded:
-            for key, times in (await time_reads(workdir, one, repeats // ROUNDS, rng)).items():
-                samples[one["tickets"]][key] += times
+    medians: dict[int, dict[str, float]] = {size: {} for size in sizes}
+    try:
+        per_database = [reads(desk, one, rng) for desk, one in zip(desks, seeded, strict=True)]
+        for key in KEYS:
+            per_size = {size: db[key] for size, db in zip(sizes, per_database, strict=True)}
+            for size, times in (await _time_in_turns(per_size, repeats)).items():
+                medians[size][key] = median(times)
+    finally:
+        for desk in desks:
+            await desk.close()
     rows = [
         {
             "tickets": one["tickets"],
             "seed_seconds": one["seed_seconds"],
             "db_mb": one["db_mb"],
-            **{key: median(samples[one["tickets"]][key]) for key in KEYS},
+            **medians[one["tickets"]],
         }
         for one in seeded
     ]
