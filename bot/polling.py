@@ -12,7 +12,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Sequence
 
+from telegram import Update
 from telegram.error import Conflict, InvalidToken, NetworkError, RetryAfter, TimedOut
 
 from bot.context import DeskApplication
@@ -22,7 +24,7 @@ MAX_BACKOFF = 30.0
 
 
 class DurablePolling:
-    """Fetch updates, handle each one, then (and only then) confirm it."""
+    """Fetch updates, handle them (in order within each chat), then confirm them."""
 
     def __init__(
         self, application: DeskApplication, *, timeout: int, allowed_updates: list[str]
@@ -41,7 +43,7 @@ class DurablePolling:
         self._task = asyncio.get_running_loop().create_task(self._run(), name="polling")
 
     async def stop(self) -> None:
-        """Stop after the update being handled, and confirm everything handled so far."""
+        """Stop after the batch being handled, and confirm everything handled so far."""
         self._stop.set()
         if self._task is not None:
             await asyncio.gather(self._task, return_exceptions=True)
@@ -78,11 +80,34 @@ class DurablePolling:
                 delay = min(delay * 2, MAX_BACKOFF)
                 continue
             delay = 1.0
-            for update in updates:
-                if self._stop.is_set():
-                    break  # the rest is not confirmed, so Telegram sends it again next time
+            await self._handle(updates)
+
+    async def _handle(self, updates: Sequence[Update]) -> None:
+        """Handle a batch: each chat's updates in order, different chats side by side.
+
+        One chat waiting (a reply held back by its flood limit, a slow send) then never
+        holds up everyone else. A stop lets the batch finish, so nothing handled is handed
+        out again; the offset moves past the whole batch, or, should a handler raise, up to
+        the first update not handled.
+        """
+        by_chat: dict[int | None, list[Update]] = {}
+        for update in updates:
+            by_chat.setdefault(_chat_of(update), []).append(update)
+        unhandled = {update.update_id for update in updates}
+
+        async def handle_in_order(chat_updates: list[Update]) -> None:
+            for update in chat_updates:
                 await self._application.process_update(update)
-                self._offset = update.update_id + 1
+                unhandled.discard(update.update_id)
+
+        outcomes = await asyncio.gather(
+            *(handle_in_order(batch) for batch in by_chat.values()), return_exceptions=True
+        )
+        if updates:
+            self._offset = min(unhandled, default=updates[-1].update_id + 1)
+        for outcome in outcomes:
+            if isinstance(outcome, BaseException):
+                raise outcome
 
     async def _fetch(self) -> list:  # type: ignore[type-arg]
         """One ``getUpdates``, given up as soon as a stop is asked for."""
@@ -104,6 +129,13 @@ class DurablePolling:
     async def _pause(self, seconds: float) -> None:
         with contextlib.suppress(asyncio.TimeoutError):
             await asyncio.wait_for(self._stop.wait(), seconds)
+
+
+def _chat_of(update: Update) -> int | None:
+    """The chat whose updates must be handled in order (the user's, for inline queries)."""
+    if update.effective_chat is not None:
+        return update.effective_chat.id
+    return update.effective_user.id if update.effective_user is not None else None
 
 
 def _seconds(value: object) -> float:
