@@ -153,19 +153,25 @@ def fixture_settings(
 ) -> Settings:
     """Settings pointing the bot at the fake server, a staff forum and a fresh SQLite file."""
     monkeypatch.chdir(tmp_path)  # no stray .env
+    return e2e_settings(server, tmp_path)
+
+
+def e2e_settings(server: FakeBotApi, tmp_path: Path, **overrides: object) -> Settings:
+    """The bot's settings for a test: the fake server, a new staff forum, a SQLite file."""
     staff = server.add_forum("Support staff")
-    return load_settings(
-        telegram_bot_token=server.token,
-        telegram_base_url=server.base_url,
-        staff_chat_id=staff.id,
-        database_url=f"sqlite+aiosqlite:///{tmp_path / 'desk.db'}",
-        bcrypt_rounds=4,
-        poll_timeout=1,
-        http_timeout=2,
+    values: dict[str, object] = {
+        "telegram_bot_token": server.token,
+        "telegram_base_url": server.base_url,
+        "staff_chat_id": staff.id,
+        "database_url": f"sqlite+aiosqlite:///{tmp_path / 'desk.db'}",
+        "bcrypt_rounds": 4,
+        "poll_timeout": 1,
+        "http_timeout": 2,
         # The fake server enforces no flood limits here; the delivery benchmark tests them.
-        flood_limit_group_per_minute=100_000,
-        flood_limit_private_per_second=1_000,
-    )
+        "flood_limit_group_per_minute": 100_000,
+        "flood_limit_private_per_second": 1_000,
+    }
+    return load_settings(**{**values, **overrides})
 
 
 @pytest.fixture(name="desk_bot")

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.settings import Settings, load_settings
+from bot.settings import Settings
 from core.domain.actors import Actor
-from tests.e2e.conftest import Harness
+from tests.e2e.conftest import Harness, e2e_settings
 from tests.fake_bot_api import FakeBotApi, FakeUser
 
 
@@ -18,18 +18,7 @@ def fixture_settings(
 ) -> Settings:
     """The e2e settings, with Telegram's real pace of one message a second per private chat."""
     monkeypatch.chdir(tmp_path)
-    staff = server.add_forum("Support staff")
-    return load_settings(
-        telegram_bot_token=server.token,
-        telegram_base_url=server.base_url,
-        staff_chat_id=staff.id,
-        database_url=f"sqlite+aiosqlite:///{tmp_path / 'desk.db'}",
-        bcrypt_rounds=4,
-        poll_timeout=1,
-        http_timeout=2,
-        flood_limit_group_per_minute=100_000,
-        flood_limit_private_per_second=1,
-    )
+    return e2e_settings(server, tmp_path, flood_limit_private_per_second=1)
 
 
 def _answers(server: FakeBotApi, user: FakeUser) -> list[str]:
