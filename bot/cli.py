@@ -37,6 +37,7 @@ def build_parser() -> argparse.ArgumentParser:
         "deliver", help="run only the delivery worker (see DELIVERY_WORKER)"
     )
     deliver.add_argument("--parent", type=int, help=argparse.SUPPRESS)  # set by `helpdesk run`
+    deliver.add_argument("--owner", help=argparse.SUPPRESS)  # the lease owner, set by the same
 
     db = commands.add_parser("db", help="database schema").add_subparsers(
         dest="action", required=True, metavar="ACTION"
@@ -151,7 +152,7 @@ def dispatch(args: argparse.Namespace, settings: Settings) -> None:
     if args.command == "deliver":
         from bot.main import run_worker  # noqa: PLC0415 - keeps the agent CLI free of Telegram
 
-        run_worker(settings, parent_pid=args.parent)
+        run_worker(settings, parent_pid=args.parent, owner=args.owner)
         return
     action = db_upgrade if args.command == "db" else AGENT_ACTIONS[args.action]
     asyncio.run(_with_desk(settings, lambda desk: action(desk, args)))

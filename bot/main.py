@@ -87,7 +87,7 @@ async def start_bot(
 async def serve(settings: Settings) -> None:
     """Run until SIGINT or SIGTERM, then stop cleanly (with the delivery worker, if any)."""
     running = await start_bot(settings, deliver=not settings.delivery_worker)
-    worker = DeliveryWorker() if settings.delivery_worker else None
+    worker = DeliveryWorker(running.desk) if settings.delivery_worker else None
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -118,18 +118,24 @@ def run_bot(settings: Settings) -> None:
     _run(settings, lambda: serve(settings))
 
 
-def run_worker(settings: Settings, *, parent_pid: int | None = None) -> None:
+def run_worker(
+    settings: Settings, *, parent_pid: int | None = None, owner: str | None = None
+) -> None:
     """Entry point of ``helpdesk deliver``: the delivery worker alone, until stopped.
 
     Args:
         settings: the desk's settings.
         parent_pid: the bot process that started this one (stop when it is gone); the
             bot has migrated the database already.
+        owner: the name the worker's outbox leases carry (the bot frees them if it dies).
 
     Raises:
         CommandFailed: the worker cannot start (no token, Telegram refuses the token).
     """
-    _run(settings, lambda: deliver(settings, parent_pid=parent_pid, migrate=parent_pid is None))
+    _run(
+        settings,
+        lambda: deliver(settings, parent_pid=parent_pid, migrate=parent_pid is None, owner=owner),
+    )
 
 
 def _run(settings: Settings, main: Callable[[], Coroutine[Any, Any, None]]) -> None:

@@ -19,6 +19,7 @@ import os
 import signal
 import sys
 import time
+import uuid
 
 from bot.app import build_application, check_staff_chat
 from bot.settings import Settings
@@ -32,9 +33,17 @@ STOP_GRACE = 20.0  # seconds a stopping worker gets to hand back its rows
 
 
 async def deliver(
-    settings: Settings, *, parent_pid: int | None = None, migrate: bool = True
+    settings: Settings,
+    *,
+    parent_pid: int | None = None,
+    migrate: bool = True,
+    owner: str | None = None,
 ) -> None:
-    """Deliver the outbox until SIGTERM/SIGINT (or until the parent bot process is gone)."""
+    """Deliver the outbox until SIGTERM/SIGINT (or until the parent bot process is gone).
+
+    ``owner`` names the leases this worker takes, so the bot that started it can free them
+    at once should it die.
+    """
     desk = await Desk.open(settings.database_url, config=settings.desk_config(), migrate=migrate)
     application = build_application(settings, desk)
     stop = asyncio.Event()
@@ -42,6 +51,8 @@ async def deliver(
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     dispatcher = application.bot_data.dispatcher
+    if owner is not None:
+        dispatcher.owner = owner
     try:
         await application.initialize()
         await check_staff_chat(application)
@@ -62,7 +73,9 @@ async def deliver(
 class DeliveryWorker:
     """The worker as a child process of the bot, restarted when it dies."""
 
-    def __init__(self) -> None:
+    def __init__(self, desk: Desk) -> None:
+        self._desk = desk
+        self._owner = ""
         self._process: asyncio.subprocess.Process | None = None
         self._watch: asyncio.Task[None] | None = None
         self._stopping = asyncio.Event()
@@ -73,9 +86,21 @@ class DeliveryWorker:
         self._watch = asyncio.get_running_loop().create_task(self._keep_alive())
 
     async def _spawn(self) -> None:
+        self._owner = f"worker-{uuid.uuid4().hex[:12]}"
         self._process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot.worker", "--parent", str(os.getpid())
-        )
+            sys.executable, "-m", "bot.worker", "--parent", str(os.getpid()),
+            "--owner", self._owner,
+        )  # fmt: skip
+
+    async def _free_leases(self) -> None:
+        """The child is gone: what it held can go out now, not when its leases end."""
+        try:
+            freed = await self._desk.delivery.release_all(self._owner)
+        except Exception:
+            logger.exception("could not free the outbox rows the delivery worker held")
+            return
+        if freed:
+            logger.info("freed %d outbox rows the delivery worker held", freed)
 
     async def _keep_alive(self) -> None:
         delay = RESTART_DELAY / 2
@@ -84,6 +109,7 @@ class DeliveryWorker:
             code = await self._process.wait()
             if self._stopping.is_set():
                 return
+            await self._free_leases()
             # A worker that dies at once (Telegram or the database unreachable) is restarted
             # less and less often, up to once a minute; one that ran a while, after a second.
             lived = time.monotonic() - started

@@ -166,6 +166,21 @@ class DeliveryService:
             )
             await session.commit()
 
+    async def release_all(self, owner: str) -> int:
+        """Hand back every row ``owner`` holds; return how many.
+
+        For a supervisor whose dispatcher process has died (its leases would otherwise
+        hold its rows, and their lanes, until they end). Never for a live dispatcher.
+        """
+        async with self._ctx.database.write_session() as session:
+            result = await session.execute(
+                update(OutboxRow)
+                .where(OutboxRow.lease_owner == owner, *_pending())
+                .values(lease_until=None, lease_owner=None)
+            )
+            await session.commit()
+            return int(getattr(result, "rowcount", 0) or 0)
+
     async def mark_sent(self, ids: Sequence[int], receipts: Receipts | None = None) -> None:
         """Record rows as delivered, with where their messages went (one transaction)."""
         now = self._ctx.clock.now()

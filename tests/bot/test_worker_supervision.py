@@ -5,27 +5,46 @@ from __future__ import annotations
 import asyncio
 import sys
 from collections.abc import Callable
+from typing import TYPE_CHECKING, cast
 
 import pytest
 
 from bot import worker as worker_module
 from bot.worker import DeliveryWorker
 
+if TYPE_CHECKING:
+    from core.desk import Desk
+
 SLEEPER = [sys.executable, "-c", "import time; time.sleep(60)"]
+
+
+class FreedLeases:
+    """The outbox side of a desk: records whose leases were handed back."""
+
+    def __init__(self) -> None:
+        self.owners: list[str] = []
+
+    async def release_all(self, owner: str) -> int:
+        self.owners.append(owner)
+        return 1
 
 
 class SleepingWorker(DeliveryWorker):
     """A worker whose child only sleeps; starting one takes ``spawn_delay`` seconds."""
 
     def __init__(self, spawn_delay: float = 0.0) -> None:
-        super().__init__()
+        self.delivery = FreedLeases()
+        super().__init__(cast("Desk", self))
         self.spawn_delay = spawn_delay
         self.children: list[asyncio.subprocess.Process] = []
+        self.owners: list[str] = []
         self.spawning = asyncio.Event()
 
     async def _spawn(self) -> None:
         self.spawning.set()
         await asyncio.sleep(self.spawn_delay)
+        self._owner = f"child-{len(self.children)}"
+        self.owners.append(self._owner)
         self._process = await asyncio.create_subprocess_exec(*SLEEPER)
         self.children.append(self._process)
 
@@ -49,6 +68,7 @@ class TestSupervision:
             worker.children[0].kill()
             await _until(lambda: len(worker.children) == 2)
             assert worker.children[1].returncode is None
+            assert worker.delivery.owners == ["child-0"], "the dead child's rows go out now"
         finally:
             await worker.stop()
         assert all(child.returncode is not None for child in worker.children)

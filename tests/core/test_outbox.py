@@ -279,6 +279,21 @@ class TestLeases:
         clock.advance(timedelta(minutes=5, seconds=1))
         assert [i.id for i in await desk.delivery.claim("new")] == [i.id for i in held]
 
+    async def test_a_dead_dispatchers_rows_are_all_freed_for_its_supervisor(
+        self, desk: Desk, ann: Actor, report: Callable[..., Any]
+    ) -> None:
+        await report(ann)
+        held = await desk.delivery.claim("dead", lease=timedelta(minutes=5))
+        await report(ann, "Another")
+        others = await desk.delivery.claim("alive", lease=timedelta(minutes=5))
+        assert held
+        assert others
+        assert await desk.delivery.release_all("dead") == len(held)
+        claimed = {i.id for i in await desk.delivery.claim("next")}
+        assert {i.id for i in held} <= claimed
+        assert not {i.id for i in others} & claimed, "the live dispatcher keeps its rows"
+        assert await desk.delivery.release_all("dead") == 0
+
     async def test_the_holder_releases_its_rows_for_the_next_claim(
         self, desk: Desk, ann: Actor, report: Callable[..., Any]
     ) -> None:
