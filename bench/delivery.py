@@ -17,7 +17,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from bench.processes import BotProcess, FakeServer, desk_env, wait_until
+from bench.processes import BotProcess, FakeServer, copied_messages, desk_env, wait_until
 from core.config import DeskConfig
 from core.desk import Desk
 from core.domain.actors import Actor, ChatRef, CustomerProfile, NewMessage
@@ -142,11 +142,7 @@ async def run(workdir: Path, *, quick: bool) -> dict[str, Any]:
         times = [c["at"] for c in sends if str(c["params"].get("text", "")).startswith("reply ")]
         times += [c["at"] for c in copies]
         elapsed = max(times) - min(times)
-        copied = [
-            (int(c["params"]["from_chat_id"]), int(m))
-            for c in copies
-            for m in (c["params"].get("message_ids") or [c["params"].get("message_id")])
-        ]
+        copied = [key for call in copies for key in copied_messages(call)]
         topics = len(setup["tickets"]) - setup["notified"]  # one copyMessages a topic at best
         least = least_time(dict.fromkeys(range(setup["notified"]), 5), topics)
         stats = await server.stats()

@@ -20,7 +20,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from bench.processes import TOKEN, BotProcess, FakeServer, desk_env, wait_until
+from bench.processes import TOKEN, BotProcess, FakeServer, copied_messages, desk_env, wait_until
 from bench.stats import median, percentile
 from core.config import DeskConfig
 from core.desk import Desk
@@ -106,11 +106,8 @@ async def _echo_floor(
 def _copied(calls: list[dict[str, Any]]) -> dict[tuple[int, int], float]:
     first: dict[tuple[int, int], float] = {}
     for call in calls:
-        params = call["params"]
-        source = params.get("from_chat_id")
-        ids = params.get("message_ids") or [params.get("message_id")]
-        for message_id in ids:
-            first.setdefault((int(source), int(message_id)), call["at"])
+        for key in copied_messages(call):
+            first.setdefault(key, call["at"])
     return first
 
 

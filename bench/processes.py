@@ -172,3 +172,10 @@ async def wait_until(predicate: Any, within: float, interval: float = 0.05) -> N
         if time.monotonic() > deadline:
             raise TimeoutError("the benchmark waited too long")
         await asyncio.sleep(interval)
+
+
+def copied_messages(call: dict[str, Any]) -> list[tuple[int, int]]:
+    """The (chat id, message id) of every message a copyMessage(s) call copied."""
+    params = call["params"]
+    ids = params.get("message_ids") or [params.get("message_id")]
+    return [(int(params["from_chat_id"]), int(message_id)) for message_id in ids]

@@ -18,6 +18,7 @@ from telegram import Update
 from telegram.error import Conflict, InvalidToken, NetworkError, RetryAfter, TimedOut
 
 from bot.context import DeskApplication
+from bot.ratelimit import retry_wait
 
 logger = logging.getLogger(__name__)
 MAX_BACKOFF = 30.0
@@ -64,7 +65,7 @@ class DurablePolling:
             except (TimeoutError, TimedOut):
                 continue
             except RetryAfter as exc:
-                await self._pause(_seconds(exc.retry_after))
+                await self._pause(retry_wait(exc).total_seconds())
                 continue
             except Conflict:
                 logger.warning("another process polls with this bot token; waiting")
@@ -136,8 +137,3 @@ def _chat_of(update: Update) -> int | None:
     if update.effective_chat is not None:
         return update.effective_chat.id
     return update.effective_user.id if update.effective_user is not None else None
-
-
-def _seconds(value: object) -> float:
-    total = getattr(value, "total_seconds", None)
-    return float(total()) if callable(total) else float(value)  # type: ignore[arg-type]

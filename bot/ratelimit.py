@@ -205,7 +205,8 @@ class SlidingWindowRateLimiter(BaseRateLimiter[int]):
         try:
             return await callback(*args, **kwargs)
         except RetryAfter as error:
-            window.paused_until = max(window.paused_until, loop.time() + _seconds(error))
+            resume = loop.time() + retry_wait(error).total_seconds()
+            window.paused_until = max(window.paused_until, resume)
             raise
         finally:
             answered = loop.time()
@@ -255,11 +256,13 @@ async def _room_in(window: _Window) -> None:
         await asyncio.sleep(wait)
 
 
-def _seconds(error: RetryAfter) -> float:
+def retry_wait(error: RetryAfter) -> timedelta:
+    """How long a 429 asks us to wait (``retry_after`` is seconds or a timedelta, by PTB's
+    ``PTB_TIMEDELTA`` setting)."""
     retry_after: object = error.retry_after
     if isinstance(retry_after, timedelta):
-        return retry_after.total_seconds()
-    return float(retry_after)  # type: ignore[arg-type]
+        return retry_after
+    return timedelta(seconds=float(retry_after))  # type: ignore[arg-type]
 
 
 def _private(chat: int | str) -> bool:

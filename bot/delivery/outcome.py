@@ -9,6 +9,8 @@ from enum import Enum
 
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 
+from bot.ratelimit import retry_wait
+
 MAX_BACKOFF = timedelta(minutes=5)
 
 
@@ -43,9 +45,8 @@ def judge(error: TelegramError, attempts: int) -> Outcome:
     text = str(error)
     lowered = text.lower()
     if isinstance(error, RetryAfter):
-        delay = error.retry_after
-        wait = delay if isinstance(delay, timedelta) else timedelta(seconds=float(delay))
-        return Outcome(Verdict.RETRY, wait + timedelta(milliseconds=100), f"flood limit: {text}")
+        wait = retry_wait(error) + timedelta(milliseconds=100)
+        return Outcome(Verdict.RETRY, wait, f"flood limit: {text}")
     if isinstance(error, Forbidden):
         blocked = "blocked" in lowered or "deactivated" in lowered
         return Outcome(Verdict.BLOCKED if blocked else Verdict.FAILED, reason=text)

@@ -11,10 +11,9 @@ from bot.rendering.html import esc
 
 async def unknown_command(update: Update, context: DeskContext) -> None:
     """Say that a command is unknown, and where the list is."""
-    message = update.effective_message
-    if message is None or not message.text:
+    command = _command_of(update)
+    if command is None:
         return
-    command = message.text.split(maxsplit=1)[0].split("@", 1)[0]
     await say(
         update, f"I do not know the command {esc(command[:40])}. /help lists what I understand."
     )
@@ -44,12 +43,19 @@ async def chat_id_command(update: Update, context: DeskContext) -> None:
 
 async def staff_command(update: Update, context: DeskContext) -> None:
     """Answer agents' commands typed in the staff group, which work in private."""
-    message = update.effective_message
-    if message is None or not message.text:
+    command = _command_of(update)
+    if command is None:
         return
-    command = message.text.split(maxsplit=1)[0].split("@", 1)[0]
     await say(
         update,
         f"{esc(command[:40])} works in a private chat with me. Here, use the ticket card's "
         "buttons, write in the ticket's topic to answer, or /note text for an internal note.",
     )
+
+
+def _command_of(update: Update) -> str | None:
+    """The command a message starts with, without the ``@botname`` part."""
+    message = update.effective_message
+    if message is None or not message.text:
+        return None
+    return message.text.split(maxsplit=1)[0].split("@", 1)[0]
