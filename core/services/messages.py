@@ -11,18 +11,18 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.domain.actors import Actor, ChatRef, CustomerProfile, NewMessage
-from core.domain.lifecycle import Mover, check_move
-from core.domain.values import EventKind, Role, Status
-from core.errors import DuplicateMessage, InvalidInput, PermissionDenied, TicketClosed
+from core.domain.moves import agent_reply, customer_reply
+from core.domain.values import Role, Status
+from core.errors import DuplicateMessage, InvalidInput, PermissionDenied
 from core.services import notices
 from core.services.common import (
     ServiceContext,
     load_ticket,
-    record_event,
     refresh_customer,
 )
+from core.services.moves import store_outcome, ticket_state
 from core.services.routing import PrivateContext, route
-from core.store.tables import AgentRow, MessageCopyRow, MessageRow, TicketRow, table_of
+from core.store.tables import MessageCopyRow, MessageRow, TicketRow, table_of
 from core.store.to_views import ticket_view
 from core.views import MessageView, PostedMessages
 
@@ -214,34 +214,15 @@ class MessageService:
         parts: list[NewMessage],
         now: datetime,
     ) -> PostedMessages:
-        status = Status(ticket.status)
-        if status is Status.CLOSED:
-            raise TicketClosed(ticket.id)
-        window = self._ctx.config.reopen_window
-        if status is Status.RESOLVED and ticket.resolved_at and now - ticket.resolved_at > window:
-            raise TicketClosed(ticket.id, "was resolved too long ago to reopen")
+        outcome = customer_reply(
+            ticket_state(ticket), now=now, reopen_window=self._ctx.config.reopen_window
+        )
         rows = await add_messages(session, ticket, actor, parts, now)
-        ticket.updated_at = now
         ticket.customer.active_ticket_id = ticket.id
         news = notices.on_customer_messages(ticket, rows, parts)
-        reopened = status in (Status.PENDING, Status.RESOLVED)
-        if reopened:
-            check_move(status, Status.OPEN, Mover.CUSTOMER_REPLY)
-            ticket.status = Status.OPEN.value
-            ticket.status_changed_at = now
-            ticket.resolved_at = None
-            event = await record_event(
-                session,
-                ticket,
-                actor,
-                EventKind.STATUS,
-                now,
-                from_status=status,
-                to_status=Status.OPEN,
-            )
-            news += notices.on_status_changed(ticket, event, ask_rating=False)
+        news += await store_outcome(session, ticket, actor, outcome, now)
         await self._ctx.enqueue(session, news, now)
-        return _posted(ticket, rows, reopened=reopened)
+        return _posted(ticket, rows, reopened=outcome.moved)
 
     async def _from_agent(
         self,
@@ -254,34 +235,9 @@ class MessageService:
         internal: bool,
         written_in_topic: bool,
     ) -> PostedMessages:
-        status = Status(ticket.status)
-        if status is Status.CLOSED and not internal:
-            raise TicketClosed(ticket.id, "is closed; reopen it before replying")
+        outcome = agent_reply(ticket_state(ticket), agent_id=actor.ref, now=now, internal=internal)
         rows = await add_messages(session, ticket, actor, parts, now, internal=internal)
-        ticket.updated_at = now
-        news: list[notices.Notice] = []
-        if not internal:
-            if ticket.first_response_at is None:
-                ticket.first_response_at = now
-            if ticket.assignee_id is None:
-                ticket.assignee = await session.get_one(AgentRow, actor.ref)
-                event = await record_event(
-                    session, ticket, actor, EventKind.ASSIGNED, now, detail=actor.name
-                )
-                news += notices.on_assigned(ticket, event, None, by_agent_id=actor.ref)
-            if status is Status.NEW:
-                ticket.status = Status.OPEN.value
-                ticket.status_changed_at = now
-                event = await record_event(
-                    session,
-                    ticket,
-                    actor,
-                    EventKind.STATUS,
-                    now,
-                    from_status=status,
-                    to_status=Status.OPEN,
-                )
-                news += notices.on_status_changed(ticket, event, ask_rating=False)
+        news = await store_outcome(session, ticket, actor, outcome, now)
         news += notices.on_agent_messages(
             ticket,
             rows,

@@ -9,7 +9,6 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.domain.actors import Actor, NewMessage
-from core.domain.lifecycle import check_move
 from core.domain.values import EventKind, Priority, Status
 from core.errors import AgentNotFound, InvalidInput, PermissionDenied
 from core.services import notices
@@ -21,6 +20,7 @@ from core.services.common import (
     upsert_customer,
 )
 from core.services.messages import add_messages, as_parts
+from core.services.moves import move_ticket
 from core.store.tables import AgentRow, TicketRow
 from core.store.to_views import ticket_view
 from core.views import TicketView
@@ -278,49 +278,3 @@ class TicketService:
             customer.active_ticket_id = ticket.id
             await session.commit()
             return ticket_view(ticket)
-
-
-async def move_ticket(
-    context: ServiceContext,
-    session: AsyncSession,
-    ticket: TicketRow,
-    *,
-    actor: Actor,
-    to: Status,
-    now: datetime,
-    reason: str | None = None,
-) -> None:
-    """Move a loaded ticket, stamp its times, audit it and queue the news (one transaction).
-
-    Raises:
-        TransitionRefused: the lifecycle does not allow this move for this actor.
-    """
-    current = Status(ticket.status)
-    check_move(current, to, actor.mover)
-    ticket.status = to.value
-    ticket.status_changed_at = now
-    ticket.updated_at = now
-    if to is Status.RESOLVED:
-        ticket.resolved_at = now
-    elif to is Status.CLOSED:
-        ticket.closed_at = now
-    if current is Status.CLOSED:
-        ticket.closed_at = None
-    if current is Status.RESOLVED and to is not Status.CLOSED:
-        ticket.resolved_at = None
-    event = await record_event(
-        session,
-        ticket,
-        actor,
-        EventKind.STATUS,
-        now,
-        from_status=current,
-        to_status=to,
-        detail=reason,
-    )
-    ask_rating = ticket.rating is None and (
-        to is Status.RESOLVED or (to is Status.CLOSED and current is not Status.RESOLVED)
-    )
-    await context.enqueue(
-        session, notices.on_status_changed(ticket, event, ask_rating=ask_rating), now
-    )

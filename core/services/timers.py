@@ -19,7 +19,7 @@ from core.domain.values import EventKind, Priority, Status
 from core.durations import format_duration
 from core.services import notices
 from core.services.common import ServiceContext, record_event
-from core.services.tickets import move_ticket
+from core.services.moves import move_ticket
 from core.store.tables import TicketRow
 
 BATCH = 100
