@@ -1,6 +1,6 @@
 """Who is told what: the notifications each state change puts into the outbox.
 
-One function per kind of change, mirroring the table in DESIGN.md ("Who is told what").
+One function per kind of change, mirroring docs/ARCHITECTURE.md, section "Who is told what".
 They only build rows; the calling operation adds them in its own transaction, so a change
 and the news of it are committed together or not at all.
 """

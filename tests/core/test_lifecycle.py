@@ -19,8 +19,8 @@ from tests.core.conftest import text_from
 N, OP, P, R, C = Status.NEW, Status.OPEN, Status.PENDING, Status.RESOLVED, Status.CLOSED
 A, CU, CR, S = Mover.AGENT, Mover.CUSTOMER, Mover.CUSTOMER_REPLY, Mover.SYSTEM
 
-# Written out again from DESIGN.md, independently of core.domain.lifecycle, so a slip in
-# either one fails the test.
+# Written out again from docs/ARCHITECTURE.md, section "Ticket lifecycle", independently of
+# core.domain.lifecycle, so a slip in either one fails the test.
 EXPECTED = {
     (N, OP): {A}, (N, P): {A}, (N, R): {A}, (N, C): {A, CU},
     (OP, P): {A}, (OP, R): {A}, (OP, C): {A, CU},

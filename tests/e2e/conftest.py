@@ -121,14 +121,32 @@ class Harness:
     async def processed(self, within: float = 10) -> None:
         """Wait until the bot has handled every update sent so far.
 
-        Updates are handled one after another, so once a marker update sent now has been
-        answered, everything before it has been handled too.
+        The bot handles the chats of a batch side by side, so an answer to a marker proves
+        nothing about the other chats. Its confirmation does: the bot's next ``getUpdates``
+        passes an offset beyond an update only once that update and every one before it
+        have been handled. So a marker is sent (the last update queued may be of a kind
+        the bot never asks for, and is then never confirmed by itself), and the wait ends
+        when the server sees the marker confirmed.
         """
         if self._barrier_user is None:
             self._barrier_user = self.server.add_user("Barrier")
-        before = len(self.server.bot_messages(self._barrier_user))
-        await self.server.user_sends(self._barrier_user, "/help")
-        await self.wait_bot_says(self._barrier_user, "/help", after=before, within=within)
+        marker = self._update_id_of(await self.server.user_sends(self._barrier_user, "/help"))
+        await self.server.wait_for(
+            lambda: all(update["update_id"] > marker for update in self.server.pending_updates),
+            timeout=within,
+            message=f"the bot never confirmed update {marker} and those before it",
+        )
+
+    def _update_id_of(self, message: dict[str, Any]) -> int:
+        """The id of the update that carried a message the user sent."""
+        for update in reversed(self.server.updates):
+            carried = update.get("message") or {}
+            if (carried.get("message_id"), (carried.get("chat") or {}).get("id")) == (
+                message["message_id"],
+                message["chat"]["id"],
+            ):
+                return int(update["update_id"])
+        raise AssertionError(f"no update carried message {message['message_id']}")
 
     async def settled(self, within: float = 10) -> None:
         """Wait until every update sent so far is handled and the outbox is empty."""
