@@ -682,6 +682,21 @@ class TestCustomerKeyboards:
             (f"{n}⭐", Press("c", "rate", 12, str(n))) for n in range(1, 6)
         ]
 
+    def test_a_rating_is_followed_by_an_add_a_comment_button(self) -> None:
+        assert presses(customer.comment_keyboard(12)) == [
+            ("✍️ Add a comment", Press("c", "cmt", 12)),
+        ]
+
+    def test_the_comment_prompt_names_its_ticket_and_nothing_else_does(self) -> None:
+        assert customer.commented_ticket(customer.comment_prompt(12)) == 12
+        for other in (
+            customer.thanks_for_rating(12, 5),
+            "✍️ Your comment on ticket #x",
+            "Your comment on ticket #12",
+            None,
+        ):
+            assert customer.commented_ticket(other) is None
+
     def test_close_asks_yes_or_no(self) -> None:
         assert presses(customer.close_keyboard(12)) == [
             ("🔒 Yes, close #12", Press("c", "closeok", 12)),
