@@ -16,11 +16,11 @@ import pytest
 from telegram import InlineKeyboardMarkup
 
 from bot.callback_data import MAX_BYTES, Press, decode
-from bot.rendering import console, customer, staff
+from bot.rendering import console, customer, forwarded, staff
 from bot.rendering.html import CAPTION_LIMIT, TEXT_LIMIT, esc, shorten, split_text
-from core.domain.actors import Attachment
+from core.domain.actors import Attachment, ForwardOrigin
 from core.domain.lifecycle import Mover, allowed_moves
-from core.domain.values import AttachmentKind, EventKind, Priority, Role, Status
+from core.domain.values import AttachmentKind, EventKind, ForwardKind, Priority, Role, Status
 from core.views import CustomerView, EventView, MessageView, TicketDetail, TicketPage, TicketView
 from tests.fake_bot_api import parse_html
 from tests.fake_bot_api.keyboards import checked_reply_markup
@@ -616,6 +616,43 @@ class TestRelayHeader:
         header = staff.relay_header(style, (NAME * 20)[:256])
 
         assert len(parse_html(header).text) < CAPTION_LIMIT // 2
+
+
+class TestForwardedFrom:
+    SENT = datetime(2025, 11, 26, 6, 53, tzinfo=UTC)
+
+    @pytest.mark.parametrize(
+        ("origin", "shown"),
+        [
+            (
+                ForwardOrigin(ForwardKind.USER, NAME, SENT, "bob_s"),
+                f"↪️ Forwarded from {NAME} (@bob_s), sent 2025-11-26 06:53 UTC",
+            ),
+            (
+                ForwardOrigin(ForwardKind.HIDDEN_USER, NAME, SENT),
+                f"↪️ Forwarded from {NAME} (account hidden), sent 2025-11-26 06:53 UTC",
+            ),
+            (
+                ForwardOrigin(ForwardKind.CHANNEL, SUBJECT, SENT, None, AGENT),
+                f"↪️ Forwarded from the channel {SUBJECT}, signed {AGENT}, "
+                "sent 2025-11-26 06:53 UTC",
+            ),
+            (
+                ForwardOrigin(ForwardKind.CHAT, SUBJECT, SENT),
+                f"↪️ Forwarded from the group {SUBJECT}, sent 2025-11-26 06:53 UTC",
+            ),
+        ],
+    )
+    def test_names_whose_words_they_are_escaped(self, origin: ForwardOrigin, shown: str) -> None:
+        assert visible(forwarded.forwarded_from(origin)) == shown
+
+    def test_an_outbox_copy_gets_the_line_only_when_forwarded(self) -> None:
+        origin = ForwardOrigin(ForwardKind.USER, NAME, self.SENT)
+
+        header = forwarded.forwarded_header({"forwarded_from": origin.to_json()})
+
+        assert header == forwarded.forwarded_from(origin) + "\n"
+        assert forwarded.forwarded_header({"style": "customer"}) == ""
 
 
 # --- customer.py ---------------------------------------------------------------------
