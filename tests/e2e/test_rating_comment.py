@@ -140,3 +140,33 @@ class TestTheCommentButton:
         assert copy.get("photo")
         ticket = await desk_bot.desk.delivery.ticket(number)
         assert (ticket.status.value, ticket.rating_comment) == ("open", None)
+
+    async def test_a_reply_too_long_for_a_comment_is_a_message_on_the_ticket(
+        self, desk_bot: Harness
+    ) -> None:
+        server = desk_bot.server
+        ann = server.add_user("Ann")
+        agent = await desk_bot.agent()
+        number, thread = await _rated(desk_bot, ann, agent)
+        prompt = await _comment_prompt(desk_bot, ann)
+        story = "It started on Monday. " * 100
+        await server.user_sends(ann, story, reply_to=prompt)
+        await desk_bot.wait_bot_says(ann, "is open again")
+        await desk_bot.wait_bot_says(desk_bot.staff, "It started on Monday.", thread_id=thread)
+        assert story in await _texts_on(desk_bot, number)
+        assert (await desk_bot.desk.delivery.ticket(number)).rating_comment is None
+
+
+class TestAfterAnUpgrade:
+    async def test_a_comment_wait_left_by_an_older_version_lets_the_message_through(
+        self, desk_bot: Harness
+    ) -> None:
+        server = desk_bot.server
+        ann = server.add_user("Ann")
+        agent = await desk_bot.agent()
+        number, thread = await _rated(desk_bot, ann, agent)
+        await desk_bot.desk.conversations.set(ann.id, "comment", "comment", {"ticket": number})
+        await server.user_sends(ann, "hello again")
+        await desk_bot.wait_bot_says(desk_bot.staff, "hello again", thread_id=thread)
+        assert "hello again" in await _texts_on(desk_bot, number)
+        assert await desk_bot.desk.conversations.get(ann.id) is None
