@@ -104,7 +104,6 @@ def _add_handlers(application: DeskApplication, settings: Settings, *, deliver: 
         ("help", customer.help_command),
         ("new", customer.new_command),
         ("cancel", customer.cancel_command),
-        ("skip", customer.skip_command),
         ("my", customer.my_command),
         ("close", customer.close_command),
         ("logout", login.logout_command),

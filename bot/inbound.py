@@ -4,10 +4,27 @@ from __future__ import annotations
 
 from typing import Any
 
-from telegram import Message, MessageEntity, User
+from telegram import (
+    Chat,
+    Message,
+    MessageEntity,
+    MessageOrigin,
+    MessageOriginChannel,
+    MessageOriginChat,
+    MessageOriginHiddenUser,
+    MessageOriginUser,
+    User,
+)
 
-from core.domain.actors import Actor, Attachment, ChatRef, CustomerProfile, NewMessage
-from core.domain.values import AttachmentKind
+from core.domain.actors import (
+    Actor,
+    Attachment,
+    ChatRef,
+    CustomerProfile,
+    ForwardOrigin,
+    NewMessage,
+)
+from core.domain.values import AttachmentKind, ForwardKind
 
 
 def profile_of(user: User) -> CustomerProfile:
@@ -46,6 +63,11 @@ def _file_attachment(message: Message) -> Attachment | None:
 
 def attachment_of(message: Message) -> Attachment | None:
     """Find the media a message carries; None for text (or kinds the desk cannot relay)."""
+    if message.venue:  # a venue carries its location too, so it is looked at first
+        venue, place = message.venue, message.venue.location
+        where = f"{place.latitude:.5f}, {place.longitude:.5f}"
+        described = ", ".join(part for part in (venue.title, venue.address) if part)
+        return Attachment(AttachmentKind.VENUE, "", f"{described} ({where})".strip())
     if message.location:
         where = f"{message.location.latitude:.5f}, {message.location.longitude:.5f}"
         return Attachment(AttachmentKind.LOCATION, "", where)
@@ -62,7 +84,6 @@ def unsupported_kind(message: Message) -> str | None:
         ("poll", "a poll"),
         ("dice", "a dice roll"),
         ("game", "a game"),
-        ("venue", "a venue"),
         ("story", "a story"),
         ("invoice", "an invoice"),
     ):
@@ -71,6 +92,36 @@ def unsupported_kind(message: Message) -> str | None:
     if attachment_of(message) is None and not (message.text or message.caption):
         return "this kind of message"
     return None
+
+
+def forward_origin_of(message: Message) -> ForwardOrigin | None:
+    """Who first wrote a forwarded message; None for the sender's own words."""
+    origin: MessageOrigin | None = message.forward_origin
+    if isinstance(origin, MessageOriginUser):
+        user = origin.sender_user
+        name = user.full_name or user.username or str(user.id)
+        return ForwardOrigin(ForwardKind.USER, name, origin.date, user.username)
+    if isinstance(origin, MessageOriginHiddenUser):
+        return ForwardOrigin(ForwardKind.HIDDEN_USER, origin.sender_user_name, origin.date)
+    if isinstance(origin, MessageOriginChat):
+        chat = origin.sender_chat
+        return ForwardOrigin(
+            ForwardKind.CHAT, _chat_name(chat), origin.date, chat.username, origin.author_signature
+        )
+    if isinstance(origin, MessageOriginChannel):
+        chat = origin.chat
+        return ForwardOrigin(
+            ForwardKind.CHANNEL,
+            _chat_name(chat),
+            origin.date,
+            chat.username,
+            origin.author_signature,
+        )
+    return None
+
+
+def _chat_name(chat: Chat) -> str:
+    return chat.title or chat.effective_name or chat.username or str(chat.id)
 
 
 def new_message_from(message: Message) -> NewMessage:
@@ -87,6 +138,7 @@ def new_message_from(message: Message) -> NewMessage:
         attachment=attachment_of(message),
         origin=ChatRef(message.chat.id, message.message_id),
         album=message.media_group_id,
+        forwarded_from=forward_origin_of(message),
     )
 
 
@@ -165,6 +217,7 @@ def to_json(message: NewMessage) -> dict[str, Any]:
         "origin": [message.origin.chat_id, message.origin.message_id] if message.origin else None,
         "album": message.album,
         "copyable": message.copyable,
+        "forwarded_from": message.forwarded_from.to_json() if message.forwarded_from else None,
     }
 
 
@@ -172,6 +225,7 @@ def from_json(data: dict[str, Any]) -> NewMessage:
     """Read a held message back."""
     attachment = data.get("attachment")
     origin = data.get("origin")
+    forwarded = data.get("forwarded_from")
     return NewMessage(
         text=str(data.get("text") or ""),
         formatted=data.get("formatted"),
@@ -183,6 +237,7 @@ def from_json(data: dict[str, Any]) -> NewMessage:
         origin=ChatRef(int(origin[0]), int(origin[1])) if origin else None,
         album=data.get("album"),
         copyable=bool(data.get("copyable", True)),
+        forwarded_from=ForwardOrigin.from_json(forwarded) if forwarded else None,
     )
 
 

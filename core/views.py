@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from core.domain.actors import Attachment, ChatRef
+from core.domain.actors import Attachment, ChatRef, ForwardOrigin
 from core.domain.values import Audience, NoticeKind, Priority, Role, Status
 
 
@@ -84,6 +84,7 @@ class MessageView:
     created_at: datetime
     origin: ChatRef | None
     copyable: bool = True
+    forwarded_from: ForwardOrigin | None = None
 
 
 @dataclass(frozen=True, slots=True)

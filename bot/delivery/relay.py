@@ -25,6 +25,7 @@ NO_CAPTION = {
     AttachmentKind.VIDEO_NOTE,
     AttachmentKind.LOCATION,
     AttachmentKind.CONTACT,
+    AttachmentKind.VENUE,
 }
 COPY_BATCH = 100  # copyMessages takes at most 100 ids
 

@@ -21,6 +21,7 @@ from bot.delivery import relay
 from bot.rendering import customer as customer_text
 from bot.rendering import staff as staff_text
 from bot.rendering.figures import render_figures
+from bot.rendering.forwarded import forwarded_header
 from bot.rendering.html import esc, subject_html
 from bot.settings import Settings
 from core.desk import Desk
@@ -277,7 +278,8 @@ class NoticeSender:
         style = str(item.payload.get("style", "customer"))
         author = str(item.payload.get("author", ""))
         if item.audience is Audience.TICKET_TOPIC:
-            return "" if style == "customer" else staff_text.relay_header(style, author) + "\n"
+            header = "" if style == "customer" else staff_text.relay_header(style, author) + "\n"
+            return header + forwarded_header(item.payload)
         tagged = item.payload.get("tag_ticket") and item.ticket_number is not None
         prefix = customer_text.tag(item.ticket_number or 0) if tagged else ""
         if self._settings.show_agent_names and style == "reply":
@@ -392,6 +394,8 @@ def mergeable(item: OutboxItem, settings: Settings) -> bool:
     # Only rows that go out in one copyMessages call together: a unit is sent whole or not.
     if item.kind is not NoticeKind.MESSAGE_COPY or item.payload.get("tag_ticket"):
         return False
+    if item.payload.get("forwarded_from"):
+        return False  # it has its own header line
     if "origins" not in item.payload:
         return False
     style = item.payload.get("style")

@@ -50,19 +50,6 @@ async def cancel_command(update: Update, context: DeskContext) -> None:
     await say(update, "Cancelled." if had_one else "There is nothing to cancel.")
 
 
-async def skip_command(update: Update, context: DeskContext) -> None:
-    """Skip the optional rating comment."""
-    chat = update.effective_chat
-    if chat is None:
-        return
-    conversation = await flows.current(context, chat.id)
-    if conversation is None or conversation.flow != flows.COMMENT:
-        await say(update, "There is nothing to skip.")
-        return
-    await context.desk.conversations.clear(chat.id)
-    await say(update, "OK, no comment. Thank you!")
-
-
 async def my_command(update: Update, context: DeskContext) -> None:
     """List the customer's tickets."""
     user = update.effective_user
@@ -199,10 +186,16 @@ async def _rate_button(update: Update, context: DeskContext, press: Press) -> st
     ticket = await context.desk.tickets.rate_ticket(actor, n, int(press.argument))
     await edit_keyboard(query, None)
     if isinstance(query.message, Message):
-        waiting = await comment.start(context, query.message.chat.id, n)
-        thanks = texts.thanks_for_rating(n, ticket.rating or 0, ask_comment=waiting)
-        await query.message.reply_html(thanks, do_quote=False)
+        await query.message.reply_html(
+            texts.thanks_for_rating(n, ticket.rating or 0),
+            reply_markup=texts.comment_keyboard(n),
+            do_quote=False,
+        )
     return f"Rated {press.argument}/5"
+
+
+async def _comment_button(update: Update, context: DeskContext, press: Press) -> str:
+    return await comment.ask(_query(update), context, _number(press))
 
 
 _CUSTOMER_BUTTONS: dict[str, ButtonAction] = {
@@ -216,6 +209,7 @@ _CUSTOMER_BUTTONS: dict[str, ButtonAction] = {
     "closeok": _close_confirmed,
     "keep": _keep_button,
     "rate": _rate_button,
+    "cmt": _comment_button,
 }
 
 

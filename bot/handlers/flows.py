@@ -13,12 +13,10 @@ from core.views import Conversation
 INTAKE = "intake"
 LOGIN = "login"
 OFFER = "offer"
-COMMENT = "comment"
 
 MAX_AGE = {
     INTAKE: timedelta(days=1),
     LOGIN: timedelta(minutes=5),
-    COMMENT: timedelta(minutes=10),
     OFFER: timedelta(days=1),
 }
 PASSWORD_GUARD = timedelta(days=1)
@@ -38,14 +36,18 @@ async def current(context: DeskContext, chat_id: int) -> Conversation | None:
 
 
 async def fresh(context: DeskContext, conversation: Conversation | None) -> Conversation | None:
-    """The conversation unless stale; a login waiting for a password is kept for a day."""
+    """The conversation unless stale or of a flow this version does not know.
+
+    A login waiting for a password is kept for a day.
+    """
     if conversation is None:
         return None
     if conversation.flow == LOGIN and conversation.step == "password":
         age = context.desk.clock.now() - conversation.updated_at
         if age <= PASSWORD_GUARD:
             return conversation  # the login step itself tells a late password apart
-    if is_stale(context, conversation):
+    if conversation.flow not in MAX_AGE or is_stale(context, conversation):
+        # A flow this version no longer has (a rating comment once waited here) ends too.
         await context.desk.conversations.clear(conversation.chat_id)
         return None
     return conversation

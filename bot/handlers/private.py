@@ -15,7 +15,7 @@ from bot.handlers.common import say
 from bot.inbound import customer_actor, new_message_from, profile_of, unsupported_kind
 from bot.rendering.html import esc
 from core.domain.actors import ChatRef
-from core.errors import DuplicateMessage, InvalidInput, TicketClosed
+from core.errors import DuplicateMessage, InvalidInput, TicketClosed, TicketNotFound
 from core.views import Conversation, PostedMessages, TicketView
 
 
@@ -23,6 +23,9 @@ async def on_private_message(update: Update, context: DeskContext) -> None:
     """Route a plain (non-command) private message."""
     chat, user, message = update.effective_chat, update.effective_user, update.effective_message
     if chat is None or user is None or message is None:
+        return
+    prompted = comment.prompt_answered(message, context.bot.id)
+    if prompted is not None and await _answer_prompt(update, context, prompted):
         return
     replied = message.reply_to_message
     reply_to = ChatRef(chat.id, replied.message_id) if replied else None
@@ -41,6 +44,25 @@ async def on_private_message(update: Update, context: DeskContext) -> None:
         )
         return
     await route_to_ticket(update, context, conversation, where.ticket)
+
+
+async def _answer_prompt(update: Update, context: DeskContext, number: int) -> bool:
+    """Take a reply to a comment prompt as the comment, else as a message on that ticket.
+
+    Tell whether it is dealt with (False: the ticket is gone from the customer's view, so
+    the message takes the ordinary route).
+    """
+    user = update.effective_user
+    if user is None:
+        return False
+    if await comment.take(update, context, number):
+        return True
+    try:
+        ticket = await context.desk.queries.find_ticket(customer_actor(user), number)
+    except TicketNotFound:
+        return False
+    await route_to_ticket(update, context, None, ticket)
+    return True
 
 
 async def _stored_at_once(update: Update, context: DeskContext, reply_to: ChatRef | None) -> bool:
@@ -77,9 +99,6 @@ async def _continue(update: Update, context: DeskContext, conversation: Conversa
         return True
     if conversation.flow == flows.INTAKE:
         await intake.on_step(update, context, conversation)
-        return True
-    if conversation.flow == flows.COMMENT and message.text:
-        await comment.take(update, context, conversation)
         return True
     return False
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.callback_data import encode
+from bot.rendering.forwarded import forwarded_from
 from bot.rendering.html import TEXT_LIMIT, esc, shorten
 from bot.rendering.staff import card_keyboard, render_card, render_event_line
 from bot.rendering.words import PRIORITY_MARK, STATUS_MARK
@@ -76,7 +77,10 @@ def _history_line(item: MessageView | EventView) -> str:
     body = item.text
     if item.attachment:
         body = f"[{item.attachment.kind.value}] {body}".strip()
-    return f"<i>{item.created_at.strftime('%d %b %H:%M')}</i> {who}: {esc(shorten(body, 400))}"
+    line = f"<i>{item.created_at.strftime('%d %b %H:%M')}</i> {who}: {esc(shorten(body, 400))}"
+    if item.forwarded_from is not None:
+        line += f"\n    {forwarded_from(item.forwarded_from)}"
+    return line
 
 
 def ticket_text(detail: TicketDetail) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
@@ -120,12 +121,38 @@ def rating_keyboard(number: int) -> InlineKeyboardMarkup:
     )
 
 
-def thanks_for_rating(number: int, rating: int, *, ask_comment: bool = True) -> str:
-    """Thank the customer (and invite an optional comment)."""
-    thanks = f"🙏 Thank you! You rated ticket #{number} {'⭐' * rating} ({rating}/5)."
-    if not ask_comment:
-        return thanks
-    return thanks + "\nAnything to add? Write a comment now, or send /skip."
+def thanks_for_rating(number: int, rating: int) -> str:
+    """Thank the customer and point at the optional comment."""
+    return (
+        f"🙏 Thank you! You rated ticket #{number} {'⭐' * rating} ({rating}/5).\n"
+        "Anything to add? Tap <b>Add a comment</b>."
+    )
+
+
+def comment_keyboard(number: int) -> InlineKeyboardMarkup:
+    """The button that asks for a rating comment."""
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton("✍️ Add a comment", callback_data=encode("c", "cmt", number))]]
+    )
+
+
+_COMMENT_PROMPT = re.compile(r"✍️ Your comment on ticket #(\d{1,18})\b")
+
+
+def comment_prompt(number: int) -> str:
+    """Ask for the comment; the customer answers by replying to this very message."""
+    return f"✍️ Your comment on ticket #{number}: write it as a reply to this message."
+
+
+def comment_placeholder(number: int) -> str:
+    """The hint in the customer's input field while they reply to the prompt."""
+    return f"Your comment on #{number}"
+
+
+def commented_ticket(prompt_text: str | None) -> int | None:
+    """The ticket a comment prompt (by its text) asks about; None for any other message."""
+    found = _COMMENT_PROMPT.match(prompt_text or "")
+    return int(found.group(1)) if found else None
 
 
 def ticket_list(page: TicketPage, *, first_page: bool) -> str:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
 from core.domain.lifecycle import Mover
-from core.domain.values import AttachmentKind, Role
+from core.domain.values import AttachmentKind, ForwardKind, Role
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,13 +90,53 @@ class Attachment:
 
     Attributes:
         kind: photo, document, voice, ...
-        file_id: the messenger's id for the file ("" for locations and contacts).
+        file_id: the messenger's id for the file ("" for locations, venues and contacts).
         details: a short human description (file name, coordinates, phone number).
     """
 
     kind: AttachmentKind
     file_id: str = ""
     details: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ForwardOrigin:
+    """Where a forwarded message was first written: someone else's words, not the sender's.
+
+    Attributes:
+        kind: a user, a user who hides their account, a group or a channel.
+        name: the person's name, or the group's or channel's title.
+        date: when the original was sent.
+        username: the public @username of the user or chat, without the @, if any.
+        signature: the author's signature in a channel post or an anonymous admin's message.
+    """
+
+    kind: ForwardKind
+    name: str
+    date: datetime
+    username: str | None = None
+    signature: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """The origin as a JSON object (stored with the message)."""
+        return {
+            "kind": self.kind.value,
+            "name": self.name,
+            "date": self.date.isoformat(),
+            "username": self.username,
+            "signature": self.signature,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> ForwardOrigin:
+        """Read an origin written by ``to_json``."""
+        return cls(
+            kind=ForwardKind(data["kind"]),
+            name=str(data.get("name") or ""),
+            date=datetime.fromisoformat(str(data["date"])),
+            username=data.get("username"),
+            signature=data.get("signature"),
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,6 +152,7 @@ class NewMessage:
         album: the media-group id shared by the parts of one album.
         copyable: the original message is exactly this content, so a front end may relay it
             by copying the original (false for, say, a command whose argument is the text).
+        forwarded_from: who first wrote it, when the sender forwarded someone's message.
     """
 
     text: str = ""
@@ -118,6 +161,7 @@ class NewMessage:
     origin: ChatRef | None = None
     album: str | None = None
     copyable: bool = True
+    forwarded_from: ForwardOrigin | None = None
 
     @property
     def is_empty(self) -> bool:

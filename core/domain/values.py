@@ -45,6 +45,16 @@ class AttachmentKind(StrEnum):
     STICKER = "sticker"
     LOCATION = "location"
     CONTACT = "contact"
+    VENUE = "venue"
+
+
+class ForwardKind(StrEnum):
+    """Who a forwarded message came from, as far as the messenger tells."""
+
+    USER = "user"  # a person whose account is shown
+    HIDDEN_USER = "hidden_user"  # a person who hides their account: only a name is known
+    CHAT = "chat"  # a group, on behalf of itself (an anonymous admin)
+    CHANNEL = "channel"  # a channel post
 
 
 class EventKind(StrEnum):

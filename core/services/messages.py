@@ -74,6 +74,7 @@ async def add_messages(
             "internal": internal,
             "copyable": part.copyable,
             "created_at": now,
+            "forward_origin": part.forwarded_from.to_json() if part.forwarded_from else None,
         }
         for part in parts
     ]
@@ -111,6 +112,7 @@ async def add_messages(
             created_at=now,
             origin=part.origin,
             copyable=part.copyable,
+            forwarded_from=part.forwarded_from,
         )
         for message_id, part in zip(ids, parts, strict=True)
     ]

@@ -155,6 +155,10 @@ def _copies(
         "author": first.author_name,
         "tag_ticket": tag_ticket,
     }
+    forwarded = next((m.forwarded_from for m in messages if m.forwarded_from), None)
+    if forwarded is not None and audience is Audience.TICKET_TOPIC:
+        # Someone else's words: the copy in the topic says whose, above it.
+        payload["forwarded_from"] = forwarded.to_json()
     origins = [part.origin for part in parts if part.origin is not None and part.copyable]
     if len(origins) == len(messages):
         # Enough to relay them by copying, without reading them back.

@@ -260,6 +260,41 @@ class TicketService:
             await session.commit()
             return ticket_view(ticket)
 
+    async def comment_on_rating(self, actor: Actor, number: int, comment: str) -> TicketView:
+        """Add the customer's comment to their rating, once, while the ticket stays done.
+
+        The same comment given again changes nothing (Telegram may deliver a message twice).
+
+        Raises:
+            PermissionDenied: the actor is not the customer.
+            TicketNotFound: no such ticket, or another customer's.
+            InvalidInput: the comment no longer applies (see ``comment_refusal``), or it is
+                empty or over-long; the text is then better taken as a message.
+        """
+        if not actor.is_customer:
+            raise PermissionDenied("Only the customer can comment on a rating.")
+        clean_comment = comment.strip()
+        if not clean_comment:
+            raise InvalidInput("The comment is empty.")
+        if len(clean_comment) > MAX_COMMENT_LENGTH:
+            raise InvalidInput(f"Keep the comment to {MAX_COMMENT_LENGTH} characters.")
+        now = self._ctx.clock.now()
+        async with self._ctx.database.write_session() as session:
+            ticket = await load_ticket(session, actor, number, for_update=True)
+            if ticket.rating_comment == clean_comment:
+                return ticket_view(ticket)  # the same comment again: a repeated delivery
+            refusal = comment_refusal(
+                number, Status(ticket.status), ticket.rating, ticket.rating_comment
+            )
+            if refusal is not None:
+                raise InvalidInput(refusal)
+            ticket.rating_comment = clean_comment
+            detail = f"{ticket.rating}/5: {clean_comment}"
+            event = await record_event(session, ticket, actor, EventKind.RATED, now, detail=detail)
+            await self._ctx.enqueue(session, notices.on_card_event(ticket, event), now)
+            await session.commit()
+            return ticket_view(ticket)
+
     async def set_active_ticket(self, actor: Actor, number: int) -> TicketView:
         """Make a ticket the one a customer's plain messages go to.
 
@@ -278,3 +313,20 @@ class TicketService:
             customer.active_ticket_id = ticket.id
             await session.commit()
             return ticket_view(ticket)
+
+
+def comment_refusal(
+    number: int, status: Status, rating: int | None, comment: str | None
+) -> str | None:
+    """Say why a rating comment cannot be added now, or None when it can.
+
+    A comment belongs to a rating of a finished ticket: once the ticket is open again, or
+    the customer has commented already, what they write is a message for the team.
+    """
+    if status not in (Status.RESOLVED, Status.CLOSED):
+        return f"Ticket #{number} is open again: just write here and your message goes to the team."
+    if rating is None:
+        return f"Rate ticket #{number} before adding a comment."
+    if comment:
+        return f"You already added a comment on ticket #{number}. Thank you!"
+    return None

@@ -165,6 +165,8 @@ class MessageRow(Base):
     internal: Mapped[bool] = mapped_column(Boolean, default=False)
     copyable: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     created_at: Mapped[datetime]
+    # Who first wrote a forwarded message (kind, name, date...); NULL for the sender's own.
+    forward_origin: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
 
     __table_args__ = (Index("ix_messages_ticket", "ticket_id", "id"),)
 

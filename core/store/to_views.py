@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from core.domain.actors import Attachment, ChatRef
+from core.domain.actors import Attachment, ChatRef, ForwardOrigin
 from core.domain.values import AttachmentKind, Audience, NoticeKind, Priority, Role, Status
 from core.store.tables import (
     AgentRow,
@@ -101,6 +101,9 @@ def message_view(row: MessageRow, origin: ChatRef | None) -> MessageView:
         created_at=row.created_at,
         origin=origin,
         copyable=row.copyable,
+        forwarded_from=(
+            ForwardOrigin.from_json(row.forward_origin) if row.forward_origin is not None else None
+        ),
     )
 
 

@@ -19,6 +19,10 @@ from telegram import (
     Location,
     Message,
     MessageEntity,
+    MessageOriginChannel,
+    MessageOriginChat,
+    MessageOriginHiddenUser,
+    MessageOriginUser,
     PhotoSize,
     Poll,
     PollOption,
@@ -42,8 +46,8 @@ from bot.inbound import (
     to_json,
     unsupported_kind,
 )
-from core.domain.actors import Attachment, ChatRef, CustomerProfile, NewMessage
-from core.domain.values import AttachmentKind, Role
+from core.domain.actors import Attachment, ChatRef, CustomerProfile, ForwardOrigin, NewMessage
+from core.domain.values import AttachmentKind, ForwardKind, Role
 from tests.fake_bot_api import parse_html
 
 ANN = User(7001, "Ann", is_bot=False, last_name="Lee", username="ann", language_code="en")
@@ -265,6 +269,16 @@ class TestNewMessageFromMedia:
             AttachmentKind.CONTACT, "", "+49 30 1234 Bob"
         )
 
+    def test_venue_is_described_by_name_address_and_coordinates(self) -> None:
+        place = Location(longitude=13.4050, latitude=52.5200)
+        got = new_message_from(
+            message(venue=Venue(place, "Cafe <Zur>", "Main St 1"), location=place)
+        )
+
+        assert got.attachment == Attachment(
+            AttachmentKind.VENUE, "", "Cafe <Zur>, Main St 1 (52.52000, 13.40500)"
+        )
+
     def test_parts_of_an_album_share_its_media_group_id(self) -> None:
         parts = [
             new_message_from(message(600 + n, photo=photo_sizes(f"p{n}"), media_group_id="alb-9"))
@@ -278,6 +292,44 @@ class TestNewMessageFromMedia:
         assert attachment_of(message(text="hello")) is None
 
 
+class TestForwardOrigin:
+    SENT = datetime(2025, 11, 26, 6, 53, tzinfo=UTC)
+
+    def test_a_message_of_ones_own_has_no_origin(self) -> None:
+        assert new_message_from(message(text="mine")).forwarded_from is None
+
+    def test_a_user_is_named_with_their_username(self) -> None:
+        bob = User(9, "Bob", is_bot=False, last_name="Ng", username="bob")
+        origin = MessageOriginUser(self.SENT, bob)
+
+        got = new_message_from(message(text="x", forward_origin=origin)).forwarded_from
+
+        assert got == ForwardOrigin(ForwardKind.USER, "Bob Ng", self.SENT, "bob")
+
+    def test_a_hidden_user_is_only_a_name(self) -> None:
+        origin = MessageOriginHiddenUser(self.SENT, "Carol")
+
+        got = new_message_from(message(text="x", forward_origin=origin)).forwarded_from
+
+        assert got == ForwardOrigin(ForwardKind.HIDDEN_USER, "Carol", self.SENT)
+
+    def test_a_channel_post_keeps_the_channel_and_the_signature(self) -> None:
+        news = Chat(-100_5, Chat.CHANNEL, title="News", username="news")
+        origin = MessageOriginChannel(self.SENT, news, 77, author_signature="Jane")
+
+        got = new_message_from(message(text="x", forward_origin=origin)).forwarded_from
+
+        assert got == ForwardOrigin(ForwardKind.CHANNEL, "News", self.SENT, "news", "Jane")
+
+    def test_a_group_writing_as_itself_is_a_chat(self) -> None:
+        club = Chat(-100_6, Chat.SUPERGROUP, title="Club")
+        origin = MessageOriginChat(self.SENT, club)
+
+        got = new_message_from(message(text="x", forward_origin=origin)).forwarded_from
+
+        assert got == ForwardOrigin(ForwardKind.CHAT, "Club", self.SENT)
+
+
 class TestUnsupportedKind:
     @pytest.mark.parametrize(
         ("content", "name"),
@@ -285,13 +337,6 @@ class TestUnsupportedKind:
             ({"poll": a_poll()}, "a poll"),
             ({"dice": Dice(4, Dice.DICE)}, "a dice roll"),
             ({"game": Game("Tetris", "Blocks", photo_sizes())}, "a game"),
-            (
-                {
-                    "venue": Venue(Location(13.4, 52.5), "Cafe", "Main St 1"),
-                    "location": Location(13.4, 52.5),
-                },
-                "a venue",
-            ),
             ({"story": Story(Chat(5, Chat.CHANNEL), 3)}, "a story"),
             ({"invoice": Invoice("Plan", "One month", "start", "EUR", 500)}, "an invoice"),
             ({}, "this kind of message"),
@@ -309,6 +354,10 @@ class TestUnsupportedKind:
             {"location": Location(13.4, 52.5)},
             {"contact": Contact("+49 30 1234", "Bob")},
             {"voice": Voice("voice-1", "uvoice-1", 4)},
+            {
+                "venue": Venue(Location(13.4, 52.5), "Cafe", "Main St 1"),
+                "location": Location(13.4, 52.5),
+            },
         ],
     )
     def test_relayable_messages_are_supported(self, content: dict[str, Any]) -> None:
@@ -436,6 +485,17 @@ class TestJson:
                 origin=ChatRef(7001, 43),
             ),
             NewMessage(text="x", formatted="x", origin=ChatRef(-100_777, 7), copyable=False),
+            NewMessage(
+                text="Pay now",
+                origin=ChatRef(7001, 44),
+                forwarded_from=ForwardOrigin(
+                    ForwardKind.CHANNEL,
+                    "News",
+                    datetime(2025, 11, 26, 6, 53, tzinfo=UTC),
+                    "news",
+                    "Jane",
+                ),
+            ),
         ],
     )
     def test_round_trip_through_json_text(self, held: NewMessage) -> None:

@@ -16,11 +16,11 @@ import pytest
 from telegram import InlineKeyboardMarkup
 
 from bot.callback_data import MAX_BYTES, Press, decode
-from bot.rendering import console, customer, staff
+from bot.rendering import console, customer, forwarded, staff
 from bot.rendering.html import CAPTION_LIMIT, TEXT_LIMIT, esc, shorten, split_text
-from core.domain.actors import Attachment
+from core.domain.actors import Attachment, ForwardOrigin
 from core.domain.lifecycle import Mover, allowed_moves
-from core.domain.values import AttachmentKind, EventKind, Priority, Role, Status
+from core.domain.values import AttachmentKind, EventKind, ForwardKind, Priority, Role, Status
 from core.views import CustomerView, EventView, MessageView, TicketDetail, TicketPage, TicketView
 from tests.fake_bot_api import parse_html
 from tests.fake_bot_api.keyboards import checked_reply_markup
@@ -618,6 +618,43 @@ class TestRelayHeader:
         assert len(parse_html(header).text) < CAPTION_LIMIT // 2
 
 
+class TestForwardedFrom:
+    SENT = datetime(2025, 11, 26, 6, 53, tzinfo=UTC)
+
+    @pytest.mark.parametrize(
+        ("origin", "shown"),
+        [
+            (
+                ForwardOrigin(ForwardKind.USER, NAME, SENT, "bob_s"),
+                f"↪️ Forwarded from {NAME} (@bob_s), sent 2025-11-26 06:53 UTC",
+            ),
+            (
+                ForwardOrigin(ForwardKind.HIDDEN_USER, NAME, SENT),
+                f"↪️ Forwarded from {NAME} (account hidden), sent 2025-11-26 06:53 UTC",
+            ),
+            (
+                ForwardOrigin(ForwardKind.CHANNEL, SUBJECT, SENT, None, AGENT),
+                f"↪️ Forwarded from the channel {SUBJECT}, signed {AGENT}, "
+                "sent 2025-11-26 06:53 UTC",
+            ),
+            (
+                ForwardOrigin(ForwardKind.CHAT, SUBJECT, SENT),
+                f"↪️ Forwarded from the group {SUBJECT}, sent 2025-11-26 06:53 UTC",
+            ),
+        ],
+    )
+    def test_names_whose_words_they_are_escaped(self, origin: ForwardOrigin, shown: str) -> None:
+        assert visible(forwarded.forwarded_from(origin)) == shown
+
+    def test_an_outbox_copy_gets_the_line_only_when_forwarded(self) -> None:
+        origin = ForwardOrigin(ForwardKind.USER, NAME, self.SENT)
+
+        header = forwarded.forwarded_header({"forwarded_from": origin.to_json()})
+
+        assert header == forwarded.forwarded_from(origin) + "\n"
+        assert forwarded.forwarded_header({"style": "customer"}) == ""
+
+
 # --- customer.py ---------------------------------------------------------------------
 
 
@@ -681,6 +718,21 @@ class TestCustomerKeyboards:
         assert presses(customer.rating_keyboard(12)) == [
             (f"{n}⭐", Press("c", "rate", 12, str(n))) for n in range(1, 6)
         ]
+
+    def test_a_rating_is_followed_by_an_add_a_comment_button(self) -> None:
+        assert presses(customer.comment_keyboard(12)) == [
+            ("✍️ Add a comment", Press("c", "cmt", 12)),
+        ]
+
+    def test_the_comment_prompt_names_its_ticket_and_nothing_else_does(self) -> None:
+        assert customer.commented_ticket(customer.comment_prompt(12)) == 12
+        for other in (
+            customer.thanks_for_rating(12, 5),
+            "✍️ Your comment on ticket #x",
+            "Your comment on ticket #12",
+            None,
+        ):
+            assert customer.commented_ticket(other) is None
 
     def test_close_asks_yes_or_no(self) -> None:
         assert presses(customer.close_keyboard(12)) == [

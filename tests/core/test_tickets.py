@@ -159,6 +159,33 @@ class TestPriorityAndRating:
             "quick <b>help</b> 👍",
         )
 
+    async def test_a_comment_is_added_once_to_a_rated_done_ticket(
+        self, desk: Desk, ann: Actor, alice: Actor, report: Callable[..., Any]
+    ) -> None:
+        ticket = await report(ann)
+        await desk.tickets.change_status(alice, ticket.number, Status.RESOLVED)
+        with pytest.raises(InvalidInput, match="Rate ticket"):
+            await desk.tickets.comment_on_rating(ann, ticket.number, "great")
+        await desk.tickets.rate_ticket(ann, ticket.number, 5)
+        with pytest.raises(InvalidInput, match="2000 characters"):
+            await desk.tickets.comment_on_rating(ann, ticket.number, "x" * 2001)
+        commented = await desk.tickets.comment_on_rating(ann, ticket.number, " quick <b>help</b> ")
+        again = await desk.tickets.comment_on_rating(ann, ticket.number, "quick <b>help</b>")
+        assert (commented.rating_comment, again.rating_comment) == ("quick <b>help</b>",) * 2
+        with pytest.raises(InvalidInput, match="already added a comment"):
+            await desk.tickets.comment_on_rating(ann, ticket.number, "and more")
+
+    async def test_no_comment_once_the_ticket_is_open_again(
+        self, desk: Desk, ann: Actor, alice: Actor, report: Callable[..., Any]
+    ) -> None:
+        ticket = await report(ann)
+        await desk.tickets.change_status(alice, ticket.number, Status.RESOLVED)
+        await desk.tickets.rate_ticket(ann, ticket.number, 4)
+        await desk.tickets.change_status(alice, ticket.number, Status.OPEN)
+        with pytest.raises(InvalidInput, match="is open again"):
+            await desk.tickets.comment_on_rating(ann, ticket.number, "after restart")
+        assert (await desk.delivery.ticket(ticket.number)).rating_comment is None
+
     async def test_rating_still_works_after_auto_close(
         self, desk: Desk, ann: Actor, alice: Actor, report: Callable[..., Any]
     ) -> None:

@@ -141,8 +141,10 @@ class TestConversationWithAnAgent:
         told = await desk_bot.wait_bot_says(ann, "has been resolved")
         assert server.callback_answer(query) is not None
         await server.user_presses(ann, told, button_text="4⭐")
-        await desk_bot.wait_bot_says(ann, "Thank you! You rated")
-        await server.user_sends(ann, "Quick & friendly <3")
+        thanks = await desk_bot.wait_bot_says(ann, "Thank you! You rated")
+        await server.user_presses(ann, thanks, button_text="✍️ Add a comment")
+        prompt = await desk_bot.wait_bot_says(ann, "Your comment on ticket")
+        await server.user_sends(ann, "Quick & friendly <3", reply_to=prompt)
         await desk_bot.wait_bot_says(ann, "comment was added")
         ticket = await desk_bot.desk.delivery.ticket(number)
         assert (ticket.status.value, ticket.rating, ticket.rating_comment) == (

@@ -35,6 +35,7 @@ CONTENT_FIELDS = (
     "video_note",
     "sticker",
     "location",
+    "venue",
     "contact",
     "caption",
     "caption_entities",

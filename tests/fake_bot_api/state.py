@@ -22,7 +22,7 @@ from tests.fake_bot_api.updates import UpdateQueue
 ApiObject = dict[str, Any]
 """A JSON object of the Bot API (a Message, a User, ...)."""
 
-ChatType = Literal["private", "group", "supergroup"]
+ChatType = Literal["private", "group", "supergroup", "channel"]
 MemberStatus = Literal["creator", "administrator", "member", "left", "kicked"]
 
 TOPIC_ICON_COLORS = (7322096, 16766590, 13338331, 9367192, 16749490, 16478047)
@@ -117,7 +117,8 @@ class FakeChat:
 
     Attributes:
         id: Chat id (users: positive; groups: negative; supergroups: ``-100...``).
-        type: ``private``, ``group`` or ``supergroup``.
+        type: ``private``, ``group``, ``supergroup`` or ``channel`` (only seen as the origin
+            of a forwarded post).
         title: Group title (None for private chats).
         is_forum: Topics are enabled.
         username: Public ``@username`` of a group, without the ``@``.

@@ -60,6 +60,7 @@ class UserActions:
         thread_id: int | None = None,
         reply_to: int | ApiObject | None = None,
         media_group_id: str | None = None,
+        forward_origin: ApiObject | None = None,
     ) -> StoredMessage:
         """Post a message from ``user`` and queue the ``message`` update.
 
@@ -70,6 +71,8 @@ class UserActions:
             thread_id: A forum topic to write in.
             reply_to: The message (or its id) this one explicitly replies to.
             media_group_id: Album id, for the messages of one album.
+            forward_origin: The user forwards the content: a MessageOrigin, as built by
+                :meth:`forward_origin`.
         """
         target = self._chat_for(user, chat)
         reply_target = self._reply_target(target, reply_to)
@@ -82,9 +85,48 @@ class UserActions:
             placement=placement,
             reply_to=reply_target,
             media_group_id=media_group_id,
+            extra={"forward_origin": forward_origin} if forward_origin is not None else None,
         )
         self._deliver(target, "message", message.snapshot())
         return message
+
+    def forward_origin(
+        self,
+        author: FakeUser | FakeChat,
+        *,
+        date: int | None = None,
+        author_signature: str | None = None,
+    ) -> ApiObject:
+        """The ``forward_origin`` Telegram puts on a message forwarded from ``author``.
+
+        A user gives ``user`` (``hidden_user``, with only the name, when they hide their
+        account from forwards); a channel gives ``channel`` with the post's id; a group
+        (its anonymous admin writing as the group) gives ``chat``.
+
+        Args:
+            author: Who wrote the original.
+            date: When the original was sent (unix time); now by default.
+            author_signature: A channel post's or anonymous admin's signature.
+        """
+        sent = date if date is not None else unix_now()
+        if isinstance(author, FakeUser):
+            if author_signature is not None:
+                raise ValueError("only channel posts and anonymous admins carry a signature")
+            if author.hides_forwards:
+                return {"type": "hidden_user", "sender_user_name": author.full_name, "date": sent}
+            return {"type": "user", "sender_user": author.to_api(), "date": sent}
+        if author.type == "private":
+            raise ValueError("forward from the user, not from their private chat")
+        origin: ApiObject
+        if author.type == "channel":
+            post_id = self.state.next_message_id(author.id)
+            origin = {"type": "channel", "chat": author.to_api(), "message_id": post_id}
+        else:
+            origin = {"type": "chat", "sender_chat": author.to_api()}
+        origin["date"] = sent
+        if author_signature is not None:
+            origin["author_signature"] = author_signature
+        return origin
 
     def content(
         self,
@@ -96,6 +138,7 @@ class UserActions:
         media: dict[str, Any] | None = None,
         location: tuple[float, float] | None = None,
         contact: tuple[str, str] | None = None,
+        venue: tuple[float, float, str, str] | None = None,
     ) -> ApiObject:
         """Build message content the way a Telegram client would send it.
 
@@ -108,10 +151,18 @@ class UserActions:
                 ``{"document": {"file_name": "a.pdf"}}``, ``{"sticker": {"emoji": "👍"}}``).
             location: ``(latitude, longitude)``.
             contact: ``(phone_number, first_name)``.
+            venue: ``(latitude, longitude, title, address)``; like Telegram, the message
+                carries the venue and its ``location``.
         """
-        parts = [text is not None, bool(media), location is not None, contact is not None]
+        parts = [
+            text is not None,
+            bool(media),
+            location is not None,
+            contact is not None,
+            venue is not None,
+        ]
         if sum(parts) != 1:
-            raise ValueError("send exactly one of: text, one media kind, location, contact")
+            raise ValueError("send exactly one of: text, one media kind, location, contact, venue")
         if caption is not None and not media:
             raise ValueError("caption= goes with media; use text= for a text message")
         content: ApiObject = {}
@@ -132,6 +183,11 @@ class UserActions:
             content["location"] = {"latitude": location[0], "longitude": location[1]}
         if contact is not None:
             content["contact"] = {"phone_number": contact[0], "first_name": contact[1]}
+        if venue is not None:
+            latitude, longitude, title, address = venue
+            place = {"latitude": latitude, "longitude": longitude}
+            content["venue"] = {"location": place, "title": title, "address": address}
+            content["location"] = dict(place)
         return content
 
     def send_album(

@@ -102,6 +102,19 @@ class TelegramWorld:
         )
         return self.state.add_chat(chat)
 
+    def add_channel(
+        self, title: str, *, username: str | None = None, id: int | None = None
+    ) -> FakeChat:
+        """A channel the bot is not in: users forward its posts (see ``forwarded_from``)."""
+        chat = FakeChat(
+            id if id is not None else next(self._supergroup_ids),
+            "channel",
+            title=title,
+            username=username,
+            bot_status="left",
+        )
+        return self.state.add_chat(chat)
+
     def add_forum(self, title: str, **options: Any) -> FakeChat:
         """A forum supergroup where the bot is an admin that can manage topics."""
         return self.add_group(title, forum=True, **options)
@@ -160,6 +173,10 @@ class TelegramWorld:
         sticker: bool | str = False,
         location: tuple[float, float] | None = None,
         contact: tuple[str, str] | None = None,
+        venue: tuple[float, float, str, str] | None = None,
+        forwarded_from: FakeUser | FakeChat | None = None,
+        forward_date: int | None = None,
+        forward_signature: str | None = None,
     ) -> ApiObject:
         """The user sends one message; the bot gets a ``message`` update.
 
@@ -181,6 +198,12 @@ class TelegramWorld:
             sticker: Send a sticker (a string gives its emoji).
             location: ``(latitude, longitude)``.
             contact: ``(phone_number, first_name)``.
+            venue: ``(latitude, longitude, title, address)``.
+            forwarded_from: The user forwards this content, first written by this user, group
+                or channel: the message carries ``forward_origin``.
+            forward_date: When the original was sent (unix time); now by default.
+            forward_signature: The original's author signature (channel posts, anonymous
+                admins).
 
         Returns:
             The Message as stored (and as delivered to the bot).
@@ -202,13 +225,20 @@ class TelegramWorld:
             media=media or None,
             location=location,
             contact=contact,
+            venue=venue,
         )
+        origin = None
+        if forwarded_from is not None:
+            origin = self._user_actions.forward_origin(
+                forwarded_from, date=forward_date, author_signature=forward_signature
+            )
         message = self._user_actions.send(
             user,
             content,
             chat=self.chat(chat) if chat is not None else None,
             thread_id=thread_id,
             reply_to=reply_to,
+            forward_origin=origin,
         )
         await asyncio.sleep(0)
         return message.snapshot()
