@@ -236,7 +236,7 @@ class TestAgentReply:
 
 
 DOMAIN = Path(__file__).resolve().parents[2] / "core" / "domain"
-PURE_ROOTS = {"__future__", "dataclasses", "datetime", "enum"}
+PURE_ROOTS = {"__future__", "dataclasses", "datetime", "enum", "typing"}
 PURE_CORE = ("core.domain", "core.errors")
 
 
