@@ -14,6 +14,8 @@ from collections.abc import Awaitable, Callable, Sequence
 
 from sqlalchemy.exc import DBAPIError, OperationalError
 
+from api import cli as api_cli
+from api.settings import ApiSettingsError, load_api_settings
 from bot.settings import Settings, SettingsError, load_settings
 from core.desk import Desk
 from core.errors import DeskError
@@ -59,6 +61,7 @@ def build_parser() -> argparse.ArgumentParser:
     passwd = agent.add_parser("passwd", help="set a new password (unlocks the account)")
     passwd.add_argument("username")
     passwd.add_argument("--password-stdin", action="store_true", help=STDIN_HELP)
+    api_cli.add_commands(commands)
     return parser
 
 
@@ -154,6 +157,17 @@ def dispatch(args: argparse.Namespace, settings: Settings) -> None:
 
         run_worker(settings, parent_pid=args.parent, owner=args.owner)
         return
+    if args.command == "api":
+        from api.serve import run_api  # noqa: PLC0415 - keeps the other commands light
+        from bot.logs import configure_logging  # noqa: PLC0415
+
+        token = settings.telegram_bot_token
+        configure_logging(settings.log_level, secrets=[token.get_secret_value()] if token else [])
+        run_api(settings.database_url, settings.desk_config(), load_api_settings())
+        return
+    if args.command == "token":
+        asyncio.run(_with_desk(settings, lambda desk: api_cli.token_command(desk, args)))
+        return
     action = db_upgrade if args.command == "db" else AGENT_ACTIONS[args.action]
     asyncio.run(_with_desk(settings, lambda desk: action(desk, args)))
 
@@ -164,7 +178,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = load_settings()
         dispatch(args, settings)
-    except SettingsError as exc:
+    except (SettingsError, ApiSettingsError) as exc:
         return _fail(f"bad setting: {exc}", code=2)
     except (CommandFailed, DeskError) as exc:
         return _fail(str(exc))

@@ -12,6 +12,7 @@ from __future__ import annotations
 from core.clock import Clock, SystemClock
 from core.config import DeskConfig
 from core.services.accounts import AccountService
+from core.services.api_tokens import TokenService
 from core.services.common import ServiceContext
 from core.services.conversations import ConversationService
 from core.services.delivery import DeliveryService
@@ -25,8 +26,8 @@ from core.store.migrate import upgrade_database
 
 
 class Desk:
-    """The service layer: agents, tickets, messages, queries, conversations, delivery,
-    timers and figures."""
+    """The service layer: agents, API tokens, tickets, messages, queries, conversations,
+    delivery, timers and figures."""
 
     def __init__(
         self, database: Database, *, clock: Clock | None = None, config: DeskConfig | None = None
@@ -36,6 +37,7 @@ class Desk:
         self.config = config or DeskConfig()
         context = ServiceContext(database, self.clock, self.config)
         self.accounts = AccountService(context)
+        self.tokens = TokenService(context, self.accounts)
         self.tickets = TicketService(context)
         self.messages = MessageService(context)
         self.queries = QueryService(context)

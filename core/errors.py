@@ -9,6 +9,7 @@ Hierarchy::
     ├── NotFound
     │   ├── TicketNotFound        no such ticket, or the actor may not see it
     │   ├── AgentNotFound         no agent with that username
+    │   ├── CustomerNotFound      no customer with that Telegram username or id
     │   └── MessageNotFound       no stored message for that id or Telegram copy
     ├── PermissionDenied          the actor may not do this (not an agent, not an admin, ...)
     ├── InvalidInput              a value is malformed or out of range
@@ -18,6 +19,8 @@ Hierarchy::
     ├── TicketClosed              a message was sent to a closed ticket
     ├── AuthenticationFailed      wrong username or password (never says which)
     ├── AccountLocked             too many failed logins; carries ``until``
+    ├── CredentialsRejected       an API token or Telegram login data that is missing,
+    │                             forged, expired, revoked or already used
     └── DuplicateMessage          the same inbound Telegram message was recorded before
 """
 
@@ -48,6 +51,14 @@ class AgentNotFound(NotFound):
     def __init__(self, username: str) -> None:
         super().__init__(f"No agent is called {username!r}.")
         self.username = username
+
+
+class CustomerNotFound(NotFound):
+    """Raised when no customer has the given Telegram username or user id."""
+
+    def __init__(self, reference: str) -> None:
+        super().__init__(f"No customer {reference!r} has written to the desk.")
+        self.reference = reference
 
 
 class MessageNotFound(NotFound):
@@ -112,6 +123,10 @@ class AccountLocked(DeskError):
             f"{until.strftime('%H:%M')} UTC ({until.strftime('%Y-%m-%d')})."
         )
         self.until = until
+
+
+class CredentialsRejected(DeskError):
+    """Raised for an API token or Telegram login data that cannot be used; says why."""
 
 
 class DuplicateMessage(DeskError):

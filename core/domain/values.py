@@ -64,6 +64,7 @@ class EventKind(StrEnum):
     STATUS = "status"
     ASSIGNED = "assigned"
     PRIORITY = "priority"
+    CATEGORY = "category"
     RATED = "rated"
     UNDELIVERED = "undelivered"
     SLA_BREACH = "sla_breach"

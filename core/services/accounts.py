@@ -11,7 +11,9 @@ import re
 from datetime import datetime
 
 from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.config import DeskConfig
 from core.domain.actors import Actor
 from core.errors import (
     AccountLocked,
@@ -23,7 +25,7 @@ from core.errors import (
 )
 from core.services.common import ServiceContext
 from core.services.passwords import check_password, hash_password, validate_new_password
-from core.store.tables import AgentRow, LoginThrottleRow
+from core.store.tables import AgentRow, ApiTokenRow, LoginThrottleRow
 from core.store.to_views import agent_view
 from core.views import AgentView
 
@@ -90,8 +92,13 @@ class AccountService:
             await session.commit()
             return agent_view(agent)
 
-    async def list_agents(self) -> list[AgentView]:
-        """List every agent account, by username."""
+    async def list_agents(self, *, by: Actor | None = None) -> list[AgentView]:
+        """List every agent account, by username.
+
+        Raises:
+            PermissionDenied: ``by`` is not an admin agent.
+        """
+        await self._check_admin(by)
         async with self._ctx.database.read_session() as session:
             rows = await session.scalars(select(AgentRow).order_by(AgentRow.username))
             return [agent_view(row) for row in rows]
@@ -127,6 +134,7 @@ class AccountService:
             agent.is_active = active
             if not active:
                 agent.telegram_user_id = None
+                await revoke_agent_tokens(session, agent.id, self._ctx.clock.now())
             await session.commit()
             return agent_view(agent)
 
@@ -152,6 +160,7 @@ class AccountService:
             agent.failed_logins = 0
             agent.locked_until = None
             agent.telegram_user_id = None
+            await revoke_agent_tokens(session, agent.id, self._ctx.clock.now())
             await session.commit()
             return agent_view(agent)
 
@@ -163,11 +172,43 @@ class AccountService:
                 answer for all, so the answer does not tell which usernames exist).
             AccountLocked: too many failures, for this account or from this Telegram account.
         """
+        agent_id = await self._check_credentials(username, password, telegram_user_id)
+        return await self._bind(agent_id, telegram_user_id)
+
+    async def authenticate(self, username: str, password: str) -> AgentView:
+        """Check credentials without binding a Telegram account (an HTTP API login).
+
+        Failures count against the same per-account lockout as ``login``, so guessing
+        over HTTP and in Telegram together gets no more tries than either alone.
+
+        Raises:
+            AuthenticationFailed: wrong username or password, or a disabled account.
+            AccountLocked: too many failures for this account.
+        """
+        agent_id = await self._check_credentials(username, password, None)
+        now = self._ctx.clock.now()
+        async with self._ctx.database.write_session() as session:
+            agent = await session.get_one(AgentRow, agent_id)
+            if not agent.is_active:  # disabled while the password was being checked
+                raise AuthenticationFailed
+            agent.failed_logins = 0
+            agent.locked_until = None
+            agent.last_login_at = now
+            await session.commit()
+            return agent_view(agent)
+
+    async def _check_credentials(
+        self, username: str, password: str, telegram_user_id: int | None
+    ) -> int:
         config = self._ctx.config
         now = self._ctx.clock.now()
         name = username.strip().lower()
         async with self._ctx.database.read_session() as session:
-            throttle = await session.get(LoginThrottleRow, telegram_user_id)
+            throttle = (
+                await session.get(LoginThrottleRow, telegram_user_id)
+                if telegram_user_id is not None
+                else None
+            )
             agent = await session.scalar(select(AgentRow).where(AgentRow.username == name))
         for locked_until in (
             throttle.locked_until if throttle else None,
@@ -179,7 +220,7 @@ class AccountService:
         usable = agent is not None and agent.is_active
         hashed = agent.password_hash if agent is not None and usable else None
         if await check_password(password, hashed, config.bcrypt_rounds) and agent is not None:
-            return await self._bind(agent.id, telegram_user_id)
+            return agent.id
         locked_until = await self._count_failure(agent.id if agent else None, telegram_user_id)
         if locked_until is not None:
             raise AccountLocked(locked_until)
@@ -209,23 +250,16 @@ class AccountService:
             await session.commit()
             return agent_view(agent)
 
-    async def _count_failure(self, agent_id: int | None, telegram_user_id: int) -> datetime | None:
+    async def _count_failure(
+        self, agent_id: int | None, telegram_user_id: int | None
+    ) -> datetime | None:
         config = self._ctx.config
         now = self._ctx.clock.now()
         lock_until = now + config.login_lockout
         locked: datetime | None = None
         async with self._ctx.database.write_session() as session:
-            throttle = await session.get(LoginThrottleRow, telegram_user_id, with_for_update=True)
-            if throttle is None:
-                throttle = LoginThrottleRow(
-                    telegram_user_id=telegram_user_id, failures=0, last_failure_at=now
-                )
-                session.add(throttle)
-            throttle.failures += 1
-            throttle.last_failure_at = now
-            if throttle.failures >= config.login_max_failures:
-                throttle.failures = 0
-                throttle.locked_until = locked = lock_until
+            if telegram_user_id is not None:
+                locked = await _count_telegram_failure(session, telegram_user_id, config, now)
             if agent_id is not None:
                 agent = await session.get_one(AgentRow, agent_id, with_for_update=True)
                 agent.failed_logins += 1
@@ -256,3 +290,31 @@ class AccountService:
                 )
             )
         return agent_view(agent) if agent else None
+
+
+async def _count_telegram_failure(
+    session: AsyncSession, telegram_user_id: int, config: DeskConfig, now: datetime
+) -> datetime | None:
+    """Count a failed login from a Telegram account; return the lock's end if it locks."""
+    throttle = await session.get(LoginThrottleRow, telegram_user_id, with_for_update=True)
+    if throttle is None:
+        throttle = LoginThrottleRow(
+            telegram_user_id=telegram_user_id, failures=0, last_failure_at=now
+        )
+        session.add(throttle)
+    throttle.failures += 1
+    throttle.last_failure_at = now
+    if throttle.failures >= config.login_max_failures:
+        throttle.failures = 0
+        throttle.locked_until = now + config.login_lockout
+        return throttle.locked_until
+    return None
+
+
+async def revoke_agent_tokens(session: AsyncSession, agent_id: int, now: datetime) -> None:
+    """Revoke every API token of an agent, in the caller's transaction."""
+    await session.execute(
+        update(ApiTokenRow)
+        .where(ApiTokenRow.agent_id == agent_id, ApiTokenRow.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )

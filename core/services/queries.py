@@ -7,13 +7,14 @@ same at ticket 10 and at ticket 1,000,000 and never skips or repeats a ticket.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from sqlalchemy import Select, select, tuple_, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.domain.actors import Actor, ChatRef
-from core.domain.values import Role, Status
+from core.domain.values import Priority, Role, Status
 from core.errors import InvalidInput, PermissionDenied
 from core.services.common import ServiceContext, load_ticket, require_agent
 from core.services.routing import (
@@ -55,6 +56,27 @@ def decode_cursor(cursor: str) -> tuple[datetime, int]:
         raise InvalidInput("That page link is no longer valid; open the list again.") from exc
 
 
+@dataclass(frozen=True, slots=True)
+class TicketFilter:
+    """Which tickets a list shows; every condition left as None matches all.
+
+    Attributes:
+        statuses: only these statuses (empty: all).
+        assignee_id: only this agent's tickets; ``UNASSIGNED`` for nobody's.
+        priority: only this priority.
+        category: only this category.
+        customer: only this customer's tickets (their Telegram user id).
+        updated_since: only tickets with activity at or after this time.
+    """
+
+    statuses: tuple[Status, ...] = ()
+    assignee_id: int | None = None
+    priority: Priority | None = None
+    category: str | None = None
+    customer: int | None = None
+    updated_since: datetime | None = None
+
+
 class QueryService:
     """Read-only views of tickets."""
 
@@ -84,20 +106,59 @@ class QueryService:
             InvalidInput: a stale or forged cursor, or a bad limit.
         """
         require_agent(actor)
+        return await self.list_tickets(
+            actor,
+            TicketFilter(statuses=tuple(statuses or ()), assignee_id=assignee_id),
+            cursor=cursor,
+            limit=limit,
+        )
+
+    async def list_tickets(
+        self, actor: Actor, where: TicketFilter, *, cursor: str | None = None, limit: int = 10
+    ) -> TicketPage:
+        """List the tickets the actor may see that match a filter, most recent activity first.
+
+        Agents see every ticket; a customer sees only their own, whatever the filter says.
+
+        Raises:
+            PermissionDenied: the actor is the system.
+            InvalidInput: a stale or forged cursor, or a bad limit.
+        """
+        if actor.is_customer:
+            if where.customer is not None and where.customer != actor.ref:
+                return TicketPage((), None)
+            where = replace(where, customer=actor.ref)
+        else:
+            require_agent(actor)
         _check_limit(limit)
         after = decode_cursor(cursor) if cursor else None
+        customer_id = (
+            select(CustomerRow.id)
+            .where(CustomerRow.telegram_user_id == where.customer)
+            .scalar_subquery()
+            if where.customer is not None
+            else None
+        )
         # One newest-first index walk per status, merged: each walk stops after a page, so a
         # page costs the same with ten thousand tickets or a million (an IN over statuses
         # would sort every matching ticket instead).
         branches = []
-        for status in dict.fromkeys(statuses or list(Status)):  # each status once, in order
+        for status in dict.fromkeys(where.statuses or list(Status)):  # each status once
             branch = select(TicketRow.id, TicketRow.updated_at).where(
                 TicketRow.status == status.value
             )
-            if assignee_id == UNASSIGNED:
+            if where.assignee_id == UNASSIGNED:
                 branch = branch.where(TicketRow.assignee_id.is_(None))
-            elif assignee_id is not None:
-                branch = branch.where(TicketRow.assignee_id == assignee_id)
+            elif where.assignee_id is not None:
+                branch = branch.where(TicketRow.assignee_id == where.assignee_id)
+            if where.priority is not None:
+                branch = branch.where(TicketRow.priority == where.priority.value)
+            if where.category is not None:
+                branch = branch.where(TicketRow.category == where.category)
+            if customer_id is not None:
+                branch = branch.where(TicketRow.customer_id == customer_id)
+            if where.updated_since is not None:
+                branch = branch.where(TicketRow.updated_at >= where.updated_since)
             if after is not None:
                 branch = branch.where(tuple_(TicketRow.updated_at, TicketRow.id) < after)
             branch = branch.order_by(TicketRow.updated_at.desc(), TicketRow.id.desc())

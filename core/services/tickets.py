@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.domain.actors import Actor, NewMessage
+from core.domain.actors import Actor, CustomerProfile, NewMessage
 from core.domain.values import EventKind, Priority, Status
-from core.errors import AgentNotFound, InvalidInput, PermissionDenied
+from core.errors import AgentNotFound, CustomerNotFound, InvalidInput, PermissionDenied
 from core.services import notices
 from core.services.common import (
     ServiceContext,
@@ -21,7 +21,7 @@ from core.services.common import (
 )
 from core.services.messages import add_messages, as_parts
 from core.services.moves import move_ticket
-from core.store.tables import AgentRow, TicketRow
+from core.store.tables import AgentRow, CustomerRow, TicketRow
 from core.store.to_views import ticket_view
 from core.views import TicketView
 
@@ -85,16 +85,71 @@ class TicketService:
         """
         if actor.profile is None:
             raise PermissionDenied("Only customers report tickets.")
+        return await self._open(
+            actor, actor, subject, description, category=category, follow_up_of=follow_up_of
+        )
+
+    async def report_for_customer(
+        self,
+        actor: Actor,
+        customer: str,
+        subject: str,
+        description: NewMessage | Sequence[NewMessage],
+        *,
+        category: str | None = None,
+    ) -> TicketView:
+        """Open a ticket on behalf of a customer the desk knows; they are told as for /new.
+
+        Args:
+            actor: the agent reporting.
+            customer: the customer's Telegram ``@username`` or numeric user id.
+
+        Raises:
+            PermissionDenied: the actor is not an agent.
+            CustomerNotFound: no customer with that username or id has written to the desk.
+            InvalidInput: bad subject, category or an empty description.
+        """
+        require_agent(actor)
+        reference = customer.strip()
+        query = select(CustomerRow)
+        if reference.lstrip("-").isdigit():
+            query = query.where(CustomerRow.telegram_user_id == int(reference))
+        else:
+            name = reference.removeprefix("@").lower()
+            query = query.where(func.lower(CustomerRow.username) == name)
+        async with self._ctx.database.read_session() as session:
+            row = (await session.scalars(query.order_by(CustomerRow.id).limit(1))).first()
+        if row is None:
+            raise CustomerNotFound(reference)
+        profile = CustomerProfile(
+            row.telegram_user_id, row.display_name, row.username, row.language_code
+        )
+        return await self._open(
+            Actor.customer(profile), actor, subject, description, category=category
+        )
+
+    async def _open(
+        self,
+        customer: Actor,
+        by: Actor,
+        subject: str,
+        description: NewMessage | Sequence[NewMessage],
+        *,
+        category: str | None,
+        follow_up_of: int | None = None,
+    ) -> TicketView:
+        if customer.profile is None:
+            raise PermissionDenied("Only customers report tickets.")
         clean_subject = self.clean_subject(subject)
         clean_category = self.clean_category(category)
         parts = as_parts(description)
         now = self._ctx.clock.now()
         async with self._ctx.database.write_session() as session:
-            customer = await upsert_customer(session, actor.profile, now)
+            row = await upsert_customer(session, customer.profile, now)
             if follow_up_of is not None:
-                await load_ticket(session, actor, follow_up_of)
+                await load_ticket(session, customer, follow_up_of)
             ticket = TicketRow(
-                customer=customer,
+                customer=row,
                 subject=clean_subject,
                 status=Status.NEW.value,
                 priority=Priority.NORMAL.value,
@@ -106,12 +161,17 @@ class TicketService:
             )
             session.add(ticket)
             await session.flush()
-            rows = await add_messages(session, ticket, actor, parts, now)
-            detail = f"follow-up of #{follow_up_of}" if follow_up_of else None
+            rows = await add_messages(session, ticket, customer, parts, now)
+            if follow_up_of:
+                detail: str | None = f"follow-up of #{follow_up_of}"
+            elif by is not customer:
+                detail = f"reported by {by.name} for the customer"
+            else:
+                detail = None
             await record_event(
-                session, ticket, actor, EventKind.CREATED, now, to_status=Status.NEW, detail=detail
+                session, ticket, by, EventKind.CREATED, now, to_status=Status.NEW, detail=detail
             )
-            customer.active_ticket_id = ticket.id
+            row.active_ticket_id = ticket.id
             await self._ctx.enqueue(session, notices.on_ticket_reported(ticket, rows, parts), now)
             await session.commit()
             return ticket_view(ticket)
@@ -217,6 +277,31 @@ class TicketService:
             ticket.updated_at = now
             event = await record_event(
                 session, ticket, actor, EventKind.PRIORITY, now, detail=detail
+            )
+            await self._ctx.enqueue(session, notices.on_card_event(ticket, event), now)
+            await session.commit()
+            return ticket_view(ticket)
+
+    async def set_category(self, actor: Actor, number: int, category: str | None) -> TicketView:
+        """Change a ticket's category (``None``: no category).
+
+        Raises:
+            PermissionDenied: the actor is not an agent.
+            TicketNotFound: no such ticket.
+            InvalidInput: not a configured category, or the ticket already has it.
+        """
+        require_agent(actor)
+        clean = self.clean_category(category)
+        now = self._ctx.clock.now()
+        async with self._ctx.database.write_session() as session:
+            ticket = await load_ticket(session, actor, number, for_update=True)
+            if ticket.category == clean:
+                raise InvalidInput(f"Ticket #{number} already has category {clean or 'none'}.")
+            detail = f"{ticket.category or 'none'} → {clean or 'none'}"
+            ticket.category = clean
+            ticket.updated_at = now
+            event = await record_event(
+                session, ticket, actor, EventKind.CATEGORY, now, detail=detail
             )
             await self._ctx.enqueue(session, notices.on_card_event(ticket, event), now)
             await session.commit()

@@ -284,3 +284,27 @@ class ConversationRow(Base):
     step: Mapped[str] = mapped_column(String(32))
     data: Mapped[dict[str, Any]]
     updated_at: Mapped[datetime]
+
+
+class ApiTokenRow(Base):
+    """A bearer token of the HTTP API, stored only as the SHA-256 digest of its secret.
+
+    A token speaks for an agent (``agent_id``) or for a Telegram customer
+    (``customer_telegram_id``). Integration tokens have a ``name`` and usually no expiry;
+    login tokens keep the digest of the Telegram login data they came from, so that data
+    cannot be exchanged twice.
+    """
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    digest: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str | None] = mapped_column(String(32), unique=True)
+    agent_id: Mapped[int | None] = mapped_column(
+        BigInteger, ForeignKey("agents.id", ondelete="CASCADE"), index=True
+    )
+    customer_telegram_id: Mapped[int | None] = mapped_column(BigInteger)
+    source_digest: Mapped[str | None] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]

@@ -1,0 +1,1 @@
+"""The HTTP API: an adapter over ``core``, like ``bot/`` is for Telegram."""

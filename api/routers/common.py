@@ -1,0 +1,27 @@
+"""What routes share: the error responses they declare, and turning text into messages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from api.schemas import ErrorOut
+from core.domain.actors import NewMessage
+
+
+def errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """Declare error responses (all in the one error shape) for the OpenAPI schema."""
+    return {status: {"model": ErrorOut} for status in (422, *statuses)}
+
+
+AUTHED = (401,)
+
+
+def text_message(content: str) -> NewMessage:
+    """A text-only message written over HTTP: no Telegram original to copy from."""
+    return NewMessage(text=content, copyable=False)
+
+
+def subject_from(text: str, limit: int) -> str:
+    """A ticket subject from free text: its first line, shortened to the limit."""
+    first = " ".join(next((line for line in text.splitlines() if line.strip()), "").split())
+    return first if len(first) <= limit else first[: limit - 1].rstrip() + "…"

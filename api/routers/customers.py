@@ -1,0 +1,29 @@
+"""v1 customers: a customer's tickets."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from api.deps import ActorDep, DeskDep
+from api.routers.common import AUTHED, errors
+from api.schemas import TicketPageOut
+from core.services.queries import TicketFilter
+
+router = APIRouter(prefix="/customers", tags=["customers"])
+
+
+@router.get("/{telegram_user_id}/tickets", responses=errors(*AUTHED, 403))
+async def customer_tickets(
+    telegram_user_id: int,
+    actor: ActorDep,
+    desk: DeskDep,
+    cursor: Annotated[str | None, Query(max_length=64)] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+) -> TicketPageOut:
+    """A customer's tickets, most recent activity first (a customer sees only their own)."""
+    page = await desk.queries.list_tickets(
+        actor, TicketFilter(customer=telegram_user_id), cursor=cursor, limit=limit
+    )
+    return TicketPageOut.of(page)

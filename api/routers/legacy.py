@@ -1,0 +1,86 @@
+"""The original ticket systems' endpoints, exactly as their specs list them."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response
+
+from api.deps import ActorDep, DeskDep
+from api.routers.common import AUTHED, errors, subject_from, text_message
+from api.schemas import (
+    ContentRequest,
+    MessageOut,
+    ModifyStatusRequest,
+    ReportIssueRequest,
+    ReportRequest,
+    StatusRequest,
+    TicketOut,
+)
+from core.domain.values import Status
+from core.services.queries import TicketFilter
+
+router = APIRouter(prefix="/tickets", tags=["original endpoints"])
+
+
+@router.post("/report", status_code=201, responses=errors(*AUTHED, 403))
+async def report(body: ReportRequest, actor: ActorDep, desk: DeskDep) -> TicketOut:
+    """Report a ticket (customers)."""
+    ticket = await desk.tickets.report_ticket(actor, body.title, text_message(body.description))
+    return TicketOut.of(ticket)
+
+
+@router.put("/modify-ticket-status", responses=errors(*AUTHED, 403, 404, 409))
+async def modify_ticket_status(
+    body: ModifyStatusRequest, actor: ActorDep, desk: DeskDep
+) -> TicketOut:
+    """Change a ticket's status, the ticket named in the body."""
+    return TicketOut.of(await desk.tickets.change_status(actor, body.ticket_id, body.new_status))
+
+
+@router.put("/{ticket_id}/status", responses=errors(*AUTHED, 403, 404, 409))
+async def change_status(
+    ticket_id: int, body: StatusRequest, actor: ActorDep, desk: DeskDep
+) -> TicketOut:
+    """Change a ticket's status."""
+    return TicketOut.of(await desk.tickets.change_status(actor, ticket_id, body.status))
+
+
+@router.post("/{ticket_id}/messages", status_code=201, responses=errors(*AUTHED, 403, 404, 409))
+async def post_message(
+    ticket_id: int, body: ContentRequest, actor: ActorDep, desk: DeskDep
+) -> MessageOut:
+    """Write on a ticket: a customer's message, or an agent's public reply."""
+    posted = await desk.messages.send_message(actor, ticket_id, text_message(body.content))
+    return MessageOut.of(posted.messages[0])
+
+
+@router.post("/report-issue", status_code=201, responses=errors(*AUTHED, 403, 404))
+async def report_issue(body: ReportIssueRequest, actor: ActorDep, desk: DeskDep) -> TicketOut:
+    """Report an issue for a customer the desk knows (agents)."""
+    subject = subject_from(body.issue, desk.config.subject_max_length)
+    ticket = await desk.tickets.report_for_customer(
+        actor, body.username, subject, text_message(body.issue)
+    )
+    return TicketOut.of(ticket)
+
+
+@router.get("/view-tickets", responses=errors(*AUTHED, 403))
+async def view_tickets(
+    *,
+    actor: ActorDep,
+    desk: DeskDep,
+    response: Response,
+    status: Status | None = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 100,
+    cursor: Annotated[str | None, Query(max_length=64)] = None,
+) -> list[TicketOut]:
+    """List tickets with that status (all without it), most recent activity first.
+
+    Past ``limit`` tickets, the ``X-Next-Cursor`` header holds the cursor of the next page.
+    """
+    where = TicketFilter(statuses=(status,) if status else ())
+    page = await desk.queries.list_tickets(actor, where, cursor=cursor, limit=limit)
+    if page.next_cursor:
+        response.headers["X-Next-Cursor"] = page.next_cursor
+    return [TicketOut.of(ticket) for ticket in page.tickets]

@@ -1,0 +1,135 @@
+"""v1 tickets: list, create, read with history, change, write on, rate."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from api.deps import ActorDep, DeskDep
+from api.routers.common import AUTHED, errors, text_message
+from api.schemas import (
+    AssigneeRequest,
+    CategoryRequest,
+    MessageOut,
+    NewTicketRequest,
+    PostMessageRequest,
+    PriorityRequest,
+    RatingRequest,
+    StatusRequest,
+    TicketDetailOut,
+    TicketOut,
+    TicketPageOut,
+)
+from core.domain.values import Priority, Status
+from core.services.queries import UNASSIGNED, TicketFilter
+
+router = APIRouter(prefix="/tickets", tags=["tickets"])
+CHANGES = errors(*AUTHED, 403, 404, 409)
+
+
+@router.get("", responses=errors(*AUTHED, 403))
+async def list_tickets(
+    *,
+    actor: ActorDep,
+    desk: DeskDep,
+    status: Annotated[list[Status] | None, Query()] = None,
+    assignee: Annotated[
+        str | None,
+        Query(max_length=64, description="An agent's username, or 'none' for unassigned."),
+    ] = None,
+    priority: Priority | None = None,
+    category: Annotated[str | None, Query(max_length=64)] = None,
+    customer: Annotated[int | None, Query(description="The customer's Telegram user id.")] = None,
+    updated_since: datetime | None = None,
+    cursor: Annotated[str | None, Query(max_length=64)] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+) -> TicketPageOut:
+    """List tickets, most recent activity first, a page at a time (customers: their own)."""
+    assignee_id = None
+    if assignee is not None:
+        if assignee.strip().lower() == "none":
+            assignee_id = UNASSIGNED
+        else:
+            assignee_id = (await desk.accounts.get_agent(assignee.lstrip("@"))).id
+    where = TicketFilter(
+        statuses=tuple(status or ()),
+        assignee_id=assignee_id,
+        priority=priority,
+        category=category,
+        customer=customer,
+        updated_since=updated_since,
+    )
+    page = await desk.queries.list_tickets(actor, where, cursor=cursor, limit=limit)
+    return TicketPageOut.of(page)
+
+
+@router.post("", status_code=201, responses=errors(*AUTHED, 403, 404))
+async def create_ticket(body: NewTicketRequest, actor: ActorDep, desk: DeskDep) -> TicketOut:
+    """Report a ticket: a customer's own, or an agent's for the customer named."""
+    message = text_message(body.description)
+    if body.customer is not None:
+        ticket = await desk.tickets.report_for_customer(
+            actor, body.customer, body.title, message, category=body.category
+        )
+    else:
+        ticket = await desk.tickets.report_ticket(
+            actor, body.title, message, category=body.category
+        )
+    return TicketOut.of(ticket)
+
+
+@router.get("/{ticket_id}", responses=errors(*AUTHED, 404))
+async def get_ticket(ticket_id: int, actor: ActorDep, desk: DeskDep) -> TicketDetailOut:
+    """One ticket with its latest history (customers see no internal notes)."""
+    return TicketDetailOut.of(await desk.queries.get_ticket(actor, ticket_id))
+
+
+@router.put("/{ticket_id}/status", responses=CHANGES)
+async def set_status(
+    ticket_id: int, body: StatusRequest, actor: ActorDep, desk: DeskDep
+) -> TicketOut:
+    """Move a ticket along its lifecycle."""
+    return TicketOut.of(await desk.tickets.change_status(actor, ticket_id, body.status))
+
+
+@router.put("/{ticket_id}/priority", responses=CHANGES)
+async def set_priority(
+    ticket_id: int, body: PriorityRequest, actor: ActorDep, desk: DeskDep
+) -> TicketOut:
+    """Change a ticket's priority (agents)."""
+    return TicketOut.of(await desk.tickets.set_priority(actor, ticket_id, body.priority))
+
+
+@router.put("/{ticket_id}/assignee", responses=CHANGES)
+async def set_assignee(
+    ticket_id: int, body: AssigneeRequest, actor: ActorDep, desk: DeskDep
+) -> TicketOut:
+    """Assign a ticket to an agent, or unassign it (agents)."""
+    return TicketOut.of(await desk.tickets.assign(actor, ticket_id, body.username))
+
+
+@router.put("/{ticket_id}/category", responses=CHANGES)
+async def set_category(
+    ticket_id: int, body: CategoryRequest, actor: ActorDep, desk: DeskDep
+) -> TicketOut:
+    """Change a ticket's category (agents)."""
+    return TicketOut.of(await desk.tickets.set_category(actor, ticket_id, body.category))
+
+
+@router.post("/{ticket_id}/messages", status_code=201, responses=CHANGES)
+async def post_message(
+    ticket_id: int, body: PostMessageRequest, actor: ActorDep, desk: DeskDep
+) -> MessageOut:
+    """Write on a ticket: a public reply, or (agents) an internal note."""
+    posted = await desk.messages.send_message(
+        actor, ticket_id, text_message(body.content), internal=body.internal
+    )
+    return MessageOut.of(posted.messages[0])
+
+
+@router.put("/{ticket_id}/rating", responses=CHANGES)
+async def rate(ticket_id: int, body: RatingRequest, actor: ActorDep, desk: DeskDep) -> TicketOut:
+    """Rate a resolved ticket 1–5 (its customer)."""
+    return TicketOut.of(await desk.tickets.rate_ticket(actor, ticket_id, body.rating, body.comment))

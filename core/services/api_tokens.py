@@ -1,0 +1,219 @@
+"""Bearer tokens of the HTTP API: issuing them at login, checking them, revoking them.
+
+A token is 256 random bits shown once; the desk keeps only its SHA-256 digest, so a copy of
+the database holds no usable token. Login tokens expire after a time-to-live the caller
+chooses; integration tokens (created from the command line, with a name) do not.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import ColumnElement, select, update
+from sqlalchemy.exc import IntegrityError
+
+from core.domain.actors import Actor, CustomerProfile
+from core.errors import AgentNotFound, CredentialsRejected, InvalidInput
+from core.services.accounts import AccountService, normalize_username
+from core.services.common import ServiceContext, upsert_customer
+from core.services.telegram_login import verify_init_data
+from core.store.tables import AgentRow, ApiTokenRow, CustomerRow
+
+TOKEN_BYTES = 32
+
+
+def token_digest(secret: str) -> str:
+    """The SHA-256 hex digest under which a token is stored."""
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class IssuedToken:
+    """A token just made: the secret (shown once) and when it expires (None: never)."""
+
+    secret: str
+    expires_at: datetime | None
+    actor: Actor
+
+
+@dataclass(frozen=True, slots=True)
+class TokenInfo:
+    """A named integration token, without its secret."""
+
+    name: str
+    agent: str | None
+    created_at: datetime
+    expires_at: datetime | None
+    revoked_at: datetime | None
+
+
+class TokenService:
+    """Logging in over HTTP, and the tokens that carry the login."""
+
+    def __init__(self, context: ServiceContext, accounts: AccountService) -> None:
+        self._ctx = context
+        self._accounts = accounts
+
+    async def login_with_password(
+        self, username: str, password: str, ttl: timedelta
+    ) -> IssuedToken:
+        """Log an agent in with username and password; the Telegram lockout counts too.
+
+        Raises:
+            AuthenticationFailed: wrong username or password, or a disabled account.
+            AccountLocked: too many failed logins for this account.
+        """
+        agent = await self._accounts.authenticate(username, password)
+        return await self._issue(Actor.agent(agent.id, agent.username), ttl=ttl)
+
+    async def login_with_telegram(
+        self, init_data: str, *, bot_token: str, max_age: timedelta, ttl: timedelta
+    ) -> IssuedToken:
+        """Log in the Telegram user a Mini App's signed data speaks for.
+
+        The agent logged in from that Telegram account gets an agent token; anyone else is a
+        customer. Each signed data can be exchanged once.
+
+        Raises:
+            CredentialsRejected: forged, stale, malformed or already used data.
+        """
+        login = verify_init_data(init_data, bot_token, now=self._ctx.clock.now(), max_age=max_age)
+        agent = await self._accounts.agent_for(login.profile.telegram_user_id)
+        if agent is not None:
+            actor = Actor.agent(agent.id, agent.username)
+        else:
+            actor = Actor.customer(login.profile)
+        return await self._issue(actor, ttl=ttl, source=token_digest(login.hash))
+
+    async def create_integration(self, name: str, agent_username: str | None) -> IssuedToken:
+        """Make a named, long-lived token that acts as an agent.
+
+        Without ``agent_username`` the token acts as an agent account of its own, called
+        like the token and created with a random password nobody knows, so what the
+        integration does shows under its name.
+
+        Raises:
+            InvalidInput: a malformed name, one already used by another token, or a
+                disabled agent.
+            AgentNotFound: no agent has that username.
+        """
+        clean = normalize_username(name)
+        if agent_username is None:
+            try:
+                agent = await self._accounts.get_agent(clean)
+            except AgentNotFound:
+                agent = await self._accounts.add_agent(clean, secrets.token_urlsafe(TOKEN_BYTES))
+        else:
+            agent = await self._accounts.get_agent(agent_username)
+        if not agent.is_active:
+            raise InvalidInput(f"Agent {agent.username!r} is disabled.")
+        return await self._issue(Actor.agent(agent.id, agent.username), name=clean)
+
+    async def _issue(
+        self,
+        actor: Actor,
+        *,
+        ttl: timedelta | None = None,
+        name: str | None = None,
+        source: str | None = None,
+    ) -> IssuedToken:
+        secret = secrets.token_urlsafe(TOKEN_BYTES)
+        now = self._ctx.clock.now()
+        expires = now + ttl if ttl is not None else None
+        async with self._ctx.database.write_session() as session:
+            if actor.profile is not None:
+                await upsert_customer(session, actor.profile, now)
+            session.add(
+                ApiTokenRow(
+                    digest=token_digest(secret),
+                    name=name,
+                    agent_id=actor.ref if actor.is_agent else None,
+                    customer_telegram_id=actor.ref if actor.is_customer else None,
+                    source_digest=source,
+                    created_at=now,
+                    expires_at=expires,
+                )
+            )
+            try:
+                await session.commit()
+            except IntegrityError:
+                if source is not None:
+                    raise CredentialsRejected(
+                        "This Telegram login data was used before; open the app again."
+                    ) from None
+                raise InvalidInput(f"A token called {name!r} already exists.") from None
+        return IssuedToken(secret, expires, actor)
+
+    async def actor_for(self, secret: str) -> Actor:
+        """Tell who a token speaks for.
+
+        Raises:
+            CredentialsRejected: unknown, expired or revoked token, or its agent is disabled.
+        """
+        now = self._ctx.clock.now()
+        async with self._ctx.database.read_session() as session:
+            row = await session.scalar(
+                select(ApiTokenRow).where(ApiTokenRow.digest == token_digest(secret))
+            )
+            if row is None or row.revoked_at is not None:
+                raise CredentialsRejected("The token is unknown or was revoked; log in again.")
+            if row.expires_at is not None and row.expires_at <= now:
+                raise CredentialsRejected("The token has expired; log in again.")
+            if row.agent_id is not None:
+                agent = await session.get(AgentRow, row.agent_id)
+                if agent is None or not agent.is_active:
+                    raise CredentialsRejected("The token's agent account is disabled.")
+                return Actor.agent(agent.id, agent.username)
+            customer = await session.scalar(
+                select(CustomerRow).where(CustomerRow.telegram_user_id == row.customer_telegram_id)
+            )
+        if customer is None:
+            raise CredentialsRejected("The token is unknown or was revoked; log in again.")
+        return Actor.customer(
+            CustomerProfile(
+                customer.telegram_user_id,
+                customer.display_name,
+                customer.username,
+                customer.language_code,
+            )
+        )
+
+    async def revoke(self, secret: str) -> None:
+        """Revoke one token (a logout); an unknown or revoked token is left as it is."""
+        await self._revoke(ApiTokenRow.digest == token_digest(secret))
+
+    async def revoke_named(self, name: str) -> None:
+        """Revoke an integration token by name.
+
+        Raises:
+            InvalidInput: no live token has that name.
+        """
+        if not await self._revoke(ApiTokenRow.name == name.strip().lower()):
+            raise InvalidInput(f"No live token is called {name!r}.")
+
+    async def _revoke(self, which: ColumnElement[bool]) -> bool:
+        async with self._ctx.database.write_session() as session:
+            result = await session.execute(
+                update(ApiTokenRow)
+                .where(which, ApiTokenRow.revoked_at.is_(None))
+                .values(revoked_at=self._ctx.clock.now())
+            )
+            await session.commit()
+        return bool(getattr(result, "rowcount", 0))
+
+    async def list_named(self) -> list[TokenInfo]:
+        """List the integration tokens, by name."""
+        async with self._ctx.database.read_session() as session:
+            rows = await session.execute(
+                select(ApiTokenRow, AgentRow.username)
+                .outerjoin(AgentRow, ApiTokenRow.agent_id == AgentRow.id)
+                .where(ApiTokenRow.name.is_not(None))
+                .order_by(ApiTokenRow.name)
+            )
+            return [
+                TokenInfo(row.name or "", username, row.created_at, row.expires_at, row.revoked_at)
+                for row, username in rows
+            ]
