@@ -62,12 +62,8 @@ def build_application(settings: Settings, desk: Desk, *, deliver: bool = True) -
         .read_timeout(settings.http_timeout)
         .write_timeout(settings.http_timeout)
         .pool_timeout(settings.http_timeout)
-        .get_updates_read_timeout(settings.poll_timeout + settings.http_timeout)
-        .get_updates_connect_timeout(settings.http_timeout)
-        .get_updates_pool_timeout(settings.http_timeout)
-        # Two connections: the last getUpdates at shutdown must not wait for the cancelled one.
-        .get_updates_connection_pool_size(2)
-        .updater(None)  # bot.polling confirms updates only once they are handled
+        # bot.polling confirms updates only once they are handled, over its own connection.
+        .updater(None)
     )
     if settings.telegram_base_url:
         base = settings.telegram_base_url.rstrip("/")
