@@ -23,7 +23,7 @@ from bot.commands import set_agent_commands, set_default_menus
 from bot.context import BotServices, DeskApplication, DeskContext, StaffChat
 from bot.delivery.dispatcher import OutboxDispatcher
 from bot.delivery.sender import NoticeSender
-from bot.handlers import console, customer, fallbacks, login, staff
+from bot.handlers import console, customer, dead_letters, fallbacks, login, staff
 from bot.handlers.buttons import on_button
 from bot.handlers.errors import on_error
 from bot.handlers.private import on_private_message
@@ -112,6 +112,7 @@ def _add_handlers(application: DeskApplication, settings: Settings, *, deliver: 
         ("assign", console.assign_command),
         ("priority", console.priority_command),
         ("stats", console.stats_command),
+        ("deadletters", dead_letters.dead_letters_command),
     ):
         application.add_handler(CommandHandler(name, callback, filters=private))
     application.add_handler(CommandHandler("login", login.login_command, filters=new))

@@ -14,6 +14,7 @@ from collections.abc import Awaitable, Callable, Sequence
 
 from sqlalchemy.exc import DBAPIError, OperationalError
 
+from bot.cli_updates import add_updates_commands, run_updates_command
 from bot.settings import Settings, SettingsError, load_settings
 from core.desk import Desk
 from core.errors import DeskError
@@ -59,6 +60,7 @@ def build_parser() -> argparse.ArgumentParser:
     passwd = agent.add_parser("passwd", help="set a new password (unlocks the account)")
     passwd.add_argument("username")
     passwd.add_argument("--password-stdin", action="store_true", help=STDIN_HELP)
+    add_updates_commands(commands)
     return parser
 
 
@@ -153,6 +155,9 @@ def dispatch(args: argparse.Namespace, settings: Settings) -> None:
         from bot.main import run_worker  # noqa: PLC0415 - keeps the agent CLI free of Telegram
 
         run_worker(settings, parent_pid=args.parent, owner=args.owner)
+        return
+    if args.command == "updates":
+        run_updates_command(args, settings)
         return
     action = db_upgrade if args.command == "db" else AGENT_ACTIONS[args.action]
     asyncio.run(_with_desk(settings, lambda desk: action(desk, args)))
