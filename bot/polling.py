@@ -135,7 +135,10 @@ class DurablePolling:
         by_chat: dict[int | None, list[Update]] = {}
         for update in batch.updates:
             chat_id = _chat_of(update)
-            logger.debug("update %s: %s in chat %s", update.update_id, _kind_of(update), chat_id)
+            if logger.isEnabledFor(logging.DEBUG):  # the kind costs a serialisation
+                logger.debug(
+                    "update %s: %s in chat %s", update.update_id, _kind_of(update), chat_id
+                )
             by_chat.setdefault(chat_id, []).append(update)
 
         async def handle_in_order(chat_updates: list[Update]) -> None:
