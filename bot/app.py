@@ -23,7 +23,7 @@ from bot.commands import set_agent_commands, set_default_menus
 from bot.context import BotServices, DeskApplication, DeskContext, StaffChat
 from bot.delivery.dispatcher import OutboxDispatcher
 from bot.delivery.sender import NoticeSender
-from bot.handlers import console, customer, fallbacks, login, staff
+from bot.handlers import console, customer, dead_letters, fallbacks, login, staff
 from bot.handlers.buttons import on_button
 from bot.handlers.errors import on_error
 from bot.handlers.private import on_private_message
@@ -62,12 +62,8 @@ def build_application(settings: Settings, desk: Desk, *, deliver: bool = True) -
         .read_timeout(settings.http_timeout)
         .write_timeout(settings.http_timeout)
         .pool_timeout(settings.http_timeout)
-        .get_updates_read_timeout(settings.poll_timeout + settings.http_timeout)
-        .get_updates_connect_timeout(settings.http_timeout)
-        .get_updates_pool_timeout(settings.http_timeout)
-        # Two connections: the last getUpdates at shutdown must not wait for the cancelled one.
-        .get_updates_connection_pool_size(2)
-        .updater(None)  # bot.polling confirms updates only once they are handled
+        # bot.polling confirms updates only once they are handled, over its own connection.
+        .updater(None)
     )
     if settings.telegram_base_url:
         base = settings.telegram_base_url.rstrip("/")
@@ -115,6 +111,7 @@ def _add_handlers(application: DeskApplication, settings: Settings, *, deliver: 
         ("assign", console.assign_command),
         ("priority", console.priority_command),
         ("stats", console.stats_command),
+        ("deadletters", dead_letters.dead_letters_command),
     ):
         application.add_handler(CommandHandler(name, callback, filters=private))
     application.add_handler(CommandHandler("login", login.login_command, filters=new))

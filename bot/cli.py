@@ -16,6 +16,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 
 from api import cli as api_cli
 from api.settings import ApiSettingsError, load_api_settings
+from bot.cli_updates import add_updates_commands, run_updates_command
 from bot.settings import Settings, SettingsError, load_settings
 from core.desk import Desk
 from core.errors import DeskError
@@ -62,6 +63,7 @@ def build_parser() -> argparse.ArgumentParser:
     passwd.add_argument("username")
     passwd.add_argument("--password-stdin", action="store_true", help=STDIN_HELP)
     api_cli.add_commands(commands)
+    add_updates_commands(commands)
     return parser
 
 
@@ -167,6 +169,9 @@ def dispatch(args: argparse.Namespace, settings: Settings) -> None:
         return
     if args.command == "token":
         asyncio.run(_with_desk(settings, lambda desk: api_cli.token_command(desk, args)))
+        return
+    if args.command == "updates":
+        run_updates_command(args, settings)
         return
     action = db_upgrade if args.command == "db" else AGENT_ACTIONS[args.action]
     asyncio.run(_with_desk(settings, lambda desk: action(desk, args)))

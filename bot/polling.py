@@ -5,6 +5,10 @@ memory, so a crash with a backlog loses those messages. Telegram keeps every upd
 sent until a later ``getUpdates`` passes an ``offset`` past it; here that offset moves past
 an update only once its handlers have run. A crash therefore means some updates come again
 on the next start, and storing them twice is refused by the desk's duplicate check.
+
+Each update is parsed on its own (``bot.raw_updates``): one the library cannot read is kept
+as a dead letter and the offset moves past it, so it neither stops polling nor comes back
+forever. Dead letters are retried at every start. No update's content is ever logged.
 """
 
 from __future__ import annotations
@@ -12,13 +16,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Sequence
 
 from telegram import Update
-from telegram.error import Conflict, InvalidToken, NetworkError, RetryAfter, TimedOut
+from telegram.error import Conflict, InvalidToken, NetworkError, RetryAfter, TelegramError, TimedOut
 
 from bot.context import DeskApplication
+from bot.dead_letters import keep_dead_letter, retry_dead_letters
 from bot.ratelimit import retry_wait
+from bot.raw_updates import PollingRequest, ReadBatch, fetch_raw_updates, read_batch
 
 logger = logging.getLogger(__name__)
 MAX_BACKOFF = 30.0
@@ -33,14 +38,27 @@ class DurablePolling:
         self._application = application
         self._timeout = timeout
         self._allowed_updates = allowed_updates
+        http_timeout = application.bot_data.settings.http_timeout
+        self._read_timeout = timeout + http_timeout
+        # Two connections: the last getUpdates at shutdown must not wait for the cancelled one.
+        self._request = PollingRequest(
+            connection_pool_size=2,
+            read_timeout=http_timeout,
+            write_timeout=http_timeout,
+            connect_timeout=http_timeout,
+            pool_timeout=http_timeout,
+        )
         self._offset: int | None = None
         self._stop = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self.failure: BaseException | None = None
 
     async def start(self) -> None:
-        """Drop any webhook (polling and webhooks exclude each other) and start polling."""
+        """Drop any webhook (polling and webhooks exclude each other), retry the dead
+        letters, and start polling."""
+        await self._request.initialize()
         await self._application.bot.delete_webhook(drop_pending_updates=False)
+        await self._retry_dead_letters()
         self._task = asyncio.get_running_loop().create_task(self._run(), name="polling")
 
     async def stop(self) -> None:
@@ -49,8 +67,9 @@ class DurablePolling:
         if self._task is not None:
             await asyncio.gather(self._task, return_exceptions=True)
         if self._offset is not None:
-            with contextlib.suppress(NetworkError, Conflict, InvalidToken):
-                await self._application.bot.get_updates(offset=self._offset, timeout=0, limit=1)
+            with contextlib.suppress(TelegramError):
+                await self._get(offset=self._offset, wait=0, limit=1)
+        await self._request.shutdown()
 
     @property
     def running(self) -> bool:
@@ -61,7 +80,7 @@ class DurablePolling:
         delay = 1.0
         while not self._stop.is_set():
             try:
-                updates = await self._fetch()
+                raw_updates = await self._fetch()
             except (TimeoutError, TimedOut):
                 continue
             except RetryAfter as exc:
@@ -81,20 +100,46 @@ class DurablePolling:
                 delay = min(delay * 2, MAX_BACKOFF)
                 continue
             delay = 1.0
-            await self._handle(updates)
+            if not await self._handle(read_batch(raw_updates, self._application.bot)):
+                await self._pause(1.0)  # a dead letter could not be stored: not in a tight loop
 
-    async def _handle(self, updates: Sequence[Update]) -> None:
+    async def _handle(self, batch: ReadBatch) -> bool:
         """Handle a batch: each chat's updates in order, different chats side by side.
 
-        One chat waiting (a reply held back by its flood limit, a slow send) then never
-        holds up everyone else. A stop lets the batch finish, so nothing handled is handed
-        out again; the offset moves past the whole batch, or, should a handler raise, up to
+        Unreadable updates are kept as dead letters first. One chat waiting (a reply held
+        back by its flood limit, a slow send) then never holds up everyone else. A stop
+        lets the batch finish, so nothing handled is handed out again; the offset moves past
+        the whole batch, or, should a handler raise or a dead letter not be stored, up to
         the first update not handled.
+
+        Returns:
+            Whether the whole batch was confirmed.
         """
+        if batch.without_id:
+            logger.error(
+                "the Bot API sent %d update(s) without an update id; they cannot be kept",
+                batch.without_id,
+            )
+        unhandled = {update.update_id for update in batch.updates}
+        for unreadable in batch.unreadable:
+            try:
+                await keep_dead_letter(self._application, unreadable)
+            except Exception as exc:  # the update is confirmed only once kept
+                # The error's text may quote the update (SQL parameters): name its type only.
+                logger.error(  # noqa: TRY400 - the traceback may quote the update too
+                    "could not keep the unreadable update %s (%s); it comes again",
+                    unreadable.update_id,
+                    type(exc).__name__,
+                )
+                unhandled.add(unreadable.update_id)
         by_chat: dict[int | None, list[Update]] = {}
-        for update in updates:
-            by_chat.setdefault(_chat_of(update), []).append(update)
-        unhandled = {update.update_id for update in updates}
+        for update in batch.updates:
+            chat_id = _chat_of(update)
+            if logger.isEnabledFor(logging.DEBUG):  # the kind costs a serialisation
+                logger.debug(
+                    "update %s: %s in chat %s", update.update_id, _kind_of(update), chat_id
+                )
+            by_chat.setdefault(chat_id, []).append(update)
 
         async def handle_in_order(chat_updates: list[Update]) -> None:
             for update in chat_updates:
@@ -102,21 +147,18 @@ class DurablePolling:
                 unhandled.discard(update.update_id)
 
         outcomes = await asyncio.gather(
-            *(handle_in_order(batch) for batch in by_chat.values()), return_exceptions=True
+            *(handle_in_order(updates) for updates in by_chat.values()), return_exceptions=True
         )
-        if updates:
-            self._offset = min(unhandled, default=updates[-1].update_id + 1)
+        if batch.next_offset is not None:
+            self._offset = min(unhandled, default=batch.next_offset)
         for outcome in outcomes:
             if isinstance(outcome, BaseException):
                 raise outcome
+        return not unhandled
 
-    async def _fetch(self) -> list:  # type: ignore[type-arg]
+    async def _fetch(self) -> list[object]:
         """One ``getUpdates``, given up as soon as a stop is asked for."""
-        poll = asyncio.ensure_future(
-            self._application.bot.get_updates(
-                offset=self._offset, timeout=self._timeout, allowed_updates=self._allowed_updates
-            )
-        )
+        poll = asyncio.ensure_future(self._get(offset=self._offset, wait=self._timeout))
         stopping = asyncio.ensure_future(self._stop.wait())
         done, _ = await asyncio.wait({poll, stopping}, return_when=asyncio.FIRST_COMPLETED)
         if poll not in done:
@@ -125,7 +167,36 @@ class DurablePolling:
                 await poll
             return []
         stopping.cancel()
-        return list(poll.result())
+        return poll.result()
+
+    async def _get(
+        self, *, offset: int | None, wait: int, limit: int | None = None
+    ) -> list[object]:
+        return await fetch_raw_updates(
+            self._request,
+            self._application.bot,
+            offset=offset,
+            wait=wait,
+            allowed_updates=self._allowed_updates,
+            read_timeout=self._read_timeout,
+            limit=limit,
+        )
+
+    async def _retry_dead_letters(self) -> None:
+        """Feed the dead letters to the handlers again: an upgrade may read them now."""
+        try:
+            outcome = await retry_dead_letters(self._application)
+        except Exception as exc:  # they stay kept; polling must start anyway
+            logger.error(  # noqa: TRY400 - the traceback may quote an update
+                "could not retry the dead letters (%s); they stay kept", type(exc).__name__
+            )
+            return
+        if outcome.handled or outcome.unreadable:
+            logger.info(
+                "dead letters retried at startup: %d read and handled, %d still unreadable",
+                len(outcome.handled),
+                len(outcome.unreadable),
+            )
 
     async def _pause(self, seconds: float) -> None:
         with contextlib.suppress(asyncio.TimeoutError):
@@ -137,3 +208,9 @@ def _chat_of(update: Update) -> int | None:
     if update.effective_chat is not None:
         return update.effective_chat.id
     return update.effective_user.id if update.effective_user is not None else None
+
+
+def _kind_of(update: Update) -> str:
+    """The update's kind (``message``, ``callback_query``...), never its content."""
+    kinds = [key for key in update.to_dict() if key != "update_id"]
+    return kinds[0] if kinds else "unknown"

@@ -15,6 +15,7 @@ from core.services.accounts import AccountService
 from core.services.api_tokens import TokenService
 from core.services.common import ServiceContext
 from core.services.conversations import ConversationService
+from core.services.dead_letters import DeadLetterService
 from core.services.delivery import DeliveryService
 from core.services.messages import MessageService
 from core.services.queries import QueryService
@@ -45,6 +46,7 @@ class Desk:
         self.delivery = DeliveryService(context)
         self.timers = TimerService(context)
         self.stats = StatsService(context)
+        self.dead_letters = DeadLetterService(context)
 
     @classmethod
     async def open(

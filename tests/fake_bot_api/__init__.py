@@ -52,6 +52,8 @@ GET      /_control/messages          ?chat_id=&thread_id=&include_service= → M
 GET      /_control/calls             ?method= → recorded calls
 GET      /_control/updates           → [{update_id, queued_at, delivered_at, chat_id,
                                      message_id}] (times: time.monotonic() seconds)
+POST     /_control/raw_updates       {kind, payload} → the update, queued exactly as given
+                                     (malformed on purpose: fields missing, unknown kinds)
 =======  ==========================  =======================================================
 
 Known simplifications: no webhooks, inline mode, payments or channels; Markdown parse modes

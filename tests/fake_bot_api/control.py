@@ -55,6 +55,7 @@ def control_routes(server: FakeBotApi) -> list[web.RouteDef]:
         web.get("/_control/messages", _json_route(control.messages)),
         web.get("/_control/calls", _json_route(control.calls)),
         web.get("/_control/updates", _json_route(control.update_times)),
+        web.post("/_control/raw_updates", _json_route(control.inject_raw_update)),
     ]
 
 
@@ -169,6 +170,13 @@ class _Control:
     async def update_times(self, _arguments: dict[str, Any]) -> Any:
         """When each update was queued and first handed to the bot (monotonic seconds)."""
         return self.server.state.updates.timings()
+
+    async def inject_raw_update(self, arguments: dict[str, Any]) -> Any:
+        """Queue ``{"update_id": N, kind: payload}`` as given, malformed or not."""
+        payload = arguments["payload"]
+        if not isinstance(payload, dict):
+            raise TypeError("payload must be a JSON object")
+        return self.server.inject_raw_update(str(arguments["kind"]), payload)
 
     async def calls(self, arguments: dict[str, Any]) -> Any:
         method = arguments.get("method")

@@ -310,6 +310,16 @@ class TelegramWorld:
         kind = next(key for key in update if key != "update_id")
         return int(self.state.updates.push(kind, update[kind])["update_id"])
 
+    def inject_raw_update(self, kind: str, payload: dict[str, Any]) -> ApiObject:
+        """Queue an update exactly as given, however malformed (version skew, hostile input).
+
+        Nothing is checked or stored: the bot gets ``{"update_id": N, kind: payload}``.
+
+        Returns:
+            The update as queued, with its id.
+        """
+        return self.state.updates.push(kind, payload)
+
     # Looking at what happened -------------------------------------------------------------
 
     def chat_messages(

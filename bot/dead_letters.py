@@ -1,0 +1,80 @@
+"""Keeping unreadable updates as dead letters, and feeding them to the handlers again.
+
+A retry parses a dead letter with the library installed now (an upgrade may read what the
+old one could not) and hands it to the same handlers as a fresh update; the desk's duplicate
+checks make a second handling harmless.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from bot.context import DeskApplication
+from bot.raw_updates import UnreadableUpdate, read_update
+from core.services.dead_letters import DeadLetter
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class RetryOutcome:
+    """What a retry did: the update ids handled now, and those still unreadable."""
+
+    handled: list[int]
+    unreadable: list[int]
+
+
+async def keep_dead_letter(application: DeskApplication, unreadable: UnreadableUpdate) -> None:
+    """Store an update that could not be read, and say so in the log (without its content).
+
+    Raises:
+        sqlalchemy.exc.SQLAlchemyError: the database refused it (the caller must not confirm
+            the update to Telegram then).
+    """
+    letter = await application.bot_data.desk.dead_letters.record(
+        unreadable.update_id, unreadable.kind, unreadable.raw, unreadable.error
+    )
+    logger.warning(
+        "update %s (%s, chat %s) cannot be read: %s; kept as a dead letter (tries: %s). "
+        "Admins see it with /deadletters or `helpdesk updates list`.",
+        unreadable.update_id,
+        unreadable.kind,
+        unreadable.chat_id if unreadable.chat_id is not None else "?",
+        unreadable.error,
+        letter.attempts,
+    )
+
+
+async def retry_dead_letters(
+    application: DeskApplication, update_ids: Sequence[int] | None = None
+) -> RetryOutcome:
+    """Parse dead letters again and hand those that read now to the handlers.
+
+    Args:
+        application: An initialized application (its handlers, its bot).
+        update_ids: Just these (handled ones are handled again); None for every one not
+            handled yet.
+
+    Raises:
+        NotFound: one of ``update_ids`` was never kept.
+    """
+    desk = application.bot_data.desk
+    letters: list[DeadLetter]
+    if update_ids is None:
+        letters = await desk.dead_letters.letters()
+    else:
+        letters = [await desk.dead_letters.get(update_id) for update_id in update_ids]
+    outcome = RetryOutcome(handled=[], unreadable=[])
+    for letter in letters:
+        read = read_update(letter.raw, application.bot)
+        if isinstance(read, UnreadableUpdate):
+            await desk.dead_letters.record(letter.update_id, letter.kind, letter.raw, read.error)
+            outcome.unreadable.append(letter.update_id)
+            continue
+        await application.process_update(read)
+        await desk.dead_letters.mark_handled(letter.update_id)
+        logger.info("dead letter %s (%s) read and handled", letter.update_id, letter.kind)
+        outcome.handled.append(letter.update_id)
+    return outcome
