@@ -9,7 +9,7 @@ is written back to the desk so replies to any of these messages find their ticke
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from telegram.constants import ParseMode
@@ -31,6 +31,10 @@ from core.services.stats import Figures
 from core.views import MessageView, OutboxItem, TicketView
 
 logger = logging.getLogger(__name__)
+
+
+Progress = Callable[[int, Receipts], Awaitable[None]]
+"""Records that the first N calls of a row's send went out, and where their messages went."""
 
 
 class StaffChatMissing(Exception):
@@ -56,12 +60,18 @@ class NoticeSender:
         self._settings = settings
         self._topics: dict[int, int] = {}  # ticket -> its topic, as this process knows it
 
-    async def send(self, unit: Sequence[OutboxItem]) -> Receipts:
-        """Deliver a unit (one row, or consecutive copies of one lane); say where it went."""
+    async def send(self, unit: Sequence[OutboxItem], progress: Progress | None = None) -> Receipts:
+        """Deliver a unit (one row, or consecutive copies of one lane); say where it went.
+
+        Args:
+            unit: the rows.
+            progress: called after each call but the last of a send of several calls (a long
+                text in parts, a header before a copy), so a crash repeats none of them.
+        """
         receipts = Receipts()
         first = unit[0]
         if first.kind is NoticeKind.MESSAGE_COPY:
-            await self._copy_messages(unit, receipts)
+            await self._copy_messages(unit, receipts, progress)
             return receipts
         handler = {
             NoticeKind.TOPIC_CREATE: self._topic_create,
@@ -201,7 +211,9 @@ class NoticeSender:
 
     # --- copies of messages ----------------------------------------------------------
 
-    async def _copy_messages(self, unit: Sequence[OutboxItem], receipts: Receipts) -> None:
+    async def _copy_messages(
+        self, unit: Sequence[OutboxItem], receipts: Receipts, progress: Progress | None
+    ) -> None:
         first = unit[0]
         ids = [message_id for item in unit for message_id in item.payload["message_ids"]]
         prefix = self._prefix(first)
@@ -223,7 +235,12 @@ class NoticeSender:
                     receipts.copied([m.id for m in messages], chat_id, new_ids)
                 return
             await self._send_steps(
-                first, relay.Target(chat_id, thread_id), messages, prefix, receipts
+                first,
+                relay.Target(chat_id, thread_id),
+                messages,
+                prefix,
+                receipts,
+                progress=progress,
             )
         except BadRequest as exc:
             if "to copy not found" not in str(exc).lower() or len(unit) != 1:
@@ -237,6 +254,7 @@ class NoticeSender:
                 messages,
                 prefix,
                 receipts,
+                progress=progress,
                 copy_original=False,
             )
 
@@ -248,9 +266,14 @@ class NoticeSender:
         prefix: str,
         receipts: Receipts,
         *,
+        progress: Progress | None,
         copy_original: bool = True,
     ) -> None:
-        """Send messages call by call, resuming after the calls an earlier try made."""
+        """Send messages call by call, resuming after the calls an earlier try made.
+
+        Each call but the last is recorded (``progress``) before the next is made; the last
+        one's receipts are the caller's to record with the rows.
+        """
         plan = [
             (message.id, step)
             for message in messages
@@ -266,7 +289,12 @@ class NoticeSender:
                 new_id = await step()
             except TelegramError as exc:
                 raise PartialDelivery(index, exc) from exc
-            receipts.copied([message_id], target.chat_id, [new_id])
+            if progress is None or index == len(plan) - 1:
+                receipts.copied([message_id], target.chat_id, [new_id])
+                continue
+            made = Receipts()
+            made.copied([message_id], target.chat_id, [new_id])
+            await progress(index + 1, made)
 
     async def _copy_target(self, item: OutboxItem) -> tuple[int, int | None]:
         if item.audience is Audience.CUSTOMER:
@@ -395,4 +423,6 @@ def mergeable(item: OutboxItem, settings: Settings) -> bool:
     if "origins" not in item.payload:
         return False
     style = item.payload.get("style")
+    if item.audience is Audience.TICKET_TOPIC:
+        return style == "customer"  # anything else carries a header
     return style == "customer" or (style == "reply" and not settings.show_agent_names)
