@@ -319,9 +319,11 @@ class OutboxDispatcher:
             # The staff chat refusing us (rights taken away, the bot removed) is fixable by
             # an admin: keep the rows and say so loudly, rather than lose the team's copy.
             logger.error(
-                "the staff chat refused %s: %s; fix the bot's rights there, retrying later",
+                "the staff chat refused %s: %s; %s, retrying in %d minutes",
                 first.kind.value,
                 outcome.reason,
+                _remedy(outcome.reason),
+                STAFF_REFUSED_RETRY.total_seconds() // 60,
             )
             outcome = Outcome(Verdict.RETRY, STAFF_REFUSED_RETRY, outcome.reason)
         if outcome.verdict is Verdict.DONE:
@@ -366,6 +368,14 @@ class OutboxDispatcher:
             )
         await self._desk.delivery.mark_failed(ids, outcome.reason)
         return True
+
+
+def _remedy(reason: str) -> str:
+    """What an admin can do about a refusal from the staff chat, judged by its reason."""
+    lowered = reason.lower()
+    if any(word in lowered for word in ("right", "forbidden", "kicked", "not a member", "admin")):
+        return "fix the bot's rights there"
+    return "Telegram refused the request itself"
 
 
 def _without_progress(payload: dict[str, Any]) -> dict[str, Any]:

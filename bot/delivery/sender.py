@@ -21,7 +21,7 @@ from bot.delivery import relay
 from bot.rendering import customer as customer_text
 from bot.rendering import staff as staff_text
 from bot.rendering.figures import render_figures
-from bot.rendering.html import esc, subject_html
+from bot.rendering.html import label_html, subject_html
 from bot.settings import Settings
 from core.desk import Desk
 from core.domain.actors import ChatRef
@@ -123,9 +123,20 @@ class NoticeSender:
 
     async def open_topic(self, ticket: TicketView) -> int:
         """Create the ticket's forum topic and remember it."""
-        topic = await self._bot.create_forum_topic(
-            self._staff_chat_id(), staff_text.topic_name(ticket)
-        )
+        chat_id = self._staff_chat_id()
+        try:
+            topic = await self._bot.create_forum_topic(chat_id, staff_text.topic_name(ticket))
+        except BadRequest as exc:
+            if not _name_refused(exc):
+                raise
+            plain = staff_text.plain_topic_name(ticket)
+            logger.warning(
+                "Telegram refused the topic name for ticket #%s (%s); naming the topic %s",
+                ticket.number,
+                exc.message,
+                plain,
+            )
+            topic = await self._bot.create_forum_topic(chat_id, plain)
         await self._desk.delivery.set_staff_topic(ticket.number, topic.message_thread_id)
         self._topics[ticket.number] = topic.message_thread_id
         logger.info("opened topic %s for ticket #%s", topic.message_thread_id, ticket.number)
@@ -309,7 +320,7 @@ class NoticeSender:
         tagged = item.payload.get("tag_ticket") and item.ticket_number is not None
         prefix = customer_text.tag(item.ticket_number or 0) if tagged else ""
         if self._settings.show_agent_names and style == "reply":
-            prefix += f"<b>{esc(author)}</b>: "
+            prefix += f"<b>{label_html(author)}</b>: "
         return prefix
 
     @staticmethod
@@ -361,7 +372,7 @@ class NoticeSender:
     async def _assigned_to_you(self, item: OutboxItem, receipts: Receipts) -> None:
         number = item.ticket_number or 0
         text = (
-            f"📌 <b>{esc(str(item.payload.get('by')))}</b> assigned ticket <b>#{number}</b> "
+            f"📌 <b>{label_html(str(item.payload.get('by')))}</b> assigned ticket <b>#{number}</b> "
             f"“{subject_html(str(item.payload.get('subject')))}” to you."
         )
         button = InlineKeyboardButton(f"Open #{number}", callback_data=encode("t", "show", number))
@@ -402,6 +413,12 @@ class NoticeSender:
     async def _digest(self, item: OutboxItem, receipts: Receipts) -> None:
         text = render_figures(Figures.from_payload(item.payload), "Daily digest")
         await self._staff_message(item, receipts, text)
+
+
+def _name_refused(error: BadRequest) -> bool:
+    """Tell whether Telegram refused a topic's name (too long, empty, not allowed)."""
+    lowered = error.message.lower()
+    return any(word in lowered for word in ("topic_name", "topic_title", "topic name"))
 
 
 def _one_chat_in_order(originals: Sequence[ChatRef]) -> bool:
