@@ -509,6 +509,23 @@ class TestForumTopics:
         }
         assert server.topic(staff, topic.message_thread_id).name == "#7 Login fails"
 
+    @pytest.mark.parametrize("name", ["x" * 128, "🔥" * 64, "👩🏽‍💻" * 18])
+    async def test_a_name_of_up_to_128_utf16_units_is_taken(
+        self, bot: Bot, server: FakeBotApi, staff: FakeChat, name: str
+    ) -> None:
+        topic = await bot.create_forum_topic(staff.id, name)
+
+        assert server.topic(staff, topic.message_thread_id).name == name
+
+    @pytest.mark.parametrize("name", ["", "x" * 129, "🔥" * 65, "#1 " + "😀" * 120])
+    async def test_a_name_outside_1_to_128_utf16_units_is_refused_like_telegram(
+        self, bot: Bot, server: FakeBotApi, staff: FakeChat, name: str
+    ) -> None:
+        with pytest.raises(BadRequest, match=r"(?i)topic_name_invalid"):
+            await bot.create_forum_topic(staff.id, name)
+
+        assert server.topics(staff) == []
+
     async def test_bot_message_in_a_topic_carries_the_thread(
         self, bot: Bot, staff: FakeChat
     ) -> None:

@@ -6,8 +6,10 @@ the rest of its lane back untouched. Lanes run side by side, and a slow lane (th
 group, throttled to 20 messages a minute) never holds up the others: claiming goes on while
 workers wait, with separate budgets for private chats and for the staff group.
 
-Each row is marked sent right after its send, so a crash repeats at most the one send in
-flight; nothing is ever dropped.
+A call's rows are marked sent as soon as its answer arrives, and its lane makes no further
+call until that is written; a send of several calls (a long text in parts) records its
+progress after each one. So a crash can repeat at most the one call each lane had in flight
+(Telegram has no idempotency key), and nothing is ever dropped.
 """
 
 from __future__ import annotations
@@ -24,7 +26,14 @@ from typing import Any
 from telegram.error import TelegramError
 
 from bot.delivery.outcome import Outcome, Verdict, backoff, judge
-from bot.delivery.sender import NoticeSender, PartialDelivery, StaffChatMissing, mergeable
+from bot.delivery.relay import COPY_BATCH
+from bot.delivery.sender import (
+    NoticeSender,
+    PartialDelivery,
+    Progress,
+    StaffChatMissing,
+    mergeable,
+)
 from bot.settings import Settings
 from core.desk import Desk
 from core.domain.values import Audience, NoticeKind
@@ -58,7 +67,7 @@ class OutboxDispatcher:
         self._in_flight: dict[int, bool] = {}  # row id -> is it for a private chat
         self._claiming: asyncio.Task[None] | None = None
         self._heartbeat: asyncio.Task[None] | None = None
-        self._acks: list[tuple[list[int], Receipts | None]] = []
+        self._acks: list[tuple[list[int], Receipts | None, asyncio.Future[None]]] = []
         self._busy = False  # the last claim found rows
         self._acking: asyncio.Task[None] | None = None
         self._again = False
@@ -89,6 +98,8 @@ class OutboxDispatcher:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError, Exception):
                     await task
+        if self._acking is not None and not self._acking.done():
+            await asyncio.gather(self._acking, return_exceptions=True)
         await self._flush_acks()
         if self._in_flight:
             await self._desk.delivery.release(self.owner, sorted(self._in_flight))
@@ -188,26 +199,38 @@ class OutboxDispatcher:
             self._in_flight.pop(item.id, None)
 
     def _next_unit(self, queue: list[OutboxItem]) -> list[OutboxItem]:
-        """Take the next send off the queue: consecutive copies go together."""
+        """Take the next send off the queue: consecutive copies that fit one call go together.
+
+        A unit of several rows is always one ``copyMessages`` call, so its rows are sent, and
+        marked sent, together; a row that needs several calls goes alone and keeps its own
+        progress.
+        """
         unit = [queue.pop(0)]
-        while (
-            queue
-            and len(unit) < 100
-            and mergeable(unit[-1], self._settings)
-            and mergeable(queue[0], self._settings)
-            and queue[0].payload.get("style") == unit[-1].payload.get("style")
-        ):
+        while queue and self._one_call(unit, queue[0]):
             unit.append(queue.pop(0))
         return unit
+
+    def _one_call(self, unit: Sequence[OutboxItem], following: OutboxItem) -> bool:
+        """Tell whether ``following`` goes out in the same copy call as ``unit``."""
+        last = unit[-1]
+        if not (mergeable(last, self._settings) and mergeable(following, self._settings)):
+            return False
+        if following.payload.get("style") != last.payload.get("style"):
+            return False
+        before, after = last.payload["origins"], following.payload["origins"]
+        if not before or not after or before[-1][0] != after[0][0] or before[-1][1] >= after[0][1]:
+            return False  # copyMessages takes messages of one chat, in order
+        count = sum(len(item.payload["origins"]) for item in unit) + len(after)
+        return count <= COPY_BATCH
 
     async def _deliver_unit(self, unit: Sequence[OutboxItem]) -> bool:
         """Send one unit and settle its rows; tell whether the lane may go on."""
         ids = [item.id for item in unit]
         if self._superseded(unit):
-            self._acknowledge(ids, None)
+            await self._mark_sent(ids, None)
             return True
         try:
-            receipts = await self._sender.send(unit)
+            receipts = await self._sender.send(unit, self._progress_of(unit))
         except StaffChatMissing as exc:
             await self._desk.delivery.reschedule(ids, STAFF_CHAT_MISSING_RETRY, str(exc))
             return False
@@ -218,7 +241,7 @@ class OutboxDispatcher:
             return await self._settle_failure(unit, judge(exc, unit[0].attempts))
         except Exception as exc:
             return await self._unexpected(unit, exc)
-        self._acknowledge(ids, receipts)
+        await self._mark_sent(ids, receipts)
         return True
 
     async def _unexpected(self, unit: Sequence[OutboxItem], error: Exception) -> bool:
@@ -235,30 +258,48 @@ class OutboxDispatcher:
         await self._desk.delivery.reschedule(ids, backoff(attempts), repr(error))
         return False
 
-    def _acknowledge(self, ids: list[int], receipts: Receipts | None) -> None:
-        """Mark rows sent soon, together with others (a group commit).
+    async def _mark_sent(self, ids: list[int], receipts: Receipts | None) -> None:
+        """Mark a call's rows sent now; return once it is written.
 
-        Until written, the rows stay leased to us, so nobody sends them again; a crash in
-        that moment repeats them at worst, as a crash mid-send would.
+        The lane waits for this before its next call, so a crash finds at most one call per
+        lane sent and not recorded. The rows stay leased to us (and in flight, their leases
+        kept) until then. Marks of lanes whose answers arrive while a write is under way are
+        written together in the next one: a lane never waits for others' calls, only for
+        the write.
         """
-        self._acks.append((ids, receipts))
+        written = asyncio.get_running_loop().create_future()
+        self._acks.append((ids, receipts, written))
         if self._acking is None or self._acking.done():
             self._acking = asyncio.get_running_loop().create_task(self._flush_acks())
+        await asyncio.shield(written)  # a lane cancelled at stop leaves its mark queued
 
     async def _flush_acks(self) -> None:
         while self._acks:
             batch, self._acks = self._acks, []
             merged = Receipts()
-            for _, receipts in batch:
+            for _, receipts, _ in batch:
                 if receipts is not None:
                     merged.copies += receipts.copies
                     merged.refs += receipts.refs
             try:
-                await self._desk.delivery.mark_sent([i for ids, _ in batch for i in ids], merged)
+                await self._desk.delivery.mark_sent([i for ids, _, _ in batch for i in ids], merged)
             except Exception:
                 logger.exception("could not mark outbox rows sent; trying again")
                 self._acks = batch + self._acks
                 await asyncio.sleep(1)
+                continue
+            for _, _, written in batch:
+                if not written.done():
+                    written.set_result(None)
+
+    def _progress_of(self, unit: Sequence[OutboxItem]) -> Progress:
+        """Where a send of several calls records each call as its answer arrives."""
+        ids = [item.id for item in unit]
+
+        async def record(done: int, receipts: Receipts) -> None:
+            await self._desk.delivery.record_progress(ids, done, receipts)
+
+        return record
 
     def _superseded(self, unit: Sequence[OutboxItem]) -> bool:
         """A card refresh followed by another one in the same lane can be skipped."""
@@ -278,13 +319,15 @@ class OutboxDispatcher:
             # The staff chat refusing us (rights taken away, the bot removed) is fixable by
             # an admin: keep the rows and say so loudly, rather than lose the team's copy.
             logger.error(
-                "the staff chat refused %s: %s; fix the bot's rights there, retrying later",
+                "the staff chat refused %s: %s; %s, retrying in %d minutes",
                 first.kind.value,
                 outcome.reason,
+                _remedy(outcome.reason),
+                STAFF_REFUSED_RETRY.total_seconds() // 60,
             )
             outcome = Outcome(Verdict.RETRY, STAFF_REFUSED_RETRY, outcome.reason)
         if outcome.verdict is Verdict.DONE:
-            self._acknowledge(ids, None)
+            await self._mark_sent(ids, None)
             return True
         if outcome.verdict is Verdict.TOPIC_GONE and first.ticket_number is not None:
             logger.warning("topic of ticket #%s is gone; making it again", first.ticket_number)
@@ -292,14 +335,14 @@ class OutboxDispatcher:
             fresh = [replace(item, payload=_without_progress(item.payload)) for item in unit]
             try:
                 await self._sender.recreate_topic(first.ticket_number)
-                receipts = await self._sender.send(fresh)
+                receipts = await self._sender.send(fresh, self._progress_of(fresh))
             except PartialDelivery as exc:
                 retry = _no_more_recovery(judge(exc.cause, first.attempts))
                 return await self._settle_failure(fresh, retry, progress=exc.done)
             except TelegramError as exc:
                 retry = _no_more_recovery(judge(exc, first.attempts))
                 return await self._settle_failure(fresh, retry, progress=0)
-            self._acknowledge(ids, receipts)
+            await self._mark_sent(ids, receipts)
             return True
         if outcome.verdict is Verdict.RETRY:
             logger.warning(
@@ -325,6 +368,14 @@ class OutboxDispatcher:
             )
         await self._desk.delivery.mark_failed(ids, outcome.reason)
         return True
+
+
+def _remedy(reason: str) -> str:
+    """What an admin can do about a refusal from the staff chat, judged by its reason."""
+    lowered = reason.lower()
+    if any(word in lowered for word in ("right", "forbidden", "kicked", "not a member", "admin")):
+        return "fix the bot's rights there"
+    return "Telegram refused the request itself"
 
 
 def _without_progress(payload: dict[str, Any]) -> dict[str, Any]:

@@ -9,7 +9,7 @@ is written back to the desk so replies to any of these messages find their ticke
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from telegram.constants import ParseMode
@@ -22,7 +22,7 @@ from bot.rendering import customer as customer_text
 from bot.rendering import staff as staff_text
 from bot.rendering.figures import render_figures
 from bot.rendering.forwarded import forwarded_header
-from bot.rendering.html import esc, subject_html
+from bot.rendering.html import label_html, subject_html
 from bot.settings import Settings
 from core.desk import Desk
 from core.domain.actors import ChatRef
@@ -32,6 +32,10 @@ from core.services.stats import Figures
 from core.views import MessageView, OutboxItem, TicketView
 
 logger = logging.getLogger(__name__)
+
+
+Progress = Callable[[int, Receipts], Awaitable[None]]
+"""Records that the first N calls of a row's send went out, and where their messages went."""
 
 
 class StaffChatMissing(Exception):
@@ -57,12 +61,18 @@ class NoticeSender:
         self._settings = settings
         self._topics: dict[int, int] = {}  # ticket -> its topic, as this process knows it
 
-    async def send(self, unit: Sequence[OutboxItem]) -> Receipts:
-        """Deliver a unit (one row, or consecutive copies of one lane); say where it went."""
+    async def send(self, unit: Sequence[OutboxItem], progress: Progress | None = None) -> Receipts:
+        """Deliver a unit (one row, or consecutive copies of one lane); say where it went.
+
+        Args:
+            unit: the rows.
+            progress: called after each call but the last of a send of several calls (a long
+                text in parts, a header before a copy), so a crash repeats none of them.
+        """
         receipts = Receipts()
         first = unit[0]
         if first.kind is NoticeKind.MESSAGE_COPY:
-            await self._copy_messages(unit, receipts)
+            await self._copy_messages(unit, receipts, progress)
             return receipts
         handler = {
             NoticeKind.TOPIC_CREATE: self._topic_create,
@@ -114,9 +124,20 @@ class NoticeSender:
 
     async def open_topic(self, ticket: TicketView) -> int:
         """Create the ticket's forum topic and remember it."""
-        topic = await self._bot.create_forum_topic(
-            self._staff_chat_id(), staff_text.topic_name(ticket)
-        )
+        chat_id = self._staff_chat_id()
+        try:
+            topic = await self._bot.create_forum_topic(chat_id, staff_text.topic_name(ticket))
+        except BadRequest as exc:
+            if not _name_refused(exc):
+                raise
+            plain = staff_text.plain_topic_name(ticket)
+            logger.warning(
+                "Telegram refused the topic name for ticket #%s (%s); naming the topic %s",
+                ticket.number,
+                exc.message,
+                plain,
+            )
+            topic = await self._bot.create_forum_topic(chat_id, plain)
         await self._desk.delivery.set_staff_topic(ticket.number, topic.message_thread_id)
         self._topics[ticket.number] = topic.message_thread_id
         logger.info("opened topic %s for ticket #%s", topic.message_thread_id, ticket.number)
@@ -202,7 +223,9 @@ class NoticeSender:
 
     # --- copies of messages ----------------------------------------------------------
 
-    async def _copy_messages(self, unit: Sequence[OutboxItem], receipts: Receipts) -> None:
+    async def _copy_messages(
+        self, unit: Sequence[OutboxItem], receipts: Receipts, progress: Progress | None
+    ) -> None:
         first = unit[0]
         ids = [message_id for item in unit for message_id in item.payload["message_ids"]]
         prefix = self._prefix(first)
@@ -224,7 +247,12 @@ class NoticeSender:
                     receipts.copied([m.id for m in messages], chat_id, new_ids)
                 return
             await self._send_steps(
-                first, relay.Target(chat_id, thread_id), messages, prefix, receipts
+                first,
+                relay.Target(chat_id, thread_id),
+                messages,
+                prefix,
+                receipts,
+                progress=progress,
             )
         except BadRequest as exc:
             if "to copy not found" not in str(exc).lower() or len(unit) != 1:
@@ -238,6 +266,7 @@ class NoticeSender:
                 messages,
                 prefix,
                 receipts,
+                progress=progress,
                 copy_original=False,
             )
 
@@ -249,9 +278,14 @@ class NoticeSender:
         prefix: str,
         receipts: Receipts,
         *,
+        progress: Progress | None,
         copy_original: bool = True,
     ) -> None:
-        """Send messages call by call, resuming after the calls an earlier try made."""
+        """Send messages call by call, resuming after the calls an earlier try made.
+
+        Each call but the last is recorded (``progress``) before the next is made; the last
+        one's receipts are the caller's to record with the rows.
+        """
         plan = [
             (message.id, step)
             for message in messages
@@ -267,7 +301,12 @@ class NoticeSender:
                 new_id = await step()
             except TelegramError as exc:
                 raise PartialDelivery(index, exc) from exc
-            receipts.copied([message_id], target.chat_id, [new_id])
+            if progress is None or index == len(plan) - 1:
+                receipts.copied([message_id], target.chat_id, [new_id])
+                continue
+            made = Receipts()
+            made.copied([message_id], target.chat_id, [new_id])
+            await progress(index + 1, made)
 
     async def _copy_target(self, item: OutboxItem) -> tuple[int, int | None]:
         if item.audience is Audience.CUSTOMER:
@@ -283,7 +322,7 @@ class NoticeSender:
         tagged = item.payload.get("tag_ticket") and item.ticket_number is not None
         prefix = customer_text.tag(item.ticket_number or 0) if tagged else ""
         if self._settings.show_agent_names and style == "reply":
-            prefix += f"<b>{esc(author)}</b>: "
+            prefix += f"<b>{label_html(author)}</b>: "
         return prefix
 
     @staticmethod
@@ -335,7 +374,7 @@ class NoticeSender:
     async def _assigned_to_you(self, item: OutboxItem, receipts: Receipts) -> None:
         number = item.ticket_number or 0
         text = (
-            f"📌 <b>{esc(str(item.payload.get('by')))}</b> assigned ticket <b>#{number}</b> "
+            f"📌 <b>{label_html(str(item.payload.get('by')))}</b> assigned ticket <b>#{number}</b> "
             f"“{subject_html(str(item.payload.get('subject')))}” to you."
         )
         button = InlineKeyboardButton(f"Open #{number}", callback_data=encode("t", "show", number))
@@ -378,6 +417,12 @@ class NoticeSender:
         await self._staff_message(item, receipts, text)
 
 
+def _name_refused(error: BadRequest) -> bool:
+    """Tell whether Telegram refused a topic's name (too long, empty, not allowed)."""
+    lowered = error.message.lower()
+    return any(word in lowered for word in ("topic_name", "topic_title", "topic name"))
+
+
 def _one_chat_in_order(originals: Sequence[ChatRef]) -> bool:
     ids = [o.message_id for o in originals]
     return len({o.chat_id for o in originals}) == 1 and ids == sorted(set(ids))
@@ -399,4 +444,6 @@ def mergeable(item: OutboxItem, settings: Settings) -> bool:
     if "origins" not in item.payload:
         return False
     style = item.payload.get("style")
+    if item.audience is Audience.TICKET_TOPIC:
+        return style == "customer"  # anything else carries a header
     return style == "customer" or (style == "reply" and not settings.show_agent_names)

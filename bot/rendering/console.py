@@ -6,7 +6,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.callback_data import encode
 from bot.rendering.forwarded import forwarded_from
-from bot.rendering.html import TEXT_LIMIT, esc, shorten
+from bot.rendering.html import TEXT_LIMIT, esc, label_html, plain_label, shorten
 from bot.rendering.staff import card_keyboard, render_card, render_event_line
 from bot.rendering.words import PRIORITY_MARK, STATUS_MARK
 from core.domain.values import Role
@@ -31,10 +31,10 @@ def queue_text(page: TicketPage, label: str, *, first_page: bool) -> str:
         return f"No tickets in “{esc(label)}”." if first_page else "No more tickets."
     lines = [f"<b>Queue: {esc(label)}</b> (most recent activity first)"]
     for t in page.tickets:
-        who = esc(t.assignee) if t.assignee else "—"
+        who = label_html(t.assignee) if t.assignee else "—"
         lines.append(
             f"{STATUS_MARK[t.status]}{PRIORITY_MARK[t.priority]} <b>#{t.number}</b> "
-            f"{esc(shorten(t.subject, 50))} · {esc(shorten(t.customer.display_name, 30))} · {who}"
+            f"{label_html(t.subject, 50)} · {label_html(t.customer.display_name, 30)} · {who}"
         )
     return "\n".join(lines)
 
@@ -44,7 +44,8 @@ def queue_keyboard(page: TicketPage, label: str) -> InlineKeyboardMarkup | None:
     rows = [
         [
             InlineKeyboardButton(
-                f"#{t.number} {shorten(t.subject, 40)}", callback_data=encode("t", "show", t.number)
+                f"#{t.number} {plain_label(t.subject, 40)}",
+                callback_data=encode("t", "show", t.number),
             )
         ]
         for t in page.tickets
@@ -69,11 +70,11 @@ def _history_line(item: MessageView | EventView) -> str:
         )
         return f"<i>{item.at.strftime('%d %b %H:%M')}</i> {line}"
     if item.internal:
-        who = f"📝 {esc(item.author_name)} (note)"
+        who = f"📝 {label_html(item.author_name)} (note)"
     elif item.author_role is Role.CUSTOMER:
-        who = f"👤 {esc(item.author_name)}"
+        who = f"👤 {label_html(item.author_name)}"
     else:
-        who = f"💬 {esc(item.author_name)}"
+        who = f"💬 {label_html(item.author_name)}"
     body = item.text
     if item.attachment:
         body = f"[{item.attachment.kind.value}] {body}".strip()

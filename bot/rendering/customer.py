@@ -8,7 +8,7 @@ from datetime import timedelta
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.callback_data import encode
-from bot.rendering.html import TEXT_LIMIT, esc, shorten, subject_html
+from bot.rendering.html import TEXT_LIMIT, esc, label_html, plain_label, shorten, subject_html
 from bot.rendering.words import STATUS_MARK, status_label, when
 from core.domain.values import Role, Status
 from core.durations import format_duration
@@ -161,7 +161,7 @@ def ticket_list(page: TicketPage, *, first_page: bool) -> str:
         return "You have no tickets yet. Send /new or just write your message."
     lines = ["<b>Your tickets</b> (most recent first):"]
     for t in page.tickets:
-        subject = esc(shorten(t.subject, 60))
+        subject = label_html(t.subject, 60)
         lines.append(f"{STATUS_MARK[t.status]} <b>#{t.number}</b> {subject} — {t.status.value}")
     return "\n".join(lines)
 
@@ -171,7 +171,8 @@ def ticket_list_keyboard(page: TicketPage) -> InlineKeyboardMarkup | None:
     rows = [
         [
             InlineKeyboardButton(
-                f"#{t.number} {shorten(t.subject, 40)}", callback_data=encode("c", "show", t.number)
+                f"#{t.number} {plain_label(t.subject, 40)}",
+                callback_data=encode("c", "show", t.number),
             )
         ]
         for t in page.tickets

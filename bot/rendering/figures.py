@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot.rendering.html import esc, shorten
+from bot.rendering.html import esc, label_html
 from bot.rendering.words import STATUS_MARK, when
 from core.domain.values import Status
 from core.durations import format_duration
@@ -57,7 +57,7 @@ def render_figures(figures: Figures, title: str) -> str:
     if figures.oldest_open:
         lines += ["", "<b>Oldest open tickets</b>"]
         for t in figures.oldest_open:
-            subject = esc(shorten(t.subject, 60))
+            subject = label_html(t.subject, 60)
             lines.append(
                 f"{STATUS_MARK[t.status]} #{t.number} {subject} — since {when(t.created_at)}"
             )

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import html
 
+from core.domain.text import clean_label
+
 TEXT_LIMIT = 4096
 CAPTION_LIMIT = 1024
 
@@ -17,8 +19,23 @@ SUBJECT_LIMIT = 256
 
 
 def subject_html(subject: str) -> str:
-    """A ticket subject, escaped and kept to a size that fits any message."""
-    return esc(shorten(subject, SUBJECT_LIMIT))
+    """A ticket subject, cleaned, escaped and kept to a size that fits any message."""
+    return esc(plain_label(subject, SUBJECT_LIMIT))
+
+
+def plain_label(text: str | None, limit: int | None = None) -> str:
+    """A subject or a name as the desk shows it: without bidi controls or invisible
+    characters (``clean_label``), cut to ``limit`` characters when given.
+
+    Only for what the desk titles and labels; a message's text is relayed as written.
+    """
+    cleaned = clean_label(text or "")
+    return cleaned if limit is None else shorten(cleaned, limit)
+
+
+def label_html(text: str | None, limit: int | None = None) -> str:
+    """``plain_label``, escaped for HTML."""
+    return esc(plain_label(text, limit))
 
 
 def shorten(text: str, limit: int) -> str:

@@ -7,24 +7,54 @@ from typing import Any
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.callback_data import encode
-from bot.rendering.html import esc, shorten, subject_html
+from bot.rendering.html import esc, label_html, plain_label, shorten, subject_html
 from bot.rendering.words import priority_label, status_label, when
+from core.domain.text import graphemes
 from core.domain.values import EventKind, Priority, Status
 from core.views import TicketView
 
-TOPIC_NAME_LIMIT = 128
+TOPIC_NAME_LIMIT = 128  # UTF-16 code units, as Telegram counts them
 
 
 def topic_name(ticket: TicketView) -> str:
-    """Name the ticket's forum topic: ``#N subject`` (Telegram allows 128 characters)."""
-    return shorten(f"#{ticket.number} {ticket.subject}", TOPIC_NAME_LIMIT)
+    """Name the ticket's forum topic: ``#N subject``, within Telegram's 1–128 UTF-16 units.
+
+    The subject is cleaned like every label and cut between graphemes, never inside an
+    emoji sequence, a flag or a surrogate pair.
+    """
+    return cut_utf16(plain_label(f"#{ticket.number} {ticket.subject}"), TOPIC_NAME_LIMIT)
+
+
+def plain_topic_name(ticket: TicketView) -> str:
+    """The name to fall back on when Telegram refuses ``topic_name``: ``#N`` alone."""
+    return f"#{ticket.number}"
+
+
+def utf16_length(text: str) -> int:
+    """Count UTF-16 code units, as Telegram measures lengths (an emoji is often two)."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def cut_utf16(text: str, limit: int) -> str:
+    """Cut text to ``limit`` UTF-16 units between graphemes, ending with "…" when cut."""
+    if utf16_length(text) <= limit:
+        return text
+    room = limit - utf16_length("…")
+    kept: list[str] = []
+    for cluster in graphemes(text):
+        room -= utf16_length(cluster)
+        if room < 0:
+            break
+        kept.append(cluster)
+    return "".join(kept).rstrip() + "…"
 
 
 def customer_line(ticket: TicketView) -> str:
     """Describe the customer: name, @username and Telegram id."""
     customer = ticket.customer
-    handle = f" (@{esc(customer.username)})" if customer.username else ""
-    return f"{esc(customer.display_name)}{handle} · id <code>{customer.telegram_user_id}</code>"
+    handle = f" (@{label_html(customer.username)})" if customer.username else ""
+    name = label_html(customer.display_name)
+    return f"{name}{handle} · id <code>{customer.telegram_user_id}</code>"
 
 
 def render_card(ticket: TicketView) -> str:
@@ -33,10 +63,10 @@ def render_card(ticket: TicketView) -> str:
         f"🎫 <b>#{ticket.number} {subject_html(ticket.subject)}</b>",
         f"Status: {status_label(ticket.status)} · Priority: {priority_label(ticket.priority)}",
         f"Customer: {customer_line(ticket)}",
-        f"Assignee: {esc(ticket.assignee) if ticket.assignee else '— nobody yet'}",
+        f"Assignee: {label_html(ticket.assignee) if ticket.assignee else '— nobody yet'}",
     ]
     if ticket.category:
-        lines.append(f"Category: {esc(ticket.category)}")
+        lines.append(f"Category: {label_html(ticket.category)}")
     if ticket.follow_up_of:
         lines.append(f"Follow-up of #{ticket.follow_up_of}")
     lines.append(f"Opened: {when(ticket.created_at)}")
@@ -113,7 +143,7 @@ _EVENT_LINES = {
 
 def render_event_line(payload: dict[str, Any]) -> str:
     """Render one audit event as a line in the topic."""
-    actor = esc(str(payload.get("actor") or "system"))
+    actor = label_html(str(payload.get("actor") or "system"))
     kind = payload.get("kind")
     detail = esc(str(payload.get("detail") or ""))
     if kind == EventKind.STATUS:
@@ -138,8 +168,8 @@ def sla_alert(number: int, subject: str, which: str, target: str) -> str:
 def relay_header(style: str, author: str) -> str:
     """Head a reply or note that was written outside the ticket's topic."""
     if style == "note":
-        return f"📝 <b>Note by {esc(author)}</b>"
-    return f"💬 <b>{esc(author)}</b> replied to the customer"
+        return f"📝 <b>Note by {label_html(author)}</b>"
+    return f"💬 <b>{label_html(author)}</b> replied to the customer"
 
 
 def not_agent_hint() -> str:

@@ -411,13 +411,84 @@ class TestTopicName:
     def test_is_plain_text_not_html(self) -> None:
         assert staff.topic_name(ticket_view(subject=SUBJECT)) == "#12 Printer <b>& fire"
 
-    @pytest.mark.parametrize("subject", ["x" * 256, "🔥" * 5000, "word " * 1000])
-    def test_fits_telegrams_128_characters(self, subject: str) -> None:
+    @pytest.mark.parametrize("subject", ["x" * 256, "🔥" * 5000, "word " * 1000, "😀" * 120])
+    def test_fits_telegrams_128_utf16_units(self, subject: str) -> None:
         name = staff.topic_name(ticket_view(subject=subject, number=9_999_999_999))
 
-        assert len(name) <= 128
+        assert staff.utf16_length(name) <= 128
         assert name.startswith("#9999999999 ")
         assert name.endswith("…")
+
+    def test_a_subject_of_120_emoji_is_cut_to_128_units_between_emoji(self) -> None:
+        name = staff.topic_name(ticket_view(subject="😀" * 120, number=1))
+
+        assert staff.utf16_length("#1 " + "😀" * 120) == 243  # what Telegram refused
+        assert name == "#1 " + "😀" * 62 + "…"  # 3 + 124 + 1 units
+        name.encode("utf-16", "strict")  # no lone surrogate
+
+    @pytest.mark.parametrize(
+        "cluster",
+        [
+            "👩🏽\u200d💻",  # ZWJ sequence with a skin tone
+            "👨\u200d👩\u200d👧\u200d👦",  # a family: four people, three joiners
+            "🇫🇷",  # a flag: two regional indicators
+            "🏴\U000e0067\U000e0062\U000e0073\U000e0063\U000e0074\U000e007f",  # Scotland
+            "e\u0301\u0302",  # a letter with two combining accents
+            "👍🏿",  # an emoji with a skin tone
+            "각",  # a Hangul syllable from its jamo
+        ],
+    )
+    def test_never_cuts_inside_a_grapheme(self, cluster: str) -> None:
+        for padding in range(12):
+            subject = "x" * padding + cluster * 40
+            name = staff.topic_name(ticket_view(subject=subject, number=1))
+
+            kept = name.removeprefix("#1 " + "x" * padding).removesuffix("…")
+            assert staff.utf16_length(name) <= 128
+            assert kept == cluster * (len(kept) // len(cluster)), (padding, kept)
+
+    def test_a_single_cluster_too_long_for_the_name_is_left_out_whole(self) -> None:
+        name = staff.topic_name(ticket_view(subject="a" + "\u0301" * 300, number=1))
+
+        assert name == "#1…"
+
+    def test_spoofing_characters_are_removed(self) -> None:
+        name = staff.topic_name(ticket_view(subject="\u202egnp.exe\u200b invoice", number=1))
+
+        assert name == "#1 gnp.exe invoice"
+
+    def test_the_fallback_is_the_number_alone(self) -> None:
+        assert staff.plain_topic_name(ticket_view(number=42)) == "#42"
+
+
+class TestLabels:
+    def test_card_fields_lose_bidi_controls_and_invisible_characters(self) -> None:
+        ticket = ticket_view(
+            subject="Refund \u202egnp.exe",
+            category="Bil\u200bling",
+            customer=customer_view(display_name="A\u2066nn\u2069 \ufeffLee", username="a\u200dnn"),
+            assignee="ali\u200fce",
+        )
+
+        shown = visible(staff.render_card(ticket)).splitlines()
+
+        assert shown[0] == "🎫 #12 Refund gnp.exe"
+        assert shown[2] == "Customer: Ann Lee (@ann) · id 7001"
+        assert shown[3] == "Assignee: alice"
+        assert shown[4] == "Category: Billing"
+
+    def test_agent_names_in_event_lines_and_headers_are_cleaned(self) -> None:
+        line = staff.render_event_line(
+            {"kind": EventKind.PRIORITY, "actor": "bo\u202eb", "detail": "normal → high"}
+        )
+
+        assert visible(line).startswith("⚡ bob changed")
+        assert visible(staff.relay_header("note", "\u200bbob\u2060")) == "📝 Note by bob"
+
+    def test_emoji_sequences_in_a_name_survive(self) -> None:
+        ticket = ticket_view(customer=customer_view(display_name="Ann 👩🏽\u200d💻"))
+
+        assert "Customer: Ann 👩🏽\u200d💻 (@ann)" in visible(staff.render_card(ticket))
 
 
 class TestRenderCard:

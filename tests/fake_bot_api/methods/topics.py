@@ -16,7 +16,7 @@ from tests.fake_bot_api.params import RequestParams
 from tests.fake_bot_api.posting import create_topic, post_service_message
 from tests.fake_bot_api.state import TOPIC_ICON_COLORS, ApiObject, BotApiState, FakeChat, FakeTopic
 
-MAX_TOPIC_NAME_LENGTH = 128
+MAX_TOPIC_NAME_LENGTH = 128  # UTF-16 code units, as Telegram counts them
 
 
 def create_forum_topic(state: BotApiState, params: RequestParams) -> ApiObject:
@@ -110,10 +110,12 @@ def _live_topic(chat: FakeChat, params: RequestParams) -> FakeTopic:
 
 
 def _topic_name(name: str) -> str:
+    """Check a topic name like Telegram: 1–128 UTF-16 code units (an emoji is often two)."""
+    units = len(name.encode("utf-16-le")) // 2
+    if not 1 <= units <= MAX_TOPIC_NAME_LENGTH:
+        raise bad_request("TOPIC_NAME_INVALID")
     if not name.strip():
         raise bad_request("TOPIC_TITLE_EMPTY")
-    if len(name) > MAX_TOPIC_NAME_LENGTH:
-        raise bad_request("TOPIC_TITLE_INVALID")
     return name
 
 
