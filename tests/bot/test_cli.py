@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -15,6 +16,7 @@ from bot import cli
 from core.store.migrate import head_revision
 
 HELPDESK = str(Path(sys.executable).with_name("helpdesk"))
+ENV_EXAMPLE = Path(__file__).resolve().parents[2] / ".env.example"
 PASSWORD = "a-long-secret-pass"
 
 
@@ -158,3 +160,35 @@ class TestPasswordPrompt:
         monkeypatch.setattr(cli.getpass, "getpass", lambda _prompt: next(answers))
         with pytest.raises(cli.CommandFailed, match="differ"):
             cli.read_password(from_stdin=False)
+
+
+class TestEnvExampleAsDotenv:
+    """``cp .env.example .env``, then every command, as the Quick start says."""
+
+    @pytest.mark.parametrize(
+        "args",
+        [
+            ("agent", "add", "alice", "--admin", "--password-stdin"),
+            ("agent", "list"),
+            ("db", "upgrade"),
+        ],
+    )
+    def test_every_command_reads_the_copied_example(
+        self, tmp_path: Path, args: tuple[str, ...]
+    ) -> None:
+        shutil.copy(ENV_EXAMPLE, tmp_path / ".env")
+        result = run(tmp_path, *args, stdin=PASSWORD + "\n", BCRYPT_ROUNDS="4")
+        assert result.returncode == 0, result.stderr
+        assert "bad setting" not in result.stderr
+
+    @pytest.mark.parametrize("command", ["run", "deliver"])
+    def test_the_empty_token_of_the_example_is_a_missing_token(
+        self, tmp_path: Path, command: str
+    ) -> None:
+        shutil.copy(ENV_EXAMPLE, tmp_path / ".env")
+        line = assert_one_clean_error_line(run(tmp_path, command))
+        assert line.startswith("helpdesk: error: TELEGRAM_BOT_TOKEN is not set.")
+
+    def test_an_empty_token_in_the_environment_is_a_missing_token(self, tmp_path: Path) -> None:
+        line = assert_one_clean_error_line(run(tmp_path, "run", TELEGRAM_BOT_TOKEN=""))
+        assert line.startswith("helpdesk: error: TELEGRAM_BOT_TOKEN is not set.")
