@@ -16,14 +16,19 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 
 from bot.settings import Settings, SettingsError, load_settings
 from core.desk import Desk
-from core.errors import DeskError
-from core.store.database import url_without_password
+from core.errors import AgentNotFound, DeskError, UsernameTaken
+from core.services.accounts import normalize_username
+from core.store.urls import url_without_password
 
 STDIN_HELP = "read the password from the first line of stdin"
 
 
 class CommandFailed(Exception):
     """Raised by a command to stop with one line on stderr and exit code 1."""
+
+
+class UsageError(Exception):
+    """Raised when a command cannot be used this way; one line on stderr, exit code 2."""
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -62,19 +67,34 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def has_terminal() -> bool:
+    """Tell whether someone can type a password: stdin is a terminal."""
+    return sys.stdin.isatty()
+
+
 def read_password(*, from_stdin: bool) -> str:
     """Read a new password: one line from stdin, or typed twice without echo.
 
     Raises:
-        CommandFailed: stdin was empty, or the two typed passwords differ.
+        CommandFailed: stdin was empty, typing was ended (Ctrl-D), or the two typed
+            passwords differ.
+        UsageError: no terminal to type the password in, and ``--password-stdin`` not given.
     """
     if from_stdin:
         line = sys.stdin.readline()
         if not line:
             raise CommandFailed("no password on stdin")
         return line.rstrip("\r\n")
-    first = getpass.getpass("Password: ")
-    if getpass.getpass("Repeat password: ") != first:
+    if not has_terminal():
+        raise UsageError(
+            "no terminal to type the password in: give it on stdin with --password-stdin"
+        )
+    try:
+        first = getpass.getpass("Password: ")
+        again = getpass.getpass("Repeat password: ")
+    except EOFError:
+        raise CommandFailed("no password typed") from None
+    if again != first:
         raise CommandFailed("the two passwords differ")
     return first
 
@@ -88,9 +108,16 @@ async def _with_desk(settings: Settings, work: Callable[[Desk], Awaitable[None]]
 
 
 async def agent_add(desk: Desk, args: argparse.Namespace) -> None:
-    """Create an agent."""
+    """Create an agent; a bad or taken username is refused before the password is asked."""
+    name = normalize_username(args.username)
+    try:
+        taken = await desk.accounts.get_agent(name)
+    except AgentNotFound:
+        pass
+    else:
+        raise UsernameTaken(taken.username)
     password = read_password(from_stdin=args.password_stdin)
-    agent = await desk.accounts.add_agent(args.username, password, is_admin=args.admin)
+    agent = await desk.accounts.add_agent(name, password, is_admin=args.admin)
     role = "admin agent" if agent.is_admin else "agent"
     print(f"Created {role} {agent.username!r}. They log in by sending /login to the bot.")  # noqa: T201
 
@@ -166,6 +193,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         dispatch(args, settings)
     except SettingsError as exc:
         return _fail(f"bad setting: {exc}", code=2)
+    except UsageError as exc:
+        return _fail(str(exc), code=2)
     except (CommandFailed, DeskError) as exc:
         return _fail(str(exc))
     except (OSError, OperationalError, DBAPIError) as exc:

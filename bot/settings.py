@@ -24,6 +24,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from core.config import DeskConfig
 from core.durations import parse_duration
+from core.errors import InvalidInput
+from core.store.urls import async_database_url
 
 
 def _duration(value: Any) -> Any:
@@ -94,6 +96,14 @@ class Settings(BaseSettings):
             for name, value in values.items()
             if not (isinstance(value, str) and not value.strip())
         }
+
+    @field_validator("database_url")
+    @classmethod
+    def _usable_database(cls, value: str) -> str:
+        try:
+            return async_database_url(value)
+        except InvalidInput as exc:
+            raise ValueError(str(exc)) from None
 
     @field_validator("log_level")
     @classmethod
