@@ -10,10 +10,13 @@ import argparse
 import asyncio
 import getpass
 import sys
+import traceback
 from collections.abc import Awaitable, Callable, Sequence
+from types import TracebackType
 
 from sqlalchemy.exc import DBAPIError, OperationalError
 
+from bot.logs import redact, secret_forms
 from bot.settings import Settings, SettingsError, load_settings
 from core.desk import Desk
 from core.errors import AgentNotFound, DeskError, UsernameTaken
@@ -188,19 +191,23 @@ def dispatch(args: argparse.Namespace, settings: Settings) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``helpdesk`` console script."""
     args = build_parser().parse_args(argv)
+    secrets: list[str] = []  # the token, once the settings are read
+    _redact_tracebacks(secrets)
     try:
         settings = load_settings()
+        token = settings.telegram_bot_token
+        secrets.extend(secret_forms(token.get_secret_value() if token else None))
         dispatch(args, settings)
     except SettingsError as exc:
-        return _fail(f"bad setting: {exc}", code=2)
+        return _fail(f"bad setting: {exc}", secrets, code=2)
     except UsageError as exc:
-        return _fail(str(exc), code=2)
+        return _fail(str(exc), secrets, code=2)
     except (CommandFailed, DeskError) as exc:
-        return _fail(str(exc))
+        return _fail(str(exc), secrets)
     except (OSError, OperationalError, DBAPIError) as exc:
-        return _fail(_unreachable(settings.database_url, exc))
+        return _fail(_unreachable(settings.database_url, exc), secrets)
     except KeyboardInterrupt:
-        return _fail("interrupted", code=130)
+        return _fail("interrupted", secrets, code=130)
     return 0
 
 
@@ -209,6 +216,18 @@ def _unreachable(url: str, exc: BaseException) -> str:
     return f"cannot use the database at {url_without_password(url)}: {reason}"
 
 
-def _fail(message: str, *, code: int = 1) -> int:
-    print(f"helpdesk: error: {message}", file=sys.stderr)  # noqa: T201
+def _fail(message: str, secrets: list[str], *, code: int = 1) -> int:
+    print(f"helpdesk: error: {redact(message, secrets)}", file=sys.stderr)  # noqa: T201
     return code
+
+
+def _redact_tracebacks(secrets: list[str]) -> None:
+    """Print a bug's traceback, should one escape, without a token in it."""
+
+    def print_redacted(
+        kind: type[BaseException], error: BaseException, trace: TracebackType | None
+    ) -> None:
+        text = "".join(traceback.format_exception(kind, error, trace))
+        sys.stderr.write(redact(text, secrets))
+
+    sys.excepthook = print_redacted

@@ -3,55 +3,16 @@
 from __future__ import annotations
 
 import asyncio
-import os
-import signal
-import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
+from tests.e2e.desk_process import DeskProcess
 from tests.fake_bot_api import FakeBotApi
 
 TOKEN = "7012345678:AAFirstRunTokenThatLooksLikeARealOne_x9"
-HELPDESK = str(Path(sys.executable).with_name("helpdesk"))
 STAFF_CHAT_HINT = "STAFF_CHAT_ID is not set"
-
-
-class DeskProcess:
-    """``helpdesk run`` in a folder of its own, its stdout and stderr in one log file."""
-
-    def __init__(self, folder: Path, env: dict[str, str]) -> None:
-        self.folder = folder
-        self.log = folder / "helpdesk.log"
-        self.env = {"PATH": os.environ.get("PATH", ""), **env}
-        self.process: asyncio.subprocess.Process | None = None
-
-    async def start(self) -> None:
-        with self.log.open("ab") as log:
-            self.process = await asyncio.create_subprocess_exec(
-                HELPDESK, "run", cwd=self.folder, env=self.env, stdout=log, stderr=log
-            )
-
-    def output(self) -> str:
-        return self.log.read_text()
-
-    async def wait_logged(self, text: str, *, count: int = 1, within: float = 30) -> None:
-        """Wait until ``text`` appears ``count`` times in the log (or the process ends)."""
-        for _ in range(int(within / 0.05)):
-            if self.output().count(text) >= count:
-                return
-            assert self.process is not None
-            assert self.process.returncode is None, self.output()
-            await asyncio.sleep(0.05)
-        raise AssertionError(f"{text!r} never logged:\n{self.output()}")
-
-    async def terminate(self) -> int:
-        """SIGTERM, and the exit code once it stopped."""
-        assert self.process is not None
-        if self.process.returncode is None:
-            self.process.send_signal(signal.SIGTERM)
-        return await asyncio.wait_for(self.process.wait(), 30)
 
 
 @pytest.fixture(name="server")
