@@ -12,6 +12,7 @@ import getpass
 import sys
 import traceback
 from collections.abc import Awaitable, Callable, Sequence
+from importlib.metadata import PackageNotFoundError, version
 from types import TracebackType
 
 from sqlalchemy.exc import DBAPIError, OperationalError
@@ -24,6 +25,7 @@ from core.services.accounts import normalize_username
 from core.store.urls import url_without_password
 
 STDIN_HELP = "read the password from the first line of stdin"
+DISTRIBUTION = "helpdesk-bot"
 
 
 class CommandFailed(Exception):
@@ -39,6 +41,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="helpdesk", description="A support desk that lives in Telegram."
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {installed_version()}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     commands.add_parser("run", help="run the bot (long polling) and its delivery worker")
     deliver = commands.add_parser(
@@ -68,6 +71,14 @@ def build_parser() -> argparse.ArgumentParser:
     passwd.add_argument("username")
     passwd.add_argument("--password-stdin", action="store_true", help=STDIN_HELP)
     return parser
+
+
+def installed_version() -> str:
+    """The version of the installed package, from its metadata."""
+    try:
+        return version(DISTRIBUTION)
+    except PackageNotFoundError:
+        return "(not installed: pip install -e .)"
 
 
 def has_terminal() -> bool:
