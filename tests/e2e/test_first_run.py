@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import shutil
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from tests.fake_bot_api import FakeBotApi
 
 TOKEN = "7012345678:AAFirstRunTokenThatLooksLikeARealOne_x9"
 STAFF_CHAT_HINT = "STAFF_CHAT_ID is not set"
+EXAMPLE = Path(__file__).resolve().parents[2] / ".env.example"
 
 
 @pytest.fixture(name="server")
@@ -24,14 +26,17 @@ async def fixture_server() -> AsyncIterator[FakeBotApi]:
 
 @pytest.fixture(name="first_run")
 async def fixture_first_run(server: FakeBotApi, tmp_path: Path) -> AsyncIterator[DeskProcess]:
-    """``helpdesk run`` with only the token, the server and a database: no staff chat."""
+    """The Quick start as a newcomer runs it, before they know the staff chat's id.
+
+    ``cp .env.example .env``, an admin agent, then ``helpdesk run`` with only the token and
+    the server's address set.
+    """
+    shutil.copy(EXAMPLE, tmp_path / ".env")
+    add = DeskProcess(tmp_path, {}, "agent", "add", "alice", "--admin", "--password-stdin")
+    await add.start(stdin="a-long-secret-pass\n")
+    assert await add.finished() == 0, add.output()
     desk = DeskProcess(
-        tmp_path,
-        {
-            "TELEGRAM_BOT_TOKEN": TOKEN,
-            "TELEGRAM_BASE_URL": server.base_url,
-            "DATABASE_URL": f"sqlite:///{tmp_path / 'desk.db'}",
-        },
+        tmp_path, {"TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_BASE_URL": server.base_url}
     )
     await desk.start()
     try:
