@@ -203,7 +203,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``helpdesk`` console script."""
     args = build_parser().parse_args(argv)
     secrets: list[str] = []  # the token, once the settings are read
-    _redact_tracebacks(secrets)
+    redact_tracebacks(secrets)
     try:
         settings = load_settings()
         token = settings.telegram_bot_token
@@ -232,7 +232,7 @@ def _fail(message: str, secrets: list[str], *, code: int = 1) -> int:
     return code
 
 
-def _redact_tracebacks(secrets: list[str]) -> None:
+def redact_tracebacks(secrets: list[str]) -> None:
     """Print a bug's traceback, should one escape, without a token in it."""
 
     def print_redacted(

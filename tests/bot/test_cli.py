@@ -245,3 +245,24 @@ class TestEnvExampleAsDotenv:
     def test_an_empty_token_in_the_environment_is_a_missing_token(self, tmp_path: Path) -> None:
         line = assert_one_clean_error_line(run(tmp_path, "run", TELEGRAM_BOT_TOKEN=""))
         assert line.startswith("helpdesk: error: TELEGRAM_BOT_TOKEN is not set.")
+
+
+class TestUnexpectedErrors:
+    def test_a_bugs_traceback_is_printed_without_the_token(
+        self, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        monkeypatch.setattr(sys, "excepthook", sys.excepthook)  # put back after the test
+        cli.redact_tracebacks(["SHORT-SECRET-VALUE"])
+        token = "7012345678:AAHx-Secret_Token-Part_0123456789abcdef"
+        try:
+            _fail_with(f"boom {token} SHORT-SECRET-VALUE")
+        except RuntimeError as exc:
+            sys.excepthook(RuntimeError, exc, exc.__traceback__)
+        err = capsys.readouterr().err
+        assert "Traceback" in err
+        assert "RuntimeError: boom [redacted] [redacted]" in err
+        assert token not in err
+
+
+def _fail_with(message: str) -> None:
+    raise RuntimeError(message)
