@@ -97,6 +97,12 @@ class Settings(BaseSettings):
             if not (isinstance(value, str) and not value.strip())
         }
 
+    @field_validator("telegram_bot_token", mode="before")
+    @classmethod
+    def _token_without_spaces(cls, value: Any) -> Any:
+        """Drop the spaces a copy and paste from @BotFather can bring along."""
+        return value.strip() if isinstance(value, str) else value
+
     @field_validator("database_url")
     @classmethod
     def _usable_database(cls, value: str) -> str:

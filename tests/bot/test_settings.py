@@ -49,6 +49,14 @@ class TestEmptyMeansNotSet:
         monkeypatch.setenv(name, "   ")
         assert load_settings() == Settings()
 
+    def test_spaces_around_the_token_are_dropped(
+        self, folder: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        monkeypatch.setenv("TELEGRAM_BOT_TOKEN", " 123456:ABC-token \n")
+        token = load_settings().telegram_bot_token
+        assert token is not None
+        assert token.get_secret_value() == "123456:ABC-token"
+
     def test_a_value_that_is_set_still_counts(
         self, folder: Path, monkeypatch: pytest.MonkeyPatch
     ) -> None:
