@@ -58,7 +58,6 @@ class RedactSecrets(logging.Filter):
             message = record.getMessage()
         except Exception:  # a malformed log call must not leak its arguments either
             message = f"{record.msg} (the log call's arguments did not fit its message)"
-            record.args = None
         record.msg, record.args = redact(message, self._secrets), None
         if record.exc_info and not record.exc_text:
             record.exc_text = logging.Formatter().formatException(record.exc_info)
