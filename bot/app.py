@@ -178,15 +178,22 @@ async def prepare(application: DeskApplication) -> None:
     await check_staff_chat(application)
 
 
-async def check_staff_chat(application: DeskApplication) -> None:
-    """Warn, clearly, when the staff chat is missing, not a forum, or not ours to manage."""
+async def check_staff_chat(application: DeskApplication, *, say_if_missing: bool = True) -> None:
+    """Warn, clearly, when the staff chat is missing, not a forum, or not ours to manage.
+
+    ``say_if_missing=False`` keeps a second process (the delivery worker) from repeating the
+    bot's advice on setting the staff chat.
+    """
     staff_chat = application.bot_data.staff
     bot = application.bot
     if staff_chat.chat_id is None:
-        logger.warning(
-            "STAFF_CHAT_ID is not set: tickets are not posted to a staff group (they wait in the "
-            "outbox until it is set). Agents can still work from their private chat."
-        )
+        if say_if_missing:
+            logger.warning(
+                "STAFF_CHAT_ID is not set: tickets wait in the outbox for a staff group; "
+                "customers are served and agents can work from their private chat. To set "
+                "it: add the bot to your staff group, send /chatid there, put the id it "
+                "answers in .env as STAFF_CHAT_ID=-100..., and restart the bot."
+            )
         return
     try:
         chat = await bot.get_chat(staff_chat.chat_id)

@@ -10,23 +10,33 @@ import argparse
 import asyncio
 import getpass
 import sys
+import traceback
 from collections.abc import Awaitable, Callable, Sequence
+from importlib.metadata import PackageNotFoundError, version
+from types import TracebackType
 
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from api import cli as api_cli
 from api.settings import ApiSettingsError, load_api_settings
 from bot.cli_updates import add_updates_commands, run_updates_command
+from bot.logs import redact, secret_forms
 from bot.settings import Settings, SettingsError, load_settings
 from core.desk import Desk
-from core.errors import DeskError
-from core.store.database import url_without_password
+from core.errors import AgentNotFound, DeskError, UsernameTaken
+from core.services.accounts import normalize_username
+from core.store.urls import url_without_password
 
 STDIN_HELP = "read the password from the first line of stdin"
+DISTRIBUTION = "helpdesk-bot"
 
 
 class CommandFailed(Exception):
     """Raised by a command to stop with one line on stderr and exit code 1."""
+
+
+class UsageError(Exception):
+    """Raised when a command cannot be used this way; one line on stderr, exit code 2."""
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -34,6 +44,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="helpdesk", description="A support desk that lives in Telegram."
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {installed_version()}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     commands.add_parser("run", help="run the bot (long polling) and its delivery worker")
     deliver = commands.add_parser(
@@ -67,19 +78,42 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def installed_version() -> str:
+    """The version of the installed package, from its metadata."""
+    try:
+        return version(DISTRIBUTION)
+    except PackageNotFoundError:
+        return "(not installed: pip install -e .)"
+
+
+def has_terminal() -> bool:
+    """Tell whether someone can type a password: stdin is a terminal."""
+    return sys.stdin.isatty()
+
+
 def read_password(*, from_stdin: bool) -> str:
     """Read a new password: one line from stdin, or typed twice without echo.
 
     Raises:
-        CommandFailed: stdin was empty, or the two typed passwords differ.
+        CommandFailed: stdin was empty, typing was ended (Ctrl-D), or the two typed
+            passwords differ.
+        UsageError: no terminal to type the password in, and ``--password-stdin`` not given.
     """
     if from_stdin:
         line = sys.stdin.readline()
         if not line:
             raise CommandFailed("no password on stdin")
         return line.rstrip("\r\n")
-    first = getpass.getpass("Password: ")
-    if getpass.getpass("Repeat password: ") != first:
+    if not has_terminal():
+        raise UsageError(
+            "no terminal to type the password in: give it on stdin with --password-stdin"
+        )
+    try:
+        first = getpass.getpass("Password: ")
+        again = getpass.getpass("Repeat password: ")
+    except EOFError:
+        raise CommandFailed("no password typed") from None
+    if again != first:
         raise CommandFailed("the two passwords differ")
     return first
 
@@ -93,9 +127,16 @@ async def _with_desk(settings: Settings, work: Callable[[Desk], Awaitable[None]]
 
 
 async def agent_add(desk: Desk, args: argparse.Namespace) -> None:
-    """Create an agent."""
+    """Create an agent; a bad or taken username is refused before the password is asked."""
+    name = normalize_username(args.username)
+    try:
+        taken = await desk.accounts.get_agent(name)
+    except AgentNotFound:
+        pass
+    else:
+        raise UsernameTaken(taken.username)
     password = read_password(from_stdin=args.password_stdin)
-    agent = await desk.accounts.add_agent(args.username, password, is_admin=args.admin)
+    agent = await desk.accounts.add_agent(name, password, is_admin=args.admin)
     role = "admin agent" if agent.is_admin else "agent"
     print(f"Created {role} {agent.username!r}. They log in by sending /login to the bot.")  # noqa: T201
 
@@ -180,17 +221,23 @@ def dispatch(args: argparse.Namespace, settings: Settings) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``helpdesk`` console script."""
     args = build_parser().parse_args(argv)
+    secrets: list[str] = []  # the token, once the settings are read
+    redact_tracebacks(secrets)
     try:
         settings = load_settings()
+        token = settings.telegram_bot_token
+        secrets.extend(secret_forms(token.get_secret_value() if token else None))
         dispatch(args, settings)
     except (SettingsError, ApiSettingsError) as exc:
-        return _fail(f"bad setting: {exc}", code=2)
+        return _fail(f"bad setting: {exc}", secrets, code=2)
+    except UsageError as exc:
+        return _fail(str(exc), secrets, code=2)
     except (CommandFailed, DeskError) as exc:
-        return _fail(str(exc))
+        return _fail(str(exc), secrets)
     except (OSError, OperationalError, DBAPIError) as exc:
-        return _fail(_unreachable(settings.database_url, exc))
+        return _fail(_unreachable(settings.database_url, exc), secrets)
     except KeyboardInterrupt:
-        return _fail("interrupted", code=130)
+        return _fail("interrupted", secrets, code=130)
     return 0
 
 
@@ -199,6 +246,18 @@ def _unreachable(url: str, exc: BaseException) -> str:
     return f"cannot use the database at {url_without_password(url)}: {reason}"
 
 
-def _fail(message: str, *, code: int = 1) -> int:
-    print(f"helpdesk: error: {message}", file=sys.stderr)  # noqa: T201
+def _fail(message: str, secrets: list[str], *, code: int = 1) -> int:
+    print(f"helpdesk: error: {redact(message, secrets)}", file=sys.stderr)  # noqa: T201
     return code
+
+
+def redact_tracebacks(secrets: list[str]) -> None:
+    """Print a bug's traceback, should one escape, without a token in it."""
+
+    def print_redacted(
+        kind: type[BaseException], error: BaseException, trace: TracebackType | None
+    ) -> None:
+        text = "".join(traceback.format_exception(kind, error, trace))
+        sys.stderr.write(redact(text, secrets))
+
+    sys.excepthook = print_redacted

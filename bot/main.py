@@ -13,7 +13,7 @@ from typing import Any
 from bot.app import ALLOWED_UPDATES, build_application, prepare
 from bot.cli import CommandFailed
 from bot.context import DeskApplication
-from bot.logs import configure_logging
+from bot.logs import configure_logging, secret_forms
 from bot.polling import DurablePolling
 from bot.settings import Settings
 from bot.worker import DeliveryWorker, deliver
@@ -141,14 +141,17 @@ def run_worker(
 def _run(settings: Settings, main: Callable[[], Coroutine[Any, Any, None]]) -> None:
     if settings.telegram_bot_token is None:
         raise CommandFailed(NO_TOKEN)
-    configure_logging(settings.log_level, secrets=[settings.telegram_bot_token.get_secret_value()])
+    token = settings.telegram_bot_token.get_secret_value()
+    configure_logging(settings.log_level, secrets=secret_forms(token))
     from telegram.error import InvalidToken, NetworkError  # noqa: PLC0415
 
     try:
         asyncio.run(main())
-    except InvalidToken as exc:
+    except InvalidToken:
+        # The library's message repeats the token: say what happened without it.
         raise CommandFailed(
-            f"Telegram refused the bot token ({exc}); check TELEGRAM_BOT_TOKEN"
+            "Telegram refused the bot token (wrong, or revoked in @BotFather); check "
+            "TELEGRAM_BOT_TOKEN"
         ) from None
     except NetworkError as exc:
         raise CommandFailed(f"cannot reach the Telegram Bot API: {exc}") from None

@@ -1,7 +1,9 @@
 """Settings, read once from the environment and ``.env`` at the entry point.
 
 Every setting has a default except ``TELEGRAM_BOT_TOKEN``, which only ``helpdesk run``
-needs. Durations are written like ``90s``, ``15m``, ``1h``, ``3d``.
+needs. Durations are written like ``90s``, ``15m``, ``1h``, ``3d``. An empty (or blank) value,
+in the environment or in ``.env``, means the setting is not set: ``.env.example`` leaves
+``TELEGRAM_BOT_TOKEN=`` and ``STAFF_CHAT_ID=`` empty, and copied as it is, it must work.
 """
 
 from __future__ import annotations
@@ -10,11 +12,20 @@ from datetime import time, timedelta
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BeforeValidator, Field, SecretStr, ValidationError, field_validator
+from pydantic import (
+    BeforeValidator,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from core.config import DeskConfig
 from core.durations import parse_duration
+from core.errors import InvalidInput
+from core.store.urls import async_database_url
 
 
 def _duration(value: Any) -> Any:
@@ -34,7 +45,12 @@ class Settings(BaseSettings):
     """Everything configurable, with its default."""
 
     model_config = SettingsConfigDict(
-        env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        case_sensitive=False,
+        # An empty variable is not set: it falls back to .env, then to the default.
+        env_ignore_empty=True,
     )
 
     telegram_bot_token: SecretStr | None = None
@@ -68,6 +84,32 @@ class Settings(BaseSettings):
     jobs_interval: Duration = timedelta(seconds=30)
     outbox_keep_sent: Duration = timedelta(days=7)
     delivery_worker: bool = True
+
+    @model_validator(mode="before")
+    @classmethod
+    def _blank_is_not_set(cls, values: Any) -> Any:
+        """Treat a blank value (``STAFF_CHAT_ID=  ``) as not set, like an empty one."""
+        if not isinstance(values, dict):
+            return values
+        return {
+            name: value
+            for name, value in values.items()
+            if not (isinstance(value, str) and not value.strip())
+        }
+
+    @field_validator("telegram_bot_token", mode="before")
+    @classmethod
+    def _token_without_spaces(cls, value: Any) -> Any:
+        """Drop the spaces a copy and paste from @BotFather can bring along."""
+        return value.strip() if isinstance(value, str) else value
+
+    @field_validator("database_url")
+    @classmethod
+    def _usable_database(cls, value: str) -> str:
+        try:
+            return async_database_url(value)
+        except InvalidInput as exc:
+            raise ValueError(str(exc)) from None
 
     @field_validator("log_level")
     @classmethod

@@ -55,7 +55,8 @@ async def deliver(
         dispatcher.owner = owner
     try:
         await application.initialize()
-        await check_staff_chat(application)
+        # Started by the bot, which has said how to set a missing staff chat already.
+        await check_staff_chat(application, say_if_missing=parent_pid is None)
         logger.info("delivery worker running")
         while not stop.is_set():
             if parent_pid is not None and os.getppid() != parent_pid:

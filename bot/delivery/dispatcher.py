@@ -128,8 +128,11 @@ class OutboxDispatcher:
             private: IN_FLIGHT[private] - sum(1 for p in self._in_flight.values() if p is private)
             for private in (True, False)
         }
-        # One claim for both kinds of lane, unless one of them is at its limit.
+        # One claim for both kinds of lane, unless one of them is at its limit. Without a
+        # staff chat, its rows stay untouched in the outbox until STAFF_CHAT_ID is set.
         wanted: list[bool | None] = [None] if min(rooms.values()) >= BATCH else [True, False]
+        if self._settings.staff_chat_id is None:
+            wanted = [True]
         claimed = 0
         for private in wanted:
             room = BATCH if private is None else rooms[private]

@@ -20,12 +20,13 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.engine.interfaces import DBAPIConnection
-from sqlalchemy.exc import ArgumentError
+from sqlalchemy.exc import ArgumentError, InvalidRequestError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
 from sqlalchemy.pool import ConnectionPoolEntry
 
 from core.errors import InvalidInput
 from core.store.inline_sqlite import inline_connector
+from core.store.urls import async_database_url, url_without_password
 
 READ_ONLY = "helpdesk_read_only"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
@@ -35,21 +36,23 @@ class Database:
     """The engine plus the two kinds of session the services use.
 
     Args:
-        url: a SQLAlchemy async URL, ``sqlite+aiosqlite:///file.db`` or
-            ``postgresql+asyncpg://user:pass@host/db``.
+        url: ``sqlite:///file.db`` or ``postgresql://user:pass@host/db`` (the async drivers,
+            aiosqlite and asyncpg, are used whether or not the URL names them).
         echo: log every SQL statement (debugging only).
+
+    Raises:
+        InvalidInput: the URL is malformed or names a database the desk does not run on.
     """
 
     def __init__(self, url: str, *, echo: bool = False) -> None:
+        url = async_database_url(url)
         try:
             # hide_parameters: bound values (password hashes among them) never reach a log
             # line or an exception message.
             self.engine: AsyncEngine = create_async_engine(
                 url, echo=echo, hide_parameters=True, **_engine_options(url)
             )
-        except InvalidInput:
-            raise
-        except (ArgumentError, ImportError, ValueError) as exc:
+        except (ArgumentError, InvalidRequestError, ImportError, ValueError) as exc:
             shown = url_without_password(url)
             raise InvalidInput(f"DATABASE_URL is not usable ({shown}): {exc}") from exc
         self.is_sqlite = self.engine.dialect.name == "sqlite"
@@ -98,21 +101,9 @@ def _write_turn(file: str) -> asyncio.Lock:
     return per_loop.setdefault(file, asyncio.Lock())
 
 
-def url_without_password(url: str) -> str:
-    """Render a database URL with its password hidden, fit for logs and errors."""
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except ArgumentError:
-        return "<malformed URL>"
-
-
 def _engine_options(url: str) -> dict[str, Any]:
     if url.startswith("sqlite"):
-        path = make_url(url).database or ""
-        if not path or path == ":memory:":
-            raise InvalidInput(
-                "DATABASE_URL must name a SQLite file, e.g. sqlite+aiosqlite:///desk.db"
-            )
+        path = make_url(url).database or ""  # a file: async_database_url checked it
         # Statements run on the event loop's thread (see inline_sqlite for why).
         return {"async_creator": inline_connector(path, SQLITE_BUSY_TIMEOUT_MS / 1000)}
     return {"pool_pre_ping": True}

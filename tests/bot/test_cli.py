@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -15,6 +16,7 @@ from bot import cli
 from core.store.migrate import head_revision
 
 HELPDESK = str(Path(sys.executable).with_name("helpdesk"))
+ENV_EXAMPLE = Path(__file__).resolve().parents[2] / ".env.example"
 PASSWORD = "a-long-secret-pass"
 
 
@@ -95,11 +97,51 @@ class TestAgentAdd:
         assert "cannot use the database at postgresql+asyncpg://desk:***@127.0.0.1:1/desk" in line
         assert "hunter2" not in line
 
-    def test_unusable_database_url(self, tmp_path: Path) -> None:
-        line = assert_one_clean_error_line(
-            run(tmp_path, "agent", "list", DATABASE_URL="nosuchdb://x")
+    @pytest.mark.parametrize(
+        ("url", "reason"),
+        [
+            ("nosuchdb://x", "SQLite or PostgreSQL"),
+            ("desk.db", "not a database URL"),
+            ("postgresql+psycopg2://desk@db/x", "not one the desk runs on"),
+            ("sqlite:///:memory:", "must be a file"),
+        ],
+    )
+    def test_a_malformed_database_url_is_a_bad_setting(
+        self, tmp_path: Path, url: str, reason: str
+    ) -> None:
+        line = assert_one_clean_error_line(run(tmp_path, "agent", "list", DATABASE_URL=url), 2)
+        assert line.startswith("helpdesk: error: bad setting: DATABASE_URL: ")
+        assert reason in line
+
+    def test_a_plain_sqlite_url_works(self, tmp_path: Path) -> None:
+        url = f"sqlite:///{tmp_path / 'plain.db'}"
+        result = run(
+            tmp_path, "agent", "add", "alice", "--password-stdin", stdin=PASSWORD, DATABASE_URL=url
         )
-        assert "DATABASE_URL is not usable" in line
+        assert result.returncode == 0, result.stderr
+        assert "alice" in run(tmp_path, "agent", "list", DATABASE_URL=url).stdout
+
+    @pytest.mark.parametrize("scheme", ["postgresql", "postgres"])
+    def test_a_plain_postgresql_url_uses_asyncpg(self, tmp_path: Path, scheme: str) -> None:
+        url = f"{scheme}://desk:hunter2-secret@127.0.0.1:1/desk"
+        line = assert_one_clean_error_line(run(tmp_path, "agent", "list", DATABASE_URL=url))
+        assert "cannot use the database at postgresql+asyncpg://desk:***@127.0.0.1:1/desk" in line
+        assert "hunter2" not in line
+
+    def test_no_terminal_and_no_password_stdin_says_to_use_it(self, tmp_path: Path) -> None:
+        line = assert_one_clean_error_line(run(tmp_path, "agent", "add", "bob"), code=2)
+        assert "--password-stdin" in line
+
+    def test_a_taken_username_is_refused_before_the_password_is_asked(self, tmp_path: Path) -> None:
+        run(tmp_path, "agent", "add", "alice", "--password-stdin", stdin=PASSWORD)
+        line = assert_one_clean_error_line(run(tmp_path, "agent", "add", "Alice"))
+        assert "already taken" in line
+
+    def test_a_malformed_username_is_refused_before_the_password_is_asked(
+        self, tmp_path: Path
+    ) -> None:
+        line = assert_one_clean_error_line(run(tmp_path, "agent", "add", "no spaces"))
+        assert "A username has 2 to 32 characters" in line
 
     def test_malformed_setting_exits_2_naming_it(self, tmp_path: Path) -> None:
         result = run(tmp_path, "agent", "list", BCRYPT_ROUNDS="many")
@@ -148,6 +190,11 @@ class TestAgentManagement:
 
 
 class TestPasswordPrompt:
+    @pytest.fixture(autouse=True)
+    def _a_terminal(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """Someone at a terminal types the password."""
+        monkeypatch.setattr(cli, "has_terminal", lambda: True)
+
     def test_typed_twice_without_echo(self, monkeypatch: pytest.MonkeyPatch) -> None:
         answers = iter(["first-password", "first-password"])
         monkeypatch.setattr(cli.getpass, "getpass", lambda _prompt: next(answers))
@@ -158,3 +205,64 @@ class TestPasswordPrompt:
         monkeypatch.setattr(cli.getpass, "getpass", lambda _prompt: next(answers))
         with pytest.raises(cli.CommandFailed, match="differ"):
             cli.read_password(from_stdin=False)
+
+    def test_typing_ended_with_ctrl_d_is_one_line(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        def end_of_input(_prompt: str) -> str:
+            raise EOFError
+
+        monkeypatch.setattr(cli.getpass, "getpass", end_of_input)
+        with pytest.raises(cli.CommandFailed, match="no password typed"):
+            cli.read_password(from_stdin=False)
+
+
+class TestEnvExampleAsDotenv:
+    """``cp .env.example .env``, then every command, as the Quick start says."""
+
+    @pytest.mark.parametrize(
+        "args",
+        [
+            ("agent", "add", "alice", "--admin", "--password-stdin"),
+            ("agent", "list"),
+            ("db", "upgrade"),
+        ],
+    )
+    def test_every_command_reads_the_copied_example(
+        self, tmp_path: Path, args: tuple[str, ...]
+    ) -> None:
+        shutil.copy(ENV_EXAMPLE, tmp_path / ".env")
+        result = run(tmp_path, *args, stdin=PASSWORD + "\n", BCRYPT_ROUNDS="4")
+        assert result.returncode == 0, result.stderr
+        assert "bad setting" not in result.stderr
+
+    @pytest.mark.parametrize("command", ["run", "deliver"])
+    def test_the_empty_token_of_the_example_is_a_missing_token(
+        self, tmp_path: Path, command: str
+    ) -> None:
+        shutil.copy(ENV_EXAMPLE, tmp_path / ".env")
+        line = assert_one_clean_error_line(run(tmp_path, command))
+        assert line.startswith("helpdesk: error: TELEGRAM_BOT_TOKEN is not set.")
+
+    def test_an_empty_token_in_the_environment_is_a_missing_token(self, tmp_path: Path) -> None:
+        line = assert_one_clean_error_line(run(tmp_path, "run", TELEGRAM_BOT_TOKEN=""))
+        assert line.startswith("helpdesk: error: TELEGRAM_BOT_TOKEN is not set.")
+
+
+class TestUnexpectedErrors:
+    def test_a_bugs_traceback_is_printed_without_the_token(
+        self, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        monkeypatch.setattr(sys, "excepthook", sys.excepthook)  # put back after the test
+        cli.redact_tracebacks(["SHORT-SECRET-VALUE"])
+        token = "7012345678:AAHx-Secret_Token-Part_0123456789abcdef"
+        try:
+            _fail_with(f"boom {token} SHORT-SECRET-VALUE")
+        except RuntimeError as exc:
+            sys.excepthook(RuntimeError, exc, exc.__traceback__)
+        err = capsys.readouterr().err
+        assert "Traceback" in err
+        assert "RuntimeError: boom [redacted] [redacted]" in err
+        assert token not in err
+
+
+def _fail_with(message: str) -> None:
+    raise RuntimeError(message)

@@ -236,7 +236,15 @@ class TestAgentReply:
 
 
 DOMAIN = Path(__file__).resolve().parents[2] / "core" / "domain"
-PURE_ROOTS = {"__future__", "dataclasses", "datetime", "enum", "typing"}
+PURE_ROOTS = {
+    "__future__",
+    "dataclasses",
+    "datetime",
+    "enum",
+    "typing",
+    "unicodedata",
+    "collections",
+}
 PURE_CORE = ("core.domain", "core.errors")
 
 

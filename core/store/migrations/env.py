@@ -14,6 +14,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from core.store.tables import Base
+from core.store.urls import async_database_url
 
 config = context.config
 target_metadata = Base.metadata
@@ -32,7 +33,7 @@ def run_on(connection: Connection) -> None:
 
 
 async def _run_standalone(url: str) -> None:
-    engine = create_async_engine(url)
+    engine = create_async_engine(async_database_url(url))
     try:
         async with engine.connect() as connection:
             await connection.run_sync(run_on)
