@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from api.settings import ApiSettings
 from bot.settings import Settings, load_settings
 
 EXAMPLE = Path(__file__).resolve().parents[2] / ".env.example"
@@ -80,4 +81,5 @@ class TestEnvExample:
             for line in EXAMPLE.read_text().splitlines()
             if "=" in line and not line.lstrip().startswith("#")
         }
-        assert named == set(SETTING_NAMES)
+        api_names = {name.upper() for name in ApiSettings.model_fields}
+        assert named == set(SETTING_NAMES) | api_names
