@@ -20,6 +20,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from bench import sqlite_blocks
 from bench.processes import TOKEN, BotProcess, FakeServer, copied_messages, desk_env, wait_until
 from bench.stats import median, percentile
 from core.config import DeskConfig
@@ -142,10 +143,13 @@ async def _desk_run(
     per_customer: int,
     workdir: Path,
     tag: str,
-) -> dict[str, float]:
+) -> dict[str, Any]:
     desk, staff, url = setup
     sent = await _inject(server, customers, per_customer, tag)  # the backlog
-    bot = BotProcess("bot", desk_env(server, staff, url, **FAST_LIMITS))
+    blocks = workdir / f"sqlite_blocks_{tag}.json"
+    blocks.unlink(missing_ok=True)
+    env = desk_env(server, staff, url, **FAST_LIMITS, **{sqlite_blocks.ENV: str(blocks)})
+    bot = BotProcess("bot", env)
     started = time.monotonic()
     await bot.start(workdir / "desk_bot.log")
     try:
@@ -164,14 +168,17 @@ async def _desk_run(
             for call in await server.calls("copyMessage") + await server.calls("copyMessages")
             if call["at"] >= started
         ]
-        result = _summary(await server.update_times(), _copied(calls), set(sent))
+        result: dict[str, Any] = dict(
+            _summary(await server.update_times(), _copied(calls), set(sent))
+        )
         result["stored"] = float(stored or 0)
         result["peak_rss_mb"] = bot.peak_rss / 2**20
         result["worker_peak_rss_mb"] = bot.peak_child_rss / 2**20
         result["copy_calls"] = float(len(calls))
-        return result
     finally:
         await bot.stop()
+    result["sqlite_calls"] = sqlite_blocks.read_calls(blocks)  # written as the bot exits
+    return result
 
 
 async def run(workdir: Path, *, quick: bool) -> dict[str, Any]:
@@ -209,6 +216,7 @@ async def run(workdir: Path, *, quick: bool) -> dict[str, Any]:
     echo = max(echo_runs, key=lambda run: run["rate"])
     desk = max(desk_runs, key=lambda run: run["rate"])
     messages = customers_count * per_customer
+    blocked = [call for run in desk_runs for call in run.pop("sqlite_calls")]
     return {
         "messages": messages,
         "customers": customers_count,
@@ -218,6 +226,7 @@ async def run(workdir: Path, *, quick: bool) -> dict[str, Any]:
         "peak_rss_mb": max(run["peak_rss_mb"] for run in desk_runs),
         "worker_peak_rss_mb": max(run["worker_peak_rss_mb"] for run in desk_runs),
         "ratio": desk["rate"] / echo["rate"],
+        "sqlite_blocks": sqlite_blocks.summary(blocked),  # both runs' calls together
         "all_rates": {
             "echo": [run["rate"] for run in echo_runs],
             "desk": [run["rate"] for run in desk_runs],

@@ -100,4 +100,18 @@ def render(results: dict[str, Any]) -> str:
             "< 150 MB",
         ),
     ]
+    blocks = e2e["sqlite_blocks"]
+    lines.append(
+        _row(
+            "6. bot's event loop blocked in one SQLite call, end-to-end run, "
+            "delivery worker writing from its own process (p50 / p99 / max)",
+            f"{blocks['p50_ms']:.2f} / {blocks['p99_ms']:.1f} / {blocks['max_ms']:.0f} ms "
+            f"over {blocks['calls']:,} calls; waiting for the write lock (BEGIN IMMEDIATE): "
+            f"p99 {blocks['write_lock_p99_ms']:.1f} ms, max {blocks['write_lock_max_ms']:.0f} ms; "
+            f"{blocks['long_calls']} calls ≥ 50 ms",
+            "",
+            "",
+            "< 50 ms at p99",
+        )
+    )
     return "\n".join(lines) + "\n"

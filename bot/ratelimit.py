@@ -21,7 +21,7 @@ from collections import deque
 from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
 from datetime import timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from telegram.error import RetryAfter
 from telegram.ext import BaseRateLimiter
@@ -69,6 +69,30 @@ JSONDict = dict[str, Any]
 MARGIN = 0.01  # seconds added to each window, against rounding
 IN_FLIGHT_POLL = 0.02
 PRUNE_EVERY = 1024  # new chat windows between two sweeps of idle ones
+
+
+class Clock(Protocol):
+    """Where the limiter reads the time and waits (a fake one in tests)."""
+
+    def now(self) -> float:
+        """Seconds on a monotonic clock."""
+        ...
+
+    async def sleep(self, seconds: float) -> None:
+        """Wait ``seconds``."""
+        ...
+
+
+class LoopClock:
+    """The running event loop's clock."""
+
+    def now(self) -> float:
+        """The loop's monotonic time."""
+        return asyncio.get_running_loop().time()
+
+    async def sleep(self, seconds: float) -> None:
+        """``asyncio.sleep``."""
+        await asyncio.sleep(seconds)
 
 
 class _Window:
@@ -161,11 +185,18 @@ class SlidingWindowRateLimiter(BaseRateLimiter[int]):
     """At most ``per_second`` sends a second in all, ``group_per_minute`` a minute into each
     group, ``private_per_second`` a second into each private chat; other calls go straight
     through. A 429 from Telegram pauses that chat for the ``retry_after`` it names
-    and is passed on to the caller (the outbox retries)."""
+    and is passed on to the caller (the outbox retries). ``clock`` tells the time and waits
+    (the event loop's by default)."""
 
     def __init__(
-        self, *, per_second: float = 30, group_per_minute: float = 20, private_per_second: float = 1
+        self,
+        *,
+        per_second: float = 30,
+        group_per_minute: float = 20,
+        private_per_second: float = 1,
+        clock: Clock | None = None,
     ) -> None:
+        self._clock: Clock = clock if clock is not None else LoopClock()
         self._overall = _Window.for_rate(per_second, 1.0)
         self._group_per_minute = group_per_minute
         self._private_per_second = private_per_second
@@ -201,15 +232,14 @@ class SlidingWindowRateLimiter(BaseRateLimiter[int]):
             return await callback(*args, **kwargs)
         window = self._window(key)
         sends = await self._turn(key, window)
-        loop = asyncio.get_running_loop()
         try:
             return await callback(*args, **kwargs)
         except RetryAfter as error:
-            resume = loop.time() + retry_wait(error).total_seconds()
+            resume = self._clock.now() + retry_wait(error).total_seconds()
             window.paused_until = max(window.paused_until, resume)
             raise
         finally:
-            answered = loop.time()
+            answered = self._clock.now()
             for send in sends:
                 send[0] = answered
 
@@ -228,7 +258,7 @@ class SlidingWindowRateLimiter(BaseRateLimiter[int]):
 
     def _prune(self) -> None:
         """Forget the windows of chats nobody sent to lately (and nobody waits on)."""
-        now = asyncio.get_running_loop().time()
+        now = self._clock.now()
         for chat, window in list(self._chats.items()):
             turn = self._chat_turns.get(chat)
             if window.idle(now) and (turn is None or not turn.locked()):
@@ -239,21 +269,19 @@ class SlidingWindowRateLimiter(BaseRateLimiter[int]):
         # One waiter per chat at the head of the line, so a slow group never holds up a
         # private chat; then a short wait, if any, for the overall window.
         async with self._chat_turns.setdefault(chat, asyncio.Lock()):
-            await _room_in(window)
+            await self._room_in(window)
             # Groups go first for the overall window: a group has a scarce budget a minute,
             # and a send that misses its moment there costs up to a minute; a private chat
             # gets its turn a few milliseconds later. (Groups send 20 a minute at most, so
             # private chats are never starved.)
             async with self._overall_turn.turn(first=not _private(chat)):
-                await _room_in(self._overall)
+                await self._room_in(self._overall)
                 return self._overall.start(), window.start()
 
-
-async def _room_in(window: _Window) -> None:
-    """Sleep until one more send fits the window (the wait is known, nothing to poll)."""
-    loop = asyncio.get_running_loop()
-    while (wait := window.wait_needed(loop.time())) > 0:  # noqa: ASYNC110 - a computed wait
-        await asyncio.sleep(wait)
+    async def _room_in(self, window: _Window) -> None:
+        """Sleep until one more send fits the window (the wait is known, nothing to poll)."""
+        while (wait := window.wait_needed(self._clock.now())) > 0:
+            await self._clock.sleep(wait)
 
 
 def retry_wait(error: RetryAfter) -> timedelta:

@@ -7,18 +7,72 @@ makes a dozen such calls. This connection keeps aiosqlite's interface, which SQL
 ``aiosqlite`` dialect drives, but performs each call at once on the calling thread.
 
 The cost: a statement blocks the event loop while it runs. That is microseconds for the
-desk's indexed queries; a write waiting on another process's lock (the CLI) blocks for at
-most the busy timeout, and in-process writers take turns before they reach SQLite at all.
+desk's indexed queries; a write waiting on another process's lock (the delivery worker, the
+CLI) blocks for as long as SQLite's busy wait lasts (at most the busy timeout), and
+in-process writers take turns before they reach SQLite at all. ``record_blocks_to`` times
+every call, so the benchmark reports how long those blocks are under load.
+
+The shim leans on private details of aiosqlite (``Connection._tx`` takes
+``(future, function)`` tuples, every public method funnels into ``Connection._execute``) and
+of SQLAlchemy's dialect (it puts such tuples on ``_tx`` itself to set the isolation level).
+pyproject.toml bounds aiosqlite to the versions tested, and
+``tests/core/test_inline_sqlite_internals.py`` fails, saying what changed, if they move.
 """
 
 from __future__ import annotations
 
 import asyncio
+import atexit
+import json
 import sqlite3
+import time
 from collections.abc import Callable, Generator
+from pathlib import Path
 from typing import Any
 
 import aiosqlite
+
+_block_log: list[tuple[str, float]] | None = None
+"""(call, seconds) of every call made, while ``record_blocks_to`` is on; else None."""
+
+
+def record_blocks_to(path: Path) -> None:
+    """Time every inline SQLite call from now on; write the times to ``path`` at exit.
+
+    The file holds one JSON object: ``{"calls": [[name, milliseconds], ...]}``, where
+    ``name`` is the statement's first keyword (both words of ``BEGIN IMMEDIATE``) or the
+    connection method (``commit``, ``fetchall``...). Each call blocks the event loop for
+    its whole duration, busy waits included.
+    """
+    global _block_log  # noqa: PLW0603 - one probe per process, switched on at start
+    log: list[tuple[str, float]] = []
+    _block_log = log
+
+    def write() -> None:
+        calls = [[name, round(seconds * 1000, 4)] for name, seconds in log]
+        path.write_text(json.dumps({"calls": calls}), encoding="utf-8")
+
+    atexit.register(write)
+
+
+def _run(function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    log = _block_log
+    if log is None:
+        return function(*args, **kwargs)
+    started = time.perf_counter()
+    try:
+        return function(*args, **kwargs)
+    finally:
+        log.append((_call_name(function, args), time.perf_counter() - started))
+
+
+def _call_name(function: Callable[..., Any], args: tuple[Any, ...]) -> str:
+    if args and isinstance(args[0], str):
+        words = args[0].split(None, 2)[:2]
+        if words and words[0].upper() == "BEGIN":
+            return " ".join(words).upper()
+        return words[0].upper() if words else "(empty)"
+    return getattr(function, "__name__", type(function).__name__)
 
 
 class _InlineQueue:
@@ -27,7 +81,7 @@ class _InlineQueue:
     def put_nowait(self, item: tuple[asyncio.Future[Any] | None, Callable[[], Any]]) -> None:
         future, function = item
         try:
-            result = function()
+            result = _run(function)
         except BaseException as error:  # handed to the awaiting caller, as aiosqlite does
             if future is not None and not future.done():
                 future.set_exception(error)
@@ -46,7 +100,7 @@ class InlineConnection(aiosqlite.Connection):
     async def _execute(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         if not self._running or not self._connection:
             raise ValueError("Connection closed")
-        return fn(*args, **kwargs)
+        return _run(fn, *args, **kwargs)
 
     def __await__(self) -> Generator[Any, None, aiosqlite.Connection]:
         return self._connect().__await__()  # no thread to start
@@ -55,7 +109,7 @@ class InlineConnection(aiosqlite.Connection):
         """Close the connection (there is no thread to stop)."""
         self._running = False
         if self._connection is not None:
-            self._connection.close()
+            _run(self._connection.close)
             self._connection = None
         return None
 
