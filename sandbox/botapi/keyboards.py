@@ -6,7 +6,7 @@ import copy
 from collections.abc import Iterator
 from typing import Any
 
-from tests.fake_bot_api.errors import bad_request
+from sandbox.botapi.errors import bad_request
 
 MAX_CALLBACK_DATA_BYTES = 64
 BUTTON_ACTIONS = frozenset(

@@ -12,11 +12,11 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from tests.fake_bot_api.html_check import utf16_length
-from tests.fake_bot_api.keyboards import inline_buttons
-from tests.fake_bot_api.media import MEDIA_KINDS
-from tests.fake_bot_api.posting import post_message
-from tests.fake_bot_api.state import (
+from sandbox.botapi.html_check import utf16_length
+from sandbox.botapi.keyboards import inline_buttons
+from sandbox.botapi.media import MEDIA_KINDS
+from sandbox.botapi.posting import post_message
+from sandbox.botapi.state import (
     ApiObject,
     BotApiState,
     FakeChat,

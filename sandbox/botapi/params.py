@@ -13,7 +13,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from tests.fake_bot_api.errors import bad_request
+from sandbox.botapi.errors import bad_request
 
 STRING_PARAMETERS = frozenset(
     {

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.fake_bot_api.errors import bad_request
-from tests.fake_bot_api.params import RequestParams
-from tests.fake_bot_api.state import (
+from sandbox.botapi.errors import bad_request
+from sandbox.botapi.params import RequestParams
+from sandbox.botapi.state import (
     ApiObject,
     BotApiState,
     FakeChat,

@@ -10,11 +10,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from tests.fake_bot_api.errors import bad_request
-from tests.fake_bot_api.methods.editing import ADMIN_STATUSES
-from tests.fake_bot_api.params import RequestParams
-from tests.fake_bot_api.posting import create_topic, post_service_message
-from tests.fake_bot_api.state import TOPIC_ICON_COLORS, ApiObject, BotApiState, FakeChat, FakeTopic
+from sandbox.botapi.errors import bad_request
+from sandbox.botapi.methods.editing import ADMIN_STATUSES
+from sandbox.botapi.params import RequestParams
+from sandbox.botapi.posting import create_topic, post_service_message
+from sandbox.botapi.state import TOPIC_ICON_COLORS, ApiObject, BotApiState, FakeChat, FakeTopic
 
 MAX_TOPIC_NAME_LENGTH = 128  # UTF-16 code units, as Telegram counts them
 

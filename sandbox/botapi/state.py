@@ -9,15 +9,14 @@ not found by accident.
 from __future__ import annotations
 
 import copy
-import itertools
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from tests.fake_bot_api.errors import bad_request, forbidden
-from tests.fake_bot_api.media import FileRegistry
-from tests.fake_bot_api.updates import UpdateQueue
+from sandbox.botapi.errors import bad_request, forbidden
+from sandbox.botapi.media import FileRegistry
+from sandbox.botapi.sequences import IdSequence
+from sandbox.botapi.updates import UpdateQueue
 
 ApiObject = dict[str, Any]
 """A JSON object of the Bot API (a Message, a User, ...)."""
@@ -251,9 +250,9 @@ class BotApiState:
         self.callback_answers: dict[str, ApiObject] = {}
         self.commands: dict[tuple[str, str], list[ApiObject]] = {}
         self.delivered_by_chat: dict[int, int] = {}
-        self._next_message_ids: dict[int, Iterator[int]] = {}
-        self._media_group_counter = itertools.count(13_000_000_000_000_000)
-        self._callback_counter = itertools.count(4_711_000)
+        self._next_message_ids: dict[int, IdSequence] = {}
+        self._media_group_counter = IdSequence(13_000_000_000_000_000)
+        self._callback_counter = IdSequence(4_711_000)
 
     # Registry -----------------------------------------------------------------------------
 
@@ -264,7 +263,7 @@ class BotApiState:
         base = 1 + MESSAGE_IDS_PER_CHAT * len(self.chats)
         self.chats[chat.id] = chat
         self.messages[chat.id] = {}
-        self._next_message_ids[chat.id] = itertools.count(base)
+        self._next_message_ids[chat.id] = IdSequence(base)
         return chat
 
     def next_message_id(self, chat_id: int) -> int:

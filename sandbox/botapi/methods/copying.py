@@ -11,17 +11,17 @@ import itertools
 from collections.abc import Callable
 from typing import Any
 
-from tests.fake_bot_api.errors import bad_request
-from tests.fake_bot_api.methods.sending import (
+from sandbox.botapi.errors import bad_request
+from sandbox.botapi.methods.sending import (
     CAPTIONED_KINDS,
     Envelope,
     caption_content,
     envelope_of,
     post_from_bot,
 )
-from tests.fake_bot_api.params import RequestParams
-from tests.fake_bot_api.posting import message_content
-from tests.fake_bot_api.state import ApiObject, BotApiState, StoredMessage
+from sandbox.botapi.params import RequestParams
+from sandbox.botapi.posting import message_content
+from sandbox.botapi.state import ApiObject, BotApiState, StoredMessage
 
 MAX_MESSAGES_PER_CALL = 100
 

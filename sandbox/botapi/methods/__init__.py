@@ -1,8 +1,8 @@
 """The Bot API methods the fake server answers, one handler each.
 
-A handler takes the shared :class:`~tests.fake_bot_api.state.BotApiState` and the call's
-:class:`~tests.fake_bot_api.params.RequestParams`, returns the ``result`` and raises
-:class:`~tests.fake_bot_api.errors.ApiError` to refuse. Handlers are synchronous, so a call
+A handler takes the shared :class:`~sandbox.botapi.state.BotApiState` and the call's
+:class:`~sandbox.botapi.params.RequestParams`, returns the ``result`` and raises
+:class:`~sandbox.botapi.errors.ApiError` to refuse. Handlers are synchronous, so a call
 is applied all at once. ``getUpdates`` waits, and is served by the server itself.
 """
 
@@ -11,13 +11,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from tests.fake_bot_api.methods.chats import CHAT_HANDLERS
-from tests.fake_bot_api.methods.copying import COPYING_HANDLERS
-from tests.fake_bot_api.methods.editing import EDITING_HANDLERS
-from tests.fake_bot_api.methods.sending import SENDING_HANDLERS
-from tests.fake_bot_api.methods.topics import TOPIC_HANDLERS
-from tests.fake_bot_api.params import RequestParams
-from tests.fake_bot_api.state import BotApiState
+from sandbox.botapi.methods.chats import CHAT_HANDLERS
+from sandbox.botapi.methods.copying import COPYING_HANDLERS
+from sandbox.botapi.methods.editing import EDITING_HANDLERS
+from sandbox.botapi.methods.sending import SENDING_HANDLERS
+from sandbox.botapi.methods.topics import TOPIC_HANDLERS
+from sandbox.botapi.params import RequestParams
+from sandbox.botapi.state import BotApiState
 
 Handler = Callable[[BotApiState, RequestParams], Any]
 

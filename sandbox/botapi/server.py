@@ -1,7 +1,8 @@
 """FakeBotApi: the fake Bot API served over HTTP, plus the handles tests use.
 
-:class:`FakeBotApi` is a :class:`~tests.fake_bot_api.world.TelegramWorld` (users, chats,
-acting as users, inspecting messages) that also listens on 127.0.0.1, records every call,
+:class:`FakeBotApi` is a :class:`~sandbox.botapi.world.TelegramWorld` (users, chats,
+acting as users, inspecting messages) that also listens on 127.0.0.1 (Starlette on uvicorn,
+like the rest of the product), records every call,
 injects faults and, optionally, enforces flood limits.
 """
 
@@ -9,21 +10,21 @@ from __future__ import annotations
 
 import asyncio
 import inspect
-import socket
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from types import TracebackType
 from typing import Any, Self, TypeVar
 
-from aiohttp import web
+from starlette.routing import BaseRoute
 
-from tests.fake_bot_api.control import control_routes
-from tests.fake_bot_api.dispatch import CallDispatcher
-from tests.fake_bot_api.faults import FaultInjector
-from tests.fake_bot_api.http_app import build_app
-from tests.fake_bot_api.limits import FloodGate, FloodLimits
-from tests.fake_bot_api.recording import ApiCall, DeliveryStats
-from tests.fake_bot_api.state import FakeUser
-from tests.fake_bot_api.world import TelegramWorld
+from sandbox.botapi.control import control_routes
+from sandbox.botapi.dispatch import CallDispatcher
+from sandbox.botapi.faults import FaultInjector
+from sandbox.botapi.http_app import build_app
+from sandbox.botapi.limits import FloodGate, FloodLimits
+from sandbox.botapi.recording import ApiCall, DeliveryStats
+from sandbox.botapi.serving import LocalServer
+from sandbox.botapi.state import FakeUser
+from sandbox.botapi.world import TelegramWorld
 
 DEFAULT_TOKEN = "123456:TEST-TOKEN"
 T = TypeVar("T")
@@ -77,7 +78,8 @@ class FakeBotApi(TelegramWorld):
             flood_gate=FloodGate(flood_limits) if flood_limits else None,
             stats=self.stats,
         )
-        self._runner: web.AppRunner | None = None
+        self.extra_routes: list[BaseRoute] = []
+        self._server: LocalServer | None = None
         self._port: int | None = None
         self._host = "127.0.0.1"
 
@@ -93,32 +95,25 @@ class FakeBotApi(TelegramWorld):
                 outage, without the bot changing its base URL).
         """
         port = port if port is not None else (self._port or 0)
-        if self._runner is not None:
+        if self._server is not None:
             raise RuntimeError("the server is already running")
         self.dispatcher.resume()
-        app = build_app(self.dispatcher, control_routes(self))
-        runner = web.AppRunner(
-            app, handler_cancellation=True, access_log=None, shutdown_timeout=1.0
-        )
-        await runner.setup()
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        try:
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            sock.bind((host, port))
-            await web.SockSite(runner, sock).start()
-        except BaseException:
-            sock.close()
-            await runner.cleanup()
-            raise
-        self._runner, self._host, self._port = runner, host, int(sock.getsockname()[1])
+        app = build_app(self.dispatcher, [*control_routes(self), *self.extra_routes])
+        server = LocalServer(app)
+        await server.start(host, port)
+        self._server, self._host, self._port = server, host, server.port
 
     async def stop(self) -> None:
         """Answer waiting requests and stop listening."""
-        if self._runner is None:
+        if self._server is None:
             return
         self.dispatcher.stop_waiting()
-        runner, self._runner = self._runner, None
-        await runner.cleanup()
+        server, self._server = self._server, None
+        await server.stop()
+
+    def add_routes(self, routes: Iterable[BaseRoute]) -> None:
+        """Serve ``routes`` beside the Bot API from the next :meth:`start` on."""
+        self.extra_routes.extend(routes)
 
     async def __aenter__(self) -> Self:
         await self.start()

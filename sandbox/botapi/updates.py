@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import asyncio
 import copy
-import itertools
 import time
 from typing import Any
 
-from tests.fake_bot_api.errors import updates_conflict
+from sandbox.botapi.errors import updates_conflict
+from sandbox.botapi.sequences import IdSequence
 
 MAX_UPDATES_PER_CALL = 100
 
@@ -31,7 +31,7 @@ class UpdateQueue:
 
     def __init__(self) -> None:
         """Start with no updates; the first update id is 1."""
-        self._ids = itertools.count(1)
+        self._ids = IdSequence(1)
         self._pending: list[Update] = []
         self._history: list[Update] = []
         self._arrived = asyncio.Event()

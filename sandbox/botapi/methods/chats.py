@@ -7,9 +7,9 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from tests.fake_bot_api.errors import bad_request
-from tests.fake_bot_api.params import RequestParams
-from tests.fake_bot_api.state import ApiObject, BotApiState, FakeChat, FakeUser, MemberStatus
+from sandbox.botapi.errors import bad_request
+from sandbox.botapi.params import RequestParams
+from sandbox.botapi.state import ApiObject, BotApiState, FakeChat, FakeUser, MemberStatus
 
 COMMAND_PATTERN = re.compile(r"[a-z0-9_]{1,32}")
 MAX_COMMAND_DESCRIPTION = 256

@@ -6,16 +6,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from tests.fake_bot_api.errors import bad_request
-from tests.fake_bot_api.html_check import (
+from sandbox.botapi.errors import bad_request
+from sandbox.botapi.html_check import (
     check_caption_length,
     check_text_length,
     formatted_text,
 )
-from tests.fake_bot_api.keyboards import checked_reply_markup
-from tests.fake_bot_api.params import RequestParams
-from tests.fake_bot_api.posting import post_message, reply_target
-from tests.fake_bot_api.state import (
+from sandbox.botapi.keyboards import checked_reply_markup
+from sandbox.botapi.params import RequestParams
+from sandbox.botapi.posting import post_message, reply_target
+from sandbox.botapi.state import (
     ApiObject,
     BotApiState,
     FakeChat,

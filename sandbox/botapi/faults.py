@@ -15,11 +15,11 @@ parameters) and fires for its next ``times`` matches. Three kinds of faults:
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import Any
 
-from tests.fake_bot_api.errors import DEFAULT_DESCRIPTIONS, ApiError, too_many_requests
+from sandbox.botapi.errors import DEFAULT_DESCRIPTIONS, ApiError, too_many_requests
 
 HANG_STATUS = 504
 
@@ -39,6 +39,7 @@ class FaultRule:
         remaining: Matches left before the rule retires (None: never retires).
         when: Extra predicate over the decoded parameters.
         hits: How many calls the rule has caught so far.
+        methods: Methods to match besides ``method`` (any of them), or None.
     """
 
     method: str | None = None
@@ -51,12 +52,15 @@ class FaultRule:
     remaining: int | None = 1
     when: Callable[[dict[str, Any]], bool] | None = None
     hits: int = 0
+    methods: frozenset[str] | None = None
 
     def matches(self, method: str, params: dict[str, Any]) -> bool:
         """Whether this rule catches a call of ``method`` with decoded ``params``."""
         if self.remaining is not None and self.remaining <= 0:
             return False
         if self.method is not None and self.method.lower() != method.lower():
+            return False
+        if self.methods is not None and method not in self.methods:
             return False
         if self.chat_id is not None and str(params.get("chat_id")) != str(self.chat_id):
             return False
@@ -98,6 +102,7 @@ class FaultInjector:
         answer_delay: float | None = None,
         times: int | None = 1,
         when: Callable[[dict[str, Any]], bool] | None = None,
+        methods: Collection[str] | None = None,
     ) -> FaultRule:
         """Add a rule; see the module docstring for the kinds of faults.
 
@@ -111,6 +116,7 @@ class FaultInjector:
             answer_delay: Apply the call, then hold the answer this long.
             times: How many matching calls to catch; None for all of them.
             when: Extra predicate over the decoded parameters.
+            methods: Match only these methods (canonical names), e.g. every sending method.
 
         Returns:
             The rule, whose ``hits`` and ``remaining`` can be inspected.
@@ -129,6 +135,7 @@ class FaultInjector:
             answer_delay,
             times,
             when,
+            methods=frozenset(methods) if methods is not None else None,
         )
         self.rules.append(rule)
         return rule

@@ -8,12 +8,12 @@ by the bot just like with Telegram; ``getFile`` and the download route read from
 from __future__ import annotations
 
 import copy
-import itertools
 from dataclasses import dataclass
 from typing import Any
 
-from tests.fake_bot_api.errors import bad_request
-from tests.fake_bot_api.params import UploadedFile
+from sandbox.botapi.errors import bad_request
+from sandbox.botapi.params import UploadedFile
+from sandbox.botapi.sequences import IdSequence
 
 MEDIA_KINDS = (
     "photo",
@@ -83,7 +83,7 @@ class FileRegistry:
 
     def __init__(self) -> None:
         self._files: dict[str, StoredFile] = {}
-        self._counter = itertools.count(1)
+        self._counter = IdSequence(1)
 
     def get(self, file_id: str) -> StoredFile | None:
         """The stored file with this id, or None."""

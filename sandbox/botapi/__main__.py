@@ -1,4 +1,4 @@
-"""Run the fake Bot API standalone: ``python -m tests.fake_bot_api --port 8081``.
+"""Run the fake Bot API standalone: ``python -m sandbox.botapi --port 8081``.
 
 Prints the base URL, then serves until Ctrl-C or SIGTERM. Drive it through the control API
 described in the package docstring.
@@ -12,14 +12,14 @@ import contextlib
 import signal
 import sys
 
-from tests.fake_bot_api.limits import FloodLimits
-from tests.fake_bot_api.server import DEFAULT_TOKEN, FakeBotApi
+from sandbox.botapi.limits import FloodLimits
+from sandbox.botapi.server import DEFAULT_TOKEN, FakeBotApi
 
 
 def parse_arguments(argv: list[str] | None = None) -> argparse.Namespace:
     """The command line options."""
     parser = argparse.ArgumentParser(
-        prog="python -m tests.fake_bot_api", description="Fake Telegram Bot API server"
+        prog="python -m sandbox.botapi", description="Fake Telegram Bot API server"
     )
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8081)

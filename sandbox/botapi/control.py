@@ -11,13 +11,17 @@ from collections.abc import Awaitable, Callable
 from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
-from aiohttp import web
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from sandbox.botapi.http_app import json_response
 
 if TYPE_CHECKING:
-    from tests.fake_bot_api.server import FakeBotApi
-    from tests.fake_bot_api.state import FakeChat, FakeUser
+    from sandbox.botapi.server import FakeBotApi
+    from sandbox.botapi.state import FakeChat, FakeUser
 
-RouteHandler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+RouteHandler = Callable[[Request], Awaitable[Response]]
 SEND_OPTIONS = frozenset(
     {
         "text",
@@ -37,46 +41,47 @@ SEND_OPTIONS = frozenset(
 )
 
 
-def control_routes(server: FakeBotApi) -> list[web.RouteDef]:
+def control_routes(server: FakeBotApi) -> list[BaseRoute]:
     """The ``/_control`` routes of ``server``."""
     control = _Control(server)
     return [
-        web.get("/_control/stats", _json_route(control.stats)),
-        web.post("/_control/users", _json_route(control.add_user)),
-        web.post("/_control/groups", _json_route(control.add_group)),
-        web.post("/_control/members", _json_route(control.add_member)),
-        web.post("/_control/topics", _json_route(control.add_topic)),
-        web.get("/_control/topics", _json_route(control.list_topics)),
-        web.post("/_control/user_sends", _json_route(control.user_sends)),
-        web.post("/_control/user_presses", _json_route(control.user_presses)),
-        web.post("/_control/block", _json_route(control.block)),
-        web.post("/_control/faults", _json_route(control.add_fault)),
-        web.delete("/_control/faults", _json_route(control.clear_faults)),
-        web.get("/_control/messages", _json_route(control.messages)),
-        web.get("/_control/calls", _json_route(control.calls)),
-        web.get("/_control/updates", _json_route(control.update_times)),
-        web.post("/_control/raw_updates", _json_route(control.inject_raw_update)),
+        Route("/_control/stats", _json_route(control.stats), methods=["GET"]),
+        Route("/_control/users", _json_route(control.add_user), methods=["POST"]),
+        Route("/_control/groups", _json_route(control.add_group), methods=["POST"]),
+        Route("/_control/members", _json_route(control.add_member), methods=["POST"]),
+        Route("/_control/topics", _json_route(control.add_topic), methods=["POST"]),
+        Route("/_control/topics", _json_route(control.list_topics), methods=["GET"]),
+        Route("/_control/user_sends", _json_route(control.user_sends), methods=["POST"]),
+        Route("/_control/user_presses", _json_route(control.user_presses), methods=["POST"]),
+        Route("/_control/block", _json_route(control.block), methods=["POST"]),
+        Route("/_control/faults", _json_route(control.add_fault), methods=["POST"]),
+        Route("/_control/faults", _json_route(control.clear_faults), methods=["DELETE"]),
+        Route("/_control/messages", _json_route(control.messages), methods=["GET"]),
+        Route("/_control/calls", _json_route(control.calls), methods=["GET"]),
+        Route("/_control/updates", _json_route(control.update_times), methods=["GET"]),
+        Route("/_control/raw_updates", _json_route(control.inject_raw_update), methods=["POST"]),
     ]
 
 
 def _json_route(action: Callable[[dict[str, Any]], Awaitable[Any]]) -> RouteHandler:
     """Wrap ``action(arguments) -> answer``: arguments from query and JSON body."""
 
-    async def handle(request: web.Request) -> web.StreamResponse:
+    async def handle(request: Request) -> Response:
         try:
             answer = await action(await _arguments(request))
         except (ValueError, KeyError, TypeError) as error:
-            return web.json_response({"error": f"{type(error).__name__}: {error}"}, status=400)
-        return web.json_response(answer, dumps=lambda value: json.dumps(value, default=repr))
+            return json_response({"error": f"{type(error).__name__}: {error}"}, 400)
+        return json_response(answer)
 
     return handle
 
 
-async def _arguments(request: web.Request) -> dict[str, Any]:
+async def _arguments(request: Request) -> dict[str, Any]:
     """Query parameters plus the JSON object body, if any."""
-    arguments: dict[str, Any] = dict(request.query)
-    if request.body_exists:
-        body = await request.json()
+    arguments: dict[str, Any] = dict(request.query_params)
+    raw = await request.body()
+    if raw:
+        body = json.loads(raw)
         if not isinstance(body, dict):
             raise TypeError("the body must be a JSON object")
         arguments.update(body)

@@ -1,6 +1,6 @@
 """TelegramWorld: the people, chats and topics around the bot, and what happened in them.
 
-The test-side half of :class:`~tests.fake_bot_api.server.FakeBotApi`, without HTTP: build
+The test-side half of :class:`~sandbox.botapi.server.FakeBotApi`, without HTTP: build
 the world (users, groups, forums, topics), act as users (write, send albums, edit, press
 buttons) and look at the result (messages per chat and topic, topics, button answers).
 """
@@ -8,14 +8,14 @@ buttons) and look at the result (messages per chat and topic, topics, button ans
 from __future__ import annotations
 
 import asyncio
-import itertools
 from typing import Any
 
-from tests.fake_bot_api.methods.chats import commands_key
-from tests.fake_bot_api.methods.topics import remove_topic_messages
-from tests.fake_bot_api.params import RequestParams
-from tests.fake_bot_api.posting import create_topic
-from tests.fake_bot_api.state import (
+from sandbox.botapi.methods.chats import commands_key
+from sandbox.botapi.methods.topics import remove_topic_messages
+from sandbox.botapi.params import RequestParams
+from sandbox.botapi.posting import create_topic
+from sandbox.botapi.sequences import IdSequence
+from sandbox.botapi.state import (
     TOPIC_ICON_COLORS,
     ApiObject,
     BotApiState,
@@ -24,7 +24,7 @@ from tests.fake_bot_api.state import (
     FakeUser,
     MemberStatus,
 )
-from tests.fake_bot_api.user_actions import UserActions
+from sandbox.botapi.user_actions import UserActions
 
 ChatRef = FakeChat | FakeUser | int
 """A chat given as the chat, the user of a private chat, or the chat id."""
@@ -43,9 +43,9 @@ class TelegramWorld:
         self.bot = bot
         self.state = BotApiState(bot, strict_html=strict_html)
         self._user_actions = UserActions(self.state)
-        self._user_ids = itertools.count(7_000_001)
-        self._supergroup_ids = itertools.count(-1_001_000_000_001, -1)
-        self._group_ids = itertools.count(-4_000_001, -1)
+        self._user_ids = IdSequence(7_000_001)
+        self._supergroup_ids = IdSequence(-1_001_000_000_001, -1)
+        self._group_ids = IdSequence(-4_000_001, -1)
 
     # Building the world -------------------------------------------------------------------
 
@@ -239,6 +239,37 @@ class TelegramWorld:
             thread_id=thread_id,
             reply_to=reply_to,
             forward_origin=origin,
+        )
+        await asyncio.sleep(0)
+        return message.snapshot()
+
+    async def user_sends_file(
+        self,
+        user: FakeUser,
+        kind: str,
+        content: bytes,
+        *,
+        file_name: str,
+        mime_type: str,
+        caption: str | None = None,
+        chat: ChatRef | None = None,
+        thread_id: int | None = None,
+        reply_to: int | None = None,
+    ) -> ApiObject:
+        """The user sends a real file (``photo`` or ``document``) with these bytes.
+
+        Returns:
+            The Message as stored (and as delivered to the bot).
+        """
+        options: dict[str, Any] = {"content": content}
+        if kind != "photo":
+            options.update(file_name=file_name, mime_type=mime_type)
+        message = self._user_actions.send(
+            user,
+            self._user_actions.content(media={kind: options}, caption=caption or None),
+            chat=self.chat(chat) if chat is not None else None,
+            thread_id=thread_id,
+            reply_to=reply_to,
         )
         await asyncio.sleep(0)
         return message.snapshot()

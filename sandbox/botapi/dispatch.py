@@ -8,7 +8,8 @@ Kept apart from HTTP so the order of the checks reads in one place:
 4. the handler → ``result`` or its :class:`ApiError`;
 5. an ``answer_delay`` fault holds the (already applied) answer.
 
-Every call is recorded in :attr:`CallDispatcher.calls` with its outcome, faults included.
+Every call is recorded in :attr:`CallDispatcher.calls` with its outcome, faults included,
+and shown to the :attr:`CallDispatcher.observers` (the sandbox page listens there).
 """
 
 from __future__ import annotations
@@ -16,20 +17,21 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
+from collections.abc import Callable
 from typing import Any
 
-from tests.fake_bot_api.errors import (
+from sandbox.botapi.errors import (
     ApiError,
     method_not_found,
     too_many_requests,
     unauthorized,
 )
-from tests.fake_bot_api.faults import FaultInjector
-from tests.fake_bot_api.limits import FloodGate
-from tests.fake_bot_api.methods import HANDLERS, MESSAGE_SENDING_METHODS, canonical_method_name
-from tests.fake_bot_api.params import RequestParams
-from tests.fake_bot_api.recording import ApiCall, DeliveryStats
-from tests.fake_bot_api.state import BotApiState
+from sandbox.botapi.faults import FaultInjector
+from sandbox.botapi.limits import FloodGate
+from sandbox.botapi.methods import HANDLERS, MESSAGE_SENDING_METHODS, canonical_method_name
+from sandbox.botapi.params import RequestParams
+from sandbox.botapi.recording import ApiCall, DeliveryStats
+from sandbox.botapi.state import BotApiState
 
 Answer = tuple[int, dict[str, Any]]
 """HTTP status and JSON body."""
@@ -54,6 +56,7 @@ class CallDispatcher:
         self.flood_gate = flood_gate
         self.stats = stats
         self.calls: list[ApiCall] = []
+        self.observers: list[Callable[[ApiCall], None]] = []
         self._stopping = asyncio.Event()
 
     def stop_waiting(self) -> None:
@@ -154,6 +157,8 @@ class CallDispatcher:
 
     def _record(self, call: ApiCall) -> None:
         self.calls.append(call)
+        for observer in self.observers:
+            observer(call)
 
     async def _pause(self, seconds: float) -> None:
         with contextlib.suppress(TimeoutError):

@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from tests.fake_bot_api.errors import bad_request
-from tests.fake_bot_api.html_check import check_text_length, formatted_text
-from tests.fake_bot_api.keyboards import checked_reply_markup
-from tests.fake_bot_api.methods.copying import MAX_MESSAGES_PER_CALL
-from tests.fake_bot_api.methods.sending import CAPTIONED_KINDS, caption_content
-from tests.fake_bot_api.params import RequestParams
-from tests.fake_bot_api.state import ApiObject, BotApiState, FakeChat, StoredMessage, unix_now
+from sandbox.botapi.errors import bad_request
+from sandbox.botapi.html_check import check_text_length, formatted_text
+from sandbox.botapi.keyboards import checked_reply_markup
+from sandbox.botapi.methods.copying import MAX_MESSAGES_PER_CALL
+from sandbox.botapi.methods.sending import CAPTIONED_KINDS, caption_content
+from sandbox.botapi.params import RequestParams
+from sandbox.botapi.state import ApiObject, BotApiState, FakeChat, StoredMessage, unix_now
 
 NOT_MODIFIED = (
     "message is not modified: specified new message content and reply markup are exactly "

@@ -1,6 +1,6 @@
 """A fake Telegram Bot API server for end-to-end tests, benchmarks and a local sandbox.
 
-It speaks the Bot API over real HTTP (aiohttp on 127.0.0.1), keeps users, chats, forum
+It speaks the Bot API over real HTTP (Starlette on uvicorn, 127.0.0.1), keeps users, chats, forum
 topics and messages, answers with the result shapes python-telegram-bot 22 parses, and
 refuses what Telegram refuses with Telegram's status codes and descriptions (malformed HTML,
 too long text, missing topics, blocked users...).
@@ -25,7 +25,7 @@ Faults (``server.faults.add(...)``), flood limits (``flood_limits=FloodLimits()`
 
 Standalone (benchmarks, sandbox)::
 
-    python -m tests.fake_bot_api --port 8081 --token 123456:TEST-TOKEN [--flood-limits]
+    python -m sandbox.botapi --port 8081 --token 123456:TEST-TOKEN [--flood-limits]
 
 Control API of a standalone server (JSON in, JSON out; errors: 400 ``{"error": ...}``):
 
@@ -61,14 +61,14 @@ are accepted but not parsed; ``allowed_updates`` filters what is returned withou
 anything; the bot sees every group message (no privacy mode).
 """
 
-from tests.fake_bot_api.errors import ApiError
-from tests.fake_bot_api.faults import FaultInjector, FaultRule
-from tests.fake_bot_api.html_check import FormattedText, HtmlParseError, parse_html
-from tests.fake_bot_api.limits import FloodLimits
-from tests.fake_bot_api.params import UploadedFile
-from tests.fake_bot_api.recording import ApiCall, DeliveryStats
-from tests.fake_bot_api.server import DEFAULT_TOKEN, FakeBotApi
-from tests.fake_bot_api.state import ApiObject, FakeChat, FakeTopic, FakeUser
+from sandbox.botapi.errors import ApiError
+from sandbox.botapi.faults import FaultInjector, FaultRule
+from sandbox.botapi.html_check import FormattedText, HtmlParseError, parse_html
+from sandbox.botapi.limits import FloodLimits
+from sandbox.botapi.params import UploadedFile
+from sandbox.botapi.recording import ApiCall, DeliveryStats
+from sandbox.botapi.server import DEFAULT_TOKEN, FakeBotApi
+from sandbox.botapi.state import ApiObject, FakeChat, FakeTopic, FakeUser
 
 __all__ = [
     "DEFAULT_TOKEN",
