@@ -21,6 +21,7 @@ from bot.settings import Settings, SettingsError, load_settings
 from core.desk import Desk
 from core.errors import DeskError
 from core.store.database import url_without_password
+from sandbox import cli as sandbox_cli
 
 STDIN_HELP = "read the password from the first line of stdin"
 
@@ -64,6 +65,7 @@ def build_parser() -> argparse.ArgumentParser:
     passwd.add_argument("--password-stdin", action="store_true", help=STDIN_HELP)
     api_cli.add_commands(commands)
     add_updates_commands(commands)
+    sandbox_cli.add_command(commands)
     return parser
 
 
@@ -180,6 +182,8 @@ def dispatch(args: argparse.Namespace, settings: Settings) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``helpdesk`` console script."""
     args = build_parser().parse_args(argv)
+    if args.command == "sandbox":  # needs no settings: it brings its own
+        return sandbox_cli.run(args)
     try:
         settings = load_settings()
         dispatch(args, settings)
