@@ -223,3 +223,31 @@ class TestSupportStoryInThePage:
         bot_says(page, "After the restart")
         expect(page.locator("img.photo").first).to_be_visible()
         page.close()
+
+
+class TestPeopleAndMenus:
+    def test_an_added_agent_gets_an_account_and_a_seat_in_the_staff_group(
+        self, page: Page
+    ) -> None:
+        page.click("[data-testid=add-agent]")
+        page.fill("[data-testid=dialog-first_name]", "Eve")
+        page.fill("[data-testid=dialog-username]", "eve")
+        page.click("[data-testid=dialog-ok]")
+        expect(page.locator("[data-testid=dialog]")).to_contain_text("password", timeout=WAIT_MS)
+        page.click("[data-testid=dialog-ok]")
+
+        act_as(page, "Eve (agent eve)")
+        expect(page.locator("[data-testid=chat-group]")).to_contain_text("Support staff")
+
+    def test_the_command_menu_follows_the_scope_set_by_the_bot(self, page: Page) -> None:
+        page.click("[data-testid=add-customer]")
+        page.fill("[data-testid=dialog-first_name]", "Zoe")
+        page.click("[data-testid=dialog-ok]")
+        act_as(page, "Zoe (customer)")
+        page.click("[data-testid=menu-button]")
+        items = page.locator("[data-testid=command-item]")
+        expect(items.first).to_be_visible()
+        texts = items.all_inner_texts()
+
+        assert any(text.startswith("/new") for text in texts)
+        assert not any(text.startswith("/login") for text in texts)
