@@ -226,9 +226,7 @@ class TestSupportStoryInThePage:
 
 
 class TestPeopleAndMenus:
-    def test_an_added_agent_gets_an_account_and_a_seat_in_the_staff_group(
-        self, page: Page
-    ) -> None:
+    def test_an_added_agent_gets_an_account_and_a_seat_in_the_staff_group(self, page: Page) -> None:
         page.click("[data-testid=add-agent]")
         page.fill("[data-testid=dialog-first_name]", "Eve")
         page.fill("[data-testid=dialog-username]", "eve")
