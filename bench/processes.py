@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 class FakeServer:
-    """``python -m tests.fake_bot_api`` in its own process, driven by its control API."""
+    """``python -m sandbox.botapi`` in its own process, driven by its control API."""
 
     def __init__(self, *, flood_limits: bool = False) -> None:
         self.flood_limits = flood_limits
@@ -32,7 +32,7 @@ class FakeServer:
 
     async def start(self) -> None:
         """Start the server on a free port and wait until it listens."""
-        command = [sys.executable, "-m", "tests.fake_bot_api", "--port", "0", "--token", TOKEN]
+        command = [sys.executable, "-m", "sandbox.botapi", "--port", "0", "--token", TOKEN]
         if self.flood_limits:
             command.append("--flood-limits")
         self.process = await asyncio.create_subprocess_exec(

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from bench import sandbox
+
 
 def _row(name: str, figure: str, floor: str, ratio: str, target: str = "") -> str:
     return f"| {name} | {figure} | {floor} | {ratio} | {target} |"
@@ -114,4 +116,6 @@ def render(results: dict[str, Any]) -> str:
             "< 50 ms at p99",
         )
     )
+    if "sandbox" in results:
+        lines += sandbox.report_lines(results["sandbox"], _row)
     return "\n".join(lines) + "\n"

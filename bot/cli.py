@@ -26,6 +26,7 @@ from core.desk import Desk
 from core.errors import AgentNotFound, DeskError, UsernameTaken
 from core.services.accounts import normalize_username
 from core.store.urls import url_without_password
+from sandbox import cli as sandbox_cli
 
 STDIN_HELP = "read the password from the first line of stdin"
 DISTRIBUTION = "helpdesk-bot"
@@ -75,6 +76,7 @@ def build_parser() -> argparse.ArgumentParser:
     passwd.add_argument("--password-stdin", action="store_true", help=STDIN_HELP)
     api_cli.add_commands(commands)
     add_updates_commands(commands)
+    sandbox_cli.add_command(commands)
     return parser
 
 
@@ -221,6 +223,13 @@ def dispatch(args: argparse.Namespace, settings: Settings) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``helpdesk`` console script."""
     args = build_parser().parse_args(argv)
+    if args.command == "sandbox":  # needs no settings: it brings its own
+        return sandbox_cli.run(args)
+    return _run_with_settings(args)
+
+
+def _run_with_settings(args: argparse.Namespace) -> int:
+    """Read the settings, run the command, and turn every known failure into one line."""
     secrets: list[str] = []  # the token, once the settings are read
     redact_tracebacks(secrets)
     try:

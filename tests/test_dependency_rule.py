@@ -43,3 +43,21 @@ class TestDependencyRule:
 
     def test_the_scan_covers_every_core_module(self) -> None:
         assert len(list(CORE.rglob("*.py"))) > 15
+
+
+PRODUCT_PACKAGES = ("core", "bot", "api", "sandbox", "bench")
+
+
+class TestProductNeverImportsTests:
+    def test_no_product_module_imports_the_tests(self) -> None:
+        root = CORE.parent
+        offenders = sorted(
+            str(path.relative_to(root))
+            for package in PRODUCT_PACKAGES
+            for path in (root / package).rglob("*.py")
+            if "tests" in _imported_roots(ast.parse(path.read_text()))
+        )
+        assert offenders == []
+
+    def test_the_check_sees_an_import_of_the_tests(self) -> None:
+        assert "tests" in _imported_roots(ast.parse("from tests.e2e.conftest import Harness\n"))

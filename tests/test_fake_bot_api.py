@@ -13,7 +13,7 @@ import sys
 from collections.abc import AsyncIterator
 from typing import Any
 
-import aiohttp
+import httpx
 import pytest
 from telegram import (
     Bot,
@@ -41,7 +41,7 @@ from telegram.error import (
 )
 from telegram.ext import Application, ApplicationBuilder, CommandHandler, ContextTypes
 
-from tests.fake_bot_api import FakeBotApi, FakeChat, FakeUser, FloodLimits, parse_html
+from sandbox.botapi import FakeBotApi, FakeChat, FakeUser, FloodLimits, parse_html
 
 TOKEN = "123456:TEST-TOKEN"
 
@@ -103,25 +103,21 @@ class TestBotIdentity:
                 pass
 
     async def test_unknown_method_answers_404(self, server: FakeBotApi) -> None:
-        async with (
-            aiohttp.ClientSession() as session,
-            session.post(f"{server.base_url}{TOKEN}/noSuchMethod") as response,
-        ):
-            body = await response.json()
+        async with httpx.AsyncClient() as client:
+            response = await client.post(f"{server.base_url}{TOKEN}/noSuchMethod")
+        body = response.json()
 
-        assert response.status == 404
+        assert response.status_code == 404
         assert body == {"ok": False, "error_code": 404, "description": "Not Found"}
 
     async def test_json_body_and_lowercase_method_names_are_accepted(
         self, server: FakeBotApi, ann: FakeUser
     ) -> None:
-        async with (
-            aiohttp.ClientSession() as session,
-            session.post(
+        async with httpx.AsyncClient() as client:
+            response = await client.post(
                 f"{server.base_url}{TOKEN}/sendmessage", json={"chat_id": ann.id, "text": "123"}
-            ) as response,
-        ):
-            body = await response.json()
+            )
+        body = response.json()
 
         assert body["ok"]
         assert body["result"]["text"] == "123"
@@ -960,16 +956,14 @@ class TestHtmlParser:
 
 class TestControlApi:
     async def test_drive_the_server_over_http(self, server: FakeBotApi, bot: Bot) -> None:
-        async with aiohttp.ClientSession(server.root_url) as session:
-            async with session.post("/_control/users", json={"first_name": "Zoe"}) as response:
-                zoe = await response.json()
-            async with session.post(
+        async with httpx.AsyncClient(base_url=server.root_url) as client:
+            zoe = (await client.post("/_control/users", json={"first_name": "Zoe"})).json()
+            response = await client.post(
                 "/_control/user_sends", json={"user_id": zoe["id"], "text": "/start"}
-            ) as response:
-                assert response.status == 200
+            )
+            assert response.status_code == 200
             await bot.send_message(zoe["id"], "hi Zoe")
-            async with session.get("/_control/stats") as response:
-                stats = await response.json()
+            stats = (await client.get("/_control/stats")).json()
 
         assert stats["messages_by_chat"] == {str(zoe["id"]): 1}
         assert stats["pending_updates"] == 1
@@ -980,11 +974,8 @@ class TestControlApi:
         first = await server.user_sends(ann, "one")
         second = await server.user_sends(ann, "two")
         handed = await bot.get_updates(limit=1)
-        async with (
-            aiohttp.ClientSession(server.root_url) as session,
-            session.get("/_control/updates") as response,
-        ):
-            timings = await response.json()
+        async with httpx.AsyncClient(base_url=server.root_url) as client:
+            timings = (await client.get("/_control/updates")).json()
 
         assert [(t["chat_id"], t["message_id"]) for t in timings] == [
             (ann.id, first["message_id"]),
@@ -995,25 +986,21 @@ class TestControlApi:
         assert timings[1]["delivered_at"] is None
 
     async def test_faults_over_http(self, server: FakeBotApi, bot: Bot, ann: FakeUser) -> None:
-        async with (
-            aiohttp.ClientSession(server.root_url) as session,
-            session.post(
+        async with httpx.AsyncClient(base_url=server.root_url) as client:
+            response = await client.post(
                 "/_control/faults", json={"method": "sendMessage", "status": 429, "retry_after": 3}
-            ) as response,
-        ):
-            assert response.status == 200
+            )
+        assert response.status_code == 200
 
         with pytest.raises(RetryAfter):
             await bot.send_message(ann.id, "x")
 
     async def test_bad_control_requests_explain_themselves(self, server: FakeBotApi) -> None:
-        async with (
-            aiohttp.ClientSession(server.root_url) as session,
-            session.post("/_control/user_sends", json={"user_id": 1}) as response,
-        ):
-            body = await response.json()
+        async with httpx.AsyncClient(base_url=server.root_url) as client:
+            response = await client.post("/_control/user_sends", json={"user_id": 1})
+        body = response.json()
 
-        assert response.status == 400
+        assert response.status_code == 400
         assert "KeyError" in body["error"]
 
 
@@ -1025,7 +1012,7 @@ class TestStandalone:
         process = await asyncio.create_subprocess_exec(
             sys.executable,
             "-m",
-            "tests.fake_bot_api",
+            "sandbox.botapi",
             "--port",
             str(port),
             "--token",

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Any
 
-import aiohttp
+import httpx
 import pytest
 
-from tests.fake_bot_api import FakeBotApi
+from sandbox.botapi import FakeBotApi
 
 NO_DATE = {"message_id": 5, "text": "hello", "chat": {"id": 42, "type": "private"}}
 
@@ -21,13 +21,11 @@ async def fixture_server() -> AsyncIterator[FakeBotApi]:
 
 
 async def _get_updates(server: FakeBotApi) -> list[dict[str, Any]]:
-    async with (
-        aiohttp.ClientSession() as session,
-        session.post(
+    async with httpx.AsyncClient() as client:
+        response = await client.post(
             f"{server.base_url}{server.token}/getUpdates", data={"timeout": "0"}
-        ) as response,
-    ):
-        body = await response.json()
+        )
+    body = response.json()
     assert body["ok"] is True
     return list(body["result"])
 
@@ -56,13 +54,11 @@ class TestRawUpdates:
         assert [u["update_id"] for u in batch] == [1, 2, 3]
 
     async def test_the_control_api_injects_one(self, server: FakeBotApi) -> None:
-        async with (
-            aiohttp.ClientSession(server.root_url) as session,
-            session.post(
+        async with httpx.AsyncClient(base_url=server.root_url) as client:
+            response = await client.post(
                 "/_control/raw_updates", json={"kind": "message", "payload": NO_DATE}
-            ) as response,
-        ):
-            queued = await response.json()
+            )
+        queued = response.json()
 
         assert queued == {"update_id": 1, "message": NO_DATE}
         assert await _get_updates(server) == [queued]
@@ -70,13 +66,11 @@ class TestRawUpdates:
     async def test_the_control_api_refuses_a_payload_that_is_not_an_object(
         self, server: FakeBotApi
     ) -> None:
-        async with (
-            aiohttp.ClientSession(server.root_url) as session,
-            session.post(
+        async with httpx.AsyncClient(base_url=server.root_url) as client:
+            response = await client.post(
                 "/_control/raw_updates", json={"kind": "message", "payload": "text"}
-            ) as response,
-        ):
-            body = await response.json()
+            )
+        body = response.json()
 
-        assert response.status == 400
+        assert response.status_code == 400
         assert "payload" in body["error"]

@@ -14,7 +14,7 @@ import pytest
 
 from core.config import DeskConfig
 from core.desk import Desk
-from tests.fake_bot_api import FakeBotApi, FakeUser
+from sandbox.botapi import FakeBotApi, FakeUser
 
 HELPDESK = str(Path(sys.executable).with_name("helpdesk"))
 TOKEN = "246810:CLI-UPDATES-TEST-TOKEN-abcdefghijklmnopqrstuvwxyz"

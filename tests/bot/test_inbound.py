@@ -48,7 +48,7 @@ from bot.inbound import (
 )
 from core.domain.actors import Attachment, ChatRef, CustomerProfile, ForwardOrigin, NewMessage
 from core.domain.values import AttachmentKind, ForwardKind, Role
-from tests.fake_bot_api import parse_html
+from sandbox.botapi import parse_html
 
 ANN = User(7001, "Ann", is_bot=False, last_name="Lee", username="ann", language_code="en")
 ANN_CHAT = Chat(7001, Chat.PRIVATE)

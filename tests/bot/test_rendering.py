@@ -22,8 +22,8 @@ from core.domain.actors import Attachment, ForwardOrigin
 from core.domain.lifecycle import Mover, allowed_moves
 from core.domain.values import AttachmentKind, EventKind, ForwardKind, Priority, Role, Status
 from core.views import CustomerView, EventView, MessageView, TicketDetail, TicketPage, TicketView
-from tests.fake_bot_api import parse_html
-from tests.fake_bot_api.keyboards import checked_reply_markup
+from sandbox.botapi import parse_html
+from sandbox.botapi.keyboards import checked_reply_markup
 
 START = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 CURSOR = "1793610000000000.9999999999"  # what QueryService.encode_cursor writes, at its longest

@@ -14,7 +14,7 @@ import pytest
 from bot.main import RunningBot, start_bot
 from bot.settings import Settings, load_settings
 from core.desk import Desk
-from tests.fake_bot_api import FakeBotApi, FakeChat, FakeUser
+from sandbox.botapi import FakeBotApi, FakeChat, FakeUser
 
 PASSWORD = "a-long-secret-pass"
 _agent_names = itertools.count(1)

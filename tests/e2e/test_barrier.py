@@ -6,8 +6,8 @@ import asyncio
 from collections.abc import Callable, Coroutine
 from typing import Any
 
+from sandbox.botapi import FakeBotApi, FakeUser
 from tests.e2e.conftest import Harness
-from tests.fake_bot_api import FakeBotApi, FakeUser
 
 SLOW_ANSWER = 1.5  # seconds the fake server holds the answer to the slow chat's first send
 

@@ -8,8 +8,8 @@ import pytest
 
 from bot.settings import Settings
 from core.domain.actors import Actor
+from sandbox.botapi import FakeBotApi, FakeUser
 from tests.e2e.conftest import Harness, e2e_settings
-from tests.fake_bot_api import FakeBotApi, FakeUser
 
 
 @pytest.fixture(name="settings")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from core.domain.actors import Actor
 from core.domain.values import Priority, Status
+from sandbox.botapi import FakeUser
 from tests.e2e.conftest import Harness
-from tests.fake_bot_api import FakeUser
 
 
 async def _setup(desk_bot: Harness) -> tuple[FakeUser, FakeUser, int, int]:

@@ -20,10 +20,10 @@ from core.config import DeskConfig
 from core.desk import Desk
 from core.domain.actors import Actor, CustomerProfile, NewMessage
 from core.store.tables import MessageRow, OutboxRow
+from sandbox.botapi import FakeBotApi, FakeChat
+from sandbox.botapi.recording import ApiCall
 from tests.e2e.conftest import Harness
 from tests.e2e.test_process import TOKEN, BotProcess
-from tests.fake_bot_api import FakeBotApi, FakeChat
-from tests.fake_bot_api.recording import ApiCall
 
 CUSTOMERS = 30
 MESSAGES = 10

@@ -14,8 +14,8 @@ import pytest
 
 from core.config import DeskConfig
 from core.desk import Desk
+from sandbox.botapi import FakeBotApi, FakeUser
 from tests.e2e.conftest import Harness
-from tests.fake_bot_api import FakeBotApi, FakeUser
 
 SECRET = "correct-horse-battery-9"
 UNREADABLE_TEXT = "words-nobody-may-read-in-a-log"

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from sandbox.botapi import FakeBotApi
 from tests.e2e.desk_process import DeskProcess
-from tests.fake_bot_api import FakeBotApi
 
 TOKEN = "7012345678:AAFirstRunTokenThatLooksLikeARealOne_x9"
 STAFF_CHAT_HINT = "STAFF_CHAT_ID is not set"

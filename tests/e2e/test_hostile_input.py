@@ -6,8 +6,8 @@ import asyncio
 
 from core.domain.actors import Actor
 from core.domain.values import Status
+from sandbox.botapi import FakeUser
 from tests.e2e.conftest import Harness, ticket_number_in
-from tests.fake_bot_api import FakeUser
 
 
 async def _says(desk_bot: Harness, user: FakeUser, text: str, expect: str) -> dict[str, object]:

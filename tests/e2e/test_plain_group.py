@@ -8,8 +8,8 @@ import pytest
 
 from bot.settings import Settings
 from core.domain.actors import Actor
+from sandbox.botapi import FakeBotApi
 from tests.e2e.conftest import Harness
-from tests.fake_bot_api import FakeBotApi
 
 
 @pytest.fixture(name="plain_bot")

@@ -18,8 +18,8 @@ from core.config import DeskConfig
 from core.desk import Desk
 from core.domain.actors import Actor, CustomerProfile, NewMessage
 from core.store.tables import MessageRow, OutboxRow
+from sandbox.botapi import FakeBotApi, FakeChat, FakeUser
 from tests.e2e.conftest import PASSWORD
-from tests.fake_bot_api import FakeBotApi, FakeChat, FakeUser
 
 TOKEN = "987654:PROCESS-TEST-SECRET-TOKEN"
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from core.domain.actors import Actor
+from sandbox.botapi import FakeUser
 from tests.e2e.conftest import Harness
-from tests.fake_bot_api import FakeUser
 
 
 async def _rated(desk_bot: Harness, customer: FakeUser, agent: FakeUser) -> tuple[int, int]:

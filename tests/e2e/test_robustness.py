@@ -13,8 +13,8 @@ from sqlalchemy import select, update
 from bot.settings import Settings
 from core.domain.actors import Actor
 from core.store.tables import ConversationRow, OutboxRow
+from sandbox.botapi import FakeBotApi
 from tests.e2e.conftest import PASSWORD, Harness
-from tests.fake_bot_api import FakeBotApi
 
 
 def _texts(harness: Harness, chat: object, thread_id: int | None = None) -> list[str]:

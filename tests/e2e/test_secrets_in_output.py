@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from sandbox.botapi import FakeBotApi
 from tests.e2e.desk_process import DeskProcess
-from tests.fake_bot_api import FakeBotApi
 
 TOKEN = "7012345678:AAHx-Secret_Token-Part_0123456789abcdef"
 WRONG_TOKEN = "7012345678:AAHx-Revoked_Token-Part_9876543210fedcba"

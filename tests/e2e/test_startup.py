@@ -8,8 +8,8 @@ import pytest
 
 from bot.main import start_bot
 from bot.settings import Settings
+from sandbox.botapi import FakeBotApi
 from tests.e2e.conftest import Harness
-from tests.fake_bot_api import FakeBotApi
 
 
 def _names(commands: list[dict[str, object]]) -> list[str]:

@@ -11,8 +11,8 @@ from bot.settings import Settings
 from core.domain.actors import Actor
 from core.domain.values import Status
 from core.store.tables import DeskStateRow
+from sandbox.botapi import FakeBotApi
 from tests.e2e.conftest import Harness
-from tests.fake_bot_api import FakeBotApi
 
 FAST = {
     "sla_first_response": timedelta(seconds=2),

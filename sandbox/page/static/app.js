@@ -1,0 +1,452 @@
+// The sandbox page: act as any person, chat with the bot, watch the staff forum, break Telegram.
+import { el, renderMessages } from "./render.js";
+
+const $ = (id) => document.getElementById(id);
+const state = {
+  people: [],
+  bot: null,
+  staffChatId: null,
+  me: null,
+  chats: [],
+  current: null, // {chatId, thread, kind}
+  replyTo: null,
+  file: null,
+  pressed: new Set(),
+  menu: [],
+};
+// Read by the browser tests and the benchmark.
+window.sandbox = { renders: 0, lastRenderMs: 0, state };
+
+async function api(path, options = {}) {
+  const response = await fetch(path, options);
+  const body = await response.json();
+  if (!response.ok) throw new Error(body.error || `HTTP ${response.status}`);
+  return body;
+}
+
+const post = (path, body) =>
+  api(path, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
+
+function toast(text, { alert = false } = {}) {
+  const node = el("div", { class: `toast${alert ? " alert" : ""}`, "data-testid": "toast", role: "status", text });
+  $("toasts").append(node);
+  setTimeout(() => node.remove(), alert ? 8000 : 4000);
+}
+
+function person(id) {
+  return state.people.find((candidate) => candidate.id === id);
+}
+
+// People -------------------------------------------------------------------------------
+
+async function loadPeople() {
+  const answer = await api("/sandbox/api/people");
+  state.people = answer.people;
+  state.bot = answer.bot;
+  state.staffChatId = answer.staff_chat_id;
+  const select = $("act-as");
+  const chosen = state.me ?? Number(localStorage.getItem("sandbox.me")) ?? null;
+  select.replaceChildren(
+    ...state.people.map((p) =>
+      el("option", { value: String(p.id), text: `${p.name} (${p.role}${p.account ? ` ${p.account}` : ""})` }),
+    ),
+  );
+  state.me = person(chosen) ? chosen : state.people[0]?.id ?? null;
+  select.value = String(state.me);
+  const blockable = state.people.filter((p) => p.role === "customer");
+  const blockSelect = $("block-who");
+  const previous = blockSelect.value;
+  blockSelect.replaceChildren(...blockable.map((p) => el("option", { value: String(p.id), text: p.name })));
+  if (previous) blockSelect.value = previous;
+  updateBlockButton();
+}
+
+function updateBlockButton() {
+  const who = person(Number($("block-who").value));
+  $("block-toggle").textContent = who?.blocked_bot ? `Unblock the bot` : `Block the bot`;
+}
+
+// Chat list ----------------------------------------------------------------------------
+
+async function loadChats() {
+  if (state.me === null) return;
+  state.chats = await api(`/sandbox/api/chats?as=${state.me}`);
+  if (!state.current || !state.chats.some((chat) => chat.id === state.current.chatId)) {
+    const first = state.chats[0];
+    state.current = first ? { chatId: first.id, thread: first.kind === "forum" ? "general" : null, kind: first.kind } : null;
+  }
+  renderChatList();
+  renderTopicChoices();
+}
+
+function chatEntry({ title, last, active, onclick, extra = null, testid, status = "" }) {
+  return el(
+    "button",
+    { type: "button", class: `chat-entry${active ? " active" : ""}${status ? ` ${status}` : ""}`, onclick, "data-testid": testid },
+    el("span", { class: "chat-title" }, title, extra),
+    el("span", { class: "chat-last", text: last || "" }),
+  );
+}
+
+function renderChatList() {
+  const list = $("chat-list");
+  const entries = [];
+  for (const chat of state.chats) {
+    const isCurrent = state.current?.chatId === chat.id;
+    if (chat.kind === "private") {
+      entries.push(
+        chatEntry({
+          title: `🤖 ${chat.title}`,
+          last: chat.last,
+          active: isCurrent,
+          testid: "chat-private",
+          onclick: () => openChat({ chatId: chat.id, thread: null, kind: "private" }),
+        }),
+      );
+      continue;
+    }
+    entries.push(
+      chatEntry({
+        title: `👥 ${chat.title}`,
+        last: chat.kind === "forum" ? "General" : chat.last,
+        active: isCurrent && (state.current.thread === "general" || state.current.thread === null),
+        testid: "chat-group",
+        onclick: () => openChat({ chatId: chat.id, thread: chat.kind === "forum" ? "general" : null, kind: chat.kind }),
+      }),
+    );
+    for (const topic of chat.topics || []) {
+      const status = topic.deleted ? "deleted" : topic.closed ? "closed" : "open";
+      const badge = topic.deleted ? "🗑 deleted" : topic.closed ? "🔒 closed" : "";
+      entries.push(
+        chatEntry({
+          title: el("span", { class: "topic-dot", style: `background:#${topic.icon_color.toString(16).padStart(6, "0")}` }),
+          extra: el("span", {}, el("span", { class: "topic-name", text: ` ${topic.name}` }), badge ? el("span", { class: "badge", text: ` ${badge}` }) : null),
+          last: topic.last,
+          active: isCurrent && state.current.thread === String(topic.thread_id),
+          testid: "chat-topic",
+          status: `topic ${status}`,
+          onclick: () => openChat({ chatId: chat.id, thread: String(topic.thread_id), kind: "topic" }),
+        }),
+      );
+    }
+  }
+  list.replaceChildren(...entries);
+}
+
+function currentTitle() {
+  const chat = state.chats.find((candidate) => candidate.id === state.current?.chatId);
+  if (!chat) return { title: "Pick a chat", subtitle: "" };
+  if (chat.kind === "private") return { title: `🤖 ${chat.title}`, subtitle: "bot" };
+  if (state.current.thread && state.current.thread !== "general") {
+    const topic = chat.topics.find((candidate) => String(candidate.thread_id) === state.current.thread);
+    if (topic) {
+      const status = topic.deleted ? "deleted" : topic.closed ? "closed" : "open";
+      return { title: topic.name, subtitle: `${chat.title} · topic ${status}`, topic };
+    }
+  }
+  return { title: chat.title, subtitle: chat.kind === "forum" ? "General" : "group" };
+}
+
+async function openChat(target) {
+  state.current = target;
+  state.replyTo = null;
+  renderReplyBar();
+  $("command-menu").hidden = true;
+  renderChatList();
+  await Promise.all([loadMessages({ scrollToEnd: true }), loadMenu()]);
+  $("text-input").focus();
+}
+
+// Messages -----------------------------------------------------------------------------
+
+let loading = null;
+async function loadMessages({ scrollToEnd = false } = {}) {
+  if (!state.current) {
+    $("messages").replaceChildren();
+    return;
+  }
+  const { chatId, thread } = state.current;
+  const query = new URLSearchParams({ chat_id: String(chatId) });
+  if (thread) query.set("thread", thread);
+  const request = api(`/sandbox/api/messages?${query}`);
+  loading = request;
+  const messages = await request;
+  // A newer load is on its way, or the person switched chats meanwhile.
+  if (loading !== request || state.current?.chatId !== chatId || state.current?.thread !== thread) return;
+  renderMessageList(messages, scrollToEnd);
+}
+
+function renderMessageList(messages, scrollToEnd) {
+  const started = performance.now();
+  const box = $("messages");
+  const atEnd = box.scrollHeight - box.scrollTop - box.clientHeight < 40;
+  const { title, subtitle, topic } = currentTitle();
+  $("chat-header").replaceChildren(el("div", { class: "chat-header-title", text: title }), el("div", { class: "chat-header-sub", text: subtitle }));
+  const context = { me: state.me, showNames: state.current.kind !== "private" };
+  const handlers = { press, reply: startReply, sendCommand: (command) => sendText(command) };
+  box.replaceChildren(renderMessages(messages, context, handlers));
+  if (topic?.deleted) box.append(el("div", { class: "service", text: "This topic was deleted" }));
+  if (scrollToEnd || atEnd) box.scrollTop = box.scrollHeight;
+  window.sandbox.renders += 1;
+  window.sandbox.lastRenderMs = performance.now() - started;
+  window.sandbox.lastCount = messages.length;
+}
+
+async function loadMenu() {
+  if (!state.current) return;
+  state.menu = await api(`/sandbox/api/commands?as=${state.me}&chat_id=${state.current.chatId}`);
+  $("menu-button").disabled = state.menu.length === 0;
+}
+
+function renderMenu() {
+  const menu = $("command-menu");
+  menu.replaceChildren(
+    ...state.menu.map((command) =>
+      el(
+        "button",
+        { type: "button", class: "command-item", "data-testid": "command-item", onclick: () => { menu.hidden = true; sendText(`/${command.command}`); } },
+        el("span", { class: "command-name", text: `/${command.command}` }),
+        el("span", { class: "command-description", text: command.description }),
+      ),
+    ),
+  );
+}
+
+// Acting -------------------------------------------------------------------------------
+
+function startReply(message) {
+  state.replyTo = message;
+  renderReplyBar();
+  $("text-input").focus();
+}
+
+function renderReplyBar() {
+  const bar = $("reply-bar");
+  bar.hidden = !state.replyTo;
+  if (state.replyTo) {
+    const text = state.replyTo.text || state.replyTo.caption || "Message";
+    $("reply-bar-text").textContent = `↩ Reply to ${state.replyTo.from?.first_name || ""}: ${text.slice(0, 80)}`;
+  }
+}
+
+async function sendText(text) {
+  return send({ text });
+}
+
+async function send({ text = "", file = null }) {
+  if (!state.current) return;
+  const form = new FormData();
+  form.set("as", String(state.me));
+  form.set("chat_id", String(state.current.chatId));
+  if (state.current.thread) form.set("thread", state.current.thread);
+  if (state.replyTo) form.set("reply_to", String(state.replyTo.message_id));
+  if (text) form.set("text", text);
+  if (file) form.set("file", file);
+  try {
+    await api("/sandbox/api/send", { method: "POST", body: form });
+    state.replyTo = null;
+    renderReplyBar();
+    await loadMessages({ scrollToEnd: true });
+  } catch (error) {
+    toast(error.message, { alert: true });
+  }
+}
+
+async function press(message, data) {
+  try {
+    const answer = await post("/sandbox/api/press", { as: state.me, chat_id: message.chat.id, message_id: message.message_id, data });
+    state.pressed.add(answer.query_id);
+  } catch (error) {
+    toast(error.message, { alert: true });
+  }
+}
+
+function showAttachment() {
+  const box = $("attachment");
+  box.hidden = !state.file;
+  if (state.file) {
+    box.replaceChildren(
+      el("span", { text: `📎 ${state.file.name} — add a caption and press Send` }),
+      el("button", { type: "button", text: "✕", onclick: () => { state.file = null; $("file-input").value = ""; showAttachment(); } }),
+    );
+  }
+}
+
+// Dialogs ------------------------------------------------------------------------------
+
+function ask(title, fields) {
+  const dialog = $("dialog");
+  $("dialog-title").textContent = title;
+  const inputs = fields.map((field) => el("input", { type: "text", name: field.name, placeholder: field.label, required: true, "data-testid": `dialog-${field.name}` }));
+  $("dialog-body").replaceChildren(...inputs.map((input, index) => el("label", {}, fields[index].label, input)));
+  $("dialog-cancel").hidden = false;
+  dialog.showModal();
+  return new Promise((resolve) => {
+    dialog.addEventListener(
+      "close",
+      () => resolve(dialog.returnValue === "ok" ? Object.fromEntries(inputs.map((input) => [input.name, input.value.trim()])) : null),
+      { once: true },
+    );
+  });
+}
+
+function inform(title, ...lines) {
+  const dialog = $("dialog");
+  $("dialog-title").textContent = title;
+  $("dialog-body").replaceChildren(...lines.map((line) => el("p", { text: line })));
+  $("dialog-cancel").hidden = true;
+  dialog.showModal();
+}
+
+async function addCustomer() {
+  const answer = await ask("Add a customer", [{ name: "first_name", label: "Name" }]);
+  if (!answer?.first_name) return;
+  try {
+    await post("/sandbox/api/customers", answer);
+    await loadPeople();
+  } catch (error) {
+    toast(error.message, { alert: true });
+  }
+}
+
+async function addAgent() {
+  const answer = await ask("Add an agent (account + staff group membership)", [
+    { name: "first_name", label: "Name" },
+    { name: "username", label: "Account name" },
+  ]);
+  if (!answer?.first_name) return;
+  try {
+    const created = await post("/sandbox/api/agents", answer);
+    await loadPeople();
+    inform(
+      "Agent added",
+      `Account ${created.username}, password: ${created.password}`,
+      "Shown once. Act as the agent and send /login to the bot in their private chat.",
+    );
+  } catch (error) {
+    toast(error.message, { alert: true });
+  }
+}
+
+// Faults -------------------------------------------------------------------------------
+
+function renderTopicChoices() {
+  const staff = state.chats.find((chat) => chat.id === state.staffChatId);
+  const select = $("topic-to-delete");
+  const previous = select.value;
+  const live = (staff?.topics || []).filter((topic) => !topic.deleted);
+  select.replaceChildren(...live.map((topic) => el("option", { value: String(topic.thread_id), text: topic.name })));
+  if (previous) select.value = previous;
+  $("delete-topic").disabled = live.length === 0;
+}
+
+function logFailure(event) {
+  const log = $("fault-log");
+  log.prepend(el("li", { text: `${new Date().toLocaleTimeString()} ${event.method} → ${event.status} ${event.description || ""}` }));
+  while (log.children.length > 50) log.lastChild.remove();
+}
+
+function wireFaults() {
+  $("toggle-faults").addEventListener("click", () => {
+    $("faults").hidden = !$("faults").hidden;
+  });
+  for (const button of document.querySelectorAll("[data-fault]")) {
+    button.addEventListener("click", async () => {
+      const count = Number($("fault-count").value) || 1;
+      try {
+        await post("/sandbox/api/faults", { kind: button.dataset.fault, count });
+        toast(`The next ${count} sends will ${button.textContent}`);
+      } catch (error) {
+        toast(error.message, { alert: true });
+      }
+    });
+  }
+  $("clear-faults").addEventListener("click", async () => {
+    await api("/sandbox/api/faults", { method: "DELETE" });
+    toast("Faults cleared");
+  });
+  $("block-who").addEventListener("change", updateBlockButton);
+  $("block-toggle").addEventListener("click", async () => {
+    const who = person(Number($("block-who").value));
+    if (!who) return;
+    await post("/sandbox/api/block", { user_id: who.id, blocked: !who.blocked_bot });
+    await loadPeople();
+  });
+  $("delete-topic").addEventListener("click", async () => {
+    const threadId = Number($("topic-to-delete").value);
+    if (threadId) await post("/sandbox/api/delete_topic", { thread_id: threadId });
+  });
+}
+
+// Live updates -------------------------------------------------------------------------
+
+let refreshTimer = null;
+function scheduleRefresh() {
+  if (refreshTimer) return;
+  refreshTimer = setTimeout(async () => {
+    refreshTimer = null;
+    await loadChats();
+    await loadMessages();
+  }, 60);
+}
+
+function listen() {
+  const source = new EventSource("/sandbox/api/events");
+  source.addEventListener("message", (event) => {
+    const news = JSON.parse(event.data);
+    if (news.type === "changed") scheduleRefresh();
+    else if (news.type === "failure") logFailure(news);
+    else if (news.type === "toast" && state.pressed.has(news.query_id)) {
+      state.pressed.delete(news.query_id);
+      if (news.text) toast(news.text, { alert: news.show_alert });
+    }
+  });
+  source.addEventListener("open", () => document.body.classList.remove("offline"));
+  source.addEventListener("error", () => document.body.classList.add("offline"));
+}
+
+// Start --------------------------------------------------------------------------------
+
+async function start() {
+  $("act-as").addEventListener("change", async (event) => {
+    state.me = Number(event.target.value);
+    localStorage.setItem("sandbox.me", String(state.me));
+    state.current = null;
+    await loadChats();
+    await openChat(state.current);
+  });
+  $("composer").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const input = $("text-input");
+    const text = input.value.trim();
+    if (!text && !state.file) return;
+    input.value = "";
+    const file = state.file;
+    state.file = null;
+    $("file-input").value = "";
+    showAttachment();
+    await send({ text, file });
+  });
+  $("file-input").addEventListener("change", (event) => {
+    state.file = event.target.files[0] || null;
+    showAttachment();
+  });
+  $("menu-button").addEventListener("click", () => {
+    renderMenu();
+    $("command-menu").hidden = !$("command-menu").hidden;
+  });
+  $("reply-cancel").addEventListener("click", () => {
+    state.replyTo = null;
+    renderReplyBar();
+  });
+  $("add-customer").addEventListener("click", addCustomer);
+  $("add-agent").addEventListener("click", addAgent);
+  wireFaults();
+  listen();
+  await loadPeople();
+  await loadChats();
+  if (state.current) await openChat(state.current);
+  document.body.dataset.ready = "true";
+}
+
+start();

@@ -1,0 +1,116 @@
+"""``helpdesk sandbox`` as a process: it starts from nothing, stops cleanly, refuses bad input."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+import httpx
+import psutil
+
+from tests.sandbox.conftest import SandboxProcess, free_port
+
+STOP_WITHIN_SECONDS = 10.0
+
+
+def run_to_the_end(process: SandboxProcess) -> subprocess.CompletedProcess[str]:
+    """Run the command expecting it to give up at once."""
+    return subprocess.run(
+        process.command(), capture_output=True, text=True, timeout=60, check=False
+    )
+
+
+class TestSandboxProcess:
+    def test_it_starts_from_an_empty_dir_answers_http_and_stops_cleanly_on_sigterm(
+        self, sandbox_process: SandboxProcess, sandbox_dir: Path
+    ) -> None:
+        sandbox_process.start()
+        page = httpx.get(sandbox_process.url, timeout=5)
+        children = sandbox_process.children()
+        started = time.monotonic()
+        code = sandbox_process.stop()
+        took = time.monotonic() - started
+
+        assert page.status_code == 200
+        assert "Helpdesk sandbox" in page.text
+        assert len(children) >= 2  # the desk and its delivery worker
+        assert code == 0
+        assert took < STOP_WITHIN_SECONDS
+        assert [child.pid for child in children if _alive(child)] == []
+        assert (sandbox_dir / "world.json").exists()
+        assert (sandbox_dir / "desk.db").exists()
+
+    def test_the_environment_cannot_point_it_at_a_live_bot_or_database(
+        self, sandbox_process: SandboxProcess, sandbox_dir: Path, tmp_path: Path
+    ) -> None:
+        elsewhere = tmp_path / "production.db"
+        env = {
+            **os.environ,
+            "TELEGRAM_BOT_TOKEN": "111:LIVE-TOKEN",
+            "TELEGRAM_BASE_URL": "http://127.0.0.1:9/bot",
+            "STAFF_CHAT_ID": "-100999",
+            "DATABASE_URL": f"sqlite+aiosqlite:///{elsewhere}",
+        }
+        sandbox_process.start(env=env)
+        output = sandbox_process.output.read_text()
+        sandbox_process.stop()
+
+        assert "are ignored" in output
+        assert not elsewhere.exists()
+        assert (sandbox_dir / "desk.db").exists()
+
+
+class TestBadInput:
+    def test_a_port_in_use_is_one_clear_line_and_exit_1(
+        self, sandbox_process: SandboxProcess
+    ) -> None:
+        with socket.socket() as taken:
+            taken.bind(("127.0.0.1", sandbox_process.port))
+            taken.listen()
+            finished = run_to_the_end(sandbox_process)
+
+        assert finished.returncode == 1
+        assert finished.stderr.strip().splitlines() == [
+            f"helpdesk: error: port {sandbox_process.port} on 127.0.0.1 is in use; "
+            "choose another with --port"
+        ]
+
+    def test_an_unwritable_dir_is_one_clear_line_and_exit_1(self, tmp_path: Path) -> None:
+        a_file = tmp_path / "not-a-directory"
+        a_file.write_text("x")
+        process = SandboxProcess(a_file / "sandbox-data", free_port())
+
+        finished = run_to_the_end(process)
+
+        assert finished.returncode == 1
+        lines = finished.stderr.strip().splitlines()
+        assert len(lines) == 1
+        assert lines[0].startswith(
+            f"helpdesk: error: cannot write to the sandbox directory {a_file / 'sandbox-data'}"
+        )
+
+    def test_a_corrupted_world_file_is_named_with_the_way_out_and_kept(
+        self, sandbox_process: SandboxProcess, sandbox_dir: Path
+    ) -> None:
+        sandbox_dir.mkdir()
+        world = sandbox_dir / "world.json"
+        world.write_text('{"format": 1, "sequences": ')
+
+        finished = run_to_the_end(sandbox_process)
+
+        assert finished.returncode == 1
+        lines = finished.stderr.strip().splitlines()
+        assert len(lines) == 1
+        assert str(world) in lines[0]
+        assert "--reset" in lines[0]
+        assert world.read_text() == '{"format": 1, "sequences": '
+
+
+def _alive(process: psutil.Process) -> bool:
+    try:
+        return process.status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
