@@ -216,7 +216,7 @@ class TestPasswordPrompt:
 
 
 class TestEnvExampleAsDotenv:
-    """``cp .env.example .env``, then every command, as "Going live with Telegram" in README says."""
+    """``cp .env.example .env``, then every command, as README's "Going live" section says."""
 
     @pytest.mark.parametrize(
         "args",

@@ -26,7 +26,7 @@ async def fixture_server() -> AsyncIterator[FakeBotApi]:
 
 @pytest.fixture(name="first_run")
 async def fixture_first_run(server: FakeBotApi, tmp_path: Path) -> AsyncIterator[DeskProcess]:
-    """"Going live with Telegram" as a newcomer runs it, before they know the staff chat's id.
+    """README's "Going live" steps as a newcomer runs them, before the staff chat is known.
 
     ``cp .env.example .env``, an admin agent, then ``helpdesk run`` with only the token and
     the server's address set.
