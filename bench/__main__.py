@@ -18,6 +18,7 @@ from typing import Any
 
 import psutil
 
+from bench import api as api_bench
 from bench import core_ops, delivery, e2e, memory, scale
 from bench.report import render
 
@@ -47,6 +48,7 @@ async def run_all(workdir: Path, *, quick: bool) -> dict[str, Any]:
         "end_to_end_worker_peak_rss_mb": results["end_to_end"]["worker_peak_rss_mb"],
         "largest_database": await memory.run(workdir, largest),
     }
+    results["api"] = await api_bench.run(workdir, quick=quick)  # on the largest database
     results["seconds"] = time.monotonic() - started
     return results
 

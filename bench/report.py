@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from bench import api as api_bench
+
 
 def _row(name: str, figure: str, floor: str, ratio: str, target: str = "") -> str:
     return f"| {name} | {figure} | {floor} | {ratio} | {target} |"
@@ -100,4 +102,5 @@ def render(results: dict[str, Any]) -> str:
             "< 150 MB",
         ),
     ]
+    lines += api_bench.report_rows(results["api"])
     return "\n".join(lines) + "\n"
