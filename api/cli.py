@@ -12,7 +12,8 @@ from core.desk import Desk
 
 def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add ``api`` and ``token`` to the ``helpdesk`` command line."""
-    commands.add_parser("api", help="serve the HTTP API alone (API_HOST, API_PORT)")
+    api = commands.add_parser("api", help="serve the HTTP API alone (API_HOST, API_PORT)")
+    api.add_argument("--parent", type=int, help=argparse.SUPPRESS)  # set by `helpdesk run`
     token = commands.add_parser("token", help="manage API tokens for integrations")
     actions = token.add_subparsers(dest="action", required=True, metavar="ACTION")
     create = actions.add_parser("create", help="make a long-lived token (shown once)")

@@ -18,6 +18,7 @@ from typing import Any
 
 import psutil
 
+from bench import api as api_bench
 from bench import core_ops, delivery, e2e, memory, sandbox, scale
 from bench.report import render
 
@@ -48,6 +49,7 @@ async def run_all(workdir: Path, *, quick: bool) -> dict[str, Any]:
         "largest_database": await memory.run(workdir, largest),
     }
     results["sandbox"] = await sandbox.run(workdir, quick=quick)
+    results["api"] = await api_bench.run(workdir, quick=quick)  # on the largest database
     results["seconds"] = time.monotonic() - started
     return results
 

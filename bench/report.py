@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from bench import api as api_bench
 from bench import sandbox
 
 
@@ -118,4 +119,6 @@ def render(results: dict[str, Any]) -> str:
     )
     if "sandbox" in results:
         lines += sandbox.report_lines(results["sandbox"], _row)
+    if "api" in results:
+        lines += api_bench.report_rows(results["api"])
     return "\n".join(lines) + "\n"

@@ -161,10 +161,10 @@ def report_lines(result: dict[str, Any], row: Callable[..., str]) -> list[str]:
         render = f"{result['render_ms']:.0f} ms (building the DOM {result['build_ms']:.0f} ms)"
     return [
         row(
-            f"6. sandbox page: open a {result['messages']:,}-message chat", render, "", "", "< 1 s"
+            f"8. sandbox page: open a {result['messages']:,}-message chat", render, "", "", "< 1 s"
         ),
         row(
-            "6. peak RSS, sandbox (server + page / whole group)",
+            "8. peak RSS, sandbox (server + page / whole group)",
             f"{result['sandbox_peak_rss_mb']:.0f} / {result['group_peak_rss_mb']:.0f} MB",
             "",
             "",

@@ -208,7 +208,12 @@ def dispatch(args: argparse.Namespace, settings: Settings) -> None:
 
         token = settings.telegram_bot_token
         configure_logging(settings.log_level, secrets=[token.get_secret_value()] if token else [])
-        run_api(settings.database_url, settings.desk_config(), load_api_settings())
+        run_api(
+            settings.database_url,
+            settings.desk_config(),
+            load_api_settings(),
+            parent_pid=args.parent,
+        )
         return
     if args.command == "token":
         asyncio.run(_with_desk(settings, lambda desk: api_cli.token_command(desk, args)))

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from bot.api_process import configured_api
 from bot.app import ALLOWED_UPDATES, build_application, prepare
 from bot.cli import CommandFailed
 from bot.context import DeskApplication
@@ -89,6 +90,7 @@ async def start_bot(
 
 async def serve(settings: Settings) -> None:
     """Run until SIGINT or SIGTERM, then stop cleanly (with the delivery worker, if any)."""
+    api = configured_api()  # with API_PORT set, the HTTP API runs beside the bot
     running = await start_bot(settings, deliver=not settings.delivery_worker)
     worker = DeliveryWorker(running.desk) if settings.delivery_worker else None
     stop = asyncio.Event()
@@ -98,6 +100,8 @@ async def serve(settings: Settings) -> None:
     try:
         if worker is not None:
             await worker.start()
+        if api is not None:
+            await api.start()
         logger.info("the desk is running; Ctrl-C stops it")
         while not stop.is_set():
             if running.polling is not None and running.polling.failure is not None:
@@ -106,6 +110,8 @@ async def serve(settings: Settings) -> None:
                 await asyncio.wait_for(stop.wait(), 1)
     finally:
         logger.info("stopping")
+        if api is not None:
+            await api.stop()
         # Take no more updates first; the worker then still delivers what the last wrote.
         await running.stop()
         if worker is not None:

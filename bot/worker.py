@@ -18,18 +18,15 @@ import logging
 import os
 import signal
 import sys
-import time
 import uuid
 
 from bot.app import build_application, check_staff_chat
 from bot.settings import Settings
+from bot.supervisor import SupervisedProcess
 from core.desk import Desk
 
 logger = logging.getLogger(__name__)
 POLL = 0.05
-RESTART_DELAY = 1.0
-MAX_RESTART_DELAY = 60.0
-STOP_GRACE = 20.0  # seconds a stopping worker gets to hand back its rows
 
 
 async def deliver(
@@ -71,29 +68,25 @@ async def deliver(
         await desk.close()
 
 
-class DeliveryWorker:
+class DeliveryWorker(SupervisedProcess):
     """The worker as a child process of the bot, restarted when it dies."""
 
+    name = "delivery worker"
+
     def __init__(self, desk: Desk) -> None:
+        super().__init__()
         self._desk = desk
         self._owner = ""
-        self._process: asyncio.subprocess.Process | None = None
-        self._watch: asyncio.Task[None] | None = None
-        self._stopping = asyncio.Event()
 
-    async def start(self) -> None:
-        """Start the child and keep it running."""
-        await self._spawn()
-        self._watch = asyncio.get_running_loop().create_task(self._keep_alive())
-
-    async def _spawn(self) -> None:
+    def command(self) -> list[str]:
+        """``python -m bot.worker``, tied to this process, its leases under a new name."""
         self._owner = f"worker-{uuid.uuid4().hex[:12]}"
-        self._process = await asyncio.create_subprocess_exec(
+        return [
             sys.executable, "-m", "bot.worker", "--parent", str(os.getpid()),
             "--owner", self._owner,
-        )  # fmt: skip
+        ]  # fmt: skip
 
-    async def _free_leases(self) -> None:
+    async def after_exit(self) -> None:
         """The child is gone: what it held can go out now, not when its leases end."""
         try:
             freed = await self._desk.delivery.release_all(self._owner)
@@ -102,52 +95,6 @@ class DeliveryWorker:
             return
         if freed:
             logger.info("freed %d outbox rows the delivery worker held", freed)
-
-    async def _keep_alive(self) -> None:
-        delay = RESTART_DELAY / 2
-        while not self._stopping.is_set() and self._process is not None:
-            started = time.monotonic()
-            code = await self._process.wait()
-            if self._stopping.is_set():
-                return
-            await self._free_leases()
-            # A worker that dies at once (Telegram or the database unreachable) is restarted
-            # less and less often, up to once a minute; one that ran a while, after a second.
-            lived = time.monotonic() - started
-            quick = lived < MAX_RESTART_DELAY
-            delay = min(delay * 2, MAX_RESTART_DELAY) if quick else RESTART_DELAY
-            logger.error(
-                "the delivery worker exited (code %s); starting it again in %.0f s", code, delay
-            )
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._stopping.wait(), delay)
-            if self._stopping.is_set():
-                return
-            try:
-                await self._spawn()  # never cancelled halfway: stop() waits for this loop
-            except OSError:
-                logger.exception("could not start the delivery worker")  # the next round tries
-
-    async def stop(self) -> None:
-        """Stop the child cleanly (and one started while we were stopping)."""
-        self._stopping.set()
-        await _end(self._process)
-        if self._watch is not None:
-            with contextlib.suppress(Exception):
-                await self._watch  # returns once the child it watches has ended
-        await _end(self._process)
-
-
-async def _end(process: asyncio.subprocess.Process | None) -> None:
-    """Ask a child to stop; kill it if it has not within ``STOP_GRACE`` seconds."""
-    if process is None or process.returncode is not None:
-        return
-    process.send_signal(signal.SIGTERM)
-    try:
-        await asyncio.wait_for(process.wait(), STOP_GRACE)
-    except TimeoutError:
-        process.kill()
-        await process.wait()
 
 
 def main(argv: list[str] | None = None) -> int:

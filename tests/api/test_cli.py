@@ -79,5 +79,6 @@ class TestServe:
         finally:
             process.terminate()
             output, _ = process.communicate(timeout=20)
+        assert process.returncode == 0, "SIGTERM stops the API cleanly"
         assert "GET /api/v1/tickets 200" in output
         assert secret not in output

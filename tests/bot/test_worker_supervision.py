@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, cast
 
 import pytest
 
-from bot import worker as worker_module
+from bot import supervisor
 from bot.worker import DeliveryWorker
 
 if TYPE_CHECKING:
@@ -51,7 +51,7 @@ class SleepingWorker(DeliveryWorker):
 
 @pytest.fixture(autouse=True)
 def fast_restarts(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(worker_module, "RESTART_DELAY", 0.2)
+    monkeypatch.setattr(supervisor, "RESTART_DELAY", 0.2)
 
 
 async def _until(condition: Callable[[], bool]) -> None:
