@@ -52,8 +52,8 @@ class TestWhoIsToldWhat:
             alice, ticket.number, text_from(alice, "hi"), written_in_topic=True
         )
         items = await _drain(desk)
-        assert [(i.audience, i.kind, i.payload["message_ids"]) for i in items] == [
-            (Audience.CUSTOMER, NoticeKind.MESSAGE_COPY, [posted.messages[0].id])
+        assert [(i.audience, i.kind, i.body.message_ids) for i in items] == [
+            (Audience.CUSTOMER, NoticeKind.MESSAGE_COPY, (posted.messages[0].id,))
         ]
 
     async def test_reply_written_elsewhere_is_echoed_into_the_topic(
@@ -64,7 +64,7 @@ class TestWhoIsToldWhat:
         await _drain(desk)
         await desk.messages.send_message(alice, ticket.number, text_from(alice, "hi"))
         items = await _drain(desk)
-        assert [(i.audience, i.payload["style"]) for i in items] == [
+        assert [(i.audience, i.body.style) for i in items] == [
             (Audience.CUSTOMER, "reply"),
             (Audience.TICKET_TOPIC, "reply"),
         ]
@@ -81,9 +81,7 @@ class TestWhoIsToldWhat:
         await desk.messages.send_message(
             alice, ticket.number, text_from(alice, "psst"), internal=True, written_in_topic=True
         )
-        assert [(i.audience, i.payload["style"]) for i in in_topic] == [
-            (Audience.TICKET_TOPIC, "note")
-        ]
+        assert [(i.audience, i.body.style) for i in in_topic] == [(Audience.TICKET_TOPIC, "note")]
         assert await _drain(desk) == []
 
     async def test_status_change_edits_card_logs_closes_topic_and_tells_customer(
@@ -99,7 +97,7 @@ class TestWhoIsToldWhat:
             NoticeKind.TOPIC_CLOSE,
             NoticeKind.STATUS_CHANGED,
         ]
-        assert items[3].payload["to"] == "closed"
+        assert items[3].body.to == "closed"
         await desk.tickets.change_status(alice, ticket.number, Status.OPEN)
         assert NoticeKind.TOPIC_REOPEN in [i.kind for i in await _drain(desk)]
 
@@ -110,7 +108,7 @@ class TestWhoIsToldWhat:
         await _drain(desk)
         await desk.tickets.change_status(alice, ticket.number, Status.RESOLVED)
         told = [i for i in await _drain(desk) if i.kind is NoticeKind.STATUS_CHANGED]
-        assert told[0].payload["ask_rating"] is True
+        assert told[0].body.ask_rating is True
 
     async def test_customer_closing_is_not_told_back_but_staff_see_it(
         self, desk: Desk, ann: Actor, report: Callable[..., Any]
@@ -146,7 +144,7 @@ class TestWhoIsToldWhat:
             alice, first.number, text_from(alice, "b"), written_in_topic=True
         )
         (copy,) = [i for i in await _drain(desk) if i.kind is NoticeKind.MESSAGE_COPY]
-        assert copy.payload["tag_ticket"] is True
+        assert copy.body.tag_ticket is True
 
 
 class TestClaiming:
@@ -262,7 +260,7 @@ class TestAlbums:
         assert await desk.delivery.claim("a") == []  # the last part arrived 1.4 s ago (< 1.5)
         clock.advance(timedelta(milliseconds=200))
         parts = await desk.delivery.claim("a")
-        assert [len(i.payload["message_ids"]) for i in parts] == [1, 1, 1]
+        assert [len(i.body.message_ids) for i in parts] == [1, 1, 1]
         assert {i.lane for i in parts} == {f"topic:{ticket.number}"}
 
 
@@ -325,4 +323,4 @@ class TestHousekeeping:
         await desk.delivery.reschedule([item.id], timedelta(seconds=1), "429", progress=2)
         clock.advance(timedelta(seconds=1))
         again = (await desk.delivery.claim("a", limit=1))[0]
-        assert (again.id, again.payload["done"], again.attempts) == (item.id, 2, 1)
+        assert (again.id, again.progress, again.attempts) == (item.id, 2, 1)
