@@ -7,11 +7,15 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
+from sqlalchemy import select
+
 from core.clock import ManualClock
 from core.config import DeskConfig
 from core.desk import Desk
 from core.domain.actors import Actor, Attachment, ChatRef, NewMessage
 from core.domain.values import AttachmentKind, Audience, NoticeKind, Status
+from core.notices.kinds import TicketConfirmed, UnreadableNotice
+from core.store.tables import OutboxRow
 from core.views import OutboxItem
 from tests.core.conftest import text_from
 
@@ -238,6 +242,32 @@ class TestClaiming:
         assert claimed["b"]
         assert not set(claimed["a"]) & set(claimed["b"])
         assert len(claimed["a"]) + len(claimed["b"]) == 160
+
+
+class TestTypedNotices:
+    async def test_a_claimed_row_carries_what_its_notice_says(
+        self, desk: Desk, ann: Actor, report: Callable[..., Any]
+    ) -> None:
+        ticket = await report(ann, "Printer on fire")
+        items = await _drain(desk)
+        assert items[3].body == TicketConfirmed("Printer on fire")
+        assert items[3].ticket_number == ticket.number
+
+    async def test_a_row_this_version_cannot_read_is_claimed_with_the_others(
+        self, desk: Desk, ann: Actor, report: Callable[..., Any]
+    ) -> None:
+        await report(ann)
+        async with desk.database.write_session() as session:
+            row = await session.scalar(
+                select(OutboxRow).where(OutboxRow.kind == NoticeKind.MESSAGE_COPY.value)
+            )
+            assert row is not None
+            row.payload = {"message_ids": "all of them"}
+            await session.commit()
+        items = await _drain(desk)
+        assert len(items) == 4
+        assert isinstance(items[2].body, UnreadableNotice)
+        assert items[2].kind is NoticeKind.MESSAGE_COPY
 
 
 class TestAlbums:
