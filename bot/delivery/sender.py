@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable, Sequence
+from typing import assert_never
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from telegram.constants import ParseMode
@@ -86,16 +87,10 @@ class NoticeSender:
                 text in parts, a header before a copy), so a crash repeats none of them.
         """
         receipts = Receipts()
-        first = unit[0]
-        if isinstance(first.body, MessageCopy):
-            await self._copy_messages(unit, receipts, progress)
-        else:
-            await self._send_one(first, receipts)
-        return receipts
-
-    async def _send_one(self, item: OutboxItem, receipts: Receipts) -> None:
-        """Deliver one row that is not a message copy."""
+        item = unit[0]
         match item.body:
+            case MessageCopy():
+                await self._copy_messages(unit, receipts, progress)
             case TopicCreate() | CardPost() | CardRefresh() | TopicClose() | TopicReopen() as do:
                 await self._keep_topic(item, do)
             case EventLine() as line:
@@ -114,10 +109,11 @@ class NoticeSender:
             case Digest(figures=figures):
                 text = render_figures(figures, "Daily digest")
                 await self._staff_message(item, receipts, text)
-            case MessageCopy():
-                await self._copy_messages([item], receipts, None)
             case UnreadableNotice(reason=reason):
                 raise ValueError(f"outbox row {item.id} cannot be sent: {reason}")
+            case unknown:
+                assert_never(unknown)
+        return receipts
 
     # --- the staff topic -------------------------------------------------------------
 
@@ -136,6 +132,8 @@ class NoticeSender:
                 await self._topic_close(item)
             case TopicReopen():
                 await self._topic_reopen(item)
+            case unknown:
+                assert_never(unknown)
 
     def _staff_chat_id(self) -> int:
         if self._staff.chat_id is None:
