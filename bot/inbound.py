@@ -204,43 +204,6 @@ def _html_from(message: Message, start: int) -> str:
     return clone.text_html
 
 
-def to_json(message: NewMessage) -> dict[str, Any]:
-    """Hold a message in a conversation's JSON data (a ticket not yet opened)."""
-    return {
-        "text": message.text,
-        "formatted": message.formatted,
-        "attachment": (
-            [message.attachment.kind.value, message.attachment.file_id, message.attachment.details]
-            if message.attachment
-            else None
-        ),
-        "origin": [message.origin.chat_id, message.origin.message_id] if message.origin else None,
-        "album": message.album,
-        "copyable": message.copyable,
-        "forwarded_from": message.forwarded_from.to_json() if message.forwarded_from else None,
-    }
-
-
-def from_json(data: dict[str, Any]) -> NewMessage:
-    """Read a held message back."""
-    attachment = data.get("attachment")
-    origin = data.get("origin")
-    forwarded = data.get("forwarded_from")
-    return NewMessage(
-        text=str(data.get("text") or ""),
-        formatted=data.get("formatted"),
-        attachment=(
-            Attachment(AttachmentKind(attachment[0]), attachment[1], attachment[2])
-            if attachment
-            else None
-        ),
-        origin=ChatRef(int(origin[0]), int(origin[1])) if origin else None,
-        album=data.get("album"),
-        copyable=bool(data.get("copyable", True)),
-        forwarded_from=ForwardOrigin.from_json(forwarded) if forwarded else None,
-    )
-
-
 def subject_from(messages: list[NewMessage], limit: int) -> str:
     """Make a subject from what a customer wrote: the first line, else what it was."""
     for message in messages:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from core.domain.actors import Attachment, ChatRef, ForwardOrigin
 from core.domain.values import Audience, NoticeKind, Priority, Role, Status
+from core.flows.states import Flow, FlowState, UnknownFlow
+from core.notices.kinds import NoticeBody, UnreadableNotice
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,24 +140,50 @@ class PostedMessages:
 
 @dataclass(frozen=True, slots=True)
 class OutboxItem:
-    """A claimed notification, ready for the front end to deliver."""
+    """A claimed notification, ready for the front end to deliver.
+
+    Attributes:
+        id: the outbox row.
+        lane: the ordered queue it belongs to (one chat, or one ticket's topic).
+        audience: who it is for.
+        chat_id: the private chat it goes to (customers and agents).
+        ticket_number: the ticket it is about, if any.
+        body: what it says; its class tells its kind.
+        attempts: failed attempts so far.
+        progress: how many calls of a send of several calls went out already.
+    """
 
     id: int
     lane: str
     audience: Audience
     chat_id: int | None
     ticket_number: int | None
-    kind: NoticeKind
-    payload: dict[str, Any] = field(default_factory=dict)
+    body: NoticeBody | UnreadableNotice
     attempts: int = 0
+    progress: int = 0
+
+    @property
+    def kind(self) -> NoticeKind:
+        """The kind of notice."""
+        return self.body.kind
 
 
 @dataclass(frozen=True, slots=True)
 class Conversation:
-    """Where a multi-step chat stands."""
+    """Where a multi-step chat stands.
+
+    Attributes:
+        chat_id: the private chat.
+        state: the flow, its step and its data; ``UnknownFlow`` when this version cannot
+            read what was stored (then the conversation is to be ended).
+        updated_at: when the last step was taken.
+    """
 
     chat_id: int
-    flow: str
-    step: str
-    data: dict[str, Any]
+    state: FlowState | UnknownFlow
     updated_at: datetime
+
+    @property
+    def flow(self) -> Flow | None:
+        """The flow, or None when this version does not know it."""
+        return None if isinstance(self.state, UnknownFlow) else self.state.flow

@@ -21,7 +21,6 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import timedelta
-from typing import Any
 
 from telegram.error import TelegramError
 
@@ -32,6 +31,7 @@ from bot.delivery.sender import (
     PartialDelivery,
     Progress,
     StaffChatMissing,
+    copy_of,
     mergeable,
 )
 from bot.settings import Settings
@@ -218,12 +218,16 @@ class OutboxDispatcher:
         last = unit[-1]
         if not (mergeable(last, self._settings) and mergeable(following, self._settings)):
             return False
-        if following.payload.get("style") != last.payload.get("style"):
+        copies = [copy_of(item) for item in unit]
+        ahead, behind = copies[-1], copy_of(following)
+        if ahead is None or behind is None or ahead.style is not behind.style:
             return False
-        before, after = last.payload["origins"], following.payload["origins"]
-        if not before or not after or before[-1][0] != after[0][0] or before[-1][1] >= after[0][1]:
+        before, after = ahead.origins, behind.origins
+        if not before or not after or before[-1].chat_id != after[0].chat_id:
             return False  # copyMessages takes messages of one chat, in order
-        count = sum(len(item.payload["origins"]) for item in unit) + len(after)
+        if before[-1].message_id >= after[0].message_id:
+            return False
+        count = sum(len(copy.origins) for copy in copies if copy is not None) + len(after)
         return count <= COPY_BATCH
 
     async def _deliver_unit(self, unit: Sequence[OutboxItem]) -> bool:
@@ -335,7 +339,7 @@ class OutboxDispatcher:
         if outcome.verdict is Verdict.TOPIC_GONE and first.ticket_number is not None:
             logger.warning("topic of ticket #%s is gone; making it again", first.ticket_number)
             # Everything goes into the new topic, including what an earlier try sent.
-            fresh = [replace(item, payload=_without_progress(item.payload)) for item in unit]
+            fresh = [replace(item, progress=0) for item in unit]
             try:
                 await self._sender.recreate_topic(first.ticket_number)
                 receipts = await self._sender.send(fresh, self._progress_of(fresh))
@@ -379,10 +383,6 @@ def _remedy(reason: str) -> str:
     if any(word in lowered for word in ("right", "forbidden", "kicked", "not a member", "admin")):
         return "fix the bot's rights there"
     return "Telegram refused the request itself"
-
-
-def _without_progress(payload: dict[str, Any]) -> dict[str, Any]:
-    return {key: value for key, value in payload.items() if key != "done"}
 
 
 def _no_more_recovery(outcome: Outcome) -> Outcome:

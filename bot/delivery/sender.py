@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable, Sequence
+from typing import assert_never
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from telegram.constants import ParseMode
@@ -26,9 +27,25 @@ from bot.rendering.html import label_html, subject_html
 from bot.settings import Settings
 from core.desk import Desk
 from core.domain.actors import ChatRef
-from core.domain.values import Audience, NoticeKind, Status
+from core.domain.values import Audience, Role, Status
+from core.notices.kinds import (
+    AssignedToYou,
+    CardPost,
+    CardRefresh,
+    CopyStyle,
+    Digest,
+    EventLine,
+    MessageCopy,
+    PendingReminder,
+    SlaAlert,
+    StatusChanged,
+    TicketConfirmed,
+    TopicClose,
+    TopicCreate,
+    TopicReopen,
+    UnreadableNotice,
+)
 from core.services.delivery import Receipts
-from core.services.stats import Figures
 from core.views import MessageView, OutboxItem, TicketView
 
 logger = logging.getLogger(__name__)
@@ -70,30 +87,53 @@ class NoticeSender:
                 text in parts, a header before a copy), so a crash repeats none of them.
         """
         receipts = Receipts()
-        first = unit[0]
-        if first.kind is NoticeKind.MESSAGE_COPY:
-            await self._copy_messages(unit, receipts, progress)
-            return receipts
-        handler = {
-            NoticeKind.TOPIC_CREATE: self._topic_create,
-            NoticeKind.CARD_POST: self._card_post,
-            NoticeKind.CARD_REFRESH: self._card_refresh,
-            NoticeKind.TOPIC_CLOSE: self._topic_close,
-            NoticeKind.TOPIC_REOPEN: self._topic_reopen,
-            NoticeKind.EVENT_LINE: self._event_line,
-            NoticeKind.TICKET_CONFIRMED: self._ticket_confirmed,
-            NoticeKind.STATUS_CHANGED: self._status_changed,
-            NoticeKind.ASSIGNED_TO_YOU: self._assigned_to_you,
-            NoticeKind.SLA_ALERT: self._sla_alert,
-            NoticeKind.PENDING_REMINDER: self._pending_reminder,
-            NoticeKind.DIGEST: self._digest,
-        }.get(first.kind)
-        if handler is None:
-            raise ValueError(f"no sender for notice kind {first.kind}")
-        await handler(first, receipts)
+        item = unit[0]
+        match item.body:
+            case MessageCopy():
+                await self._copy_messages(unit, receipts, progress)
+            case TopicCreate() | CardPost() | CardRefresh() | TopicClose() | TopicReopen() as do:
+                await self._keep_topic(item, do)
+            case EventLine() as line:
+                await self._event_line(item, line, receipts)
+            case TicketConfirmed(subject=subject):
+                number = item.ticket_number or 0
+                await self._private(item, receipts, customer_text.confirmation(number, subject))
+            case StatusChanged() as news:
+                await self._status_changed(item, news, receipts)
+            case AssignedToYou() as news:
+                await self._assigned_to_you(item, news, receipts)
+            case SlaAlert() as alert:
+                await self._sla_alert(item, alert, receipts)
+            case PendingReminder() as reminder:
+                await self._pending_reminder(item, reminder, receipts)
+            case Digest(figures=figures):
+                text = render_figures(figures, "Daily digest")
+                await self._staff_message(item, receipts, text)
+            case UnreadableNotice(reason=reason):
+                raise ValueError(f"outbox row {item.id} cannot be sent: {reason}")
+            case unknown:
+                assert_never(unknown)
         return receipts
 
     # --- the staff topic -------------------------------------------------------------
+
+    async def _keep_topic(
+        self, item: OutboxItem, do: TopicCreate | CardPost | CardRefresh | TopicClose | TopicReopen
+    ) -> None:
+        """Bring the ticket's topic and card up to date with the ticket."""
+        match do:
+            case TopicCreate():
+                await self._topic_create(item)
+            case CardPost():
+                await self._card_post(item)
+            case CardRefresh():
+                await self._card_refresh(item)
+            case TopicClose():
+                await self._topic_close(item)
+            case TopicReopen():
+                await self._topic_reopen(item)
+            case unknown:
+                assert_never(unknown)
 
     def _staff_chat_id(self) -> int:
         if self._staff.chat_id is None:
@@ -159,14 +199,14 @@ class NoticeSender:
             await self.open_topic(ticket)
         await self._post_card(await self._desk.delivery.ticket(number))
 
-    async def _topic_create(self, item: OutboxItem, _receipts: Receipts) -> None:
+    async def _topic_create(self, item: OutboxItem) -> None:
         ticket = await self._ticket(item)
         if self._staff.is_forum and ticket.staff_topic_id is None:
             await self.open_topic(ticket)
         else:
             self._staff_chat_id()
 
-    async def _card_post(self, item: OutboxItem, _receipts: Receipts) -> None:
+    async def _card_post(self, item: OutboxItem) -> None:
         ticket = await self._ticket(item)
         if ticket.staff_card_message_id is None:
             await self._post_card(ticket)
@@ -182,7 +222,7 @@ class NoticeSender:
         )
         await self._desk.delivery.set_card_message(ticket.number, chat_id, card.message_id)
 
-    async def _card_refresh(self, item: OutboxItem, _receipts: Receipts) -> None:
+    async def _card_refresh(self, item: OutboxItem) -> None:
         ticket = await self._ticket(item)
         if ticket.staff_card_message_id is None:
             await self._post_card(ticket)
@@ -200,22 +240,22 @@ class NoticeSender:
                 raise
             await self._post_card(ticket)  # someone deleted the card: post it again
 
-    async def _topic_close(self, item: OutboxItem, _receipts: Receipts) -> None:
+    async def _topic_close(self, item: OutboxItem) -> None:
         ticket = await self._ticket(item)
         if self._staff.is_forum and ticket.status is Status.CLOSED and ticket.staff_topic_id:
             await self._bot.close_forum_topic(self._staff_chat_id(), ticket.staff_topic_id)
 
-    async def _topic_reopen(self, item: OutboxItem, _receipts: Receipts) -> None:
+    async def _topic_reopen(self, item: OutboxItem) -> None:
         ticket = await self._ticket(item)
         if self._staff.is_forum and ticket.status is not Status.CLOSED and ticket.staff_topic_id:
             await self._bot.reopen_forum_topic(self._staff_chat_id(), ticket.staff_topic_id)
 
-    async def _event_line(self, item: OutboxItem, receipts: Receipts) -> None:
+    async def _event_line(self, item: OutboxItem, line: EventLine, receipts: Receipts) -> None:
         ticket = await self._ticket(item)
         chat_id, thread_id = await self._topic_target(ticket)
         sent = await self._bot.send_message(
             chat_id,
-            staff_text.render_event_line(item.payload),
+            staff_text.render_event_line(line),
             parse_mode=ParseMode.HTML,
             message_thread_id=thread_id,
         )
@@ -227,10 +267,11 @@ class NoticeSender:
         self, unit: Sequence[OutboxItem], receipts: Receipts, progress: Progress | None
     ) -> None:
         first = unit[0]
-        ids = [message_id for item in unit for message_id in item.payload["message_ids"]]
-        prefix = self._prefix(first)
+        copies = [_copy_in(item) for item in unit]
+        ids = [message_id for copy in copies for message_id in copy.message_ids]
+        prefix = self._prefix(first, copies[0])
         chat_id, thread_id = await self._copy_target(first)
-        originals = [ChatRef(c, m) for item in unit for c, m in item.payload.get("origins", [])]
+        originals = [origin for copy in copies for origin in copy.origins]
         try:
             if not prefix and len(originals) == len(ids) and _one_chat_in_order(originals):
                 # The fast path: the payload says where the originals are; no reading back.
@@ -293,7 +334,7 @@ class NoticeSender:
                 self._bot, target, message, prefix, copy_original=copy_original
             )
         ]
-        done = int(item.payload.get("done", 0))
+        done = item.progress
         for index, (message_id, step) in enumerate(plan):
             if index < done:
                 continue
@@ -313,16 +354,18 @@ class NoticeSender:
             return self._chat_of(item), None
         return await self._topic_of(_number_of(item))
 
-    def _prefix(self, item: OutboxItem) -> str:
-        style = str(item.payload.get("style", "customer"))
-        author = str(item.payload.get("author", ""))
+    def _prefix(self, item: OutboxItem, copy: MessageCopy) -> str:
         if item.audience is Audience.TICKET_TOPIC:
-            header = "" if style == "customer" else staff_text.relay_header(style, author) + "\n"
-            return header + forwarded_header(item.payload)
-        tagged = item.payload.get("tag_ticket") and item.ticket_number is not None
+            header = (
+                ""
+                if copy.style is CopyStyle.CUSTOMER
+                else staff_text.relay_header(copy.style, copy.author) + "\n"
+            )
+            return header + forwarded_header(copy.forwarded_from)
+        tagged = copy.tag_ticket and item.ticket_number is not None
         prefix = customer_text.tag(item.ticket_number or 0) if tagged else ""
-        if self._settings.show_agent_names and style == "reply":
-            prefix += f"<b>{label_html(author)}</b>: "
+        if self._settings.show_agent_names and copy.style is CopyStyle.REPLY:
+            prefix += f"<b>{label_html(copy.author)}</b>: "
         return prefix
 
     @staticmethod
@@ -348,44 +391,38 @@ class NoticeSender:
             receipts.referenced(chat_id, sent.message_id, item.ticket_number)
         return sent
 
-    async def _ticket_confirmed(self, item: OutboxItem, receipts: Receipts) -> None:
+    async def _status_changed(
+        self, item: OutboxItem, news: StatusChanged, receipts: Receipts
+    ) -> None:
         number = item.ticket_number or 0
-        await self._private(
-            item, receipts, customer_text.confirmation(number, str(item.payload["subject"]))
-        )
-
-    async def _status_changed(self, item: OutboxItem, receipts: Receipts) -> None:
-        number = item.ticket_number or 0
-        to = Status(item.payload["to"])
         text = customer_text.status_news(
             number,
-            str(item.payload["subject"]),
-            to,
+            news.subject,
+            news.to,
             self._settings.reopen_window,
-            by_system=item.payload.get("by") == "system",
-            reason=item.payload.get("reason"),
+            by_system=news.by is Role.SYSTEM,
+            reason=news.reason,
         )
         keyboard = None
-        if item.payload.get("ask_rating"):
+        if news.ask_rating:
             text += "\n\n" + customer_text.rating_prompt()
             keyboard = customer_text.rating_keyboard(number)
         await self._private(item, receipts, text, keyboard)
 
-    async def _assigned_to_you(self, item: OutboxItem, receipts: Receipts) -> None:
+    async def _assigned_to_you(
+        self, item: OutboxItem, news: AssignedToYou, receipts: Receipts
+    ) -> None:
         number = item.ticket_number or 0
         text = (
-            f"📌 <b>{label_html(str(item.payload.get('by')))}</b> assigned ticket <b>#{number}</b> "
-            f"“{subject_html(str(item.payload.get('subject')))}” to you."
+            f"📌 <b>{label_html(news.by)}</b> assigned ticket <b>#{number}</b> "
+            f"“{subject_html(news.subject)}” to you."
         )
         button = InlineKeyboardButton(f"Open #{number}", callback_data=encode("t", "show", number))
         await self._private(item, receipts, text, InlineKeyboardMarkup([[button]]))
 
-    async def _sla_alert(self, item: OutboxItem, receipts: Receipts) -> None:
+    async def _sla_alert(self, item: OutboxItem, alert: SlaAlert, receipts: Receipts) -> None:
         text = staff_text.sla_alert(
-            item.ticket_number or 0,
-            str(item.payload.get("subject")),
-            str(item.payload.get("which")),
-            str(item.payload.get("target")),
+            item.ticket_number or 0, alert.subject, alert.which, alert.target
         )
         if item.audience is Audience.AGENT:
             await self._private(item, receipts, text)
@@ -404,17 +441,13 @@ class NoticeSender:
         if item.ticket_number is not None:
             receipts.referenced(chat_id, sent.message_id, item.ticket_number)
 
-    async def _pending_reminder(self, item: OutboxItem, receipts: Receipts) -> None:
+    async def _pending_reminder(
+        self, item: OutboxItem, reminder: PendingReminder, receipts: Receipts
+    ) -> None:
         text = customer_text.pending_reminder(
-            item.ticket_number or 0,
-            str(item.payload.get("subject")),
-            str(item.payload.get("closes_in")),
+            item.ticket_number or 0, reminder.subject, reminder.closes_in
         )
         await self._private(item, receipts, text)
-
-    async def _digest(self, item: OutboxItem, receipts: Receipts) -> None:
-        text = render_figures(Figures.from_payload(item.payload), "Daily digest")
-        await self._staff_message(item, receipts, text)
 
 
 def _name_refused(error: BadRequest) -> bool:
@@ -434,16 +467,30 @@ def _number_of(item: OutboxItem) -> int:
     return item.ticket_number
 
 
+def copy_of(item: OutboxItem) -> MessageCopy | None:
+    """The row's message copy, or None when it is another kind of notice."""
+    return item.body if isinstance(item.body, MessageCopy) else None
+
+
+def _copy_in(item: OutboxItem) -> MessageCopy:
+    copy = copy_of(item)
+    if copy is None:
+        raise ValueError(f"outbox row {item.id} is a {item.kind.value}, not a message copy")
+    return copy
+
+
 def mergeable(item: OutboxItem, settings: Settings) -> bool:
     """Tell whether a row may be sent together with the copies right before it."""
     # Only rows that go out in one copyMessages call together: a unit is sent whole or not.
-    if item.kind is not NoticeKind.MESSAGE_COPY or item.payload.get("tag_ticket"):
+    copy = copy_of(item)
+    if copy is None or copy.tag_ticket:
         return False
-    if item.payload.get("forwarded_from"):
+    if copy.forwarded_from is not None:
         return False  # it has its own header line
-    if "origins" not in item.payload:
+    if not copy.origins:
         return False
-    style = item.payload.get("style")
     if item.audience is Audience.TICKET_TOPIC:
-        return style == "customer"  # anything else carries a header
-    return style == "customer" or (style == "reply" and not settings.show_agent_names)
+        return copy.style is CopyStyle.CUSTOMER  # anything else carries a header
+    return copy.style is CopyStyle.CUSTOMER or (
+        copy.style is CopyStyle.REPLY and not settings.show_agent_names
+    )

@@ -2,32 +2,33 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
-from typing import Any
+from typing import TypeVar
 
 from telegram import Message
 
 from bot.context import DeskContext
+from core.flows.states import Flow, FlowState, LoginState, LoginStep, UnknownFlow
 from core.views import Conversation
 
-INTAKE = "intake"
-LOGIN = "login"
-OFFER = "offer"
-
 MAX_AGE = {
-    INTAKE: timedelta(days=1),
-    LOGIN: timedelta(minutes=5),
-    OFFER: timedelta(days=1),
+    Flow.INTAKE: timedelta(days=1),
+    Flow.LOGIN: timedelta(minutes=5),
+    Flow.OFFER: timedelta(days=1),
 }
 PASSWORD_GUARD = timedelta(days=1)
 """After a login asked for the password, the next message is treated as one (and deleted)
 for this long, even when the login itself has timed out."""
 
+State = TypeVar("State", bound=FlowState)
+
 
 def is_stale(context: DeskContext, conversation: Conversation) -> bool:
     """Tell whether a conversation has waited longer than its kind allows."""
     age = context.desk.clock.now() - conversation.updated_at
-    return age > MAX_AGE.get(conversation.flow, timedelta(days=1))
+    flow = conversation.flow
+    return age > (MAX_AGE[flow] if flow is not None else timedelta(days=1))
 
 
 async def current(context: DeskContext, chat_id: int) -> Conversation | None:
@@ -42,24 +43,26 @@ async def fresh(context: DeskContext, conversation: Conversation | None) -> Conv
     """
     if conversation is None:
         return None
-    if conversation.flow == LOGIN and conversation.step == "password":
+    state = conversation.state
+    if isinstance(state, LoginState) and state.step is LoginStep.PASSWORD:
         age = context.desk.clock.now() - conversation.updated_at
         if age <= PASSWORD_GUARD:
             return conversation  # the login step itself tells a late password apart
-    if conversation.flow not in MAX_AGE or is_stale(context, conversation):
+    if isinstance(state, UnknownFlow) or is_stale(context, conversation):
         # A flow this version no longer has (a rating comment once waited here) ends too.
         await context.desk.conversations.clear(conversation.chat_id)
         return None
     return conversation
 
 
-def already_seen(conversation: Conversation, message: Message) -> bool:
+def already_seen(state: FlowState, message: Message) -> bool:
     """Tell whether this message was taken by the conversation before (a repeated update)."""
-    return message.message_id <= int(conversation.data.get("last_message_id", -1))
+    taken = state.last_message_id
+    return taken is not None and message.message_id <= taken
 
 
-def consumed(data: dict[str, Any], message: Message | None) -> dict[str, Any]:
-    """The conversation's data, noting which message was taken last."""
+def consumed(state: State, message: Message | None) -> State:
+    """The conversation's state, noting which message was taken last."""
     if message is None:
-        return data
-    return {**data, "last_message_id": message.message_id}
+        return state
+    return replace(state, last_message_id=message.message_id)

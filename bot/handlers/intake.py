@@ -5,6 +5,8 @@ The step lives in the database, so a restart in the middle resumes where the cus
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from telegram import Update
 
 from bot.context import DeskContext
@@ -14,9 +16,9 @@ from bot.inbound import customer_actor, new_message_from, unsupported_kind
 from bot.rendering import customer as texts
 from bot.rendering.html import esc
 from core.errors import DuplicateMessage, InvalidInput
+from core.flows.states import IntakeState, IntakeStep, OfferState
 from core.views import Conversation
 
-FLOW = flows.INTAKE
 SUBJECT_PROMPT = (
     "📝 What is the problem, in a few words? This is the ticket's subject "
     "(up to 120 characters). Send /cancel to stop."
@@ -32,16 +34,17 @@ async def begin(update: Update, context: DeskContext, *, follow_up_of: int | Non
     if chat is None:
         return
     held = await flows.current(context, chat.id)
-    if held is not None and held.flow == flows.OFFER:
-        await offer.remind(update, held)  # /new must not throw the held messages away
+    if held is not None and isinstance(held.state, OfferState):
+        await offer.remind(update, held.state)  # /new must not throw the held messages away
         return
     categories = context.settings.category_list
-    data = {"follow_up_of": follow_up_of}
     if categories:
-        await context.desk.conversations.set(chat.id, FLOW, "category", data)
+        state = IntakeState(IntakeStep.CATEGORY, follow_up_of=follow_up_of)
+        await context.desk.conversations.set(chat.id, state)
         await say(update, "Which area is it about?", texts.category_keyboard(categories))
         return
-    await context.desk.conversations.set(chat.id, FLOW, "subject", data)
+    state = IntakeState(IntakeStep.SUBJECT, follow_up_of=follow_up_of)
+    await context.desk.conversations.set(chat.id, state)
     await say(update, SUBJECT_PROMPT)
 
 
@@ -50,12 +53,15 @@ async def choose_category(
 ) -> str:
     """Take a category button press; return the answer for the button."""
     categories = context.settings.category_list
-    if conversation is None or conversation.flow != FLOW or conversation.step != "category":
+    if conversation is None:
+        return "This question is no longer open. Send /new to start again."
+    state = conversation.state
+    if not isinstance(state, IntakeState) or state.step is not IntakeStep.CATEGORY:
         return "This question is no longer open. Send /new to start again."
     if not 0 <= index < len(categories):
         return "That category no longer exists. Send /new to start again."
-    data = {**conversation.data, "category": categories[index]}
-    await context.desk.conversations.set(conversation.chat_id, FLOW, "subject", data)
+    chosen = replace(state, step=IntakeStep.SUBJECT, category=categories[index])
+    await context.desk.conversations.set(conversation.chat_id, chosen)
     query = update.callback_query
     if query is not None and query.message is not None:
         await edit_text(query, f"Category: <b>{esc(categories[index])}</b>")
@@ -63,17 +69,19 @@ async def choose_category(
     return categories[index]
 
 
-async def on_step(update: Update, context: DeskContext, conversation: Conversation) -> None:
+async def on_step(
+    update: Update, context: DeskContext, conversation: Conversation, state: IntakeState
+) -> None:
     """Take the customer's answer for the current step."""
     message = update.effective_message
     user = update.effective_user
     if message is None or user is None:
         return
-    if conversation.step == "category":
+    if state.step is IntakeStep.CATEGORY:
         await say(update, "Tap one of the categories above, or send /cancel.")
         return
-    if conversation.step == "subject":
-        await _take_subject(update, context, conversation)
+    if state.step is IntakeStep.SUBJECT:
+        await _take_subject(update, context, conversation, state)
         return
     kind = unsupported_kind(message)
     if kind is not None:
@@ -81,14 +89,13 @@ async def on_step(update: Update, context: DeskContext, conversation: Conversati
             update, f"I cannot pass on {kind}. Describe the problem in text, a photo or a file."
         )
         return
-    data = conversation.data
     try:
         await context.desk.tickets.report_ticket(
             customer_actor(user),
-            str(data.get("subject", "")),
+            state.subject or "",
             new_message_from(message),
-            category=data.get("category"),
-            follow_up_of=data.get("follow_up_of"),
+            category=state.category,
+            follow_up_of=state.follow_up_of,
         )
     except DuplicateMessage:
         pass  # Telegram delivered this update twice; the ticket exists already
@@ -99,7 +106,9 @@ async def on_step(update: Update, context: DeskContext, conversation: Conversati
     # The confirmation with the ticket number comes through the outbox.
 
 
-async def _take_subject(update: Update, context: DeskContext, conversation: Conversation) -> None:
+async def _take_subject(
+    update: Update, context: DeskContext, conversation: Conversation, state: IntakeState
+) -> None:
     message = update.effective_message
     if message is None:
         return
@@ -111,6 +120,6 @@ async def _take_subject(update: Update, context: DeskContext, conversation: Conv
     except InvalidInput as exc:
         await say(update, f"⚠️ {esc(str(exc))} Try again, or send /cancel.")
         return
-    data = flows.consumed({**conversation.data, "subject": subject}, message)
-    await context.desk.conversations.set(conversation.chat_id, FLOW, "description", data)
+    described = replace(state, step=IntakeStep.DESCRIPTION, subject=subject)
+    await context.desk.conversations.set(conversation.chat_id, flows.consumed(described, message))
     await say(update, DESCRIPTION_PROMPT)

@@ -18,10 +18,11 @@ from bot.handlers import flows, offer
 from bot.handlers.common import say
 from bot.rendering.html import esc
 from core.errors import AccountLocked, AuthenticationFailed
+from core.flows.states import LoginState, LoginStep, OfferState
 from core.views import Conversation
 
 logger = logging.getLogger(__name__)
-FLOW = flows.LOGIN
+USERNAME_LIMIT = 64
 
 
 async def login_command(update: Update, context: DeskContext) -> None:
@@ -40,8 +41,8 @@ async def login_command(update: Update, context: DeskContext) -> None:
         )
         return
     waiting = await flows.current(context, chat.id)
-    if waiting is not None and waiting.flow == flows.OFFER:
-        await offer.remind(update, waiting)
+    if waiting is not None and isinstance(waiting.state, OfferState):
+        await offer.remind(update, waiting.state)
         return
     if context.args:
         if len(context.args) > 1:  # "/login alice hunter2": the password is in the chat
@@ -49,21 +50,24 @@ async def login_command(update: Update, context: DeskContext) -> None:
             await say(update, "⚠️ Never put the password in the command: I deleted that message.")
         await _ask_password(update, context, chat.id, context.args[0])
         return
-    await context.desk.conversations.set(chat.id, FLOW, "username", {})
+    await context.desk.conversations.set(chat.id, LoginState(LoginStep.USERNAME))
     await say(update, "🔐 Agent login. What is your username? (/cancel to stop)")
 
 
 async def _ask_password(update: Update, context: DeskContext, chat_id: int, username: str) -> None:
-    await context.desk.conversations.set(chat_id, FLOW, "password", {"username": username[:64]})
+    asking = LoginState(LoginStep.PASSWORD, username=username[:USERNAME_LIMIT])
+    await context.desk.conversations.set(chat_id, asking)
     await say(update, "Now your password. I delete your message as soon as it arrives.")
 
 
-async def on_step(update: Update, context: DeskContext, conversation: Conversation) -> None:
+async def on_step(
+    update: Update, context: DeskContext, conversation: Conversation, state: LoginState
+) -> None:
     """Take the username or the password."""
-    if conversation.step == "username":
+    if state.step is LoginStep.USERNAME:
         await _take_username(update, context, conversation)
     else:
-        await _take_password(update, context, conversation)
+        await _take_password(update, context, conversation, state)
 
 
 async def _take_username(update: Update, context: DeskContext, conversation: Conversation) -> None:
@@ -74,7 +78,9 @@ async def _take_username(update: Update, context: DeskContext, conversation: Con
     await _ask_password(update, context, conversation.chat_id, message.text.strip())
 
 
-async def _take_password(update: Update, context: DeskContext, conversation: Conversation) -> None:
+async def _take_password(
+    update: Update, context: DeskContext, conversation: Conversation, state: LoginState
+) -> None:
     message, user = update.effective_message, update.effective_user
     if message is None or user is None:
         return
@@ -94,9 +100,7 @@ async def _take_password(update: Update, context: DeskContext, conversation: Con
         await say(update, "Send the password as text. Send /login to start again." + warning)
         return
     try:
-        agent = await context.desk.accounts.login(
-            str(conversation.data.get("username", "")), password, user.id
-        )
+        agent = await context.desk.accounts.login(state.username, password, user.id)
     except AuthenticationFailed as exc:
         await say(update, f"❌ {esc(str(exc))} Send /login to try again.{warning}")
         return

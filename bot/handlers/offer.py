@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from telegram import Update
 
 from bot.context import DeskContext
 from bot.handlers import flows
 from bot.handlers.common import edit_keyboard, edit_text, say
-from bot.inbound import customer_actor, from_json, new_message_from, subject_from, to_json
+from bot.inbound import customer_actor, new_message_from, subject_from
 from bot.rendering import customer as texts
 from bot.rendering.html import esc
 from core.errors import DuplicateMessage, InvalidInput, TicketNotFound
-from core.views import Conversation
+from core.flows.states import OfferState
 
 MAX_HELD = 50
 
@@ -22,43 +20,47 @@ async def hold(
     update: Update,
     context: DeskContext,
     follow_up_of: int | None,
-    conversation: Conversation | None,
+    offered: OfferState | None,
 ) -> None:
-    """Keep the message for a ticket not yet opened, and offer to open it."""
+    """Keep the message for a ticket not yet opened, and offer to open it.
+
+    Args:
+        follow_up_of: the closed ticket a new one would follow up, if any.
+        offered: the messages held already, or None when this is the first one.
+    """
     chat, message = update.effective_chat, update.effective_message
     if chat is None or message is None:
         return
-    data: dict[str, Any] = dict(conversation.data) if conversation else {"held": [], "albums": []}
-    held: list[dict[str, Any]] = list(data.get("held", []))
-    if len(held) >= MAX_HELD:
+    state = offered or OfferState()
+    if len(state.held) >= MAX_HELD:
         await say(
             update,
             f"I am holding {MAX_HELD} messages for you already. Tap “Open a ticket” above first.",
         )
         return
-    new = to_json(new_message_from(message))
-    if any(item.get("origin") == new["origin"] for item in held):
+    new = new_message_from(message)
+    if any(item.origin == new.origin for item in state.held):
         return  # Telegram delivered this update again; it is held already
-    held.append(new)
-    albums: list[str] = list(data.get("albums", []))
-    first_of_album = message.media_group_id is None or message.media_group_id not in albums
-    if message.media_group_id:
-        albums.append(message.media_group_id)
-    data.update(held=held, albums=albums, follow_up_of=follow_up_of)
-    await context.desk.conversations.set(
-        chat.id, flows.OFFER, "confirm", flows.consumed(data, message)
+    album = message.media_group_id
+    first_of_album = album is None or album not in state.albums
+    held = OfferState(
+        held=(*state.held, new),
+        albums=(*state.albums, album) if album else state.albums,
+        follow_up_of=follow_up_of,
+        last_message_id=state.last_message_id,
     )
+    await context.desk.conversations.set(chat.id, flows.consumed(held, message))
     if not first_of_album:
         return
-    if conversation is None:
+    if offered is None:
         await say(update, texts.offer_text(follow_up_of=follow_up_of), texts.offer_keyboard())
     else:
         await say(update, "Added. Tap “Open a ticket” above to send everything you wrote.")
 
 
-async def remind(update: Update, conversation: Conversation) -> None:
+async def remind(update: Update, offered: OfferState) -> None:
     """Point at the held messages when something else would throw them away."""
-    count = len(conversation.data.get("held", []))
+    count = len(offered.held)
     noun = "message is" if count == 1 else "messages are"
     await say(
         update,
@@ -73,15 +75,16 @@ async def open_from_offer(update: Update, context: DeskContext, *, accept: bool)
     if chat is None or user is None or query is None:
         return ""
     conversation = await flows.current(context, chat.id)
-    if conversation is None or conversation.flow != flows.OFFER:
+    offered = conversation.state if conversation is not None else None
+    if not isinstance(offered, OfferState):
         await edit_keyboard(query, None)
         return "This offer has expired. Just write again."
     if not accept:
         await context.desk.conversations.clear(chat.id)
         await edit_text(query, "✖️ Discarded. Write any time to open a ticket.")
         return "Discarded"
-    parts = [from_json(item) for item in conversation.data.get("held", [])]
-    follow_up_of = conversation.data.get("follow_up_of")
+    parts = list(offered.held)
+    follow_up_of = offered.follow_up_of
     subject = subject_from(parts, context.desk.config.subject_max_length)
     try:
         ticket = await context.desk.tickets.report_ticket(

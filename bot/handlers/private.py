@@ -16,6 +16,7 @@ from bot.inbound import customer_actor, new_message_from, profile_of, unsupporte
 from bot.rendering.html import esc
 from core.domain.actors import ChatRef
 from core.errors import DuplicateMessage, InvalidInput, TicketClosed, TicketNotFound
+from core.flows.states import IntakeState, LoginState, OfferState, UnknownFlow
 from core.views import Conversation, PostedMessages, TicketView
 
 
@@ -92,13 +93,16 @@ async def _stored_at_once(update: Update, context: DeskContext, reply_to: ChatRe
 async def _continue(update: Update, context: DeskContext, conversation: Conversation) -> bool:
     """Give the message to the conversation going on; tell whether it took it."""
     message = update.effective_message
-    if message is None or flows.already_seen(conversation, message):
+    state = conversation.state
+    if isinstance(state, UnknownFlow):
+        return False  # ``flows.fresh`` ends these; nothing to continue
+    if message is None or flows.already_seen(state, message):
         return True  # Telegram delivered this update again; it was taken already
-    if conversation.flow == flows.LOGIN:
-        await login.on_step(update, context, conversation)
+    if isinstance(state, LoginState):
+        await login.on_step(update, context, conversation, state)
         return True
-    if conversation.flow == flows.INTAKE:
-        await intake.on_step(update, context, conversation)
+    if isinstance(state, IntakeState):
+        await intake.on_step(update, context, conversation, state)
         return True
     return False
 
@@ -120,8 +124,8 @@ async def route_to_ticket(
             f"I cannot pass on {kind}. Send text, a photo, a file, a voice message or a sticker.",
         )
         return
-    if conversation is not None and conversation.flow == flows.OFFER:
-        await offer.hold(update, context, conversation.data.get("follow_up_of"), conversation)
+    if conversation is not None and isinstance(conversation.state, OfferState):
+        await offer.hold(update, context, conversation.state.follow_up_of, conversation.state)
         return
     if ticket is None or ticket.is_closed:
         await offer.hold(update, context, ticket.number if ticket else None, None)

@@ -10,6 +10,7 @@ from bot.rendering.html import TEXT_LIMIT, esc, label_html, plain_label, shorten
 from bot.rendering.staff import card_keyboard, render_card, render_event_line
 from bot.rendering.words import PRIORITY_MARK, STATUS_MARK
 from core.domain.values import Role
+from core.notices.events import event_line
 from core.views import EventView, MessageView, TicketDetail, TicketPage
 
 QUEUE_FILTERS = (
@@ -59,15 +60,7 @@ def queue_keyboard(page: TicketPage, label: str) -> InlineKeyboardMarkup | None:
 
 def _history_line(item: MessageView | EventView) -> str:
     if isinstance(item, EventView):
-        line = render_event_line(
-            {
-                "kind": item.kind,
-                "actor": item.actor_name,
-                "from": item.from_status.value if item.from_status else None,
-                "to": item.to_status.value if item.to_status else None,
-                "detail": item.detail,
-            }
-        )
+        line = render_event_line(event_line(item))
         return f"<i>{item.at.strftime('%d %b %H:%M')}</i> {line}"
     if item.internal:
         who = f"📝 {label_html(item.author_name)} (note)"

@@ -6,9 +6,9 @@ from datetime import timedelta
 
 from bot.rendering.html import esc, label_html
 from bot.rendering.words import STATUS_MARK, when
+from core.domain.figures import Figures
 from core.domain.values import Status
 from core.durations import format_duration
-from core.services.stats import Figures
 
 
 def _duration(delta: timedelta | None) -> str:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from bot.rendering.html import esc
 from bot.rendering.words import when
 from core.domain.actors import ForwardOrigin
@@ -29,9 +27,8 @@ def forwarded_from(origin: ForwardOrigin) -> str:
     return f"↪️ Forwarded from {who}, sent {when(origin.date)}"
 
 
-def forwarded_header(payload: dict[str, Any]) -> str:
+def forwarded_header(origin: ForwardOrigin | None) -> str:
     """The "forwarded from" line of an outbox copy (with its line break), or ""."""
-    origin = payload.get("forwarded_from")
-    if not origin:
+    if origin is None:
         return ""
-    return forwarded_from(ForwardOrigin.from_json(origin)) + "\n"
+    return forwarded_from(origin) + "\n"

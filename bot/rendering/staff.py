@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.callback_data import encode
@@ -11,6 +9,7 @@ from bot.rendering.html import esc, label_html, plain_label, shorten, subject_ht
 from bot.rendering.words import priority_label, status_label, when
 from core.domain.text import graphemes
 from core.domain.values import EventKind, Priority, Status
+from core.notices.kinds import CopyStyle, EventLine
 from core.views import TicketView
 
 TOPIC_NAME_LIMIT = 128  # UTF-16 code units, as Telegram counts them
@@ -141,18 +140,18 @@ _EVENT_LINES = {
 }
 
 
-def render_event_line(payload: dict[str, Any]) -> str:
+def render_event_line(line: EventLine) -> str:
     """Render one audit event as a line in the topic."""
-    actor = label_html(str(payload.get("actor") or "system"))
-    kind = payload.get("kind")
-    detail = esc(str(payload.get("detail") or ""))
-    if kind == EventKind.STATUS:
-        frm, to = Status(payload["from"]), Status(payload["to"])
+    actor = label_html(line.actor or "system")
+    kind = line.event_kind
+    detail = esc(line.detail or "")
+    if kind == EventKind.STATUS and line.from_status and line.to_status:
+        frm, to = line.from_status, line.to_status
         why = f" ({detail})" if detail else ""
         return f"🔄 <b>{actor}</b>: {status_label(frm)} → {status_label(to)}{why}"
     template = _EVENT_LINES.get(EventKind(kind)) if kind in set(EventKind) else None
     if template is None:
-        return f"• <b>{actor}</b>: {esc(str(kind))} {detail}".rstrip()
+        return f"• <b>{actor}</b>: {esc(kind)} {detail}".rstrip()
     target = "nobody" if detail == "nobody" else f"<b>{detail}</b>"
     return template.format(actor=actor, detail=detail, target=target)
 
@@ -165,9 +164,9 @@ def sla_alert(number: int, subject: str, which: str, target: str) -> str:
     )
 
 
-def relay_header(style: str, author: str) -> str:
+def relay_header(style: CopyStyle, author: str) -> str:
     """Head a reply or note that was written outside the ticket's topic."""
-    if style == "note":
+    if style is CopyStyle.NOTE:
         return f"📝 <b>Note by {label_html(author)}</b>"
     return f"💬 <b>{label_html(author)}</b> replied to the customer"
 

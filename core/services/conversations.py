@@ -6,10 +6,10 @@ the next input, means a restart or a crash resumes the conversation where it sto
 
 from __future__ import annotations
 
-from typing import Any
-
 from sqlalchemy import delete
 
+from core.flows import codec
+from core.flows.states import FlowState
 from core.services.common import ServiceContext
 from core.store.tables import ConversationRow
 from core.store.to_views import conversation_view
@@ -28,18 +28,19 @@ class ConversationService:
             row = await session.get(ConversationRow, chat_id)
         return conversation_view(row) if row is not None else None
 
-    async def set(self, chat_id: int, flow: str, step: str, data: dict[str, Any]) -> Conversation:
+    async def set(self, chat_id: int, state: FlowState) -> Conversation:
         """Start or advance the chat's conversation (replacing any other)."""
         now = self._ctx.clock.now()
+        flow, step, data = codec.encode(state)
         async with self._ctx.database.write_session() as session:
             row = await session.get(ConversationRow, chat_id)
             if row is None:
                 row = ConversationRow(
-                    chat_id=chat_id, flow=flow, step=step, data=data, updated_at=now
+                    chat_id=chat_id, flow=flow.value, step=step, data=data, updated_at=now
                 )
                 session.add(row)
             else:
-                row.flow, row.step, row.data, row.updated_at = flow, step, dict(data), now
+                row.flow, row.step, row.data, row.updated_at = flow.value, step, data, now
             await session.commit()
             return conversation_view(row)
 

@@ -25,6 +25,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from core.domain.actors import Actor, ChatRef
 from core.domain.values import Audience, EventKind
 from core.errors import TicketNotFound
+from core.notices import codec as notice_codec
 from core.services import notices
 from core.services.common import ServiceContext, record_event
 from core.store.tables import (
@@ -200,7 +201,7 @@ class DeliveryService:
             for row in await session.scalars(
                 select(OutboxRow).where(OutboxRow.id.in_(ids), *_pending())
             ):
-                row.payload = {**row.payload, "done": done}
+                row.payload = notice_codec.with_progress(row.payload, done)
             await _record(session, receipts)
             await session.commit()
 
@@ -238,7 +239,7 @@ class DeliveryService:
             )
             if progress is not None:
                 for row in await session.scalars(select(OutboxRow).where(OutboxRow.id.in_(ids))):
-                    row.payload = {**row.payload, "done": progress}
+                    row.payload = notice_codec.with_progress(row.payload, progress)
             await session.commit()
 
     async def release(self, owner: str, ids: Sequence[int]) -> None:

@@ -8,27 +8,49 @@ and the news of it are committed together or not at all.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from core.domain.actors import NewMessage
+from core.domain.figures import Figures
 from core.domain.values import Audience, NoticeKind, Role, Status
+from core.notices import codec
+from core.notices.events import event_line
+from core.notices.kinds import (
+    AssignedToYou,
+    CardPost,
+    CardRefresh,
+    CopyStyle,
+    Digest,
+    MessageCopy,
+    NoticeBody,
+    PendingReminder,
+    SlaAlert,
+    StatusChanged,
+    TicketConfirmed,
+    TopicClose,
+    TopicCreate,
+    TopicReopen,
+)
 from core.store.tables import AgentRow, TicketRow
 from core.views import EventView, MessageView
 
 
 @dataclass(frozen=True, slots=True)
 class Notice:
-    """One notification before it becomes an outbox row."""
+    """One notification before it becomes an outbox row: where it goes, and what it says."""
 
     audience: Audience
-    kind: NoticeKind
+    body: NoticeBody
     ticket_id: int | None
     chat_id: int | None = None
-    payload: dict[str, Any] = field(default_factory=dict)
     dedupe_key: str | None = None
     batch_key: str | None = None
+
+    @property
+    def kind(self) -> NoticeKind:
+        """The kind of notice, as its body tells."""
+        return self.body.kind
 
     @property
     def lane(self) -> str:
@@ -47,7 +69,7 @@ class Notice:
             "chat_id": self.chat_id,
             "ticket_id": self.ticket_id,
             "kind": self.kind.value,
-            "payload": self.payload,
+            "payload": codec.encode(self.body),
             "dedupe_key": self.dedupe_key,
             "batch_key": self.batch_key,
             "attempts": 0,
@@ -61,35 +83,19 @@ class Notice:
         }
 
 
-def _topic(ticket: TicketRow, kind: NoticeKind, **payload: Any) -> Notice:
-    return Notice(Audience.TICKET_TOPIC, kind, ticket.id, payload=payload)
+def _topic(ticket: TicketRow, body: NoticeBody) -> Notice:
+    return Notice(Audience.TICKET_TOPIC, body, ticket.id)
 
 
-def _customer(ticket: TicketRow, kind: NoticeKind, **payload: Any) -> Notice:
-    return Notice(
-        Audience.CUSTOMER, kind, ticket.id, ticket.customer.telegram_user_id, payload=payload
-    )
-
-
-def event_payload(event: EventView) -> dict[str, Any]:
-    """Describe an audit event for an event line."""
-    return {
-        "event_id": event.id,
-        "kind": event.kind,
-        "actor": event.actor_name,
-        "actor_role": event.actor_role,
-        "from": event.from_status,
-        "to": event.to_status,
-        "detail": event.detail,
-    }
+def _customer(ticket: TicketRow, body: NoticeBody) -> Notice:
+    return Notice(Audience.CUSTOMER, body, ticket.id, ticket.customer.telegram_user_id)
 
 
 def _event_line(ticket: TicketRow, event: EventView) -> Notice:
     return Notice(
         Audience.TICKET_TOPIC,
-        NoticeKind.EVENT_LINE,
+        event_line(event),
         ticket.id,
-        payload=event_payload(event),
         dedupe_key=f"event:{event.id}:line",
     )
 
@@ -99,10 +105,10 @@ def on_ticket_reported(
 ) -> list[Notice]:
     """Open the staff topic with the card and the first message; confirm to the customer."""
     return [
-        _topic(ticket, NoticeKind.TOPIC_CREATE),
-        _topic(ticket, NoticeKind.CARD_POST),
-        *_copies(ticket, messages, parts, Audience.TICKET_TOPIC, style="customer"),
-        _customer(ticket, NoticeKind.TICKET_CONFIRMED, subject=ticket.subject),
+        _topic(ticket, TopicCreate()),
+        _topic(ticket, CardPost()),
+        *_copies(ticket, messages, parts, Audience.TICKET_TOPIC, style=CopyStyle.CUSTOMER),
+        _customer(ticket, TicketConfirmed(ticket.subject)),
     ]
 
 
@@ -110,7 +116,7 @@ def on_customer_messages(
     ticket: TicketRow, messages: Sequence[MessageView], parts: Sequence[NewMessage]
 ) -> list[Notice]:
     """Copy what the customer wrote into the ticket's topic."""
-    return _copies(ticket, messages, parts, Audience.TICKET_TOPIC, style="customer")
+    return _copies(ticket, messages, parts, Audience.TICKET_TOPIC, style=CopyStyle.CUSTOMER)
 
 
 def on_agent_messages(
@@ -126,11 +132,15 @@ def on_agent_messages(
     notices: list[Notice] = []
     if not internal:
         notices += _copies(
-            ticket, messages, parts, Audience.CUSTOMER, style="reply", tag_ticket=tag_ticket
+            ticket, messages, parts, Audience.CUSTOMER, style=CopyStyle.REPLY, tag_ticket=tag_ticket
         )
     if not written_in_topic:
         notices += _copies(
-            ticket, messages, parts, Audience.TICKET_TOPIC, style="note" if internal else "reply"
+            ticket,
+            messages,
+            parts,
+            Audience.TICKET_TOPIC,
+            style=CopyStyle.NOTE if internal else CopyStyle.REPLY,
         )
     return notices
 
@@ -141,7 +151,7 @@ def _copies(
     parts: Sequence[NewMessage],
     audience: Audience,
     *,
-    style: str,
+    style: CopyStyle,
     tag_ticket: bool = False,
 ) -> list[Notice]:
     if not messages:
@@ -149,27 +159,24 @@ def _copies(
     chat_id = ticket.customer.telegram_user_id if audience is Audience.CUSTOMER else None
     first = messages[0]
     album = next((m.album for m in messages if m.album), None)
-    payload: dict[str, Any] = {
-        "message_ids": [m.id for m in messages],
-        "style": style,
-        "author": first.author_name,
-        "tag_ticket": tag_ticket,
-    }
     forwarded = next((m.forwarded_from for m in messages if m.forwarded_from), None)
-    if forwarded is not None and audience is Audience.TICKET_TOPIC:
-        # Someone else's words: the copy in the topic says whose, above it.
-        payload["forwarded_from"] = forwarded.to_json()
     origins = [part.origin for part in parts if part.origin is not None and part.copyable]
-    if len(origins) == len(messages):
+    copy = MessageCopy(
+        message_ids=tuple(m.id for m in messages),
+        style=style,
+        author=first.author_name,
+        tag_ticket=tag_ticket,
+        # Someone else's words: the copy in the topic says whose, above it.
+        forwarded_from=forwarded if audience is Audience.TICKET_TOPIC else None,
         # Enough to relay them by copying, without reading them back.
-        payload["origins"] = [[o.chat_id, o.message_id] for o in origins]
+        origins=tuple(origins) if len(origins) == len(messages) else (),
+    )
     return [
         Notice(
             audience,
-            NoticeKind.MESSAGE_COPY,
+            copy,
             ticket.id,
             chat_id,
-            payload=payload,
             dedupe_key=f"copy:{first.id}:{audience.value}",
             batch_key=f"album:{album}" if album else None,
         )
@@ -178,25 +185,22 @@ def _copies(
 
 def on_status_changed(ticket: TicketRow, event: EventView, *, ask_rating: bool) -> list[Notice]:
     """Edit the card, log the move, close or reopen the topic, tell the customer."""
-    notices = [_topic(ticket, NoticeKind.CARD_REFRESH), _event_line(ticket, event)]
+    notices = [_topic(ticket, CardRefresh()), _event_line(ticket, event)]
     if event.to_status == Status.CLOSED:
-        notices.append(_topic(ticket, NoticeKind.TOPIC_CLOSE))
+        notices.append(_topic(ticket, TopicClose()))
     elif event.from_status == Status.CLOSED:
-        notices.append(_topic(ticket, NoticeKind.TOPIC_REOPEN))
+        notices.append(_topic(ticket, TopicReopen()))
     # A customer who closed the ticket themselves has their answer in the chat already.
-    if event.actor_role != Role.CUSTOMER:
-        notices.append(
-            _customer(
-                ticket,
-                NoticeKind.STATUS_CHANGED,
-                subject=ticket.subject,
-                to=event.to_status,
-                by=event.actor_role,
-                ask_rating=ask_rating,
-                event_id=event.id,
-                reason=event.detail,
-            )
+    if event.actor_role != Role.CUSTOMER and event.to_status is not None:
+        news = StatusChanged(
+            subject=ticket.subject,
+            to=event.to_status,
+            by=event.actor_role,
+            ask_rating=ask_rating,
+            event_id=event.id,
+            reason=event.detail,
         )
+        notices.append(_customer(ticket, news))
     return notices
 
 
@@ -204,15 +208,14 @@ def on_assigned(
     ticket: TicketRow, event: EventView, assignee: AgentRow | None, *, by_agent_id: int | None
 ) -> list[Notice]:
     """Edit the card, log the assignment, tell the new assignee privately."""
-    notices = [_topic(ticket, NoticeKind.CARD_REFRESH), _event_line(ticket, event)]
+    notices = [_topic(ticket, CardRefresh()), _event_line(ticket, event)]
     if assignee is not None and assignee.telegram_user_id and assignee.id != by_agent_id:
         notices.append(
             Notice(
                 Audience.AGENT,
-                NoticeKind.ASSIGNED_TO_YOU,
+                AssignedToYou(by=event.actor_name, subject=ticket.subject),
                 ticket.id,
                 assignee.telegram_user_id,
-                payload={"by": event.actor_name, "subject": ticket.subject},
                 dedupe_key=f"event:{event.id}:assignee",
             )
         )
@@ -221,33 +224,20 @@ def on_assigned(
 
 def on_sla_breach(ticket: TicketRow, event: EventView, *, target: str) -> list[Notice]:
     """Alert the ticket's topic, the staff chat's general topic and the assignee, once."""
-    payload = {"subject": ticket.subject, "which": event.detail, "target": target}
+    alert = SlaAlert(subject=ticket.subject, which=event.detail or "", target=target)
     notices = [
-        _topic(ticket, NoticeKind.CARD_REFRESH),
-        Notice(
-            Audience.TICKET_TOPIC,
-            NoticeKind.SLA_ALERT,
-            ticket.id,
-            payload=payload,
-            dedupe_key=f"event:{event.id}:topic",
-        ),
-        Notice(
-            Audience.STAFF,
-            NoticeKind.SLA_ALERT,
-            ticket.id,
-            payload=payload,
-            dedupe_key=f"event:{event.id}:staff",
-        ),
+        _topic(ticket, CardRefresh()),
+        Notice(Audience.TICKET_TOPIC, alert, ticket.id, dedupe_key=f"event:{event.id}:topic"),
+        Notice(Audience.STAFF, alert, ticket.id, dedupe_key=f"event:{event.id}:staff"),
     ]
     assignee = ticket.assignee
     if assignee is not None and assignee.telegram_user_id:
         notices.append(
             Notice(
                 Audience.AGENT,
-                NoticeKind.SLA_ALERT,
+                alert,
                 ticket.id,
                 assignee.telegram_user_id,
-                payload=payload,
                 dedupe_key=f"event:{event.id}:assignee",
             )
         )
@@ -260,20 +250,19 @@ def on_pending_reminder(ticket: TicketRow, event: EventView, *, closes_in: str) 
         _event_line(ticket, event),
         Notice(
             Audience.CUSTOMER,
-            NoticeKind.PENDING_REMINDER,
+            PendingReminder(subject=ticket.subject, closes_in=closes_in),
             ticket.id,
             ticket.customer.telegram_user_id,
-            payload={"subject": ticket.subject, "closes_in": closes_in},
             dedupe_key=f"event:{event.id}:customer",
         ),
     ]
 
 
-def digest(payload: dict[str, Any], key: str) -> Notice:
+def digest(figures: Figures, key: str) -> Notice:
     """The daily figures, for the staff chat's general topic."""
-    return Notice(Audience.STAFF, NoticeKind.DIGEST, None, payload=payload, dedupe_key=key)
+    return Notice(Audience.STAFF, Digest(figures), None, dedupe_key=key)
 
 
 def on_card_event(ticket: TicketRow, event: EventView) -> list[Notice]:
     """Edit the card and log the event (priority, rating, undelivered message)."""
-    return [_topic(ticket, NoticeKind.CARD_REFRESH), _event_line(ticket, event)]
+    return [_topic(ticket, CardRefresh()), _event_line(ticket, event)]

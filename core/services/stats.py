@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.domain.actors import Actor
+from core.domain.figures import Figures, OldTicket
 from core.domain.values import EventKind, Status
 from core.services import notices
 from core.services.common import ServiceContext, require_agent
@@ -20,99 +19,6 @@ from core.store.tables import DeskStateRow, TicketEventRow, TicketRow
 OLDEST = 5
 DIGEST_KEY = "digest.last_sent"
 PERFORMANCE_WINDOW = timedelta(days=7)
-
-
-@dataclass(frozen=True, slots=True)
-class OldTicket:
-    """One of the oldest tickets still waiting to be solved."""
-
-    number: int
-    subject: str
-    status: Status
-    created_at: datetime
-
-
-@dataclass(frozen=True, slots=True)
-class Figures:
-    """The desk's numbers.
-
-    ``since`` bounds the activity counts (tickets opened, SLA breaches); ``performance_since``
-    bounds the response, resolution and rating figures. ``/stats 7d`` uses one window for
-    both; the digest counts activity since the last digest and performance over 7 days.
-    """
-
-    since: datetime
-    until: datetime
-    performance_since: datetime
-    by_status: dict[str, int] = field(default_factory=dict)
-    opened: int = 0
-    first_response_breaches: int = 0
-    resolution_breaches: int = 0
-    oldest_open: tuple[OldTicket, ...] = ()
-    median_first_response: timedelta | None = None
-    median_resolution: timedelta | None = None
-    average_rating: float | None = None
-    ratings: int = 0
-    resolved: int = 0
-    rated_of_resolved: int = 0
-
-    @property
-    def rating_response_rate(self) -> float | None:
-        """Share of tickets solved in the performance window whose customer rated them."""
-        return None if not self.resolved else self.rated_of_resolved / self.resolved
-
-    def to_payload(self) -> dict[str, Any]:
-        """Write the figures as JSON-ready values (for the outbox)."""
-        return {
-            "since": self.since.isoformat(),
-            "until": self.until.isoformat(),
-            "performance_since": self.performance_since.isoformat(),
-            "by_status": dict(self.by_status),
-            "opened": self.opened,
-            "first_response_breaches": self.first_response_breaches,
-            "resolution_breaches": self.resolution_breaches,
-            "oldest_open": [
-                [t.number, t.subject, t.status.value, t.created_at.isoformat()]
-                for t in self.oldest_open
-            ],
-            "median_first_response": _seconds(self.median_first_response),
-            "median_resolution": _seconds(self.median_resolution),
-            "average_rating": self.average_rating,
-            "ratings": self.ratings,
-            "resolved": self.resolved,
-            "rated_of_resolved": self.rated_of_resolved,
-        }
-
-    @classmethod
-    def from_payload(cls, data: dict[str, Any]) -> Figures:
-        """Read figures back from ``to_payload``."""
-        return cls(
-            since=datetime.fromisoformat(data["since"]),
-            until=datetime.fromisoformat(data["until"]),
-            performance_since=datetime.fromisoformat(data["performance_since"]),
-            by_status={str(k): int(v) for k, v in data["by_status"].items()},
-            opened=int(data["opened"]),
-            first_response_breaches=int(data["first_response_breaches"]),
-            resolution_breaches=int(data["resolution_breaches"]),
-            oldest_open=tuple(
-                OldTicket(int(n), str(s), Status(st), datetime.fromisoformat(at))
-                for n, s, st, at in data["oldest_open"]
-            ),
-            median_first_response=_delta(data["median_first_response"]),
-            median_resolution=_delta(data["median_resolution"]),
-            average_rating=data["average_rating"],
-            ratings=int(data["ratings"]),
-            resolved=int(data["resolved"]),
-            rated_of_resolved=int(data["rated_of_resolved"]),
-        )
-
-
-def _seconds(delta: timedelta | None) -> float | None:
-    return None if delta is None else delta.total_seconds()
-
-
-def _delta(seconds: float | None) -> timedelta | None:
-    return None if seconds is None else timedelta(seconds=seconds)
 
 
 def _median(values: list[timedelta]) -> timedelta | None:
@@ -256,7 +162,7 @@ class StatsService:
             state.value, state.updated_at = moment.isoformat(), moment
             await self._ctx.enqueue(
                 session,
-                [notices.digest(figures.to_payload(), f"digest:{moment.isoformat()}")],
+                [notices.digest(figures, f"digest:{moment.isoformat()}")],
                 moment,
             )
             await session.commit()

@@ -7,6 +7,8 @@ from typing import Any
 
 from core.domain.actors import Attachment, ChatRef, ForwardOrigin
 from core.domain.values import AttachmentKind, Audience, NoticeKind, Priority, Role, Status
+from core.flows import codec as flow_codec
+from core.notices import codec as notice_codec
 from core.store.tables import (
     AgentRow,
     ConversationRow,
@@ -130,9 +132,9 @@ def outbox_item_of(row: Mapping[Any, Any]) -> OutboxItem:
         audience=Audience(row["audience"]),
         chat_id=row["chat_id"],
         ticket_number=row["ticket_id"],
-        kind=NoticeKind(row["kind"]),
-        payload=dict(row["payload"]),
+        body=notice_codec.decode(NoticeKind(row["kind"]), row["payload"]),
         attempts=row["attempts"],
+        progress=notice_codec.progress_of(row["payload"]),
     )
 
 
@@ -140,8 +142,6 @@ def conversation_view(row: ConversationRow) -> Conversation:
     """View a conversation-state row."""
     return Conversation(
         chat_id=row.chat_id,
-        flow=row.flow,
-        step=row.step,
-        data=dict(row.data),
+        state=flow_codec.decode(row.flow, row.step, row.data),
         updated_at=row.updated_at,
     )

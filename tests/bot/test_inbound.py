@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 from typing import Any
 
@@ -39,11 +38,9 @@ from bot.inbound import (
     attachment_of,
     command_argument,
     customer_actor,
-    from_json,
     new_message_from,
     profile_of,
     subject_from,
-    to_json,
     unsupported_kind,
 )
 from core.domain.actors import Attachment, ChatRef, CustomerProfile, ForwardOrigin, NewMessage
@@ -466,49 +463,6 @@ class TestCommandArgument:
         parsed = parse_html(got.formatted)
         assert parsed.text == got.text
         assert [e["type"] for e in parsed.entities] == ["strikethrough", "text_link"]
-
-
-class TestJson:
-    @pytest.mark.parametrize(
-        "held",
-        [
-            NewMessage(text="hello"),
-            NewMessage(
-                text="Smoke <here> 🔥",
-                formatted="<b>Smoke</b> &lt;here&gt; 🔥",
-                attachment=Attachment(AttachmentKind.PHOTO, "photo-x"),
-                origin=ChatRef(7001, 42),
-                album="alb-9",
-            ),
-            NewMessage(
-                attachment=Attachment(AttachmentKind.LOCATION, "", "52.52000, 13.40500"),
-                origin=ChatRef(7001, 43),
-            ),
-            NewMessage(text="x", formatted="x", origin=ChatRef(-100_777, 7), copyable=False),
-            NewMessage(
-                text="Pay now",
-                origin=ChatRef(7001, 44),
-                forwarded_from=ForwardOrigin(
-                    ForwardKind.CHANNEL,
-                    "News",
-                    datetime(2025, 11, 26, 6, 53, tzinfo=UTC),
-                    "news",
-                    "Jane",
-                ),
-            ),
-        ],
-    )
-    def test_round_trip_through_json_text(self, held: NewMessage) -> None:
-        assert from_json(json.loads(json.dumps(to_json(held)))) == held
-
-    def test_round_trips_every_attachment_kind(self) -> None:
-        for kind in AttachmentKind:
-            held = NewMessage(attachment=Attachment(kind, f"{kind}-id", "details"))
-
-            assert from_json(json.loads(json.dumps(to_json(held)))) == held
-
-    def test_missing_fields_read_as_defaults(self) -> None:
-        assert from_json({}) == NewMessage()
 
 
 class TestSubjectFrom:

@@ -21,6 +21,7 @@ from bot.rendering.html import CAPTION_LIMIT, TEXT_LIMIT, esc, shorten, split_te
 from core.domain.actors import Attachment, ForwardOrigin
 from core.domain.lifecycle import Mover, allowed_moves
 from core.domain.values import AttachmentKind, EventKind, ForwardKind, Priority, Role, Status
+from core.notices.kinds import CopyStyle, EventLine
 from core.views import CustomerView, EventView, MessageView, TicketDetail, TicketPage, TicketView
 from sandbox.botapi import parse_html
 from sandbox.botapi.keyboards import checked_reply_markup
@@ -479,11 +480,11 @@ class TestLabels:
 
     def test_agent_names_in_event_lines_and_headers_are_cleaned(self) -> None:
         line = staff.render_event_line(
-            {"kind": EventKind.PRIORITY, "actor": "bo\u202eb", "detail": "normal → high"}
+            event_line(EventKind.PRIORITY, actor="bo\u202eb", detail="normal → high")
         )
 
         assert visible(line).startswith("⚡ bob changed")
-        assert visible(staff.relay_header("note", "\u200bbob\u2060")) == "📝 Note by bob"
+        assert visible(staff.relay_header(CopyStyle.NOTE, "\u200bbob\u2060")) == "📝 Note by bob"
 
     def test_emoji_sequences_in_a_name_survive(self) -> None:
         ticket = ticket_view(customer=customer_view(display_name="Ann 👩🏽\u200d💻"))
@@ -620,21 +621,33 @@ class TestPriorityKeyboard:
         assert [len(row) for row in keyboard.inline_keyboard] == [2, 2, 1]
 
 
+def event_line(
+    kind: str,
+    *,
+    actor: str = "",
+    detail: str | None = None,
+    frm: Status | None = None,
+    to: Status | None = None,
+) -> EventLine:
+    """An event line as the outbox carries it."""
+    return EventLine(1, kind, actor, Role.AGENT, frm, to, detail)
+
+
 class TestRenderEventLine:
     def test_status_change(self) -> None:
         line = staff.render_event_line(
-            {"kind": "status", "actor": AGENT, "from": "open", "to": "pending", "detail": None}
+            event_line("status", actor=AGENT, frm=Status.OPEN, to=Status.PENDING)
         )
 
         assert visible(line) == f"🔄 {AGENT}: 🟢 open → ⏳ pending"
 
     def test_assignment_to_an_agent(self) -> None:
-        line = staff.render_event_line({"kind": "assigned", "actor": NAME, "detail": AGENT})
+        line = staff.render_event_line(event_line("assigned", actor=NAME, detail=AGENT))
 
         assert visible(line) == f"👤 {NAME} assigned the ticket to {AGENT}"
 
     def test_assignment_to_nobody_is_not_bold(self) -> None:
-        line = staff.render_event_line({"kind": "assigned", "actor": "bob", "detail": "nobody"})
+        line = staff.render_event_line(event_line("assigned", actor="bob", detail="nobody"))
 
         parsed = parse_html(line)
         assert parsed.text == "👤 bob assigned the ticket to nobody"
@@ -651,39 +664,37 @@ class TestRenderEventLine:
         ],
     )
     def test_user_strings_are_shown_verbatim(self, kind: str, shown: str) -> None:
-        line = staff.render_event_line({"kind": kind, "actor": AGENT, "detail": TEXT})
+        line = staff.render_event_line(event_line(kind, actor=AGENT, detail=TEXT))
 
         assert visible(line) == shown
 
     def test_missing_actor_is_the_system(self) -> None:
-        line = staff.render_event_line({"kind": "mystery"})
+        line = staff.render_event_line(event_line("mystery"))
 
         assert visible(line) == "• system: mystery"
 
     def test_a_reminder(self) -> None:
-        line = staff.render_event_line({"kind": "reminded", "detail": "customer reminded"})
+        line = staff.render_event_line(event_line("reminded", detail="customer reminded"))
 
         assert visible(line) == "🔔 The customer was reminded that we wait for their answer"
 
     def test_5000_character_detail_stays_valid_html(self) -> None:
-        line = staff.render_event_line(
-            {"kind": "undelivered", "actor": AGENT, "detail": "<&>" * 1000}
-        )
+        line = staff.render_event_line(event_line("undelivered", actor=AGENT, detail="<&>" * 1000))
 
         assert parse_html(line).text.endswith("<&>" * 1000)
 
 
 class TestRelayHeader:
     def test_note_header(self) -> None:
-        assert visible(staff.relay_header("note", AGENT)) == f"📝 Note by {AGENT}"
+        assert visible(staff.relay_header(CopyStyle.NOTE, AGENT)) == f"📝 Note by {AGENT}"
 
     def test_reply_header(self) -> None:
-        header = staff.relay_header("reply", AGENT)
+        header = staff.relay_header(CopyStyle.REPLY, AGENT)
 
         assert visible(header) == f"💬 {AGENT} replied to the customer"
 
-    @pytest.mark.parametrize("style", ["note", "reply"])
-    def test_leaves_room_for_a_caption(self, style: str) -> None:
+    @pytest.mark.parametrize("style", [CopyStyle.NOTE, CopyStyle.REPLY])
+    def test_leaves_room_for_a_caption(self, style: CopyStyle) -> None:
         header = staff.relay_header(style, (NAME * 20)[:256])
 
         assert len(parse_html(header).text) < CAPTION_LIMIT // 2
@@ -720,10 +731,10 @@ class TestForwardedFrom:
     def test_an_outbox_copy_gets_the_line_only_when_forwarded(self) -> None:
         origin = ForwardOrigin(ForwardKind.USER, NAME, self.SENT)
 
-        header = forwarded.forwarded_header({"forwarded_from": origin.to_json()})
+        header = forwarded.forwarded_header(origin)
 
         assert header == forwarded.forwarded_from(origin) + "\n"
-        assert forwarded.forwarded_header({"style": "customer"}) == ""
+        assert forwarded.forwarded_header(None) == ""
 
 
 # --- customer.py ---------------------------------------------------------------------

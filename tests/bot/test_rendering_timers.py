@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 from bot.rendering import customer, staff
 from bot.rendering.figures import render_figures
+from core.domain.figures import Figures, OldTicket
 from core.domain.values import Status
-from core.services.stats import Figures, OldTicket
 from tests.bot.test_rendering import visible
 
 NASTY = "Printer <b>& fire</i> 🔥"

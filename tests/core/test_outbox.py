@@ -7,11 +7,15 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
+from sqlalchemy import select
+
 from core.clock import ManualClock
 from core.config import DeskConfig
 from core.desk import Desk
 from core.domain.actors import Actor, Attachment, ChatRef, NewMessage
 from core.domain.values import AttachmentKind, Audience, NoticeKind, Status
+from core.notices.kinds import TicketConfirmed, UnreadableNotice
+from core.store.tables import OutboxRow
 from core.views import OutboxItem
 from tests.core.conftest import text_from
 
@@ -52,8 +56,8 @@ class TestWhoIsToldWhat:
             alice, ticket.number, text_from(alice, "hi"), written_in_topic=True
         )
         items = await _drain(desk)
-        assert [(i.audience, i.kind, i.payload["message_ids"]) for i in items] == [
-            (Audience.CUSTOMER, NoticeKind.MESSAGE_COPY, [posted.messages[0].id])
+        assert [(i.audience, i.kind, i.body.message_ids) for i in items] == [
+            (Audience.CUSTOMER, NoticeKind.MESSAGE_COPY, (posted.messages[0].id,))
         ]
 
     async def test_reply_written_elsewhere_is_echoed_into_the_topic(
@@ -64,7 +68,7 @@ class TestWhoIsToldWhat:
         await _drain(desk)
         await desk.messages.send_message(alice, ticket.number, text_from(alice, "hi"))
         items = await _drain(desk)
-        assert [(i.audience, i.payload["style"]) for i in items] == [
+        assert [(i.audience, i.body.style) for i in items] == [
             (Audience.CUSTOMER, "reply"),
             (Audience.TICKET_TOPIC, "reply"),
         ]
@@ -81,9 +85,7 @@ class TestWhoIsToldWhat:
         await desk.messages.send_message(
             alice, ticket.number, text_from(alice, "psst"), internal=True, written_in_topic=True
         )
-        assert [(i.audience, i.payload["style"]) for i in in_topic] == [
-            (Audience.TICKET_TOPIC, "note")
-        ]
+        assert [(i.audience, i.body.style) for i in in_topic] == [(Audience.TICKET_TOPIC, "note")]
         assert await _drain(desk) == []
 
     async def test_status_change_edits_card_logs_closes_topic_and_tells_customer(
@@ -99,7 +101,7 @@ class TestWhoIsToldWhat:
             NoticeKind.TOPIC_CLOSE,
             NoticeKind.STATUS_CHANGED,
         ]
-        assert items[3].payload["to"] == "closed"
+        assert items[3].body.to == "closed"
         await desk.tickets.change_status(alice, ticket.number, Status.OPEN)
         assert NoticeKind.TOPIC_REOPEN in [i.kind for i in await _drain(desk)]
 
@@ -110,7 +112,7 @@ class TestWhoIsToldWhat:
         await _drain(desk)
         await desk.tickets.change_status(alice, ticket.number, Status.RESOLVED)
         told = [i for i in await _drain(desk) if i.kind is NoticeKind.STATUS_CHANGED]
-        assert told[0].payload["ask_rating"] is True
+        assert told[0].body.ask_rating is True
 
     async def test_customer_closing_is_not_told_back_but_staff_see_it(
         self, desk: Desk, ann: Actor, report: Callable[..., Any]
@@ -146,7 +148,7 @@ class TestWhoIsToldWhat:
             alice, first.number, text_from(alice, "b"), written_in_topic=True
         )
         (copy,) = [i for i in await _drain(desk) if i.kind is NoticeKind.MESSAGE_COPY]
-        assert copy.payload["tag_ticket"] is True
+        assert copy.body.tag_ticket is True
 
 
 class TestClaiming:
@@ -242,6 +244,32 @@ class TestClaiming:
         assert len(claimed["a"]) + len(claimed["b"]) == 160
 
 
+class TestTypedNotices:
+    async def test_a_claimed_row_carries_what_its_notice_says(
+        self, desk: Desk, ann: Actor, report: Callable[..., Any]
+    ) -> None:
+        ticket = await report(ann, "Printer on fire")
+        items = await _drain(desk)
+        assert items[3].body == TicketConfirmed("Printer on fire")
+        assert items[3].ticket_number == ticket.number
+
+    async def test_a_row_this_version_cannot_read_is_claimed_with_the_others(
+        self, desk: Desk, ann: Actor, report: Callable[..., Any]
+    ) -> None:
+        await report(ann)
+        async with desk.database.write_session() as session:
+            row = await session.scalar(
+                select(OutboxRow).where(OutboxRow.kind == NoticeKind.MESSAGE_COPY.value)
+            )
+            assert row is not None
+            row.payload = {"message_ids": "all of them"}
+            await session.commit()
+        items = await _drain(desk)
+        assert len(items) == 4
+        assert isinstance(items[2].body, UnreadableNotice)
+        assert items[2].kind is NoticeKind.MESSAGE_COPY
+
+
 class TestAlbums:
     async def test_parts_of_an_album_fall_due_together_after_the_wait(
         self, desk: Desk, ann: Actor, report: Callable[..., Any], clock: ManualClock
@@ -262,7 +290,7 @@ class TestAlbums:
         assert await desk.delivery.claim("a") == []  # the last part arrived 1.4 s ago (< 1.5)
         clock.advance(timedelta(milliseconds=200))
         parts = await desk.delivery.claim("a")
-        assert [len(i.payload["message_ids"]) for i in parts] == [1, 1, 1]
+        assert [len(i.body.message_ids) for i in parts] == [1, 1, 1]
         assert {i.lane for i in parts} == {f"topic:{ticket.number}"}
 
 
@@ -325,4 +353,4 @@ class TestHousekeeping:
         await desk.delivery.reschedule([item.id], timedelta(seconds=1), "429", progress=2)
         clock.advance(timedelta(seconds=1))
         again = (await desk.delivery.claim("a", limit=1))[0]
-        assert (again.id, again.payload["done"], again.attempts) == (item.id, 2, 1)
+        assert (again.id, again.progress, again.attempts) == (item.id, 2, 1)

@@ -11,6 +11,7 @@ from core.desk import Desk
 from core.domain.actors import Actor, ChatRef, CustomerProfile, NewMessage
 from core.domain.values import Status
 from core.errors import DuplicateMessage, InvalidInput
+from core.flows.states import Flow, IntakeState, IntakeStep
 from core.services.common import load_ticket
 from core.store.tables import TicketRow
 from tests.core.conftest import text_from
@@ -27,13 +28,14 @@ class TestPrivateContext:
         first = await report(ann, "First")
         await report(ann, "Second")
         await desk.tickets.set_active_ticket(ann, first.number)
-        await desk.conversations.set(ann.ref, "intake", "subject", {"x": 1})
+        state = IntakeState(IntakeStep.SUBJECT, follow_up_of=1)
+        await desk.conversations.set(ann.ref, state)
         context = await desk.queries.private_context(ann.ref)
         assert context.ticket is not None
         assert context.ticket.number == first.number
         assert context.ticket.customer.display_name == "Ann"
         assert context.conversation is not None
-        assert (context.conversation.flow, context.conversation.data) == ("intake", {"x": 1})
+        assert (context.conversation.flow, context.conversation.state) == (Flow.INTAKE, state)
         assert context.agent is None
 
     async def test_without_an_active_ticket_the_latest_open_one_is_used(
@@ -116,7 +118,7 @@ class TestCustomerWrites:
         self, desk: Desk, ann: Actor, alice: Actor, report: Callable[..., Any]
     ) -> None:
         ticket = await report(ann)
-        await desk.conversations.set(ann.ref, "intake", "subject", {})
+        await desk.conversations.set(ann.ref, IntakeState(IntakeStep.SUBJECT))
         written = await desk.messages.customer_writes(ann.profile, text_from(ann, "My subject"))
         assert written.posted is None
         assert written.context.conversation is not None

@@ -12,7 +12,8 @@ from core.config import DeskConfig
 from core.desk import Desk
 from core.domain.actors import Actor
 from core.domain.values import NoticeKind, Priority, Status
-from core.services.stats import Figures
+from core.notices import codec
+from core.notices.kinds import Digest
 from tests.core.conftest import text_from
 
 NOW = datetime(2026, 11, 10, 12, 0, tzinfo=UTC)
@@ -112,7 +113,7 @@ class TestFigures:
     ) -> None:
         await _seed(desk, clock, ann, alice)
         figures = await desk.stats.figures(alice, desk.stats.period_start("7d"))
-        assert Figures.from_payload(figures.to_payload()) == figures
+        assert codec.decode(NoticeKind.DIGEST, codec.encode(Digest(figures))) == Digest(figures)
 
 
 class TestDigest:

@@ -42,7 +42,7 @@ class TestFirstResponseSla:
         assert (await desk.timers.run_due()).first_response_breaches == 1
         alerts = [i for i in await _drain(desk) if i.kind is NoticeKind.SLA_ALERT]
         assert {i.audience for i in alerts} == {Audience.TICKET_TOPIC, Audience.STAFF}
-        assert alerts[0].payload["which"] == "first response"
+        assert alerts[0].body.which == "first response"
         clock.advance(timedelta(hours=5))
         assert (await desk.timers.run_due()).first_response_breaches == 0
         view = await desk.queries.find_ticket(Actor.system(), ticket.number)
@@ -109,7 +109,7 @@ class TestPending:
         clock.advance(SECOND)
         assert (await desk.timers.run_due()).reminders == 1
         reminder = [i for i in await _drain(desk) if i.kind is NoticeKind.PENDING_REMINDER]
-        assert [(i.chat_id, i.payload["closes_in"]) for i in reminder] == [(7001, "6d")]
+        assert [(i.chat_id, i.body.closes_in) for i in reminder] == [(7001, "6d")]
         clock.advance(timedelta(days=3))
         assert (await desk.timers.run_due()).total == 0
         clock.advance(timedelta(days=3) - SECOND)
@@ -117,7 +117,7 @@ class TestPending:
         clock.advance(SECOND)
         assert (await desk.timers.run_due()).pending_closed == 1
         told = [i for i in await _drain(desk) if i.kind is NoticeKind.STATUS_CHANGED]
-        assert [(i.payload["to"], i.payload["by"], i.payload["reason"]) for i in told] == [
+        assert [(i.body.to, i.body.by, i.body.reason) for i in told] == [
             ("closed", "system", "no answer from the customer")
         ]
         assert (await desk.queries.find_ticket(alice, ticket.number)).status is Status.CLOSED

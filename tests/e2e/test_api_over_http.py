@@ -20,8 +20,8 @@ from api.app import create_app
 from api.settings import ApiSettings
 from core.desk import Desk
 from core.services.telegram_login import sign_init_data
+from sandbox.botapi import FakeUser
 from tests.e2e.conftest import PASSWORD, Harness
-from tests.fake_bot_api import FakeUser
 
 
 @dataclass

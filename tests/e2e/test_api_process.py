@@ -8,9 +8,9 @@ from pathlib import Path
 import httpx
 import psutil
 
+from sandbox.botapi import FakeBotApi
 from tests.api.test_cli import free_port
 from tests.e2e.test_process import BotProcess, fixture_server  # noqa: F401 - the fixture
-from tests.fake_bot_api import FakeBotApi
 
 
 def _api_children(bot: BotProcess) -> list[psutil.Process]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from core.domain.actors import Actor
+from core.store.tables import ConversationRow
 from sandbox.botapi import FakeUser
 from tests.e2e.conftest import Harness
 
@@ -165,7 +166,15 @@ class TestAfterAnUpgrade:
         ann = server.add_user("Ann")
         agent = await desk_bot.agent()
         number, thread = await _rated(desk_bot, ann, agent)
-        await desk_bot.desk.conversations.set(ann.id, "comment", "comment", {"ticket": number})
+        async with desk_bot.desk.database.write_session() as session:  # as that version wrote it
+            waiting = {"ticket": number}
+            now = desk_bot.desk.clock.now()
+            await session.merge(
+                ConversationRow(
+                    chat_id=ann.id, flow="comment", step="comment", data=waiting, updated_at=now
+                )
+            )
+            await session.commit()
         await server.user_sends(ann, "hello again")
         await desk_bot.wait_bot_says(desk_bot.staff, "hello again", thread_id=thread)
         assert "hello again" in await _texts_on(desk_bot, number)

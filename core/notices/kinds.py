@@ -1,0 +1,208 @@
+"""What each kind of notice says: one frozen value per kind, read by every front end.
+
+A notice is the content of one outbox row; where it goes (the audience, the chat, the ticket)
+is the row's envelope (``core.views.OutboxItem``). Each class names its kind in ``kind``, so
+``NoticeBody`` is a union discriminated by kind: a front end matches on the class and reads
+typed fields, and a renamed field is a type error on both sides.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import ClassVar
+
+from core.domain.actors import ChatRef, ForwardOrigin
+from core.domain.figures import Figures
+from core.domain.values import NoticeKind, Role, Status
+
+
+class CopyStyle(StrEnum):
+    """Whose words a message copy carries, which decides its header."""
+
+    CUSTOMER = "customer"  # the customer's message
+    REPLY = "reply"  # an agent's public reply
+    NOTE = "note"  # an agent's internal note
+
+
+@dataclass(frozen=True, slots=True)
+class TopicCreate:
+    """Staff: open the ticket's forum topic."""
+
+    kind: ClassVar[NoticeKind] = NoticeKind.TOPIC_CREATE
+
+
+@dataclass(frozen=True, slots=True)
+class CardPost:
+    """Staff: post the ticket's card (the topic's first message)."""
+
+    kind: ClassVar[NoticeKind] = NoticeKind.CARD_POST
+
+
+@dataclass(frozen=True, slots=True)
+class CardRefresh:
+    """Staff: edit the card to the ticket's current state."""
+
+    kind: ClassVar[NoticeKind] = NoticeKind.CARD_REFRESH
+
+
+@dataclass(frozen=True, slots=True)
+class TopicClose:
+    """Staff: close the ticket's topic."""
+
+    kind: ClassVar[NoticeKind] = NoticeKind.TOPIC_CLOSE
+
+
+@dataclass(frozen=True, slots=True)
+class TopicReopen:
+    """Staff: reopen the ticket's topic."""
+
+    kind: ClassVar[NoticeKind] = NoticeKind.TOPIC_REOPEN
+
+
+@dataclass(frozen=True, slots=True)
+class EventLine:
+    """Staff: one line in the topic saying what happened (an audit event).
+
+    Attributes:
+        event_id: the audit event.
+        event_kind: what happened (an ``EventKind`` value; an unknown one is shown as is).
+        actor: who did it, by name.
+        actor_role: a customer, an agent, or the desk itself.
+        from_status: the status before a move, if it was one.
+        to_status: the status after a move, if it was one.
+        detail: the event's own words (a reason, a priority, a rating, an assignee).
+    """
+
+    event_id: int
+    event_kind: str
+    actor: str
+    actor_role: Role
+    from_status: Status | None = None
+    to_status: Status | None = None
+    detail: str | None = None
+    kind: ClassVar[NoticeKind] = NoticeKind.EVENT_LINE
+
+
+@dataclass(frozen=True, slots=True)
+class MessageCopy:
+    """Customer or staff: a copy of stored messages (one, or the parts of an album).
+
+    Attributes:
+        message_ids: the stored messages, in order.
+        style: whose words they are, which decides the header.
+        author: who wrote them, by name.
+        tag_ticket: start the copy with the ticket's number (a customer with several).
+        forwarded_from: who first wrote them, when they were forwarded (topic copies only).
+        origins: where the originals are, one per message, when they can be copied as they
+            are without reading the messages back; empty when not known.
+    """
+
+    message_ids: tuple[int, ...]
+    style: CopyStyle
+    author: str
+    tag_ticket: bool = False
+    forwarded_from: ForwardOrigin | None = None
+    origins: tuple[ChatRef, ...] = ()
+    kind: ClassVar[NoticeKind] = NoticeKind.MESSAGE_COPY
+
+
+@dataclass(frozen=True, slots=True)
+class TicketConfirmed:
+    """Customer: your ticket has its number."""
+
+    subject: str
+    kind: ClassVar[NoticeKind] = NoticeKind.TICKET_CONFIRMED
+
+
+@dataclass(frozen=True, slots=True)
+class StatusChanged:
+    """Customer: your ticket is now ... (and, once solved, how did we do?).
+
+    Attributes:
+        subject: the ticket's subject.
+        to: the new status.
+        by: who moved it (the desk itself, by a timer, or an agent).
+        ask_rating: ask the customer for a rating.
+        event_id: the audit event of the move.
+        reason: why, when the mover said so.
+    """
+
+    subject: str
+    to: Status
+    by: Role
+    ask_rating: bool
+    event_id: int
+    reason: str | None = None
+    kind: ClassVar[NoticeKind] = NoticeKind.STATUS_CHANGED
+
+
+@dataclass(frozen=True, slots=True)
+class AssignedToYou:
+    """Agent: a ticket was assigned to you, by ``by``."""
+
+    by: str
+    subject: str
+    kind: ClassVar[NoticeKind] = NoticeKind.ASSIGNED_TO_YOU
+
+
+@dataclass(frozen=True, slots=True)
+class SlaAlert:
+    """Staff and assignee: the ticket missed an SLA target.
+
+    Attributes:
+        subject: the ticket's subject.
+        which: the target missed ("first response", "resolution").
+        target: how long it allowed, as people write it ("4h").
+    """
+
+    subject: str
+    which: str
+    target: str
+    kind: ClassVar[NoticeKind] = NoticeKind.SLA_ALERT
+
+
+@dataclass(frozen=True, slots=True)
+class PendingReminder:
+    """Customer: we are waiting for your answer; the ticket closes in ``closes_in``."""
+
+    subject: str
+    closes_in: str
+    kind: ClassVar[NoticeKind] = NoticeKind.PENDING_REMINDER
+
+
+@dataclass(frozen=True, slots=True)
+class Digest:
+    """Staff general topic: the daily figures."""
+
+    figures: Figures
+    kind: ClassVar[NoticeKind] = NoticeKind.DIGEST
+
+
+NoticeBody = (
+    TopicCreate
+    | CardPost
+    | CardRefresh
+    | TopicClose
+    | TopicReopen
+    | EventLine
+    | MessageCopy
+    | TicketConfirmed
+    | StatusChanged
+    | AssignedToYou
+    | SlaAlert
+    | PendingReminder
+    | Digest
+)
+"""What a notice says, whatever its kind; its class tells the kind."""
+
+
+@dataclass(frozen=True, slots=True)
+class UnreadableNotice:
+    """A stored notice this version cannot read (written by another version, or damaged).
+
+    A front end cannot deliver it; it says why (the outbox retries, then gives up on it).
+    """
+
+    kind: NoticeKind
+    reason: str
