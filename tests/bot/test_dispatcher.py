@@ -16,7 +16,7 @@ from core.services.delivery import Receipts
 from core.views import OutboxItem
 
 if TYPE_CHECKING:
-    from bot.delivery.sender import NoticeSender, Progress
+    from bot.delivery.port import NoticeSending, Progress
     from core.desk import Desk
 
 
@@ -68,7 +68,7 @@ class TestOneCallPerLaneUnrecorded:
         # The topic lane holds three rows sent one by one (topic, card, copy); the
         # customer's chat one (the confirmation).
         sender = CountingSender()
-        dispatcher = OutboxDispatcher(desk, cast("NoticeSender", sender), settings)
+        dispatcher = OutboxDispatcher(desk, cast("NoticeSending", sender), settings)
         dispatcher.kick()
         try:
             await _until(lambda: len(sender.units) >= 2)
