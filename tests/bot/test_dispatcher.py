@@ -9,14 +9,13 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Sequence
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
 
 from bot.delivery.dispatcher import HEARTBEAT, LEASE, LINGER, STAFF_REFUSED_RETRY, OutboxDispatcher
-from bot.settings import Settings, load_settings
+from bot.settings import Settings
 from core.clock import ManualClock, ManualTimer
 from core.desk import Desk
 from core.domain.actors import Actor, CustomerProfile, NewMessage
@@ -29,23 +28,10 @@ from tests.conftest import START
 ANN, BOB = 7001, 7002
 
 
-@pytest.fixture(name="settings")
-def fixture_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
-    """Settings for a dispatcher (nothing here talks to Telegram)."""
-    monkeypatch.chdir(tmp_path)  # no stray .env
-    return load_settings(telegram_bot_token="1:x", staff_chat_id=-100)
-
-
 @pytest.fixture(name="sender")
 def fixture_sender() -> ScriptedSender:
     """The sending port, in memory."""
     return ScriptedSender()
-
-
-@pytest.fixture(name="timer")
-def fixture_timer() -> ManualTimer:
-    """The dispatcher's timer: lingers and heartbeats wait until a test moves it."""
-    return ManualTimer()
 
 
 @pytest.fixture(name="dispatcher")
