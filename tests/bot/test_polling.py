@@ -80,10 +80,12 @@ class TestChats:
         ann_waits = asyncio.Event()
         handlers.holds[ANN] = ann_waits
         await polling.start()
-        await _until(lambda: len(handlers.handled) == 2)
-        assert handlers.handled == [(2, BOB), (4, BOB)], "Bob is not held up by Ann's wait"
-        assert source.fetched_with == [None], "the batch is confirmed only once all is handled"
-        ann_waits.set()
+        try:
+            await _until(lambda: len(handlers.handled) == 2)
+            assert handlers.handled == [(2, BOB), (4, BOB)], "Bob is not held up by Ann's wait"
+            assert source.fetched_with == [None], "confirmed only once all is handled"
+        finally:
+            ann_waits.set()
         await _until(lambda: len(source.fetched_with) == 2)
         assert handlers.handled[2:] == [(1, ANN), (3, ANN)]
         assert source.fetched_with == [None, 5]
