@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
+from telegram import Bot
 from telegram.ext import Application, CallbackContext, ExtBot
 
 from bot.settings import Settings
@@ -93,3 +94,21 @@ class DeskContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], 
 DeskApplication = Application[
     ExtBot[None], DeskContext, dict[Any, Any], dict[Any, Any], BotServices, Any
 ]
+
+
+class UpdateHandling(Protocol):
+    """What takes updates in: the application, as polling and the dead letters use it."""
+
+    @property
+    def bot(self) -> Bot:
+        """The bot updates are parsed with."""
+        ...
+
+    @property
+    def bot_data(self) -> BotServices:
+        """The services (the desk keeps the dead letters)."""
+        ...
+
+    async def process_update(self, update: object) -> None:
+        """Run the handlers for one update."""
+        ...

@@ -11,7 +11,7 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bot.context import DeskApplication
+from bot.context import UpdateHandling
 from bot.raw_updates import UnreadableUpdate, read_update
 from core.services.dead_letters import DeadLetter
 
@@ -26,7 +26,7 @@ class RetryOutcome:
     unreadable: list[int]
 
 
-async def keep_dead_letter(application: DeskApplication, unreadable: UnreadableUpdate) -> None:
+async def keep_dead_letter(application: UpdateHandling, unreadable: UnreadableUpdate) -> None:
     """Store an update that could not be read, and say so in the log (without its content).
 
     Raises:
@@ -48,7 +48,7 @@ async def keep_dead_letter(application: DeskApplication, unreadable: UnreadableU
 
 
 async def retry_dead_letters(
-    application: DeskApplication, update_ids: Sequence[int] | None = None
+    application: UpdateHandling, update_ids: Sequence[int] | None = None
 ) -> RetryOutcome:
     """Parse dead letters again and hand those that read now to the handlers.
 

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from telegram.error import TelegramError
+
 from bot.api_process import configured_api
 from bot.app import ALLOWED_UPDATES, build_application, prepare
 from bot.cli import CommandFailed
@@ -19,6 +21,7 @@ from bot.context import DeskApplication
 from bot.logs import configure_logging, secret_forms
 from bot.polling import DurablePolling
 from bot.settings import Settings
+from bot.update_source import BotApiUpdates
 from bot.worker import DeliveryWorker, deliver
 from core.desk import Desk
 from core.store.inline_sqlite import record_blocks_to
@@ -74,9 +77,13 @@ async def start_bot(
         await application.initialize()
         await prepare(application)
         await application.start()
-        running.polling = DurablePolling(
-            application, timeout=settings.poll_timeout, allowed_updates=ALLOWED_UPDATES
+        source = BotApiUpdates(
+            application.bot,
+            allowed_updates=ALLOWED_UPDATES,
+            poll_timeout=settings.poll_timeout,
+            http_timeout=settings.http_timeout,
         )
+        running.polling = DurablePolling(application, source)
         await running.polling.start()
     except BaseException:
         with contextlib.suppress(Exception):
@@ -103,11 +110,7 @@ async def serve(settings: Settings) -> None:
         if api is not None:
             await api.start()
         logger.info("the desk is running; Ctrl-C stops it")
-        while not stop.is_set():
-            if running.polling is not None and running.polling.failure is not None:
-                raise running.polling.failure
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), 1)
+        await watch_polling(running.polling, stop)
     finally:
         logger.info("stopping")
         if api is not None:
@@ -116,6 +119,44 @@ async def serve(settings: Settings) -> None:
         await running.stop()
         if worker is not None:
             await worker.stop()
+
+
+async def watch_polling(polling: DurablePolling | None, stop: asyncio.Event) -> None:
+    """Return when a stop is asked for; raise when polling ends without one.
+
+    A bot whose polling has died takes no updates while looking alive; exiting instead lets
+    a supervisor (systemd, Docker) start it again.
+
+    Raises:
+        InvalidToken: Telegram refused the token.
+        CommandFailed: the polling loop ended for another reason.
+    """
+    waits: list[asyncio.Future[object]] = [asyncio.ensure_future(stop.wait())]
+    if polling is not None:
+        waits.append(asyncio.ensure_future(polling.ended()))
+    try:
+        await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for waiting in waits:
+            waiting.cancel()
+    if stop.is_set() or polling is None:
+        return
+    if polling.failure is not None:
+        raise polling.failure
+    reason = _describe(polling.crash)
+    logger.error(
+        "polling stopped unexpectedly (%s); exiting so a supervisor restarts the bot", reason
+    )
+    raise CommandFailed(f"polling stopped unexpectedly ({reason}); start the bot again")
+
+
+def _describe(crash: BaseException | None) -> str:
+    """Name what ended polling; a Bot API error's text, never a handler's (it may quote)."""
+    if crash is None or isinstance(crash, asyncio.CancelledError):
+        return "its task was cancelled"
+    if isinstance(crash, TelegramError):
+        return f"{type(crash).__name__}: {crash.message}"
+    return type(crash).__name__
 
 
 def run_bot(settings: Settings) -> None:

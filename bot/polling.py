@@ -9,6 +9,10 @@ on the next start, and storing them twice is refused by the desk's duplicate che
 Each update is parsed on its own (``bot.raw_updates``): one the library cannot read is kept
 as a dead letter and the offset moves past it, so it neither stops polling nor comes back
 forever. Dead letters are retried at every start. No update's content is ever logged.
+
+Where updates come from is a port (``bot.update_source``), and so is the time polling
+waits between tries (``core.clock.Timer``): tests run it on scripted batches, without HTTP
+and without waiting.
 """
 
 from __future__ import annotations
@@ -16,14 +20,17 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Awaitable
 
 from telegram import Update
 from telegram.error import Conflict, InvalidToken, NetworkError, RetryAfter, TelegramError, TimedOut
 
-from bot.context import DeskApplication
+from bot.context import UpdateHandling
 from bot.dead_letters import keep_dead_letter, retry_dead_letters
 from bot.ratelimit import retry_wait
-from bot.raw_updates import PollingRequest, ReadBatch, fetch_raw_updates, read_batch
+from bot.raw_updates import ReadBatch, read_batch
+from bot.update_source import UpdateSource
+from core.clock import LoopTimer, Timer
 
 logger = logging.getLogger(__name__)
 MAX_BACKOFF = 30.0
@@ -33,21 +40,12 @@ class DurablePolling:
     """Fetch updates, handle them (in order within each chat), then confirm them."""
 
     def __init__(
-        self, application: DeskApplication, *, timeout: int, allowed_updates: list[str]
+        self, application: UpdateHandling, source: UpdateSource, *, timer: Timer | None = None
     ) -> None:
+        """Poll ``source`` for ``application``; pauses between tries wait on ``timer``."""
         self._application = application
-        self._timeout = timeout
-        self._allowed_updates = allowed_updates
-        http_timeout = application.bot_data.settings.http_timeout
-        self._read_timeout = timeout + http_timeout
-        # Two connections: the last getUpdates at shutdown must not wait for the cancelled one.
-        self._request = PollingRequest(
-            connection_pool_size=2,
-            read_timeout=http_timeout,
-            write_timeout=http_timeout,
-            connect_timeout=http_timeout,
-            pool_timeout=http_timeout,
-        )
+        self._source = source
+        self._timer = timer if timer is not None else LoopTimer()
         self._offset: int | None = None
         self._stop = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -56,8 +54,7 @@ class DurablePolling:
     async def start(self) -> None:
         """Drop any webhook (polling and webhooks exclude each other), retry the dead
         letters, and start polling."""
-        await self._request.initialize()
-        await self._application.bot.delete_webhook(drop_pending_updates=False)
+        await self._source.open()
         await self._retry_dead_letters()
         self._task = asyncio.get_running_loop().create_task(self._run(), name="polling")
 
@@ -68,13 +65,31 @@ class DurablePolling:
             await asyncio.gather(self._task, return_exceptions=True)
         if self._offset is not None:
             with contextlib.suppress(TelegramError):
-                await self._get(offset=self._offset, wait=0, limit=1)
-        await self._request.shutdown()
+                await self._source.confirm(self._offset)
+        await self._source.close()
 
     @property
     def running(self) -> bool:
         """Tell whether the polling loop is alive."""
         return self._task is not None and not self._task.done()
+
+    async def ended(self) -> None:
+        """Return once the polling loop has ended, by a stop or on its own."""
+        if self._task is not None:
+            await asyncio.wait({self._task})
+
+    @property
+    def crash(self) -> BaseException | None:
+        """What ended the loop when no stop was asked for and it did not set ``failure``.
+
+        A loop that was cancelled ends with ``CancelledError``. None while the loop runs.
+        """
+        task = self._task
+        if task is None or not task.done() or self._stop.is_set() or self.failure is not None:
+            return None
+        if task.cancelled():
+            return asyncio.CancelledError()
+        return task.exception() or RuntimeError("the polling loop returned on its own")
 
     async def _run(self) -> None:
         delay = 1.0
@@ -157,30 +172,11 @@ class DurablePolling:
         return not unhandled
 
     async def _fetch(self) -> list[object]:
-        """One ``getUpdates``, given up as soon as a stop is asked for."""
-        poll = asyncio.ensure_future(self._get(offset=self._offset, wait=self._timeout))
-        stopping = asyncio.ensure_future(self._stop.wait())
-        done, _ = await asyncio.wait({poll, stopping}, return_when=asyncio.FIRST_COMPLETED)
-        if poll not in done:
-            poll.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await poll
+        """One fetch from the source, given up as soon as a stop is asked for."""
+        poll = asyncio.ensure_future(self._source.fetch(self._offset))
+        if not await _first_of(poll, self._stop.wait()):
             return []
-        stopping.cancel()
         return poll.result()
-
-    async def _get(
-        self, *, offset: int | None, wait: int, limit: int | None = None
-    ) -> list[object]:
-        return await fetch_raw_updates(
-            self._request,
-            self._application.bot,
-            offset=offset,
-            wait=wait,
-            allowed_updates=self._allowed_updates,
-            read_timeout=self._read_timeout,
-            limit=limit,
-        )
 
     async def _retry_dead_letters(self) -> None:
         """Feed the dead letters to the handlers again: an upgrade may read them now."""
@@ -199,8 +195,25 @@ class DurablePolling:
             )
 
     async def _pause(self, seconds: float) -> None:
-        with contextlib.suppress(asyncio.TimeoutError):
-            await asyncio.wait_for(self._stop.wait(), seconds)
+        """Wait ``seconds`` on the timer, or less when a stop is asked for."""
+        await _first_of(self._timer.sleep(seconds), self._stop.wait())
+
+
+async def _first_of(work: Awaitable[object], stop: Awaitable[object]) -> bool:
+    """Wait for ``work`` or ``stop``, whichever ends first; cancel the other.
+
+    Returns:
+        Whether ``work`` ended (its result or error is then in the future it became).
+    """
+    working, stopping = asyncio.ensure_future(work), asyncio.ensure_future(stop)
+    try:
+        await asyncio.wait({working, stopping}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        stopping.cancel()
+        if not working.done():
+            working.cancel()
+        await asyncio.gather(working, stopping, return_exceptions=True)
+    return not working.cancelled()
 
 
 def _chat_of(update: Update) -> int | None:

@@ -21,11 +21,13 @@ from collections import deque
 from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
 from datetime import timedelta
-from typing import Any, Protocol
+from typing import Any
 
 from telegram.error import RetryAfter
 from telegram.ext import BaseRateLimiter
 from typing_extensions import override
+
+from core.clock import LoopTimer, Timer
 
 SENDING = frozenset(
     {
@@ -69,30 +71,6 @@ JSONDict = dict[str, Any]
 MARGIN = 0.01  # seconds added to each window, against rounding
 IN_FLIGHT_POLL = 0.02
 PRUNE_EVERY = 1024  # new chat windows between two sweeps of idle ones
-
-
-class Clock(Protocol):
-    """Where the limiter reads the time and waits (a fake one in tests)."""
-
-    def now(self) -> float:
-        """Seconds on a monotonic clock."""
-        ...
-
-    async def sleep(self, seconds: float) -> None:
-        """Wait ``seconds``."""
-        ...
-
-
-class LoopClock:
-    """The running event loop's clock."""
-
-    def now(self) -> float:
-        """The loop's monotonic time."""
-        return asyncio.get_running_loop().time()
-
-    async def sleep(self, seconds: float) -> None:
-        """``asyncio.sleep``."""
-        await asyncio.sleep(seconds)
 
 
 class _Window:
@@ -194,9 +172,9 @@ class SlidingWindowRateLimiter(BaseRateLimiter[int]):
         per_second: float = 30,
         group_per_minute: float = 20,
         private_per_second: float = 1,
-        clock: Clock | None = None,
+        clock: Timer | None = None,
     ) -> None:
-        self._clock: Clock = clock if clock is not None else LoopClock()
+        self._clock: Timer = clock if clock is not None else LoopTimer()
         self._overall = _Window.for_rate(per_second, 1.0)
         self._group_per_minute = group_per_minute
         self._private_per_second = private_per_second
@@ -235,11 +213,11 @@ class SlidingWindowRateLimiter(BaseRateLimiter[int]):
         try:
             return await callback(*args, **kwargs)
         except RetryAfter as error:
-            resume = self._clock.now() + retry_wait(error).total_seconds()
+            resume = self._clock.time() + retry_wait(error).total_seconds()
             window.paused_until = max(window.paused_until, resume)
             raise
         finally:
-            answered = self._clock.now()
+            answered = self._clock.time()
             for send in sends:
                 send[0] = answered
 
@@ -258,7 +236,7 @@ class SlidingWindowRateLimiter(BaseRateLimiter[int]):
 
     def _prune(self) -> None:
         """Forget the windows of chats nobody sent to lately (and nobody waits on)."""
-        now = self._clock.now()
+        now = self._clock.time()
         for chat, window in list(self._chats.items()):
             turn = self._chat_turns.get(chat)
             if window.idle(now) and (turn is None or not turn.locked()):
@@ -280,7 +258,7 @@ class SlidingWindowRateLimiter(BaseRateLimiter[int]):
 
     async def _room_in(self, window: _Window) -> None:
         """Sleep until one more send fits the window (the wait is known, nothing to poll)."""
-        while (wait := window.wait_needed(self._clock.now())) > 0:
+        while (wait := window.wait_needed(self._clock.time())) > 0:
             await self._clock.sleep(wait)
 
 

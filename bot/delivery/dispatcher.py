@@ -25,16 +25,11 @@ from datetime import timedelta
 from telegram.error import TelegramError
 
 from bot.delivery.outcome import Outcome, Verdict, backoff, judge
+from bot.delivery.port import NoticeSending, PartialDelivery, Progress, StaffChatMissing
 from bot.delivery.relay import COPY_BATCH
-from bot.delivery.sender import (
-    NoticeSender,
-    PartialDelivery,
-    Progress,
-    StaffChatMissing,
-    copy_of,
-    mergeable,
-)
+from bot.delivery.sender import copy_of, mergeable
 from bot.settings import Settings
+from core.clock import LoopTimer, Timer
 from core.desk import Desk
 from core.domain.values import Audience, NoticeKind
 from core.services.delivery import Receipts
@@ -50,17 +45,33 @@ STAFF_CHAT_MISSING_RETRY = timedelta(minutes=5)
 STAFF_REFUSED_RETRY = timedelta(minutes=5)
 STAFF_AUDIENCES = (Audience.TICKET_TOPIC, Audience.STAFF)
 MAX_UNEXPECTED_ATTEMPTS = 10
+MARK_RETRY = 1.0  # seconds between tries to write marks the database refused
 LINGER = 0.02  # seconds a kick waits, so rows written meanwhile are claimed together
 BUSY_LINGER = 0.1  # the same while rows keep coming: bigger claims, more copies merged
 
 
 class OutboxDispatcher:
-    """Delivers outbox rows; ``kick()`` after a change, and from a timer."""
+    """Delivers outbox rows; ``kick()`` after a change, and from a timer.
 
-    def __init__(self, desk: Desk, sender: NoticeSender, settings: Settings) -> None:
+    Args:
+        desk: the outbox (and the bookkeeping of what was sent).
+        sender: what makes the calls (``NoticeSender`` for Telegram).
+        settings: the desk's settings.
+        timer: what the lingers, the lease heartbeat and the retries wait on.
+    """
+
+    def __init__(
+        self,
+        desk: Desk,
+        sender: NoticeSending,
+        settings: Settings,
+        *,
+        timer: Timer | None = None,
+    ) -> None:
         self._desk = desk
         self._sender = sender
         self._settings = settings
+        self._timer = timer if timer is not None else LoopTimer()
         self.owner = f"dispatcher-{uuid.uuid4().hex[:12]}"
         self._queues: dict[str, list[OutboxItem]] = {}
         self._workers: dict[str, asyncio.Task[None]] = {}
@@ -114,7 +125,7 @@ class OutboxDispatcher:
 
     async def _claim_loop(self) -> None:
         while self._again and not self._stopped:
-            await asyncio.sleep(BUSY_LINGER if self._busy else LINGER)
+            await self._timer.sleep(BUSY_LINGER if self._busy else LINGER)
             self._again = False
             try:
                 while await self.claim_round() and not self._stopped:
@@ -158,7 +169,7 @@ class OutboxDispatcher:
 
     async def _keep_leases(self) -> None:
         while not self._stopped:
-            await asyncio.sleep(HEARTBEAT)
+            await self._timer.sleep(HEARTBEAT)
             if self._in_flight:
                 try:
                     await self._desk.delivery.extend_lease(
@@ -293,7 +304,7 @@ class OutboxDispatcher:
             except Exception:
                 logger.exception("could not mark outbox rows sent; trying again")
                 self._acks = batch + self._acks
-                await asyncio.sleep(1)
+                await self._timer.sleep(MARK_RETRY)
                 continue
             for _, _, written in batch:
                 if not written.done():

@@ -9,7 +9,7 @@ is written back to the desk so replies to any of these messages find their ticke
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from typing import assert_never
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message
@@ -19,6 +19,7 @@ from telegram.error import BadRequest, TelegramError
 from bot.callback_data import encode
 from bot.context import StaffChat
 from bot.delivery import relay
+from bot.delivery.port import NoticeSending, PartialDelivery, Progress, StaffChatMissing
 from bot.rendering import customer as customer_text
 from bot.rendering import staff as staff_text
 from bot.rendering.figures import render_figures
@@ -51,25 +52,8 @@ from core.views import MessageView, OutboxItem, TicketView
 logger = logging.getLogger(__name__)
 
 
-Progress = Callable[[int, Receipts], Awaitable[None]]
-"""Records that the first N calls of a row's send went out, and where their messages went."""
-
-
-class StaffChatMissing(Exception):
-    """Raised when a staff notice is due but ``STAFF_CHAT_ID`` is not set."""
-
-
-class PartialDelivery(Exception):
-    """Raised when a send of several calls failed after ``done`` of them went out."""
-
-    def __init__(self, done: int, cause: TelegramError) -> None:
-        super().__init__(f"failed after {done} call(s): {cause}")
-        self.done = done
-        self.cause = cause
-
-
-class NoticeSender:
-    """Performs the Telegram calls for outbox rows."""
+class NoticeSender(NoticeSending):
+    """Performs the Telegram calls for outbox rows: the sending port, over Telegram."""
 
     def __init__(self, bot: Bot, desk: Desk, staff: StaffChat, settings: Settings) -> None:
         self._bot = bot

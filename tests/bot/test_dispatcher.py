@@ -1,86 +1,332 @@
-"""The outbox dispatcher's promise after a crash: at most one call per lane is made again."""
+"""The outbox dispatcher over a fake sending port, a real outbox and a timer tests move.
+
+Lanes in order and side by side, the marks of each call, leases kept and handed back, and
+how each kind of failure is settled; nothing talks to Telegram and nothing waits for real.
+"""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Sequence
-from pathlib import Path
-from typing import TYPE_CHECKING, cast
+from datetime import timedelta
 
 import pytest
+from sqlalchemy import select
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
 
-from bot.delivery.dispatcher import OutboxDispatcher
-from bot.settings import Settings, load_settings
+from bot.delivery.dispatcher import HEARTBEAT, LEASE, LINGER, STAFF_REFUSED_RETRY, OutboxDispatcher
+from bot.settings import Settings
+from core.clock import ManualClock, ManualTimer
+from core.desk import Desk
 from core.domain.actors import Actor, CustomerProfile, NewMessage
 from core.services.delivery import Receipts
+from core.store.tables import OutboxRow
 from core.views import OutboxItem
+from tests.bot.fakes import ScriptedSender
+from tests.conftest import START
 
-if TYPE_CHECKING:
-    from bot.delivery.sender import NoticeSender, Progress
-    from core.desk import Desk
-
-
-class CountingSender:
-    """Stands in for the Telegram side: each unit is one call that succeeds at once."""
-
-    def __init__(self) -> None:
-        self.units: list[tuple[str, list[int]]] = []
-
-    async def send(self, unit: Sequence[OutboxItem], progress: Progress | None = None) -> Receipts:
-        del progress  # every unit here is a single call
-        self.units.append((unit[0].lane, [item.id for item in unit]))
-        return Receipts()
+ANN, BOB = 7001, 7002
 
 
-@pytest.fixture(name="settings")
-def fixture_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
-    """Settings for a dispatcher (nothing here talks to Telegram)."""
-    monkeypatch.chdir(tmp_path)  # no stray .env
-    return load_settings(telegram_bot_token="1:x", staff_chat_id=-100)
+@pytest.fixture(name="sender")
+def fixture_sender() -> ScriptedSender:
+    """The sending port, in memory."""
+    return ScriptedSender()
 
 
-@pytest.fixture(name="marking")
-def fixture_marking(desk: Desk, monkeypatch: pytest.MonkeyPatch) -> asyncio.Event:
-    """A database slow to record sends: ``mark_sent`` waits until the event is set."""
-    gate = asyncio.Event()
-    original = desk.delivery.mark_sent
+@pytest.fixture(name="dispatcher")
+async def fixture_dispatcher(
+    desk: Desk, sender: ScriptedSender, settings: Settings, timer: ManualTimer
+) -> OutboxDispatcher:
+    """A dispatcher over the fake port and a real outbox (stopped by each test)."""
+    return OutboxDispatcher(desk, sender, settings, timer=timer)
 
-    async def mark_sent(ids: Sequence[int], receipts: Receipts | None = None) -> None:
-        await gate.wait()
-        await original(ids, receipts)
 
-    monkeypatch.setattr(desk.delivery, "mark_sent", mark_sent)
-    return gate
+async def _report(desk: Desk, customer: int, *subjects: str) -> None:
+    """Tickets reported by one customer: each writes topic, card and copy rows to its topic
+    lane and a confirmation to the customer's chat lane."""
+    actor = Actor.customer(CustomerProfile(customer, f"Customer {customer}"))
+    for subject in subjects:
+        await desk.tickets.report_ticket(actor, subject, NewMessage(f"About {subject}"))
+
+
+async def _rows(desk: Desk) -> dict[int, OutboxRow]:
+    async with desk.database.read_session() as session:
+        return {row.id: row for row in await session.scalars(select(OutboxRow))}
+
+
+async def _lane(desk: Desk, lane: str) -> list[OutboxRow]:
+    return sorted(
+        (row for row in (await _rows(desk)).values() if row.lane == lane), key=lambda r: r.id
+    )
 
 
 async def _until(condition: Callable[[], bool]) -> None:
-    async with asyncio.timeout(10):
+    async with asyncio.timeout(5):
         while not condition():  # noqa: ASYNC110 - the dispatcher's tasks set no event
-            await asyncio.sleep(0.01)
+            await asyncio.sleep(0.005)
 
 
-class TestOneCallPerLaneUnrecorded:
-    async def test_a_lane_makes_no_call_before_its_last_one_is_recorded(
-        self, desk: Desk, settings: Settings, marking: asyncio.Event
+async def _deliver_due(dispatcher: OutboxDispatcher) -> None:
+    """Claim everything due and wait until every lane has settled its rows."""
+    while await dispatcher.claim_round():
+        pass
+    await _until(lambda: not dispatcher.busy)
+
+
+async def _pending(desk: Desk) -> int:
+    return (await desk.delivery.counts())["pending"]
+
+
+class TestLaneOrder:
+    async def test_every_lane_sends_its_rows_strictly_in_order_one_call_at_a_time(
+        self, desk: Desk, dispatcher: OutboxDispatcher, sender: ScriptedSender
     ) -> None:
-        customer = Actor.customer(CustomerProfile(7001, "Ann"))
-        await desk.tickets.report_ticket(customer, "Printer", NewMessage("It smokes"))
-        # The topic lane holds three rows sent one by one (topic, card, copy); the
-        # customer's chat one (the confirmation).
-        sender = CountingSender()
-        dispatcher = OutboxDispatcher(desk, cast("NoticeSender", sender), settings)
-        dispatcher.kick()
+        await _report(desk, ANN, "Printer", "Mouse", "Screen")
+        await _report(desk, BOB, "Chair")
         try:
-            await _until(lambda: len(sender.units) >= 2)
-            await asyncio.sleep(0.2)  # time enough for a lane that does not wait
-            lanes = [lane for lane, _ in sender.units]
-            assert len(lanes) == len(set(lanes)) == 2, (
-                f"calls made while earlier ones were not recorded: {sender.units}"
-            )
-            marking.set()
-            await _until(lambda: len(sender.units) == 4)
-            await _until(lambda: not dispatcher.busy)
-            assert (await desk.delivery.counts())["pending"] == 0
+            await _deliver_due(dispatcher)
         finally:
-            marking.set()
             await dispatcher.stop()
+
+        rows = await _rows(desk)
+        lanes = {row.lane for row in rows.values()}
+        assert lanes == {"chat:7001", "chat:7002", "topic:1", "topic:2", "topic:3", "topic:4"}
+        for lane in lanes:
+            written = sorted(row.id for row in rows.values() if row.lane == lane)
+            assert sender.ids_sent_to(lane) == written, f"lane {lane} out of order"
+            assert sender.most_in_flight_per_lane[lane] == 1, f"two calls at once in {lane}"
+        assert sender.most_in_flight > 1, "lanes go side by side"
+        assert await _pending(desk) == 0
+
+    async def test_a_lane_waiting_for_an_answer_holds_up_no_other_lane(
+        self, desk: Desk, dispatcher: OutboxDispatcher, sender: ScriptedSender
+    ) -> None:
+        await _report(desk, ANN, "Printer", "Mouse")
+        await _report(desk, BOB, "Chair")
+        slow = asyncio.Event()
+        sender.script("chat:7001", slow)
+        try:
+            await dispatcher.claim_round()
+            others = {"chat:7002", "topic:1", "topic:2", "topic:3"}
+            await _until(lambda: sum(len(sender.ids_sent_to(lane)) for lane in others) == 10)
+            assert sender.ids_sent_to("chat:7001") == [4], "the slow lane's next row waits"
+            slow.set()
+            await _until(lambda: not dispatcher.busy)
+        finally:
+            slow.set()
+            await dispatcher.stop()
+        assert sender.ids_sent_to("chat:7001") == [4, 8]
+        assert await _pending(desk) == 0
+
+    async def test_a_kick_claims_after_the_linger(
+        self, desk: Desk, dispatcher: OutboxDispatcher, sender: ScriptedSender, timer: ManualTimer
+    ) -> None:
+        await _report(desk, ANN, "Printer")
+        try:
+            dispatcher.kick()
+            await _until(lambda: timer.sleepers == 2)  # the linger and the lease heartbeat
+            assert sender.calls == [], "rows written meanwhile are claimed together"
+            timer.advance(LINGER)
+            await _until(lambda: len(sender.calls) == 4 and not dispatcher.busy)
+        finally:
+            await dispatcher.stop()
+        assert await _pending(desk) == 0
+
+
+class TestMarks:
+    async def test_each_call_is_marked_sent_before_its_lane_makes_the_next(
+        self, desk: Desk, dispatcher: OutboxDispatcher, sender: ScriptedSender
+    ) -> None:
+        await _report(desk, ANN, "Printer", "Mouse", "Screen")
+        unmarked: list[tuple[int, list[int]]] = []
+
+        async def check_earlier_rows_marked(unit: Sequence[OutboxItem]) -> None:
+            earlier = [row for row in await _lane(desk, unit[0].lane) if row.id < unit[0].id]
+            unmarked.extend((unit[0].id, [r.id]) for r in earlier if r.sent_at is None)
+
+        sender.before_send = check_earlier_rows_marked
+        try:
+            await _deliver_due(dispatcher)
+        finally:
+            await dispatcher.stop()
+        assert unmarked == [], "a call went out before the lane's previous call was marked"
+        assert len(sender.calls) == 12
+
+    async def test_a_lane_makes_no_call_while_its_last_one_is_being_marked(
+        self,
+        desk: Desk,
+        dispatcher: OutboxDispatcher,
+        sender: ScriptedSender,
+        monkeypatch: pytest.MonkeyPatch,
+    ) -> None:
+        await _report(desk, ANN, "Printer")
+        gate = asyncio.Event()
+        marking: list[list[int]] = []
+        mark_sent = desk.delivery.mark_sent
+
+        async def slow_mark_sent(ids: Sequence[int], receipts: Receipts | None = None) -> None:
+            marking.append(list(ids))
+            await gate.wait()
+            await mark_sent(ids, receipts)
+
+        monkeypatch.setattr(desk.delivery, "mark_sent", slow_mark_sent)
+        try:
+            await dispatcher.claim_round()
+            # Each lane (the topic's, the customer's) made one call; their marks are waiting.
+            await _until(lambda: sorted(i for ids in marking for i in ids) == [1, 4])
+            for _ in range(20):
+                await asyncio.sleep(0)  # turns enough for a lane that does not wait
+            assert sorted(call.ids for call in sender.calls) == [(1,), (4,)]
+            gate.set()
+            await _until(lambda: not dispatcher.busy)
+        finally:
+            gate.set()
+            await dispatcher.stop()
+        assert [call.ids for call in sender.calls if call.lane == "topic:1"] == [(1,), (2,), (3,)]
+        assert await _pending(desk) == 0
+
+
+class TestFailures:
+    async def test_a_flood_limit_postpones_the_row_and_hands_back_the_rest_of_its_lane(
+        self,
+        desk: Desk,
+        dispatcher: OutboxDispatcher,
+        sender: ScriptedSender,
+        clock: ManualClock,
+        monkeypatch: pytest.MonkeyPatch,
+    ) -> None:
+        monkeypatch.setenv("PTB_TIMEDELTA", "1")  # PTB 22 warns when retry_after is read as int
+        await _report(desk, ANN, "Printer", "Mouse", "Screen")
+        sender.script("chat:7001", RetryAfter(timedelta(seconds=7)))
+        try:
+            await _deliver_due(dispatcher)
+            first, *rest = await _lane(desk, "chat:7001")
+            assert (first.attempts, first.sent_at, first.lease_owner) == (1, None, None)
+            assert first.next_attempt_at == START + timedelta(seconds=7.1)
+            assert (first.last_error or "").startswith("flood limit")
+            assert [(r.attempts, r.sent_at, r.lease_owner) for r in rest] == [(0, None, None)] * 2
+            assert await _pending(desk) == 3, "only the waiting lane's rows are left"
+
+            await _deliver_due(dispatcher)  # the lane stays shut until the wait is over
+            assert sender.ids_sent_to("chat:7001") == [4]
+            clock.advance(timedelta(seconds=8))
+            await _deliver_due(dispatcher)
+        finally:
+            await dispatcher.stop()
+        assert sender.ids_sent_to("chat:7001") == [4, 4, 8, 12]
+        assert await _pending(desk) == 0
+
+    async def test_a_network_error_retries_with_backoff(
+        self, desk: Desk, dispatcher: OutboxDispatcher, sender: ScriptedSender
+    ) -> None:
+        await _report(desk, ANN, "Printer")
+        sender.script("chat:7001", NetworkError("connection reset"))
+        try:
+            await _deliver_due(dispatcher)
+        finally:
+            await dispatcher.stop()
+        [row] = await _lane(desk, "chat:7001")
+        assert (row.attempts, row.sent_at, row.failed_at) == (1, None, None)
+        assert START + timedelta(seconds=0.8) <= row.next_attempt_at
+        assert row.next_attempt_at <= START + timedelta(seconds=1.2)
+        assert row.last_error == "NetworkError: connection reset"
+
+    async def test_a_customer_who_blocked_the_bot_fails_the_row_and_shows_it_to_agents(
+        self, desk: Desk, dispatcher: OutboxDispatcher, sender: ScriptedSender
+    ) -> None:
+        await _report(desk, ANN, "Printer", "Mouse")
+        sender.script("chat:7001", Forbidden("Forbidden: bot was blocked by the user"))
+        try:
+            await _deliver_due(dispatcher)
+        finally:
+            await dispatcher.stop()
+        first, second = await _lane(desk, "chat:7001")
+        assert first.failed_at is not None
+        assert first.sent_at is None
+        assert second.sent_at is not None, "a row failed for good does not hold up its lane"
+        ticket = await desk.delivery.ticket(1)
+        assert ticket.customer.unreachable_since == START
+
+    async def test_the_staff_chat_refusing_keeps_the_rows_for_a_later_try(
+        self, desk: Desk, dispatcher: OutboxDispatcher, sender: ScriptedSender
+    ) -> None:
+        await _report(desk, ANN, "Printer")
+        sender.script("topic:1", Forbidden("Forbidden: not enough rights to create a topic"))
+        try:
+            await _deliver_due(dispatcher)
+        finally:
+            await dispatcher.stop()
+        first, *rest = await _lane(desk, "topic:1")
+        assert (first.failed_at, first.sent_at, first.attempts) == (None, None, 1)
+        assert first.next_attempt_at == START + STAFF_REFUSED_RETRY
+        assert all(row.sent_at is None and row.failed_at is None for row in rest)
+
+    async def test_a_deleted_topic_is_made_again_and_the_row_sent_into_it(
+        self, desk: Desk, dispatcher: OutboxDispatcher, sender: ScriptedSender
+    ) -> None:
+        await _report(desk, ANN, "Printer")
+        sender.script("topic:1", None, None, BadRequest("Message thread not found"))
+        try:
+            await _deliver_due(dispatcher)
+        finally:
+            await dispatcher.stop()
+        assert sender.recreated == [1]
+        assert sender.ids_sent_to("topic:1") == [1, 2, 3, 3]
+        assert await _pending(desk) == 0
+
+
+class TestLeases:
+    async def test_rows_in_flight_have_their_leases_extended_every_heartbeat(
+        self,
+        desk: Desk,
+        dispatcher: OutboxDispatcher,
+        sender: ScriptedSender,
+        timer: ManualTimer,
+        clock: ManualClock,
+    ) -> None:
+        await _report(desk, ANN, "Printer", "Mouse")
+        held = asyncio.Event()
+        sender.script("chat:7001", held)
+        try:
+            dispatcher.kick()
+            await _until(lambda: timer.sleepers == 2)
+            timer.advance(LINGER)
+            await _until(lambda: sender.ids_sent_to("chat:7001") == [4] and timer.sleepers == 1)
+            await _until(lambda: len(sender.calls) == 7)  # all but the held lane's second row
+            leases = {row.id: row.lease_until for row in await _lane(desk, "chat:7001")}
+            assert leases == {4: START + LEASE, 8: START + LEASE}
+
+            clock.advance(timedelta(seconds=25))  # the leases would run out in 5 s
+            timer.advance(HEARTBEAT)
+            renewed = START + timedelta(seconds=25) + LEASE
+
+            async def lane_leases() -> set[object]:
+                return {row.lease_until for row in await _lane(desk, "chat:7001")}
+
+            async with asyncio.timeout(5):
+                while await lane_leases() != {renewed}:  # noqa: ASYNC110 - a database state
+                    await asyncio.sleep(0.005)
+            held.set()
+            await _until(lambda: not dispatcher.busy)
+        finally:
+            held.set()
+            await dispatcher.stop()
+        assert await _pending(desk) == 0
+
+    async def test_stop_hands_back_the_rows_it_holds_and_keeps_what_was_sent(
+        self, desk: Desk, dispatcher: OutboxDispatcher, sender: ScriptedSender
+    ) -> None:
+        await _report(desk, ANN, "Printer", "Mouse")
+        sender.script("chat:7001", asyncio.Event())  # an answer that never comes
+        await dispatcher.claim_round()
+        await _until(lambda: len(sender.calls) == 7)
+        await dispatcher.stop(grace=0.01)
+
+        lane = await _lane(desk, "chat:7001")
+        assert [(r.sent_at, r.lease_owner, r.lease_until, r.attempts) for r in lane] == [
+            (None, None, None, 0)
+        ] * 2, "the held call and the row behind it are free for the next dispatcher"
+        assert await _pending(desk) == 2
+        again = await desk.delivery.claim("the-next-dispatcher", limit=10)
+        assert [item.id for item in again] == [4, 8], "in order"

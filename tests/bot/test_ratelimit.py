@@ -22,7 +22,6 @@ from bot.ratelimit import (
     IN_FLIGHT_POLL,
     MARGIN,
     PRUNE_EVERY,
-    LoopClock,
     SlidingWindowRateLimiter,
     _Turnstile,
     _Window,
@@ -37,18 +36,18 @@ class FakeClock:
     """A clock whose time moves only when told to, or when nothing else can run."""
 
     def __init__(self, start: float = 1000.0) -> None:
-        self.time = start
+        self.now_ = start
         self._sleepers: list[tuple[float, int, asyncio.Future[None]]] = []
         self._order = itertools.count()
 
-    def now(self) -> float:
+    def time(self) -> float:
         """The fake time."""
-        return self.time
+        return self.now_
 
     async def sleep(self, seconds: float) -> None:
         """Wait until the fake time has moved ``seconds`` on."""
         wake = asyncio.get_running_loop().create_future()
-        heapq.heappush(self._sleepers, (self.time + max(0.0, seconds), next(self._order), wake))
+        heapq.heappush(self._sleepers, (self.now_ + max(0.0, seconds), next(self._order), wake))
         await wake
 
     async def run(self, *sends: Awaitable[T]) -> list[T]:
@@ -71,16 +70,16 @@ class FakeClock:
 
     async def advance(self, seconds: float) -> None:
         """Move time ``seconds`` on, waking each sleeper at its own moment."""
-        until = self.time + seconds
+        until = self.now_ + seconds
         await _settle()
         while self._sleepers and self._sleepers[0][0] <= until:
             self._wake_next()
             await _settle()
-        self.time = until
+        self.now_ = until
 
     def _wake_next(self) -> None:
         moment = self._sleepers[0][0]
-        self.time = max(self.time, moment)
+        self.now_ = max(self.now_, moment)
         while self._sleepers and self._sleepers[0][0] <= moment:
             _, _, wake = heapq.heappop(self._sleepers)
             if not wake.done():
@@ -114,7 +113,7 @@ class Sends:
         """One call of ``method`` into ``chat``, answered at once."""
 
         async def arrive() -> bool:
-            self.log.append((self.clock.now(), chat))
+            self.log.append((self.clock.time(), chat))
             return True
 
         return self.call(arrive, chat, method, **data)
@@ -211,7 +210,7 @@ class TestPrivateChatWindow:
         sends = limited(clock, per_second=30, private_per_second=1)
         await clock.run(sends.send(1), sends.send(1), *(sends.send(c) for c in range(2, 20)))
         assert sends.offsets(1) == pytest.approx([0.0, STEP])
-        assert {moment for moment, chat in sends.log if chat != 1} == {clock.time - STEP}
+        assert {moment for moment, chat in sends.log if chat != 1} == {clock.time() - STEP}
 
     @pytest.mark.parametrize(("rate", "gap"), [(0.5, 2.0), (1.5, 2 / 3)])
     async def test_a_fractional_rate_spaces_sends_exactly(
@@ -301,16 +300,6 @@ class TestPruning:
         await clock.advance(1.0 + 2 * MARGIN)  # every window is idle now
         await clock.run(*(sends.send(chat) for chat in range(-PRUNE_EVERY, 0)))
         assert len(sends.limiter._chats) < PRUNE_EVERY + 10
-
-
-class TestLoopClock:
-    async def test_it_tells_the_loops_time_and_sleeps_on_it(self) -> None:
-        clock = LoopClock()
-        loop = asyncio.get_running_loop()
-        before = clock.now()
-        assert loop.time() - before < 0.01
-        await clock.sleep(0.02)
-        assert clock.now() - before >= 0.02
 
 
 class TestTurnstile:

@@ -196,6 +196,26 @@ class TestLogs:
         assert "@BotFather" in line
 
 
+class TestDeadPolling:
+    async def test_helpdesk_run_exits_with_an_error_when_its_polling_dies(
+        self, server: FakeBotApi, tmp_path: Path
+    ) -> None:
+        staff = server.add_forum("Support staff")
+        # An answer polling does not survive: the loop ends while the process looks alive.
+        server.faults.add("getUpdates", status=403, description="Forbidden: go away", times=1)
+        bot = BotProcess(server, staff, tmp_path)
+        await bot.start()
+        assert bot.process is not None
+        try:
+            code = await asyncio.wait_for(bot.process.wait(), 30)
+        finally:
+            await bot.terminate()
+        assert code == 1, "a supervisor restarts a bot that exits with an error"
+        log = bot.log.read_text()
+        assert "polling stopped unexpectedly (Forbidden: Forbidden: go away)" in log
+        assert "exiting so a supervisor restarts the bot" in log
+
+
 class TestKilledWithABacklog:
     async def test_updates_fetched_but_not_handled_come_again_and_are_stored_once(
         self, server: FakeBotApi, tmp_path: Path
