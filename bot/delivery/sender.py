@@ -20,13 +20,14 @@ from bot.context import StaffChat
 from bot.delivery import relay
 from bot.rendering import customer as customer_text
 from bot.rendering import staff as staff_text
+from bot.rendering.agent_tools import topic_link
 from bot.rendering.figures import render_figures
 from bot.rendering.forwarded import forwarded_header
 from bot.rendering.html import label_html, subject_html
 from bot.settings import Settings
 from core.desk import Desk
 from core.domain.actors import ChatRef
-from core.domain.values import Audience, NoticeKind, Status
+from core.domain.values import Audience, EventKind, NoticeKind, Status
 from core.services.delivery import Receipts
 from core.services.stats import Figures
 from core.views import MessageView, OutboxItem, TicketView
@@ -215,11 +216,19 @@ class NoticeSender:
         chat_id, thread_id = await self._topic_target(ticket)
         sent = await self._bot.send_message(
             chat_id,
-            staff_text.render_event_line(item.payload),
+            staff_text.render_event_line(item.payload, link=await self._merge_link(item)),
             parse_mode=ParseMode.HTML,
             message_thread_id=thread_id,
         )
         receipts.referenced(chat_id, sent.message_id, ticket.number)
+
+    async def _merge_link(self, item: OutboxItem) -> str | None:
+        """The link to the topic a merged ticket went into (None for other events)."""
+        detail = str(item.payload.get("detail") or "")
+        if item.payload.get("kind") != EventKind.MERGED_INTO or not detail[1:].isdigit():
+            return None
+        target = await self._desk.delivery.ticket(int(detail[1:]))
+        return topic_link(self._staff.chat_id, target.staff_topic_id)
 
     # --- copies of messages ----------------------------------------------------------
 

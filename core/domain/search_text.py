@@ -38,8 +38,8 @@ _WORD = re.compile(rf"[^\W_]+|[{_CJK}]+")
 _SPACES = re.compile(" {2,}")
 _FILTER = re.compile(r"^(status|tag|customer|agent):(\S*)$", re.IGNORECASE)
 
-STOP_WORDS = frozenset(  # noqa: SIM905 - a list of 60 words reads better as one string
-    "a an and are as at be but by for from has have i in is it its of on or so that the "
+STOP_WORDS = frozenset(
+    "a an and are as at be but by for from has have i in is it its of on or so that the "  # noqa: SIM905
     "this to was we were will with you your не и в во на с со что это как а но да по к "
     "у о из за то же ли бы от до".split()
 )
