@@ -18,7 +18,7 @@ from typing import Any
 
 import psutil
 
-from bench import core_ops, delivery, e2e, memory, scale
+from bench import core_ops, delivery, e2e, memory, scale, search
 from bench.report import render
 
 os.environ.setdefault("PTB_TIMEDELTA", "1")
@@ -47,6 +47,7 @@ async def run_all(workdir: Path, *, quick: bool) -> dict[str, Any]:
         "end_to_end_worker_peak_rss_mb": results["end_to_end"]["worker_peak_rss_mb"],
         "largest_database": await memory.run(workdir, largest),
     }
+    results["search"] = await search.run(workdir, quick=quick)
     results["seconds"] = time.monotonic() - started
     return results
 
