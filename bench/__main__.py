@@ -19,7 +19,7 @@ from typing import Any
 import psutil
 
 from bench import api as api_bench
-from bench import core_ops, delivery, e2e, memory, sandbox, scale
+from bench import core_ops, delivery, e2e, memory, sandbox, scale, search
 from bench.report import render
 
 os.environ.setdefault("PTB_TIMEDELTA", "1")
@@ -50,6 +50,7 @@ async def run_all(workdir: Path, *, quick: bool) -> dict[str, Any]:
     }
     results["sandbox"] = await sandbox.run(workdir, quick=quick)
     results["api"] = await api_bench.run(workdir, quick=quick)  # on the largest database
+    results["search"] = await search.run(workdir, quick=quick)
     results["seconds"] = time.monotonic() - started
     return results
 

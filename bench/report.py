@@ -121,4 +121,32 @@ def render(results: dict[str, Any]) -> str:
         lines += sandbox.report_lines(results["sandbox"], _row)
     if "api" in results:
         lines += api_bench.report_rows(results["api"])
+    lines += search_rows(results.get("search"))
     return "\n".join(lines) + "\n"
+
+
+def search_rows(search: dict[str, Any] | None) -> list[str]:
+    """Search latency per size (p50 / p99), with seeding and indexing times."""
+    if not search:
+        return []
+    rows = [
+        _row(
+            f"6. search p50 / p99, {row['tickets']:,} tickets × 10 messages "
+            f"(seeded {row['seed_seconds']:.0f} s, indexed {row['index_seconds']:.0f} s)",
+            f"{row['p50_ms']:.1f} / {row['p99_ms']:.1f} ms",
+            "",
+            "",
+            "p99 < 100 ms",
+        )
+        for row in search["sizes"]
+    ]
+    rows.append(
+        _row(
+            "6. search p99, largest / smallest",
+            f"{search['p99_ratio_largest_to_smallest']:.2f}×",
+            "",
+            "",
+            "≤ 1.5×",
+        )
+    )
+    return rows

@@ -23,7 +23,7 @@ from bot.commands import set_agent_commands, set_default_menus
 from bot.context import BotServices, DeskApplication, DeskContext, StaffChat
 from bot.delivery.dispatcher import OutboxDispatcher
 from bot.delivery.sender import NoticeSender
-from bot.handlers import console, customer, dead_letters, fallbacks, login, staff
+from bot.handlers import agent_tools, console, customer, dead_letters, fallbacks, login, staff
 from bot.handlers.buttons import on_button
 from bot.handlers.errors import on_error
 from bot.handlers.private import on_private_message
@@ -114,6 +114,8 @@ def _add_handlers(application: DeskApplication, settings: Settings, *, deliver: 
         ("deadletters", dead_letters.dead_letters_command),
     ):
         application.add_handler(CommandHandler(name, callback, filters=private))
+    for name, callback in agent_tools.COMMANDS:
+        application.add_handler(CommandHandler(name, callback, filters=private))
     application.add_handler(CommandHandler("login", login.login_command, filters=new))
     application.add_handler(
         CommandHandler("chatid", fallbacks.chat_id_command, filters=filters.ChatType.GROUPS & new)
@@ -122,6 +124,8 @@ def _add_handlers(application: DeskApplication, settings: Settings, *, deliver: 
     if settings.staff_chat_id is not None:
         staff_chat = filters.Chat(settings.staff_chat_id) & new
         application.add_handler(CommandHandler("note", staff.note_command, filters=staff_chat))
+        for name, callback in agent_tools.COMMANDS:
+            application.add_handler(CommandHandler(name, callback, filters=staff_chat))
         application.add_handler(
             MessageHandler(
                 staff_chat & ~filters.COMMAND & ~filters.StatusUpdate.ALL, staff.on_staff_message

@@ -58,6 +58,7 @@ def build_parser() -> argparse.ArgumentParser:
         dest="action", required=True, metavar="ACTION"
     )
     db.add_parser("upgrade", help="apply every pending migration")
+    db.add_parser("reindex", help="rebuild the full-text search index from every ticket")
 
     agent = commands.add_parser("agent", help="manage agent accounts").add_subparsers(
         dest="action", required=True, metavar="ACTION"
@@ -177,6 +178,12 @@ async def db_upgrade(_desk: Desk, _args: argparse.Namespace) -> None:
     print("The database schema is up to date.")  # noqa: T201
 
 
+async def db_reindex(desk: Desk, _args: argparse.Namespace) -> None:
+    """Rebuild the search index."""
+    count = await desk.search.reindex()
+    print(f"The search index was rebuilt: {count} tickets.")  # noqa: T201
+
+
 AGENT_ACTIONS: dict[str, Callable[[Desk, argparse.Namespace], Awaitable[None]]] = {
     "add": agent_add,
     "list": agent_list,
@@ -221,7 +228,11 @@ def dispatch(args: argparse.Namespace, settings: Settings) -> None:
     if args.command == "updates":
         run_updates_command(args, settings)
         return
-    action = db_upgrade if args.command == "db" else AGENT_ACTIONS[args.action]
+    action: Callable[[Desk, argparse.Namespace], Awaitable[None]]
+    if args.command == "db":
+        action = db_reindex if args.action == "reindex" else db_upgrade
+    else:
+        action = AGENT_ACTIONS[args.action]
     asyncio.run(_with_desk(settings, lambda desk: action(desk, args)))
 
 

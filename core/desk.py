@@ -15,11 +15,16 @@ from core.services.accounts import AccountService
 from core.services.api_tokens import TokenService
 from core.services.common import ServiceContext
 from core.services.conversations import ConversationService
+from core.services.customers import CustomerService
 from core.services.dead_letters import DeadLetterService
 from core.services.delivery import DeliveryService
+from core.services.merge import MergeService
 from core.services.messages import MessageService
 from core.services.queries import QueryService
+from core.services.saved_replies import SavedReplyService
+from core.services.search import SearchService
 from core.services.stats import StatsService
+from core.services.tags import TagService
 from core.services.tickets import TicketService
 from core.services.timers import TimerService
 from core.store.database import Database
@@ -28,7 +33,7 @@ from core.store.migrate import upgrade_database
 
 class Desk:
     """The service layer: agents, API tokens, tickets, messages, queries, conversations,
-    delivery, timers and figures."""
+    delivery, timers, figures, tags, customers' cards, saved replies, search and merges."""
 
     def __init__(
         self, database: Database, *, clock: Clock | None = None, config: DeskConfig | None = None
@@ -47,6 +52,11 @@ class Desk:
         self.timers = TimerService(context)
         self.stats = StatsService(context)
         self.dead_letters = DeadLetterService(context)
+        self.tags = TagService(context)
+        self.customers = CustomerService(context)
+        self.saved_replies = SavedReplyService(context, self.messages)
+        self.search = SearchService(context)
+        self.merge = MergeService(context)
 
     @classmethod
     async def open(

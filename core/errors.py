@@ -10,7 +10,8 @@ Hierarchy::
     │   ├── TicketNotFound        no such ticket, or the actor may not see it
     │   ├── AgentNotFound         no agent with that username
     │   ├── CustomerNotFound      no customer with that Telegram username or id
-    │   └── MessageNotFound       no stored message for that id or Telegram copy
+    │   ├── MessageNotFound       no stored message for that id or Telegram copy
+    │   └── SavedReplyNotFound    no saved reply by that name; carries the closest names
     ├── PermissionDenied          the actor may not do this (not an agent, not an admin, ...)
     ├── InvalidInput              a value is malformed or out of range
     │   ├── PasswordRejected      too short, too long (over 72 bytes) or otherwise unusable
@@ -63,6 +64,16 @@ class CustomerNotFound(NotFound):
 
 class MessageNotFound(NotFound):
     """Raised when a stored message (or a Telegram copy of one) is unknown."""
+
+
+class SavedReplyNotFound(NotFound):
+    """Raised when no saved reply has the given name; ``suggestions`` are the closest names."""
+
+    def __init__(self, name: str, suggestions: tuple[str, ...]) -> None:
+        hint = f" Did you mean: {', '.join(suggestions)}?" if suggestions else ""
+        super().__init__(f"There is no saved reply “{name}”.{hint} /saved lists them all.")
+        self.name = name
+        self.suggestions = suggestions
 
 
 class PermissionDenied(DeskError):

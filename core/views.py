@@ -62,6 +62,8 @@ class TicketView:
     staff_card_message_id: int | None
     sla_first_breached_at: datetime | None = None
     sla_resolution_breached_at: datetime | None = None
+    tags: tuple[str, ...] = ()
+    merged_into: int | None = None
 
     @property
     def is_closed(self) -> bool:
@@ -187,3 +189,45 @@ class Conversation:
     def flow(self) -> Flow | None:
         """The flow, or None when this version does not know it."""
         return None if isinstance(self.state, UnknownFlow) else self.state.flow
+
+
+@dataclass(frozen=True, slots=True)
+class SavedReplyView:
+    """A saved reply: its name, its text (and the front end's formatted form), its author."""
+
+    name: str
+    text: str
+    formatted: str | None
+    author: str | None
+    updated_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class SavedReplyPage:
+    """One page of saved replies, by name; ``next_offset`` is None on the last page."""
+
+    replies: tuple[SavedReplyView, ...]
+    next_offset: int | None
+    total: int
+
+
+@dataclass(frozen=True, slots=True)
+class SearchHit:
+    """A ticket found by a search, with a snippet (matches between ``MARK_START``/``END``)."""
+
+    ticket: TicketView
+    snippet: str
+
+
+@dataclass(frozen=True, slots=True)
+class CustomerCard:
+    """Everything agents know about a customer, for the customer's card."""
+
+    customer: CustomerView
+    first_seen: datetime
+    open_tickets: tuple[TicketView, ...]
+    past_tickets: tuple[TicketView, ...]
+    ticket_count: int
+    average_rating: float | None
+    ratings: int
+    tags: tuple[str, ...]

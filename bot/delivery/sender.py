@@ -22,13 +22,14 @@ from bot.delivery import relay
 from bot.delivery.port import NoticeSending, PartialDelivery, Progress, StaffChatMissing
 from bot.rendering import customer as customer_text
 from bot.rendering import staff as staff_text
+from bot.rendering.agent_tools import topic_link
 from bot.rendering.figures import render_figures
 from bot.rendering.forwarded import forwarded_header
 from bot.rendering.html import label_html, subject_html
 from bot.settings import Settings
 from core.desk import Desk
 from core.domain.actors import ChatRef
-from core.domain.values import Audience, Role, Status
+from core.domain.values import Audience, EventKind, Role, Status
 from core.notices.kinds import (
     AssignedToYou,
     CardPost,
@@ -239,11 +240,19 @@ class NoticeSender(NoticeSending):
         chat_id, thread_id = await self._topic_target(ticket)
         sent = await self._bot.send_message(
             chat_id,
-            staff_text.render_event_line(line),
+            staff_text.render_event_line(line, link=await self._merge_link(line)),
             parse_mode=ParseMode.HTML,
             message_thread_id=thread_id,
         )
         receipts.referenced(chat_id, sent.message_id, ticket.number)
+
+    async def _merge_link(self, line: EventLine) -> str | None:
+        """The link to the topic a merged ticket went into (None for other events)."""
+        detail = line.detail or ""
+        if line.event_kind != EventKind.MERGED_INTO or not detail[1:].isdigit():
+            return None
+        target = await self._desk.delivery.ticket(int(detail[1:]))
+        return topic_link(self._staff.chat_id, target.staff_topic_id)
 
     # --- copies of messages ----------------------------------------------------------
 

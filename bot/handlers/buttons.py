@@ -10,7 +10,7 @@ from telegram.error import TelegramError
 
 from bot.callback_data import decode
 from bot.context import DeskContext
-from bot.handlers import console, customer
+from bot.handlers import agent_tools, console, customer
 
 logger = logging.getLogger(__name__)
 STALE = "This button is not valid any more."
@@ -40,6 +40,8 @@ async def _route(update: Update, context: DeskContext) -> str | None:
         return STALE
     if press.scope == "t":
         return await console.on_ticket_button(update, context, press)
+    if press.scope == "a":
+        return await agent_tools.on_tool_button(update, context, press)
     if press.scope == "q":
         return await console.on_queue_button(update, context, press)
     in_private = query.message is not None and query.message.chat.type == ChatType.PRIVATE

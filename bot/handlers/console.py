@@ -9,12 +9,13 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any, TypeVar
 
-from telegram import CallbackQuery, Update
+from telegram import CallbackQuery, InlineKeyboardMarkup, Update
 from telegram.constants import ChatType
 
 from bot.callback_data import Press
 from bot.context import DeskContext
 from bot.handlers.common import agent_actor, edit_keyboard, edit_text, parse_number, say
+from bot.handlers.saved import saved_name_in, send_saved
 from bot.inbound import command_argument
 from bot.rendering import console as views
 from bot.rendering import staff as staff_text
@@ -22,15 +23,17 @@ from bot.rendering.figures import render_figures
 from bot.rendering.html import esc
 from bot.rendering.words import status_label
 from core.domain.actors import Actor, NewMessage
+from core.domain.search_text import normalise_tag
 from core.domain.values import Priority, Status
 from core.errors import DeskError, DuplicateMessage
-from core.services.queries import UNASSIGNED
+from core.services.queries import UNASSIGNED, TicketFilter
 from core.views import TicketPage
 
 AGENT_HELP = (
     "<b>Agent commands</b> (in this private chat)\n"
     "/queue [status] — tickets, most recent activity first. Status: active (default), new, "
-    "open, pending, resolved, closed, all, mine, unassigned. Example: <code>/queue pending</code>\n"
+    "open, pending, resolved, closed, all, mine, unassigned, or tag:word. "
+    "Example: <code>/queue pending</code>\n"
     "/ticket 12 — the card, the history and the buttons\n"
     "/reply 12 text — answer the customer (long texts are split)\n"
     "/note 12 text — internal note, never shown to the customer\n"
@@ -39,6 +42,12 @@ AGENT_HELP = (
     "/assign 12 alice — assign to an agent (<code>/assign 12 -</code> to unassign)\n"
     "/priority 12 high — low, normal, high, urgent\n"
     "/stats [today|7d|30d] — the desk's figures (default: 7d)\n"
+    "/tag 12 word… · /untag 12 word — tags (<code>/queue tag:billing</code>)\n"
+    "/customer 12 (or @username) — the customer's card\n"
+    "/saved — saved replies; <code>/saved add thanks Hi {customer}!</code>, "
+    "<code>/saved del thanks</code>; send one with <code>/reply 12 !thanks</code>\n"
+    "/search words… [status:open tag:x customer:@ann agent:alice] — find tickets\n"
+    "/merge 12 15 — merge #12 into #15 (same customer; asks first)\n"
     "/logout — log out\n\n"
     "In the staff group, write in a ticket's topic to answer the customer; "
     "<code>/note text</code> there is an internal note."
@@ -93,6 +102,9 @@ async def queue_command(
     update: Update, context: DeskContext, actor: Actor, args: list[str]
 ) -> None:
     """Show the first page of the queue."""
+    if args and args[0].lower().startswith("tag:"):
+        await _tag_queue(update, context, actor, args)
+        return
     label = (args[0] if args else "active").lower()
     if label not in views.QUEUE_FILTERS or len(args) > 1:
         raise _Usage(
@@ -102,6 +114,24 @@ async def queue_command(
     await say(
         update, views.queue_text(page, label, first_page=True), views.queue_keyboard(page, label)
     )
+
+
+async def _tag_queue(update: Update, context: DeskContext, actor: Actor, args: list[str]) -> None:
+    """Show the first page of the tickets carrying a tag (any status)."""
+    if len(args) > 1:
+        raise _Usage("Name one tag: /queue tag:billing")
+    tag = normalise_tag(args[0][len("tag:") :])
+    page = await context.desk.queries.list_tickets(actor, TicketFilter(tag=tag), limit=8)
+    await say(
+        update,
+        views.queue_text(page, f"tag:{tag}", first_page=True),
+        _first_page_buttons(page),
+    )
+
+
+def _first_page_buttons(page: TicketPage) -> InlineKeyboardMarkup | None:
+    # The "More" button pages by queue name; a tag's list shows its first page only.
+    return views.queue_keyboard(TicketPage(page.tickets, None), "all")
 
 
 async def _queue_page(
@@ -146,6 +176,14 @@ async def _post(
     body = text.text[len(args[0]) :].lstrip()
     if not body:
         raise _Usage(f"Write the text after the number. Usage: {usage}")
+    saved = None if internal else saved_name_in(body)
+    if saved is not None:  # "/reply 12 !name": a saved reply, filled in
+        posted = await send_saved(update, context, actor, number, saved)
+        if posted is not None:
+            await say(
+                update, f"✅ Reply sent on ticket #{number} ({status_label(posted.ticket.status)})."
+            )
+        return
     formatted = text.formatted
     if formatted is not None and formatted.startswith(args[0]):
         formatted = formatted[len(args[0]) :].lstrip()

@@ -10,6 +10,7 @@ from telegram import Message, Update
 
 from bot.context import DeskContext
 from bot.handlers.common import agent_actor, say
+from bot.handlers.saved import saved_name_in, send_saved
 from bot.inbound import command_argument, new_message_from, unsupported_kind
 from bot.rendering import staff as staff_text
 from bot.rendering.html import esc
@@ -60,6 +61,10 @@ async def on_staff_message(update: Update, context: DeskContext) -> None:
     kind = unsupported_kind(message)
     if kind is not None:
         await say(update, f"⚠️ I cannot relay {kind} to the customer.")
+        return
+    saved = saved_name_in(message.text)
+    if saved is not None:  # "!name": a saved reply, filled in, to the customer
+        await send_saved(update, context, actor, ticket.number, saved)
         return
     try:
         await context.desk.messages.send_message(

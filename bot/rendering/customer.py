@@ -73,12 +73,8 @@ def status_news(
 ) -> str:
     """Tell a customer, in plain words, that their ticket changed status."""
     title = f"<b>#{number}</b> “{subject_html(subject)}”"
-    if by_system and to is Status.CLOSED:
-        why = {
-            "no answer from the customer": "because we did not hear back from you",
-            "resolved and not answered": "automatically, as it was resolved and you did not reply",
-        }.get(reason or "", "automatically")
-        return f"🔒 Your ticket {title} was closed {why}. Write any time to open a new one."
+    if to is Status.CLOSED:
+        return _closed_news(title, by_system=by_system, reason=reason)
     if to is Status.OPEN:
         return f"🟢 Your ticket {title} is being worked on."
     if to is Status.PENDING:
@@ -88,9 +84,23 @@ def status_news(
             f"✅ Your ticket {title} has been resolved.\n"
             f"Not solved after all? Reply within {format_duration(reopen_window)} and we reopen it."
         )
-    if to is Status.CLOSED:
-        return f"🔒 Your ticket {title} is closed. Write any time to open a new one."
     return f"Your ticket {title} is now {status_label(to)}."
+
+
+def _closed_news(title: str, *, by_system: bool, reason: str | None) -> str:
+    if (reason or "").startswith("merged into #"):
+        target = esc((reason or "").removeprefix("merged into "))
+        return (
+            f"🔀 Your ticket {title} is the same matter as ticket <b>{target}</b>, so we merged "
+            f"them: we continue in {target}. Just write here as before."
+        )
+    if by_system:
+        why = {
+            "no answer from the customer": "because we did not hear back from you",
+            "resolved and not answered": "automatically, as it was resolved and you did not reply",
+        }.get(reason or "", "automatically")
+        return f"🔒 Your ticket {title} was closed {why}. Write any time to open a new one."
+    return f"🔒 Your ticket {title} is closed. Write any time to open a new one."
 
 
 def pending_reminder(number: int, subject: str, closes_in: str) -> str:

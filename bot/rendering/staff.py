@@ -68,6 +68,10 @@ def render_card(ticket: TicketView) -> str:
         lines.append(f"Category: {label_html(ticket.category)}")
     if ticket.follow_up_of:
         lines.append(f"Follow-up of #{ticket.follow_up_of}")
+    if ticket.tags:
+        lines.append("Tags: " + " ".join(f"#{esc(tag)}" for tag in ticket.tags))
+    if ticket.merged_into:
+        lines.append(f"🔀 Merged into #{ticket.merged_into}")
     lines.append(f"Opened: {when(ticket.created_at)}")
     if ticket.rating is not None:
         comment = (
@@ -91,9 +95,13 @@ def render_card(ticket: TicketView) -> str:
 def card_keyboard(ticket: TicketView) -> InlineKeyboardMarkup:
     """The buttons under a card: take, status moves, priority (reopen when closed)."""
     n = ticket.number
+    customer = InlineKeyboardButton("👤 Customer", callback_data=encode("a", "cust", n))
     if ticket.status is Status.CLOSED:
         return InlineKeyboardMarkup(
-            [[InlineKeyboardButton("↩️ Reopen", callback_data=encode("t", "st", n, "open"))]]
+            [
+                [InlineKeyboardButton("↩️ Reopen", callback_data=encode("t", "st", n, "open"))],
+                [customer],
+            ]
         )
     moves = [
         ("⏳ Pending", Status.PENDING),
@@ -113,7 +121,7 @@ def card_keyboard(ticket: TicketView) -> InlineKeyboardMarkup:
     priority = InlineKeyboardButton(
         f"Priority: {priority_label(ticket.priority)} ▾", callback_data=encode("t", "pm", n)
     )
-    return InlineKeyboardMarkup([first_row, second_row, [priority]])
+    return InlineKeyboardMarkup([first_row, second_row, [priority, customer]])
 
 
 def priority_keyboard(ticket: TicketView) -> InlineKeyboardMarkup:
@@ -137,14 +145,22 @@ _EVENT_LINES = {
     EventKind.SLA_BREACH: "⏰ SLA missed: {detail}",
     EventKind.REMINDED: "🔔 The customer was reminded that we wait for their answer",
     EventKind.UNDELIVERED: "⚠️ A message could not be delivered to the customer: {detail}",
+    EventKind.TAGGED: "🏷 <b>{actor}</b> tagged the ticket: {detail}",
+    EventKind.UNTAGGED: "🏷 <b>{actor}</b> removed the tag {detail}",
+    EventKind.MERGED_FROM: "🔀 <b>{actor}</b> merged {detail} into this ticket",
 }
 
 
-def render_event_line(line: EventLine) -> str:
-    """Render one audit event as a line in the topic."""
+def render_event_line(line: EventLine, *, link: str | None = None) -> str:
+    """Render one audit event as a line in the topic (``link``: the topic it points to)."""
     actor = label_html(line.actor or "system")
     kind = line.event_kind
     detail = esc(line.detail or "")
+    if kind == EventKind.MERGED_INTO:
+        target = f'<a href="{esc(link)}">{detail}</a>' if link else detail
+        return (
+            f"🔀 <b>{actor}</b> merged this ticket into {target}: the conversation continues there."
+        )
     if kind == EventKind.STATUS and line.from_status and line.to_status:
         frm, to = line.from_status, line.to_status
         why = f" ({detail})" if detail else ""

@@ -69,6 +69,10 @@ class EventKind(StrEnum):
     UNDELIVERED = "undelivered"
     SLA_BREACH = "sla_breach"
     REMINDED = "reminded"
+    TAGGED = "tagged"
+    UNTAGGED = "untagged"
+    MERGED_INTO = "merged_into"  # this ticket went into another (detail: "#B")
+    MERGED_FROM = "merged_from"  # another ticket came into this one (detail: "#A")
 
 
 class NoticeKind(StrEnum):

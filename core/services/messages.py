@@ -22,6 +22,7 @@ from core.services.common import (
 )
 from core.services.moves import store_outcome, ticket_state
 from core.services.routing import PrivateContext, route
+from core.store import search_index
 from core.store.tables import MessageCopyRow, MessageRow, TicketRow, table_of
 from core.store.to_views import ticket_view
 from core.views import MessageView, PostedMessages
@@ -93,6 +94,7 @@ async def add_messages(
         for message_id, p in zip(ids, parts, strict=True)
         if p.origin is not None
     ]
+    await search_index.add_text(session, ticket.id, [part.text for part in parts])
     if origins:
         try:
             await session.execute(insert(table_of(MessageCopyRow)), origins)

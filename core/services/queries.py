@@ -29,6 +29,7 @@ from core.store.tables import (
     MessageRow,
     TicketEventRow,
     TicketRow,
+    TicketTagRow,
 )
 from core.store.to_views import event_view, message_view, ticket_view
 from core.views import TicketDetail, TicketPage, TicketView
@@ -67,6 +68,7 @@ class TicketFilter:
         category: only this category.
         customer: only this customer's tickets (their Telegram user id).
         updated_since: only tickets with activity at or after this time.
+        tag: only tickets carrying this (normalised) tag.
     """
 
     statuses: tuple[Status, ...] = ()
@@ -75,6 +77,7 @@ class TicketFilter:
     category: str | None = None
     customer: int | None = None
     updated_since: datetime | None = None
+    tag: str | None = None
 
 
 class QueryService:
@@ -159,6 +162,12 @@ class QueryService:
                 branch = branch.where(TicketRow.customer_id == customer_id)
             if where.updated_since is not None:
                 branch = branch.where(TicketRow.updated_at >= where.updated_since)
+            if where.tag is not None:
+                branch = branch.where(
+                    TicketRow.id.in_(
+                        select(TicketTagRow.ticket_id).where(TicketTagRow.tag == where.tag)
+                    )
+                )
             if after is not None:
                 branch = branch.where(tuple_(TicketRow.updated_at, TicketRow.id) < after)
             branch = branch.order_by(TicketRow.updated_at.desc(), TicketRow.id.desc())

@@ -33,6 +33,9 @@ class PrivateContext:
     ticket: TicketView | None
 
 
+MAX_MERGE_HOPS = 8
+
+
 async def private_context(
     session: AsyncSession, telegram_user_id: int, reply_to: ChatRef | None
 ) -> PrivateContext:
@@ -95,6 +98,10 @@ async def _ticket_row_for_reference(
     if number is None:
         return None
     ticket = await session.get(TicketRow, number)
+    for _ in range(MAX_MERGE_HOPS):  # a merged ticket lives on in the one it went into
+        if ticket is None or ticket.merged_into_id is None:
+            break
+        ticket = await session.get(TicketRow, ticket.merged_into_id)
     if ticket is None or not may_see(actor, ticket):
         return None
     return ticket

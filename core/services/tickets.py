@@ -21,6 +21,7 @@ from core.services.common import (
 )
 from core.services.messages import add_messages, as_parts
 from core.services.moves import move_ticket
+from core.store import search_index
 from core.store.tables import AgentRow, CustomerRow, TicketRow
 from core.store.to_views import ticket_view
 from core.views import TicketView
@@ -155,12 +156,14 @@ class TicketService:
                 priority=Priority.NORMAL.value,
                 category=clean_category,
                 follow_up_of_id=follow_up_of,
+                tag_rows=[],
                 created_at=now,
                 updated_at=now,
                 status_changed_at=now,
             )
             session.add(ticket)
             await session.flush()
+            await search_index.add_ticket(session, ticket.id, ticket.subject)
             rows = await add_messages(session, ticket, customer, parts, now)
             if follow_up_of:
                 detail: str | None = f"follow-up of #{follow_up_of}"

@@ -125,11 +125,15 @@ class TicketRow(Base):
     sla_first_breached_at: Mapped[datetime | None]
     sla_resolution_breached_at: Mapped[datetime | None]
     reminded_at: Mapped[datetime | None]
+    merged_into_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("tickets.id"))
 
     customer: Mapped[CustomerRow] = relationship(
         lazy="joined", innerjoin=True, foreign_keys=[customer_id]
     )
     assignee: Mapped[AgentRow | None] = relationship(lazy="joined")
+    tag_rows: Mapped[list[TicketTagRow]] = relationship(
+        lazy="selectin", order_by="TicketTagRow.tag", cascade="all, delete-orphan"
+    )
 
     __table_args__ = (
         Index("ix_tickets_activity", "updated_at", "id"),
@@ -324,3 +328,32 @@ class DeadLetterRow(Base):
     first_seen_at: Mapped[datetime]
     last_tried_at: Mapped[datetime]
     handled_at: Mapped[datetime | None]
+
+
+class TicketTagRow(Base):
+    """A tag on a ticket: a normalised word (lower case, no spaces) agents filter by."""
+
+    __tablename__ = "ticket_tags"
+
+    ticket_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("tickets.id", ondelete="CASCADE"), primary_key=True
+    )
+    tag: Mapped[str] = mapped_column(String(32), primary_key=True)
+
+    __table_args__ = (Index("ix_ticket_tags_tag", "tag", "ticket_id"),)
+
+
+class SavedReplyRow(Base):
+    """A reply agents send by name (``!name``), with ``{customer}``-style placeholders."""
+
+    __tablename__ = "saved_replies"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    name: Mapped[str] = mapped_column(String(32), unique=True)
+    text: Mapped[str] = mapped_column(Text)
+    formatted: Mapped[str | None] = mapped_column(Text)
+    author_agent_id: Mapped[int | None] = mapped_column(
+        BigInteger, ForeignKey("agents.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]

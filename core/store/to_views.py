@@ -78,6 +78,8 @@ def ticket_view(row: TicketRow) -> TicketView:
         staff_card_message_id=row.staff_card_message_id,
         sla_first_breached_at=row.sla_first_breached_at,
         sla_resolution_breached_at=row.sla_resolution_breached_at,
+        tags=tuple(tag.tag for tag in row.tag_rows),
+        merged_into=row.merged_into_id,
     )
 
 

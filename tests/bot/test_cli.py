@@ -184,6 +184,29 @@ class TestAgentManagement:
             "The database schema is up to date.",
         )
 
+    def test_db_reindex_counts_the_tickets(self, tmp_path: Path) -> None:
+        assert run(tmp_path, "db", "upgrade").returncode == 0
+        with sqlite3.connect(tmp_path / "desk.db") as db:
+            db.execute(
+                "INSERT INTO customers (id, telegram_user_id, display_name, created_at, "
+                "updated_at) VALUES (1, 5, 'Ann', '2026-01-01', '2026-01-01')"
+            )
+            db.execute(
+                "INSERT INTO tickets (id, customer_id, subject, status, priority, created_at, "
+                "updated_at, status_changed_at) VALUES (1, 1, 'Printer smokes', 'new', "
+                "'normal', '2026-01-01', '2026-01-01', '2026-01-01')"
+            )
+        result = run(tmp_path, "db", "reindex")
+        assert (result.returncode, result.stdout.strip()) == (
+            0,
+            "The search index was rebuilt: 1 tickets.",
+        )
+        with sqlite3.connect(tmp_path / "desk.db") as db:
+            found = db.execute(
+                "SELECT rowid FROM search_documents WHERE search_documents MATCH 'smokes'"
+            ).fetchall()
+        assert found == [(1,)]
+
     def test_usage_errors_exit_2(self, tmp_path: Path) -> None:
         assert run(tmp_path, "agent", "frobnicate").returncode == 2
         assert run(tmp_path).returncode == 2

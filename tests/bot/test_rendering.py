@@ -570,10 +570,13 @@ class TestCardKeyboard:
         offered = {Status(p.argument or "") for p in decoded(keyboard) if p.action == "st"}
         assert offered <= set(allowed_moves(status, Mover.AGENT))
 
-    def test_closed_ticket_only_offers_reopen(self) -> None:
+    def test_closed_ticket_only_offers_reopen_and_the_customer(self) -> None:
         keyboard = staff.card_keyboard(ticket_view(status=Status.CLOSED))
 
-        assert presses(keyboard) == [("↩️ Reopen", Press("t", "st", 12, "open"))]
+        assert presses(keyboard) == [
+            ("↩️ Reopen", Press("t", "st", 12, "open")),
+            ("👤 Customer", Press("a", "cust", 12)),
+        ]
 
     @pytest.mark.parametrize(
         ("status", "first_row"),
@@ -600,6 +603,7 @@ class TestCardKeyboard:
             ("✅ Resolve", Press("t", "st", 42, "resolved")),
             ("🔒 Close", Press("t", "st", 42, "closed")),
             ("Priority: 🟠 high ▾", Press("t", "pm", 42)),
+            ("👤 Customer", Press("a", "cust", 42)),
         ]
 
 

@@ -9,6 +9,7 @@ from sqlalchemy.engine import Connection
 
 from core.store.database import Database
 from core.store.migrate import current_revision, head_revision, upgrade_database
+from core.store.search_index import include_name
 from core.store.tables import Base
 
 
@@ -21,7 +22,9 @@ class TestMigrations:
             assert await current_revision(database) == head_revision()
 
             def differences(connection: Connection) -> list[object]:
-                context = MigrationContext.configure(connection, opts={"compare_type": True})
+                context = MigrationContext.configure(
+                    connection, opts={"compare_type": True, "include_name": include_name}
+                )
                 return list(compare_metadata(context, Base.metadata))
 
             async with database.engine.connect() as connection:

@@ -243,6 +243,7 @@ PURE_ROOTS = {
     "enum",
     "typing",
     "unicodedata",
+    "re",
     "collections",
 }
 PURE_CORE = ("core.domain", "core.errors")

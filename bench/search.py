@@ -1,0 +1,133 @@
+"""Benchmark: full-text search latency (p50, p99) at 10k and 1M tickets of 10 messages.
+
+Each database is made by the desk's migrations, then seeded in bulk straight through
+sqlite3 (tickets, customers and ten messages per ticket of eight words each, drawn from a
+5,000-word vocabulary, in one transaction), and its search index is built once afterwards
+by the same code as ``helpdesk db reindex``. Seeding and indexing are timed. Searches go
+through the desk's own ``search`` (two words, as agents type them), the sizes taking turns.
+"""
+
+from __future__ import annotations
+
+import random
+import sqlite3
+import time
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import create_engine
+
+from bench.seed import START, _ts
+from bench.stats import median
+from core.desk import Desk
+from core.domain.actors import Actor
+from core.store.search_index import rebuild
+
+SIZES = (10_000, 1_000_000)
+QUICK_SIZES = (2_000, 50_000)
+MESSAGES_PER_TICKET = 10
+WORDS_PER_MESSAGE = 8
+VOCABULARY = 5_000
+QUERIES = 300
+QUICK_QUERIES = 100
+_CHUNK = 20_000
+_SYLLABLES = [c + v for c in "bdfgklmnprstvz" for v in "aeiou"]
+
+
+def vocabulary(rng: random.Random) -> list[str]:
+    """Pronounceable made-up words, all different."""
+    words: set[str] = set()
+    while len(words) < VOCABULARY:
+        words.add("".join(rng.choice(_SYLLABLES) for _ in range(rng.randint(2, 4))))
+    return sorted(words)
+
+
+def seed_messages(path: Path, tickets: int, words: list[str], rng: random.Random) -> None:
+    """Add customers, tickets and their messages in one transaction."""
+    connection = sqlite3.connect(path)
+    connection.execute("PRAGMA journal_mode=WAL")
+    connection.execute("PRAGMA synchronous=OFF")
+    at = _ts(START)
+    with connection:
+        connection.executemany(
+            "INSERT INTO customers (id, telegram_user_id, display_name, created_at, updated_at)"
+            " VALUES (?, ?, ?, ?, ?)",
+            ((n, 10_000 + n, f"Customer {n}", at, at) for n in range(1, tickets // 10 + 2)),
+        )
+        for first in range(1, tickets + 1, _CHUNK):
+            numbers = range(first, min(first + _CHUNK, tickets + 1))
+            connection.executemany(
+                "INSERT INTO tickets (id, customer_id, subject, status, priority, created_at,"
+                " updated_at, status_changed_at) VALUES (?, ?, ?, 'closed', 'normal', ?, ?, ?)",
+                ((n, n // 10 + 1, " ".join(rng.choices(words, k=4)), at, at, at) for n in numbers),
+            )
+            connection.executemany(
+                "INSERT INTO messages (ticket_id, author_role, author_name, text, internal,"
+                " copyable, created_at) VALUES (?, 'customer', 'c', ?, 0, 1, ?)",
+                (
+                    (n, " ".join(rng.choices(words, k=WORDS_PER_MESSAGE)), at)
+                    for n in numbers
+                    for _ in range(MESSAGES_PER_TICKET)
+                ),
+            )
+    connection.close()
+
+
+def build_index(path: Path) -> None:
+    """Build the search index once, as ``helpdesk db reindex`` does."""
+    engine = create_engine(f"sqlite:///{path}")
+    try:
+        with engine.begin() as connection:
+            rebuild(connection)
+    finally:
+        engine.dispose()
+
+
+async def run(workdir: Path, *, quick: bool) -> dict[str, Any]:
+    """Seed each size, time searches, and compare the largest with the smallest."""
+    sizes = QUICK_SIZES if quick else SIZES
+    rng = random.Random(11)
+    words = vocabulary(rng)
+    desks: list[Desk] = []
+    rows: list[dict[str, Any]] = []
+    try:
+        for tickets in sizes:
+            path = workdir / f"search_{tickets}.db"
+            path.unlink(missing_ok=True)
+            desk = await Desk.open(f"sqlite+aiosqlite:///{path}")
+            desks.append(desk)
+            started = time.perf_counter()
+            seed_messages(path, tickets, words, rng)
+            seeded = time.perf_counter() - started
+            started = time.perf_counter()
+            build_index(path)
+            indexed = time.perf_counter() - started
+            rows.append(
+                {
+                    "tickets": tickets,
+                    "messages": tickets * MESSAGES_PER_TICKET,
+                    "seed_seconds": round(seeded, 1),
+                    "index_seconds": round(indexed, 1),
+                    "latencies": [],
+                }
+            )
+        agent = Actor.agent(1, "bench")
+        for _ in range(QUICK_QUERIES if quick else QUERIES):
+            query = " ".join(rng.sample(words, 2)) if rng.random() < 0.5 else rng.choice(words)
+            for desk, row in zip(desks, rows, strict=True):
+                started = time.perf_counter()
+                await desk.search.search(agent, query)
+                row["latencies"].append((time.perf_counter() - started) * 1000)
+    finally:
+        for desk in desks:
+            await desk.close()
+    for row in rows:
+        latencies = sorted(row.pop("latencies"))
+        row["p50_ms"] = round(median(latencies), 2)
+        row["p99_ms"] = round(latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))], 2)
+    return {
+        "sizes": rows,
+        "p99_ratio_largest_to_smallest": round(
+            rows[-1]["p99_ms"] / max(rows[0]["p99_ms"], 1e-9), 2
+        ),
+    }
