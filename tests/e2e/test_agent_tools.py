@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from sandbox.botapi import FakeUser
 from tests.e2e.conftest import Harness
-from tests.fake_bot_api import FakeUser
 
 
 async def _setup(desk_bot: Harness) -> tuple[FakeUser, FakeUser, int, int]:
