@@ -7,6 +7,8 @@ from datetime import UTC, datetime
 from bot.rendering import agent_tools as views
 from bot.rendering.staff import render_card, render_event_line
 from core.domain.search_text import MARK_END, MARK_START
+from core.domain.values import Role
+from core.notices.kinds import EventLine
 from core.views import CustomerCard, CustomerView
 from tests.bot.test_rendering import ticket_view
 
@@ -31,9 +33,8 @@ class TestCard:
     def test_the_merge_line_links_to_the_target_topic(self) -> None:
         link = views.topic_link(-1001234, 77)
         assert link == "https://t.me/c/1234/77"
-        line = render_event_line(
-            {"kind": "merged_into", "actor": "alice", "detail": "#15"}, link=link
-        )
+        event = EventLine(1, "merged_into", "alice", Role.AGENT, detail="#15")
+        line = render_event_line(event, link=link)
         assert '<a href="https://t.me/c/1234/77">#15</a>' in line
 
 
