@@ -6,7 +6,7 @@ press is checked again against who pressed it and the ticket's current state.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from typing import Any, TypeVar
 
 from telegram import CallbackQuery, Update
@@ -22,7 +22,7 @@ from bot.rendering.figures import render_figures
 from bot.rendering.html import esc
 from bot.rendering.words import status_label
 from core.domain.actors import Actor, NewMessage
-from core.domain.values import Priority, Status
+from core.domain.values import ACTIVE_STATUSES, Priority, Status
 from core.errors import DeskError, DuplicateMessage
 from core.services.queries import UNASSIGNED
 from core.views import TicketPage
@@ -107,16 +107,13 @@ async def queue_command(
 async def _queue_page(
     context: DeskContext, actor: Actor, label: str, cursor: str | None
 ) -> TicketPage:
-    statuses: list[Status] | None
+    statuses: Sequence[Status] | None = ACTIVE_STATUSES
     assignee = None
-    if label == "active":
-        statuses = [Status.NEW, Status.OPEN, Status.PENDING, Status.RESOLVED]
-    elif label == "all":
+    if label == "all":
         statuses = None
     elif label in ("mine", "unassigned"):
-        statuses = [Status.NEW, Status.OPEN, Status.PENDING, Status.RESOLVED]
         assignee = actor.ref if label == "mine" else UNASSIGNED
-    else:
+    elif label != "active":
         statuses = [Status(label)]
     return await context.desk.queries.view_tickets(
         actor, statuses=statuses, assignee_id=assignee, cursor=cursor, limit=8

@@ -17,10 +17,6 @@ from core.errors import DuplicateMessage, InvalidInput
 from core.views import Conversation
 
 FLOW = flows.INTAKE
-SUBJECT_PROMPT = (
-    "📝 What is the problem, in a few words? This is the ticket's subject "
-    "(up to 120 characters). Send /cancel to stop."
-)
 DESCRIPTION_PROMPT = (
     "Now describe it in detail. You can send text, or a photo or a file with a caption."
 )
@@ -42,7 +38,7 @@ async def begin(update: Update, context: DeskContext, *, follow_up_of: int | Non
         await say(update, "Which area is it about?", texts.category_keyboard(categories))
         return
     await context.desk.conversations.set(chat.id, FLOW, "subject", data)
-    await say(update, SUBJECT_PROMPT)
+    await say(update, texts.subject_prompt(context.desk.config.subject_max_length))
 
 
 async def choose_category(
@@ -59,7 +55,7 @@ async def choose_category(
     query = update.callback_query
     if query is not None and query.message is not None:
         await edit_text(query, f"Category: <b>{esc(categories[index])}</b>")
-    await say(update, SUBJECT_PROMPT)
+    await say(update, texts.subject_prompt(context.desk.config.subject_max_length))
     return categories[index]
 
 
