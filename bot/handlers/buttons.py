@@ -11,6 +11,8 @@ from telegram.error import TelegramError
 from bot.callback_data import decode
 from bot.context import DeskContext
 from bot.handlers import console, customer
+from bot.rendering.refusals import alert_for
+from core.errors import DeskError
 
 logger = logging.getLogger(__name__)
 STALE = "This button is not valid any more."
@@ -25,6 +27,8 @@ async def on_button(update: Update, context: DeskContext) -> None:
     answer: str | None = SORRY
     try:
         answer = await _route(update, context)
+    except DeskError as error:
+        answer = alert_for(error)
     finally:
         try:
             text = answer[:200] if answer else None

@@ -6,15 +6,23 @@ press is checked again against who pressed it and the ticket's current state.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Coroutine, Sequence
-from typing import Any, TypeVar
+from collections.abc import Awaitable, Callable, Sequence
+from typing import TypeVar
 
 from telegram import CallbackQuery, Update
 from telegram.constants import ChatType
 
 from bot.callback_data import Press
 from bot.context import DeskContext
-from bot.handlers.common import agent_actor, edit_keyboard, edit_text, parse_number, say
+from bot.handlers.common import (
+    Handler,
+    agent_actor,
+    answers_refusals,
+    edit_keyboard,
+    edit_text,
+    parse_number,
+    say,
+)
 from bot.inbound import command_argument
 from bot.rendering import console as views
 from bot.rendering import staff as staff_text
@@ -48,12 +56,10 @@ NOT_AGENT = "This command is for agents. Agents log in first with /login."
 Action = Callable[[Update, DeskContext, Actor, list[str]], Awaitable[None]]
 
 
-def agent_command(
-    usage: str, arguments: int, *, rest: bool = False
-) -> Callable[[Action], Callable[[Update, DeskContext], Coroutine[Any, Any, None]]]:
+def agent_command(usage: str, arguments: int, *, rest: bool = False) -> Callable[[Action], Handler]:
     """Wrap a console command: private chat only, logged-in agents only, argument count."""
 
-    def wrap(action: Action) -> Callable[[Update, DeskContext], Coroutine[Any, Any, None]]:
+    def wrap(action: Action) -> Handler:
         async def handler(update: Update, context: DeskContext) -> None:
             chat = update.effective_chat
             if chat is None or chat.type != ChatType.PRIVATE:
@@ -66,13 +72,10 @@ def agent_command(
             if len(args) < arguments or (not rest and len(args) > arguments):
                 await say(update, f"Usage: {usage}")
                 return
-            try:
-                await action(update, context, actor, args)
-            except DeskError as exc:
-                await say(update, f"⚠️ {esc(str(exc))}")
+            await action(update, context, actor, args)
 
         handler.__doc__ = action.__doc__
-        return handler
+        return answers_refusals(handler)
 
     return wrap
 
@@ -256,10 +259,7 @@ async def on_ticket_button(update: Update, context: DeskContext, press: Press) -
     n = press.number
     if n is None:
         return "This button is not valid any more."
-    try:
-        answer = await _ticket_action(query, context, actor, press, n)
-    except DeskError as exc:
-        return str(exc)
+    answer = await _ticket_action(query, context, actor, press, n)
     if press.action not in ("pm", "card") and _is_private(query):
         await _render_in_place(query, context, actor, n)
     return answer
@@ -362,10 +362,7 @@ async def on_queue_button(update: Update, context: DeskContext, press: Press) ->
     label = press.action
     if label not in views.QUEUE_FILTERS:
         return "This button is not valid any more."
-    try:
-        page = await _queue_page(context, actor, label, press.argument)
-    except DeskError as exc:
-        return str(exc)
+    page = await _queue_page(context, actor, label, press.argument)
     await edit_text(
         query, views.queue_text(page, label, first_page=False), views.queue_keyboard(page, label)
     )

@@ -5,6 +5,8 @@ The step lives in the database, so a restart in the middle resumes where the cus
 
 from __future__ import annotations
 
+import contextlib
+
 from telegram import Update
 
 from bot.context import DeskContext
@@ -13,6 +15,7 @@ from bot.handlers.common import edit_text, say
 from bot.inbound import customer_actor, new_message_from, unsupported_kind
 from bot.rendering import customer as texts
 from bot.rendering.html import esc
+from bot.rendering.refusals import answer_for
 from core.errors import DuplicateMessage, InvalidInput
 from core.views import Conversation
 
@@ -78,7 +81,8 @@ async def on_step(update: Update, context: DeskContext, conversation: Conversati
         )
         return
     data = conversation.data
-    try:
+    # Telegram may deliver this update twice: the second time, the ticket exists already.
+    with contextlib.suppress(DuplicateMessage):
         await context.desk.tickets.report_ticket(
             customer_actor(user),
             str(data.get("subject", "")),
@@ -86,11 +90,6 @@ async def on_step(update: Update, context: DeskContext, conversation: Conversati
             category=data.get("category"),
             follow_up_of=data.get("follow_up_of"),
         )
-    except DuplicateMessage:
-        pass  # Telegram delivered this update twice; the ticket exists already
-    except InvalidInput as exc:
-        await say(update, f"⚠️ {esc(str(exc))}")
-        return
     await context.desk.conversations.clear(conversation.chat_id)
     # The confirmation with the ticket number comes through the outbox.
 
@@ -105,7 +104,7 @@ async def _take_subject(update: Update, context: DeskContext, conversation: Conv
     try:
         subject = context.desk.tickets.clean_subject(message.text)
     except InvalidInput as exc:
-        await say(update, f"⚠️ {esc(str(exc))} Try again, or send /cancel.")
+        await say(update, f"{answer_for(exc)} Try again, or send /cancel.")
         return
     data = flows.consumed({**conversation.data, "subject": subject}, message)
     await context.desk.conversations.set(conversation.chat_id, FLOW, "description", data)
