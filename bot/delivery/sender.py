@@ -361,7 +361,7 @@ class NoticeSender:
             number,
             str(item.payload["subject"]),
             to,
-            self._settings.reopen_window,
+            self._desk.config.reopen_window,
             by_system=item.payload.get("by") == "system",
             reason=item.payload.get("reason"),
         )
