@@ -12,7 +12,7 @@ from typing import TypeVar
 from telegram import CallbackQuery, Update
 from telegram.constants import ChatType
 
-from bot.callback_data import Press
+from bot.callback_data import Press, StaleButton
 from bot.context import DeskContext
 from bot.handlers.common import (
     Handler,
@@ -89,6 +89,20 @@ def _number(text: str, usage: str) -> int:
 
 class _Usage(DeskError):
     """A malformed argument; the message says what was expected."""
+
+
+_Choice = TypeVar("_Choice", Status, Priority)
+REQUESTABLE_STATUSES = tuple(status for status in Status if status is not Status.NEW)
+"""The statuses an agent may ask for: no move leads back to new."""
+
+
+def _named(kind: type[_Choice], text: str, choices: tuple[_Choice, ...]) -> _Choice:
+    """Read one of ``choices`` by its name, or say which names there are."""
+    try:
+        return kind(text.lower())
+    except ValueError:
+        names = ", ".join(choice.value for choice in choices)
+        raise _Usage(f"Unknown {kind.__name__.lower()} “{text}”. Use one of: {names}.") from None
 
 
 @agent_command("/queue [active|new|open|pending|resolved|closed|all|mine|unassigned]", 0, rest=True)
@@ -180,12 +194,7 @@ async def status_command(
 ) -> None:
     """Change a ticket's status."""
     number = _number(args[0], "/status 12 pending")
-    try:
-        status = Status(args[1].lower())
-    except ValueError:
-        raise _Usage(
-            f"Unknown status “{args[1]}”. Use one of: open, pending, resolved, closed."
-        ) from None
+    status = _named(Status, args[1], REQUESTABLE_STATUSES)
     ticket = await context.desk.tickets.change_status(actor, number, status)
     await say(update, f"✅ Ticket #{number} is now {status_label(ticket.status)}.")
 
@@ -215,12 +224,7 @@ async def priority_command(
 ) -> None:
     """Change a ticket's priority."""
     number = _number(args[0], "/priority 12 high")
-    try:
-        priority = Priority(args[1].lower())
-    except ValueError:
-        raise _Usage(
-            f"Unknown priority “{args[1]}”. Use one of: low, normal, high, urgent."
-        ) from None
+    priority = _named(Priority, args[1], tuple(Priority))
     await context.desk.tickets.set_priority(actor, number, priority)
     await say(update, f"✅ Ticket #{number} now has {priority.value} priority.")
 
@@ -258,7 +262,7 @@ async def on_ticket_button(update: Update, context: DeskContext, press: Press) -
         return "Only logged-in agents can use these buttons. Send /login to me in a private chat."
     n = press.number
     if n is None:
-        return "This button is not valid any more."
+        raise StaleButton
     answer = await _ticket_action(query, context, actor, press, n)
     if press.action not in ("pm", "card") and _is_private(query):
         await _render_in_place(query, context, actor, n)
@@ -270,7 +274,7 @@ async def _ticket_action(
 ) -> str | None:
     action = _TICKET_BUTTONS.get(press.action)
     if action is None:
-        return "This button is not valid any more."
+        raise StaleButton
     return await action(query, context, actor, press, n)
 
 
@@ -325,10 +329,9 @@ def _parse(kind: type[_Choice], value: str | None) -> _Choice:
     try:
         return kind(value or "")
     except ValueError:
-        raise _Usage("This button is not valid any more.") from None
+        raise StaleButton from None
 
 
-_Choice = TypeVar("_Choice", Status, Priority)
 TicketButton = Callable[[CallbackQuery, DeskContext, Actor, Press, int], Awaitable[str | None]]
 _TICKET_BUTTONS: dict[str, TicketButton] = {
     "show": _show,
@@ -361,7 +364,7 @@ async def on_queue_button(update: Update, context: DeskContext, press: Press) ->
         return "Only logged-in agents can see the queue. Send /login first."
     label = press.action
     if label not in views.QUEUE_FILTERS:
-        return "This button is not valid any more."
+        raise StaleButton
     page = await _queue_page(context, actor, label, press.argument)
     await edit_text(
         query, views.queue_text(page, label, first_page=False), views.queue_keyboard(page, label)

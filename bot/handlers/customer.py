@@ -6,14 +6,13 @@ from collections.abc import Awaitable, Callable
 
 from telegram import CallbackQuery, Message, Update
 
-from bot.callback_data import Press
+from bot.callback_data import Press, StaleButton
 from bot.context import DeskContext
 from bot.handlers import comment, flows, intake, offer
 from bot.handlers.common import answers_refusals, edit_keyboard, edit_text, parse_number, say
 from bot.inbound import customer_actor
 from bot.rendering import customer as texts
 from core.domain.values import Status
-from core.errors import DeskError
 
 
 async def start_command(update: Update, context: DeskContext) -> None:
@@ -83,13 +82,6 @@ async def close_command(update: Update, context: DeskContext) -> None:
         await say(update, f"Ticket #{ticket.number} is already closed.")
         return
     await say(update, texts.close_question(ticket), texts.close_keyboard(ticket.number))
-
-
-class StaleButton(DeskError):
-    """A button whose data no longer makes sense."""
-
-    def __init__(self) -> None:
-        super().__init__("This button is not valid any more.")
 
 
 ButtonAction = Callable[[Update, DeskContext, Press], Awaitable[str | None]]
