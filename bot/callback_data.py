@@ -10,8 +10,17 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from core.errors import DeskError
+
 MAX_BYTES = 64
 _PART = re.compile(r"[A-Za-z0-9_.\-]{1,40}")
+
+
+class StaleButton(DeskError):
+    """Raised for a press whose data no longer makes sense (or never did: a forged one)."""
+
+    def __init__(self) -> None:
+        super().__init__("This button is not valid any more.")
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,7 +18,6 @@ from types import TracebackType
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from api import cli as api_cli
-from api.settings import ApiSettingsError, load_api_settings
 from bot.cli_updates import add_updates_commands, run_updates_command
 from bot.logs import redact, secret_forms
 from bot.settings import Settings, SettingsError, load_settings
@@ -215,12 +214,7 @@ def dispatch(args: argparse.Namespace, settings: Settings) -> None:
 
         token = settings.telegram_bot_token
         configure_logging(settings.log_level, secrets=[token.get_secret_value()] if token else [])
-        run_api(
-            settings.database_url,
-            settings.desk_config(),
-            load_api_settings(),
-            parent_pid=args.parent,
-        )
+        run_api(settings.database_url, settings.desk_config(), settings, parent_pid=args.parent)
         return
     if args.command == "token":
         asyncio.run(_with_desk(settings, lambda desk: api_cli.token_command(desk, args)))
@@ -253,7 +247,7 @@ def _run_with_settings(args: argparse.Namespace) -> int:
         token = settings.telegram_bot_token
         secrets.extend(secret_forms(token.get_secret_value() if token else None))
         dispatch(args, settings)
-    except (SettingsError, ApiSettingsError) as exc:
+    except SettingsError as exc:
         return _fail(f"bad setting: {exc}", secrets, code=2)
     except UsageError as exc:
         return _fail(str(exc), secrets, code=2)

@@ -8,56 +8,82 @@ in the environment or in ``.env``, means the setting is not set: ``.env.example`
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import time, timedelta
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, get_type_hints
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import (
-    BeforeValidator,
-    Field,
-    SecretStr,
-    ValidationError,
-    field_validator,
-    model_validator,
-)
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import BeforeValidator, Field, create_model, field_validator
+from pydantic_settings import NoDecode
 
+from api.settings import ApiSettings, Duration, SettingsError
 from core.config import DeskConfig
-from core.durations import parse_duration
 from core.errors import InvalidInput
 from core.store.urls import async_database_url
 
+__all__ = ["FIXED_RULES", "Settings", "SettingsError", "load_settings"]
 
-def _duration(value: Any) -> Any:
+FIXED_RULES = frozenset({"subject_max_length", "album_wait"})
+"""``DeskConfig`` fields that are not settings: the subject fits the storage and the pages
+it is shown on, and the album wait is tuned to how Telegram sends an album's parts."""
+
+_SETTABLE_RULES = tuple(
+    rule.name for rule in dataclasses.fields(DeskConfig) if rule.name not in FIXED_RULES
+)
+_BOUNDS: dict[str, tuple[int, int]] = {  # the lowest and highest value accepted
+    "bcrypt_rounds": (4, 16),  # bcrypt's own range
+    "password_min_length": (8, 72),  # bcrypt reads no more than 72 bytes
+    "login_max_failures": (1, 100),
+}
+
+
+def _comma_separated(value: Any) -> Any:
     if isinstance(value, str):
-        return parse_duration(value)
+        return tuple(part.strip() for part in value.split(",") if part.strip())
     return value
 
 
-Duration = Annotated[timedelta, BeforeValidator(_duration)]
+# How the environment's text becomes each type DeskConfig uses (others: pydantic's own).
+_READ_AS: dict[object, object] = {
+    timedelta: Duration,
+    tuple[str, ...]: Annotated[tuple[str, ...], NoDecode, BeforeValidator(_comma_separated)],
+}
 
 
-class SettingsError(Exception):
-    """Raised when a setting is missing or malformed; the message names the setting."""
+def _desk_settings() -> dict[str, Any]:
+    """One setting per ``DeskConfig`` field (but the fixed rules), with its type and default."""
+    types = get_type_hints(DeskConfig)
+    settings: dict[str, Any] = {}
+    for rule in dataclasses.fields(DeskConfig):
+        if rule.name not in _SETTABLE_RULES:
+            continue
+        default = (
+            rule.default if rule.default_factory is dataclasses.MISSING else rule.default_factory()
+        )
+        kind = types[rule.name]
+        lowest, highest = _BOUNDS.get(rule.name, (None, None))
+        settings[rule.name] = (_READ_AS.get(kind, kind), Field(default, ge=lowest, le=highest))
+    return settings
 
 
-class Settings(BaseSettings):
-    """Everything configurable, with its default."""
+# DeskConfig is the one definition of the desk's rules and their defaults: the settings are
+# made from its fields. Type checkers see the desk's rules through ``desk_config()``.
+if TYPE_CHECKING:
+    _WithDeskRules = ApiSettings
+else:
+    _WithDeskRules = create_model("_WithDeskRules", __base__=ApiSettings, **_desk_settings())
 
-    model_config = SettingsConfigDict(
-        env_file=".env",
-        env_file_encoding="utf-8",
-        extra="ignore",
-        case_sensitive=False,
-        # An empty variable is not set: it falls back to .env, then to the default.
-        env_ignore_empty=True,
-    )
 
-    telegram_bot_token: SecretStr | None = None
+class Settings(_WithDeskRules):
+    """Everything configurable, with its default.
+
+    That is the API's settings (``ApiSettings``), the desk's rules (one per ``DeskConfig``
+    field but the fixed rules, same name, same default) and the bot's own, below.
+    """
+
     telegram_base_url: str | None = None
     staff_chat_id: int | None = None
     database_url: str = "sqlite+aiosqlite:///helpdesk.db"
-    categories: str = ""
     show_agent_names: bool = False
     log_level: str = "INFO"
     http_timeout: float = Field(default=10.0, gt=0, le=120)
@@ -65,43 +91,9 @@ class Settings(BaseSettings):
     flood_limit_per_second: float = Field(default=30, gt=0)
     flood_limit_group_per_minute: float = Field(default=20, gt=0)
     flood_limit_private_per_second: float = Field(default=1, gt=0)
-
-    bcrypt_rounds: int = Field(default=12, ge=4, le=16)
-    password_min_length: int = Field(default=10, ge=8, le=72)
-    login_max_failures: int = Field(default=5, ge=1, le=100)
-    login_lockout: Duration = timedelta(minutes=15)
-    reopen_window: Duration = timedelta(days=7)
-
-    sla_first_response: Duration = timedelta(hours=1)
-    sla_first_response_urgent: Duration = timedelta(minutes=15)
-    sla_resolution: Duration = timedelta(hours=24)
-    sla_resolution_urgent: Duration = timedelta(hours=4)
-    pending_remind_after: Duration = timedelta(hours=24)
-    pending_close_after: Duration = timedelta(days=7)
-    auto_close_after: Duration = timedelta(hours=72)
-    digest_time: time = time(9, 0)
-    timezone: str = "UTC"
     jobs_interval: Duration = timedelta(seconds=30)
     outbox_keep_sent: Duration = timedelta(days=7)
     delivery_worker: bool = True
-
-    @model_validator(mode="before")
-    @classmethod
-    def _blank_is_not_set(cls, values: Any) -> Any:
-        """Treat a blank value (``STAFF_CHAT_ID=  ``) as not set, like an empty one."""
-        if not isinstance(values, dict):
-            return values
-        return {
-            name: value
-            for name, value in values.items()
-            if not (isinstance(value, str) and not value.strip())
-        }
-
-    @field_validator("telegram_bot_token", mode="before")
-    @classmethod
-    def _token_without_spaces(cls, value: Any) -> Any:
-        """Drop the spaces a copy and paste from @BotFather can bring along."""
-        return value.strip() if isinstance(value, str) else value
 
     @field_validator("database_url")
     @classmethod
@@ -144,27 +136,11 @@ class Settings(BaseSettings):
     @property
     def category_list(self) -> tuple[str, ...]:
         """The configured categories, in order, without blanks."""
-        return tuple(part.strip() for part in self.categories.split(",") if part.strip())
+        return self.desk_config().categories
 
     def desk_config(self) -> DeskConfig:
-        """Build the core's policy from these settings."""
-        return DeskConfig(
-            bcrypt_rounds=self.bcrypt_rounds,
-            password_min_length=self.password_min_length,
-            login_max_failures=self.login_max_failures,
-            login_lockout=self.login_lockout,
-            reopen_window=self.reopen_window,
-            categories=self.category_list,
-            sla_first_response=self.sla_first_response,
-            sla_first_response_urgent=self.sla_first_response_urgent,
-            sla_resolution=self.sla_resolution,
-            sla_resolution_urgent=self.sla_resolution_urgent,
-            pending_remind_after=self.pending_remind_after,
-            pending_close_after=self.pending_close_after,
-            auto_close_after=self.auto_close_after,
-            digest_time=self.digest_time,
-            timezone=self.timezone,
-        )
+        """Build the core's policy from these settings (the fixed rules keep their default)."""
+        return DeskConfig(**{name: getattr(self, name) for name in _SETTABLE_RULES})
 
 
 def load_settings(**overrides: Any) -> Settings:
@@ -173,12 +149,4 @@ def load_settings(**overrides: Any) -> Settings:
     Raises:
         SettingsError: a setting is malformed.
     """
-    try:
-        return Settings(**overrides)
-    except ValidationError as exc:
-        problems = []
-        for error in exc.errors():
-            name = ".".join(str(part) for part in error["loc"]).upper() or "settings"
-            message = str(error["msg"]).removeprefix("Value error, ")
-            problems.append(f"{name}: {message}")
-        raise SettingsError("; ".join(problems)) from None
+    return Settings.load(**overrides)

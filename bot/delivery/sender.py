@@ -392,7 +392,7 @@ class NoticeSender(NoticeSending):
             number,
             news.subject,
             news.to,
-            self._settings.reopen_window,
+            self._desk.config.reopen_window,
             by_system=news.by is Role.SYSTEM,
             reason=news.reason,
         )

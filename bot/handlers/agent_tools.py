@@ -14,13 +14,14 @@ from typing import Any
 from telegram import CallbackQuery, Message, Update
 from telegram.constants import ChatType
 
-from bot.callback_data import Press
+from bot.callback_data import Press, StaleButton
 from bot.context import DeskContext
 from bot.handlers.common import agent_actor, edit_text, parse_number, say
 from bot.handlers.staff import ticket_of
 from bot.inbound import command_argument
 from bot.rendering import agent_tools as views
 from bot.rendering.html import esc
+from bot.rendering.refusals import answer_for
 from bot.rendering.staff import not_agent_hint
 from bot.rendering.words import status_label
 from core.domain.actors import Actor
@@ -65,7 +66,7 @@ def agent_tool(
             except _Usage as exc:
                 await say(update, f"{esc(str(exc))}\nUsage: {esc(usage)}")
             except DeskError as exc:
-                await say(update, f"⚠️ {esc(str(exc))}")
+                await say(update, answer_for(exc))
 
         handler.__doc__ = tool.__doc__
         return handler
@@ -234,11 +235,8 @@ async def on_tool_button(update: Update, context: DeskContext, press: Press) -> 
         return "Only logged-in agents can use these buttons. Send /login to me in a private chat."
     action = _TOOL_BUTTONS.get(press.action)
     if action is None:
-        return "This button is not valid any more."
-    try:
-        return await action(query, query.message, context, actor, press)
-    except DeskError as exc:
-        return str(exc)
+        raise StaleButton
+    return await action(query, query.message, context, actor, press)
 
 
 ToolButton = Callable[[CallbackQuery, Message, DeskContext, Actor, Press], Awaitable[str | None]]
@@ -274,7 +272,7 @@ async def _merge_button(
 ) -> str | None:
     target = parse_number(press.argument or "")
     if target is None:
-        raise _Usage("This button is not valid any more.")
+        raise StaleButton
     merged = await context.desk.merge.merge(actor, _pressed_number(press), target)
     await edit_text(
         query,
@@ -294,7 +292,7 @@ async def _merge_cancel_button(
 
 def _pressed_number(press: Press) -> int:
     if press.number is None:
-        raise _Usage("This button is not valid any more.")
+        raise StaleButton
     return press.number
 
 

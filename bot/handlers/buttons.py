@@ -8,12 +8,13 @@ from telegram import Update
 from telegram.constants import ChatType
 from telegram.error import TelegramError
 
-from bot.callback_data import decode
+from bot.callback_data import StaleButton, decode
 from bot.context import DeskContext
 from bot.handlers import agent_tools, console, customer
+from bot.rendering.refusals import alert_for
+from core.errors import DeskError
 
 logger = logging.getLogger(__name__)
-STALE = "This button is not valid any more."
 SORRY = "Something went wrong on our side. Please try again."
 
 
@@ -25,6 +26,8 @@ async def on_button(update: Update, context: DeskContext) -> None:
     answer: str | None = SORRY
     try:
         answer = await _route(update, context)
+    except DeskError as error:
+        answer = alert_for(error)
     finally:
         try:
             text = answer[:200] if answer else None
@@ -37,7 +40,7 @@ async def _route(update: Update, context: DeskContext) -> str | None:
     query = update.callback_query
     press = decode(query.data if query else None)
     if query is None or press is None:
-        return STALE
+        raise StaleButton
     if press.scope == "t":
         return await console.on_ticket_button(update, context, press)
     if press.scope == "a":
@@ -47,4 +50,4 @@ async def _route(update: Update, context: DeskContext) -> str | None:
     in_private = query.message is not None and query.message.chat.type == ChatType.PRIVATE
     if press.scope == "c" and in_private:
         return await customer.on_customer_button(update, context, press)
-    return STALE
+    raise StaleButton

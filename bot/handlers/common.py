@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 from telegram import CallbackQuery, InlineKeyboardMarkup, Message, Update
@@ -12,7 +13,9 @@ from telegram.constants import ChatType, ParseMode
 from telegram.error import BadRequest, TelegramError
 
 from bot.context import DeskContext
+from bot.rendering.refusals import answer_for
 from core.domain.actors import Actor
+from core.errors import DeskError
 
 logger = logging.getLogger(__name__)
 
@@ -35,6 +38,26 @@ async def say(
         return await answer
     in_background(answer, "answer in a group")
     return None
+
+
+Handler = Callable[[Update, DeskContext], Coroutine[Any, Any, None]]
+
+
+def answers_refusals(handler: Handler) -> Handler:
+    """Wrap a command or message handler: a ``DeskError`` it raises is answered in the chat.
+
+    Button presses get theirs in ``buttons.on_button``; what is not a ``DeskError`` goes on
+    to the global error handler.
+    """
+
+    @functools.wraps(handler)
+    async def answered(update: Update, context: DeskContext) -> None:
+        try:
+            await handler(update, context)
+        except DeskError as error:
+            await say(update, answer_for(error))
+
+    return answered
 
 
 _background: set[asyncio.Task[None]] = set()

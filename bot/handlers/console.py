@@ -6,15 +6,23 @@ press is checked again against who pressed it and the ticket's current state.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Coroutine
-from typing import Any, TypeVar
+from collections.abc import Awaitable, Callable, Sequence
+from typing import TypeVar
 
 from telegram import CallbackQuery, InlineKeyboardMarkup, Update
 from telegram.constants import ChatType
 
-from bot.callback_data import Press
+from bot.callback_data import Press, StaleButton
 from bot.context import DeskContext
-from bot.handlers.common import agent_actor, edit_keyboard, edit_text, parse_number, say
+from bot.handlers.common import (
+    Handler,
+    agent_actor,
+    answers_refusals,
+    edit_keyboard,
+    edit_text,
+    parse_number,
+    say,
+)
 from bot.handlers.saved import saved_name_in, send_saved
 from bot.inbound import command_argument
 from bot.rendering import console as views
@@ -24,7 +32,7 @@ from bot.rendering.html import esc
 from bot.rendering.words import status_label
 from core.domain.actors import Actor, NewMessage
 from core.domain.search_text import normalise_tag
-from core.domain.values import Priority, Status
+from core.domain.values import ACTIVE_STATUSES, Priority, Status
 from core.errors import DeskError, DuplicateMessage
 from core.services.queries import UNASSIGNED, TicketFilter
 from core.views import TicketPage
@@ -57,12 +65,10 @@ NOT_AGENT = "This command is for agents. Agents log in first with /login."
 Action = Callable[[Update, DeskContext, Actor, list[str]], Awaitable[None]]
 
 
-def agent_command(
-    usage: str, arguments: int, *, rest: bool = False
-) -> Callable[[Action], Callable[[Update, DeskContext], Coroutine[Any, Any, None]]]:
+def agent_command(usage: str, arguments: int, *, rest: bool = False) -> Callable[[Action], Handler]:
     """Wrap a console command: private chat only, logged-in agents only, argument count."""
 
-    def wrap(action: Action) -> Callable[[Update, DeskContext], Coroutine[Any, Any, None]]:
+    def wrap(action: Action) -> Handler:
         async def handler(update: Update, context: DeskContext) -> None:
             chat = update.effective_chat
             if chat is None or chat.type != ChatType.PRIVATE:
@@ -75,13 +81,10 @@ def agent_command(
             if len(args) < arguments or (not rest and len(args) > arguments):
                 await say(update, f"Usage: {usage}")
                 return
-            try:
-                await action(update, context, actor, args)
-            except DeskError as exc:
-                await say(update, f"⚠️ {esc(str(exc))}")
+            await action(update, context, actor, args)
 
         handler.__doc__ = action.__doc__
-        return handler
+        return answers_refusals(handler)
 
     return wrap
 
@@ -95,6 +98,20 @@ def _number(text: str, usage: str) -> int:
 
 class _Usage(DeskError):
     """A malformed argument; the message says what was expected."""
+
+
+_Choice = TypeVar("_Choice", Status, Priority)
+REQUESTABLE_STATUSES = tuple(status for status in Status if status is not Status.NEW)
+"""The statuses an agent may ask for: no move leads back to new."""
+
+
+def _named(kind: type[_Choice], text: str, choices: tuple[_Choice, ...]) -> _Choice:
+    """Read one of ``choices`` by its name, or say which names there are."""
+    try:
+        return kind(text.lower())
+    except ValueError:
+        names = ", ".join(choice.value for choice in choices)
+        raise _Usage(f"Unknown {kind.__name__.lower()} “{text}”. Use one of: {names}.") from None
 
 
 @agent_command("/queue [active|new|open|pending|resolved|closed|all|mine|unassigned]", 0, rest=True)
@@ -137,16 +154,13 @@ def _first_page_buttons(page: TicketPage) -> InlineKeyboardMarkup | None:
 async def _queue_page(
     context: DeskContext, actor: Actor, label: str, cursor: str | None
 ) -> TicketPage:
-    statuses: list[Status] | None
+    statuses: Sequence[Status] | None = ACTIVE_STATUSES
     assignee = None
-    if label == "active":
-        statuses = [Status.NEW, Status.OPEN, Status.PENDING, Status.RESOLVED]
-    elif label == "all":
+    if label == "all":
         statuses = None
     elif label in ("mine", "unassigned"):
-        statuses = [Status.NEW, Status.OPEN, Status.PENDING, Status.RESOLVED]
         assignee = actor.ref if label == "mine" else UNASSIGNED
-    else:
+    elif label != "active":
         statuses = [Status(label)]
     return await context.desk.queries.view_tickets(
         actor, statuses=statuses, assignee_id=assignee, cursor=cursor, limit=8
@@ -218,12 +232,7 @@ async def status_command(
 ) -> None:
     """Change a ticket's status."""
     number = _number(args[0], "/status 12 pending")
-    try:
-        status = Status(args[1].lower())
-    except ValueError:
-        raise _Usage(
-            f"Unknown status “{args[1]}”. Use one of: open, pending, resolved, closed."
-        ) from None
+    status = _named(Status, args[1], REQUESTABLE_STATUSES)
     ticket = await context.desk.tickets.change_status(actor, number, status)
     await say(update, f"✅ Ticket #{number} is now {status_label(ticket.status)}.")
 
@@ -253,12 +262,7 @@ async def priority_command(
 ) -> None:
     """Change a ticket's priority."""
     number = _number(args[0], "/priority 12 high")
-    try:
-        priority = Priority(args[1].lower())
-    except ValueError:
-        raise _Usage(
-            f"Unknown priority “{args[1]}”. Use one of: low, normal, high, urgent."
-        ) from None
+    priority = _named(Priority, args[1], tuple(Priority))
     await context.desk.tickets.set_priority(actor, number, priority)
     await say(update, f"✅ Ticket #{number} now has {priority.value} priority.")
 
@@ -296,11 +300,8 @@ async def on_ticket_button(update: Update, context: DeskContext, press: Press) -
         return "Only logged-in agents can use these buttons. Send /login to me in a private chat."
     n = press.number
     if n is None:
-        return "This button is not valid any more."
-    try:
-        answer = await _ticket_action(query, context, actor, press, n)
-    except DeskError as exc:
-        return str(exc)
+        raise StaleButton
+    answer = await _ticket_action(query, context, actor, press, n)
     if press.action not in ("pm", "card") and _is_private(query):
         await _render_in_place(query, context, actor, n)
     return answer
@@ -311,7 +312,7 @@ async def _ticket_action(
 ) -> str | None:
     action = _TICKET_BUTTONS.get(press.action)
     if action is None:
-        return "This button is not valid any more."
+        raise StaleButton
     return await action(query, context, actor, press, n)
 
 
@@ -366,10 +367,9 @@ def _parse(kind: type[_Choice], value: str | None) -> _Choice:
     try:
         return kind(value or "")
     except ValueError:
-        raise _Usage("This button is not valid any more.") from None
+        raise StaleButton from None
 
 
-_Choice = TypeVar("_Choice", Status, Priority)
 TicketButton = Callable[[CallbackQuery, DeskContext, Actor, Press, int], Awaitable[str | None]]
 _TICKET_BUTTONS: dict[str, TicketButton] = {
     "show": _show,
@@ -402,11 +402,8 @@ async def on_queue_button(update: Update, context: DeskContext, press: Press) ->
         return "Only logged-in agents can see the queue. Send /login first."
     label = press.action
     if label not in views.QUEUE_FILTERS:
-        return "This button is not valid any more."
-    try:
-        page = await _queue_page(context, actor, label, press.argument)
-    except DeskError as exc:
-        return str(exc)
+        raise StaleButton
+    page = await _queue_page(context, actor, label, press.argument)
     await edit_text(
         query, views.queue_text(page, label, first_page=False), views.queue_keyboard(page, label)
     )

@@ -6,15 +6,13 @@ from collections.abc import Awaitable, Callable
 
 from telegram import CallbackQuery, Message, Update
 
-from bot.callback_data import Press
+from bot.callback_data import Press, StaleButton
 from bot.context import DeskContext
 from bot.handlers import comment, flows, intake, offer
-from bot.handlers.common import edit_keyboard, edit_text, parse_number, say
+from bot.handlers.common import answers_refusals, edit_keyboard, edit_text, parse_number, say
 from bot.inbound import customer_actor
 from bot.rendering import customer as texts
-from bot.rendering.html import esc
 from core.domain.values import Status
-from core.errors import DeskError, TicketNotFound
 
 
 async def start_command(update: Update, context: DeskContext) -> None:
@@ -59,6 +57,7 @@ async def my_command(update: Update, context: DeskContext) -> None:
     await say(update, texts.ticket_list(page, first_page=True), texts.ticket_list_keyboard(page))
 
 
+@answers_refusals
 async def close_command(update: Update, context: DeskContext) -> None:
     """Ask to confirm closing a ticket: the active one, or ``/close N``."""
     user = update.effective_user
@@ -72,11 +71,7 @@ async def close_command(update: Update, context: DeskContext) -> None:
                 update, "Usage: /close to close your active ticket, or /close 12 for ticket #12."
             )
             return
-        try:
-            ticket = await context.desk.queries.find_ticket(actor, number)
-        except TicketNotFound as exc:
-            await say(update, f"⚠️ {esc(str(exc))}")
-            return
+        ticket = await context.desk.queries.find_ticket(actor, number)
     else:
         current = await context.desk.queries.current_ticket_of(actor)
         if current is None or current.is_closed:
@@ -89,13 +84,6 @@ async def close_command(update: Update, context: DeskContext) -> None:
     await say(update, texts.close_question(ticket), texts.close_keyboard(ticket.number))
 
 
-class StaleButton(DeskError):
-    """A button whose data no longer makes sense."""
-
-    def __init__(self) -> None:
-        super().__init__("This button is not valid any more.")
-
-
 ButtonAction = Callable[[Update, DeskContext, Press], Awaitable[str | None]]
 
 
@@ -103,11 +91,8 @@ async def on_customer_button(update: Update, context: DeskContext, press: Press)
     """Handle a customer's button; return the short answer shown on the button press."""
     action = _CUSTOMER_BUTTONS.get(press.action)
     if action is None or update.callback_query is None:
-        return str(StaleButton())
-    try:
-        return await action(update, context, press)
-    except DeskError as exc:
-        return str(exc)
+        raise StaleButton
+    return await action(update, context, press)
 
 
 def _number(press: Press) -> int:

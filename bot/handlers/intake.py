@@ -5,6 +5,7 @@ The step lives in the database, so a restart in the middle resumes where the cus
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import replace
 
 from telegram import Update
@@ -15,14 +16,11 @@ from bot.handlers.common import edit_text, say
 from bot.inbound import customer_actor, new_message_from, unsupported_kind
 from bot.rendering import customer as texts
 from bot.rendering.html import esc
+from bot.rendering.refusals import answer_for
 from core.errors import DuplicateMessage, InvalidInput
 from core.flows.states import IntakeState, IntakeStep, OfferState
 from core.views import Conversation
 
-SUBJECT_PROMPT = (
-    "📝 What is the problem, in a few words? This is the ticket's subject "
-    "(up to 120 characters). Send /cancel to stop."
-)
 DESCRIPTION_PROMPT = (
     "Now describe it in detail. You can send text, or a photo or a file with a caption."
 )
@@ -43,9 +41,6 @@ async def begin(update: Update, context: DeskContext, *, follow_up_of: int | Non
         await context.desk.conversations.set(chat.id, state)
         await say(update, "Which area is it about?", texts.category_keyboard(categories))
         return
-    state = IntakeState(IntakeStep.SUBJECT, follow_up_of=follow_up_of)
-    await context.desk.conversations.set(chat.id, state)
-    await say(update, SUBJECT_PROMPT)
 
 
 async def choose_category(
@@ -65,7 +60,7 @@ async def choose_category(
     query = update.callback_query
     if query is not None and query.message is not None:
         await edit_text(query, f"Category: <b>{esc(categories[index])}</b>")
-    await say(update, SUBJECT_PROMPT)
+    await say(update, texts.subject_prompt(context.desk.config.subject_max_length))
     return categories[index]
 
 
@@ -89,7 +84,8 @@ async def on_step(
             update, f"I cannot pass on {kind}. Describe the problem in text, a photo or a file."
         )
         return
-    try:
+    # Telegram may deliver this update twice: the second time, the ticket exists already.
+    with contextlib.suppress(DuplicateMessage):
         await context.desk.tickets.report_ticket(
             customer_actor(user),
             state.subject or "",
@@ -97,11 +93,6 @@ async def on_step(
             category=state.category,
             follow_up_of=state.follow_up_of,
         )
-    except DuplicateMessage:
-        pass  # Telegram delivered this update twice; the ticket exists already
-    except InvalidInput as exc:
-        await say(update, f"⚠️ {esc(str(exc))}")
-        return
     await context.desk.conversations.clear(conversation.chat_id)
     # The confirmation with the ticket number comes through the outbox.
 
@@ -118,7 +109,7 @@ async def _take_subject(
     try:
         subject = context.desk.tickets.clean_subject(message.text)
     except InvalidInput as exc:
-        await say(update, f"⚠️ {esc(str(exc))} Try again, or send /cancel.")
+        await say(update, f"{answer_for(exc)} Try again, or send /cancel.")
         return
     described = replace(state, step=IntakeStep.DESCRIPTION, subject=subject)
     await context.desk.conversations.set(conversation.chat_id, flows.consumed(described, message))

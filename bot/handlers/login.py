@@ -17,6 +17,7 @@ from bot.context import DeskContext
 from bot.handlers import flows, offer
 from bot.handlers.common import say
 from bot.rendering.html import esc
+from bot.rendering.refusals import answer_for
 from core.errors import AccountLocked, AuthenticationFailed
 from core.flows.states import LoginState, LoginStep, OfferState
 from core.views import Conversation
@@ -102,10 +103,10 @@ async def _take_password(
     try:
         agent = await context.desk.accounts.login(state.username, password, user.id)
     except AuthenticationFailed as exc:
-        await say(update, f"❌ {esc(str(exc))} Send /login to try again.{warning}")
+        await say(update, f"{answer_for(exc)} Send /login to try again.{warning}")
         return
     except AccountLocked as exc:
-        await say(update, f"🔒 {esc(str(exc))}{warning}")
+        await say(update, f"{answer_for(exc)}{warning}")
         return
     logger.info("agent %s logged in from Telegram user %s", agent.username, user.id)
     await set_agent_commands(context.bot, user.id)

@@ -9,7 +9,7 @@ from bot.handlers import flows
 from bot.handlers.common import edit_keyboard, edit_text, say
 from bot.inbound import customer_actor, new_message_from, subject_from
 from bot.rendering import customer as texts
-from bot.rendering.html import esc
+from bot.rendering.refusals import answer_for
 from core.errors import DuplicateMessage, InvalidInput, TicketNotFound
 from core.flows.states import OfferState
 
@@ -96,7 +96,7 @@ async def open_from_offer(update: Update, context: DeskContext, *, accept: bool)
         await edit_text(query, "📝 Your ticket is open already; /my lists it.")
         return "Already open"
     except (TicketNotFound, InvalidInput) as exc:
-        await edit_text(query, f"⚠️ {esc(str(exc))}")
+        await edit_text(query, answer_for(exc))
         return "Not opened"
     await context.desk.conversations.clear(chat.id)  # only now: nothing held is ever lost
     await edit_text(query, f"📝 Opening ticket #{ticket.number}…")

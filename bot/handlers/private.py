@@ -11,7 +11,7 @@ from telegram import Update
 
 from bot.context import DeskContext
 from bot.handlers import comment, flows, intake, login, offer
-from bot.handlers.common import say
+from bot.handlers.common import answers_refusals, say
 from bot.inbound import customer_actor, new_message_from, profile_of, unsupported_kind
 from bot.rendering.html import esc
 from core.domain.actors import ChatRef
@@ -20,6 +20,7 @@ from core.flows.states import IntakeState, LoginState, OfferState, UnknownFlow
 from core.views import Conversation, PostedMessages, TicketView
 
 
+@answers_refusals
 async def on_private_message(update: Update, context: DeskContext) -> None:
     """Route a plain (non-command) private message."""
     chat, user, message = update.effective_chat, update.effective_user, update.effective_message
@@ -145,8 +146,6 @@ async def _post(update: Update, context: DeskContext, ticket: TicketView) -> Non
         await offer.hold(update, context, ticket.number, None)
     except DuplicateMessage:
         pass  # delivered twice by Telegram; stored once already
-    except InvalidInput as exc:
-        await say(update, f"⚠️ {esc(str(exc))}")
     else:
         await _tell_reopened(update, posted)
 

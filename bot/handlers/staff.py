@@ -9,13 +9,13 @@ from __future__ import annotations
 from telegram import Message, Update
 
 from bot.context import DeskContext
-from bot.handlers.common import agent_actor, say
+from bot.handlers.common import agent_actor, answers_refusals, say
 from bot.handlers.saved import saved_name_in, send_saved
 from bot.inbound import command_argument, new_message_from, unsupported_kind
 from bot.rendering import staff as staff_text
-from bot.rendering.html import esc
+from bot.rendering.refusals import answer_for
 from core.domain.actors import Actor, ChatRef
-from core.errors import DuplicateMessage, InvalidInput, TicketClosed
+from core.errors import DuplicateMessage, TicketClosed
 from core.views import TicketView
 
 
@@ -46,6 +46,7 @@ def _is_about_a_ticket(context: DeskContext, message: Message) -> bool:
     )
 
 
+@answers_refusals
 async def on_staff_message(update: Update, context: DeskContext) -> None:
     """Relay a logged-in agent's message in a ticket's topic to the customer."""
     message, user = update.effective_message, update.effective_user
@@ -71,13 +72,12 @@ async def on_staff_message(update: Update, context: DeskContext) -> None:
             actor, ticket.number, new_message_from(message), written_in_topic=True
         )
     except TicketClosed as exc:
-        await say(update, f"⚠️ {esc(str(exc))}. Not sent.", staff_text.card_keyboard(ticket))
+        await say(update, f"{answer_for(exc)}. Not sent.", staff_text.card_keyboard(ticket))
     except DuplicateMessage:
         pass
-    except InvalidInput as exc:
-        await say(update, f"⚠️ {esc(str(exc))}")
 
 
+@answers_refusals
 async def note_command(update: Update, context: DeskContext) -> None:
     """Add an internal note to the ticket of this topic: ``/note text``."""
     message = update.effective_message
@@ -104,8 +104,6 @@ async def note_command(update: Update, context: DeskContext) -> None:
         )
     except DuplicateMessage:
         return
-    except InvalidInput as exc:
-        await say(update, f"⚠️ {esc(str(exc))}")
 
 
 async def _hint_once(update: Update, context: DeskContext, message: Message) -> None:

@@ -301,6 +301,14 @@ def category_keyboard(categories: tuple[str, ...]) -> InlineKeyboardMarkup:
     )
 
 
+def subject_prompt(max_length: int) -> str:
+    """Ask for the new ticket's subject, saying how long it may be."""
+    return (
+        "📝 What is the problem, in a few words? This is the ticket's subject "
+        f"(up to {max_length} characters). Send /cancel to stop."
+    )
+
+
 def tag(number: int) -> str:
     """The marker put before replies when a customer has several open tickets."""
     return f"<b>#{number}</b> · "

@@ -105,5 +105,11 @@ class Audience(StrEnum):
     STAFF = "staff"  # the staff chat's general topic
 
 
-PUBLIC_STATUSES_OPEN = frozenset({Status.NEW, Status.OPEN, Status.PENDING, Status.RESOLVED})
-"""Statuses in which a ticket still takes messages (everything but closed)."""
+ACTIVE_STATUSES = (Status.NEW, Status.OPEN, Status.PENDING, Status.RESOLVED)
+"""A ticket that is not closed: it still takes messages; the agents' "active" queue."""
+
+UNRESOLVED_STATUSES = (Status.NEW, Status.OPEN, Status.PENDING)
+"""A ticket the team still has to resolve: its resolution SLA runs, the digest lists it."""
+
+FINISHED_STATUSES = (Status.RESOLVED, Status.CLOSED)
+"""A ticket the team is done with: the customer may rate it and comment on the rating."""

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.domain.actors import Actor
 from core.domain.figures import Figures, OldTicket
-from core.domain.values import EventKind, Status
+from core.domain.values import UNRESOLVED_STATUSES, EventKind, Status
 from core.services import notices
 from core.services.common import ServiceContext, require_agent
 from core.services.timers import FIRST_RESPONSE, RESOLUTION
@@ -94,9 +94,7 @@ class StatsService:
         )
         oldest = await session.execute(
             select(TicketRow.id, TicketRow.subject, TicketRow.status, TicketRow.created_at)
-            .where(
-                TicketRow.status.in_([Status.NEW.value, Status.OPEN.value, Status.PENDING.value])
-            )
+            .where(TicketRow.status.in_([status.value for status in UNRESOLVED_STATUSES]))
             .order_by(TicketRow.created_at, TicketRow.id)
             .limit(OLDEST)
         )

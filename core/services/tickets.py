@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.domain.actors import Actor, CustomerProfile, NewMessage
-from core.domain.values import EventKind, Priority, Status
+from core.domain.values import FINISHED_STATUSES, EventKind, Priority, Status
 from core.errors import AgentNotFound, CustomerNotFound, InvalidInput, PermissionDenied
 from core.services import notices
 from core.services.common import (
@@ -333,7 +333,7 @@ class TicketService:
         now = self._ctx.clock.now()
         async with self._ctx.database.write_session() as session:
             ticket = await load_ticket(session, actor, number, for_update=True)
-            if Status(ticket.status) not in (Status.RESOLVED, Status.CLOSED):
+            if Status(ticket.status) not in FINISHED_STATUSES:
                 raise InvalidInput(f"Ticket #{number} can be rated once it is resolved.")
             if rating is None and ticket.rating is None:
                 raise InvalidInput(f"Rate ticket #{number} before adding a comment.")
@@ -411,7 +411,7 @@ def comment_refusal(
     A comment belongs to a rating of a finished ticket: once the ticket is open again, or
     the customer has commented already, what they write is a message for the team.
     """
-    if status not in (Status.RESOLVED, Status.CLOSED):
+    if status not in FINISHED_STATUSES:
         return f"Ticket #{number} is open again: just write here and your message goes to the team."
     if rating is None:
         return f"Rate ticket #{number} before adding a comment."

@@ -15,7 +15,7 @@ from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.domain.actors import Actor
-from core.domain.values import EventKind, Priority, Status
+from core.domain.values import UNRESOLVED_STATUSES, EventKind, Priority, Status
 from core.durations import format_duration
 from core.services import notices
 from core.services.common import ServiceContext, record_event
@@ -80,9 +80,7 @@ class TimerService:
             resolution_breaches=await self._apply(
                 self._opened_before(config.sla_resolution, config.sla_resolution_urgent, moment),
                 [
-                    TicketRow.status.in_(
-                        [Status.NEW.value, Status.OPEN.value, Status.PENDING.value]
-                    ),
+                    TicketRow.status.in_([status.value for status in UNRESOLVED_STATUSES]),
                     TicketRow.sla_resolution_breached_at.is_(None),
                 ],
                 self._resolution_breach,

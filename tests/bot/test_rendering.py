@@ -748,6 +748,10 @@ class TestCustomerTexts:
     def test_welcome_greets_by_the_name_verbatim(self) -> None:
         assert visible(customer.welcome(NAME)).startswith(f"👋 Hello, {NAME}! ")
 
+    def test_subject_prompt_names_the_configured_limit(self) -> None:
+        assert "(up to 80 characters)" in visible(customer.subject_prompt(80))
+        assert "(up to 120 characters)" in visible(customer.subject_prompt(120))
+
     def test_confirmation_shows_number_and_subject(self) -> None:
         shown = visible(customer.confirmation(12, SUBJECT))
 

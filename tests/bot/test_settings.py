@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
+from datetime import time, timedelta
 from pathlib import Path
 
 import pytest
 
 from api.settings import ApiSettings
-from bot.settings import Settings, load_settings
+from bot.settings import FIXED_RULES, Settings, SettingsError, load_settings
+from core.config import DeskConfig
 
 EXAMPLE = Path(__file__).resolve().parents[2] / ".env.example"
-SETTING_NAMES = [name.upper() for name in Settings.model_fields]
+SETTING_NAMES = [name.upper() for name in Settings.model_fields]  # the API's are among them
 
 
 @pytest.fixture(name="folder")
@@ -81,5 +84,70 @@ class TestEnvExample:
             for line in EXAMPLE.read_text().splitlines()
             if "=" in line and not line.lstrip().startswith("#")
         }
-        api_names = {name.upper() for name in ApiSettings.model_fields}
-        assert named == set(SETTING_NAMES) | api_names
+        assert named == set(SETTING_NAMES)
+
+
+class TestDeskRules:
+    def test_the_defaults_are_the_desk_configs(self, folder: Path) -> None:
+        assert load_settings().desk_config() == DeskConfig()
+
+    def test_every_rule_but_the_fixed_ones_is_a_setting(self) -> None:
+        rules = {rule.name for rule in dataclasses.fields(DeskConfig)}
+        assert rules - set(Settings.model_fields) == FIXED_RULES
+
+    @pytest.mark.parametrize(
+        ("name", "text", "value"),
+        [
+            ("BCRYPT_ROUNDS", "4", 4),
+            ("PASSWORD_MIN_LENGTH", "12", 12),
+            ("LOGIN_MAX_FAILURES", "3", 3),
+            ("LOGIN_LOCKOUT", "1h", timedelta(hours=1)),
+            ("REOPEN_WINDOW", "2d", timedelta(days=2)),
+            ("CATEGORIES", " Billing , ,Technical ", ("Billing", "Technical")),
+            ("SLA_FIRST_RESPONSE", "2h", timedelta(hours=2)),
+            ("SLA_FIRST_RESPONSE_URGENT", "5m", timedelta(minutes=5)),
+            ("SLA_RESOLUTION", "48h", timedelta(hours=48)),
+            ("SLA_RESOLUTION_URGENT", "2h", timedelta(hours=2)),
+            ("PENDING_REMIND_AFTER", "12h", timedelta(hours=12)),
+            ("PENDING_CLOSE_AFTER", "3d", timedelta(days=3)),
+            ("AUTO_CLOSE_AFTER", "24h", timedelta(hours=24)),
+            ("DIGEST_TIME", "17:30", time(17, 30)),
+            ("TIMEZONE", "Europe/Berlin", "Europe/Berlin"),
+        ],
+    )
+    def test_each_rule_is_read_from_its_variable(
+        self, folder: Path, monkeypatch: pytest.MonkeyPatch, name: str, text: str, value: object
+    ) -> None:
+        monkeypatch.setenv(name, text)
+        assert getattr(load_settings().desk_config(), name.lower()) == value
+
+    def test_a_rule_out_of_range_names_the_setting(
+        self, folder: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        monkeypatch.setenv("BCRYPT_ROUNDS", "3")
+        with pytest.raises(SettingsError, match=r"^BCRYPT_ROUNDS: .*greater than or equal to 4"):
+            load_settings()
+
+
+class TestApiSettings:
+    def test_spaces_around_the_token_are_dropped_for_the_api_too(
+        self, folder: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        monkeypatch.setenv("TELEGRAM_BOT_TOKEN", " 123456:ABC-token \n")
+        token = ApiSettings().telegram_bot_token
+        assert token is not None
+        assert token.get_secret_value() == "123456:ABC-token"
+
+    def test_a_blank_api_port_is_not_set(
+        self, folder: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        monkeypatch.setenv("API_PORT", "   ")
+        assert ApiSettings().api_port is None
+
+    def test_the_bots_settings_hold_the_apis(
+        self, folder: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        monkeypatch.setenv("API_PORT", "8099")
+        settings = load_settings()
+        assert isinstance(settings, ApiSettings)
+        assert settings.api_port == 8099

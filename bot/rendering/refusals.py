@@ -1,0 +1,27 @@
+"""Refusals: the one place where a domain error becomes what the user reads.
+
+Every ``DeskError`` already carries a complete sentence; here it gets its sign (a chat
+answer, in HTML) or stays plain (the short alert of a button press).
+"""
+
+from __future__ import annotations
+
+from bot.rendering.html import esc
+from core.errors import AccountLocked, AuthenticationFailed, DeskError
+
+_SIGNS: tuple[tuple[type[DeskError], str], ...] = (
+    (AuthenticationFailed, "❌"),
+    (AccountLocked, "🔒"),
+)
+_DEFAULT_SIGN = "⚠️"
+
+
+def answer_for(error: DeskError) -> str:
+    """The chat answer (HTML) to a refused request: a sign, then the error's sentence."""
+    sign = next((sign for kind, sign in _SIGNS if isinstance(error, kind)), _DEFAULT_SIGN)
+    return f"{sign} {esc(str(error))}"
+
+
+def alert_for(error: DeskError) -> str:
+    """The answer (plain text) to a refused button press: the error's sentence."""
+    return str(error)
