@@ -15,7 +15,7 @@ from core.errors import (
     TicketClosed,
     TicketNotFound,
 )
-from tests.fake_bot_api import parse_html
+from sandbox.botapi import parse_html
 
 
 class TestAnswerFor:
