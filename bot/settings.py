@@ -22,6 +22,7 @@ from pydantic import (
 )
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bot.i18n import UnknownLanguage, shipped_language
 from core.config import DeskConfig
 from core.durations import parse_duration
 from core.errors import InvalidInput
@@ -84,6 +85,8 @@ class Settings(BaseSettings):
     jobs_interval: Duration = timedelta(seconds=30)
     outbox_keep_sent: Duration = timedelta(days=7)
     delivery_worker: bool = True
+    default_language: str = "en"
+    staff_language: str = "en"
 
     @model_validator(mode="before")
     @classmethod
@@ -129,6 +132,14 @@ class Settings(BaseSettings):
             except ValueError:
                 raise ValueError(f"{value!r} is not a time of day; write it like 09:00") from None
         return value
+
+    @field_validator("default_language", "staff_language")
+    @classmethod
+    def _shipped_language(cls, value: str) -> str:
+        try:
+            return shipped_language(value)
+        except UnknownLanguage as exc:
+            raise ValueError(str(exc)) from None
 
     @field_validator("timezone")
     @classmethod

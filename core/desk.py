@@ -17,6 +17,7 @@ from core.services.common import ServiceContext
 from core.services.conversations import ConversationService
 from core.services.dead_letters import DeadLetterService
 from core.services.delivery import DeliveryService
+from core.services.languages import LanguageService
 from core.services.messages import MessageService
 from core.services.queries import QueryService
 from core.services.stats import StatsService
@@ -47,6 +48,7 @@ class Desk:
         self.timers = TimerService(context)
         self.stats = StatsService(context)
         self.dead_letters = DeadLetterService(context)
+        self.languages = LanguageService(context)
 
     @classmethod
     async def open(

@@ -11,10 +11,11 @@ from telegram.error import TelegramError
 from bot.callback_data import decode
 from bot.context import DeskContext
 from bot.handlers import console, customer
+from bot.i18n import N_, _
 
 logger = logging.getLogger(__name__)
-STALE = "This button is not valid any more."
-SORRY = "Something went wrong on our side. Please try again."
+STALE = N_("This button is not valid any more.")
+SORRY = N_("Something went wrong on our side. Please try again.")
 
 
 async def on_button(update: Update, context: DeskContext) -> None:
@@ -27,7 +28,7 @@ async def on_button(update: Update, context: DeskContext) -> None:
         answer = await _route(update, context)
     finally:
         try:
-            text = answer[:200] if answer else None
+            text = _(answer)[:200] if answer else None
             await query.answer(text, show_alert=bool(text and len(text) > 60))
         except TelegramError as exc:  # too old to answer; the action itself is done
             logger.info("could not answer a button press: %s", exc)

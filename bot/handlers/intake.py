@@ -12,18 +12,20 @@ from telegram import Update
 from bot.context import DeskContext
 from bot.handlers import flows, offer
 from bot.handlers.common import edit_text, say
+from bot.i18n import N_, _
 from bot.inbound import customer_actor, new_message_from, unsupported_kind
 from bot.rendering import customer as texts
+from bot.rendering.desk_errors import customer_error
 from bot.rendering.html import esc
 from core.errors import DuplicateMessage, InvalidInput
 from core.flows.states import IntakeState, IntakeStep, OfferState
 from core.views import Conversation
 
-SUBJECT_PROMPT = (
+SUBJECT_PROMPT = N_(
     "📝 What is the problem, in a few words? This is the ticket's subject "
     "(up to 120 characters). Send /cancel to stop."
 )
-DESCRIPTION_PROMPT = (
+DESCRIPTION_PROMPT = N_(
     "Now describe it in detail. You can send text, or a photo or a file with a caption."
 )
 
@@ -41,11 +43,11 @@ async def begin(update: Update, context: DeskContext, *, follow_up_of: int | Non
     if categories:
         state = IntakeState(IntakeStep.CATEGORY, follow_up_of=follow_up_of)
         await context.desk.conversations.set(chat.id, state)
-        await say(update, "Which area is it about?", texts.category_keyboard(categories))
+        await say(update, _("Which area is it about?"), texts.category_keyboard(categories))
         return
     state = IntakeState(IntakeStep.SUBJECT, follow_up_of=follow_up_of)
     await context.desk.conversations.set(chat.id, state)
-    await say(update, SUBJECT_PROMPT)
+    await say(update, _(SUBJECT_PROMPT))
 
 
 async def choose_category(
@@ -54,18 +56,20 @@ async def choose_category(
     """Take a category button press; return the answer for the button."""
     categories = context.settings.category_list
     if conversation is None:
-        return "This question is no longer open. Send /new to start again."
+        return _("This question is no longer open. Send /new to start again.")
     state = conversation.state
     if not isinstance(state, IntakeState) or state.step is not IntakeStep.CATEGORY:
-        return "This question is no longer open. Send /new to start again."
+        return _("This question is no longer open. Send /new to start again.")
     if not 0 <= index < len(categories):
-        return "That category no longer exists. Send /new to start again."
+        return _("That category no longer exists. Send /new to start again.")
     chosen = replace(state, step=IntakeStep.SUBJECT, category=categories[index])
     await context.desk.conversations.set(conversation.chat_id, chosen)
     query = update.callback_query
     if query is not None and query.message is not None:
-        await edit_text(query, f"Category: <b>{esc(categories[index])}</b>")
-    await say(update, SUBJECT_PROMPT)
+        await edit_text(
+            query, _("Category: <b>{category}</b>").format(category=esc(categories[index]))
+        )
+    await say(update, _(SUBJECT_PROMPT))
     return categories[index]
 
 
@@ -78,7 +82,7 @@ async def on_step(
     if message is None or user is None:
         return
     if state.step is IntakeStep.CATEGORY:
-        await say(update, "Tap one of the categories above, or send /cancel.")
+        await say(update, _("Tap one of the categories above, or send /cancel."))
         return
     if state.step is IntakeStep.SUBJECT:
         await _take_subject(update, context, conversation, state)
@@ -86,7 +90,10 @@ async def on_step(
     kind = unsupported_kind(message)
     if kind is not None:
         await say(
-            update, f"I cannot pass on {kind}. Describe the problem in text, a photo or a file."
+            update,
+            _("I cannot pass on {kind}. Describe the problem in text, a photo or a file.").format(
+                kind=_(kind)
+            ),
         )
         return
     try:
@@ -100,7 +107,7 @@ async def on_step(
     except DuplicateMessage:
         pass  # Telegram delivered this update twice; the ticket exists already
     except InvalidInput as exc:
-        await say(update, f"⚠️ {esc(str(exc))}")
+        await say(update, f"⚠️ {esc(customer_error(exc))}")
         return
     await context.desk.conversations.clear(conversation.chat_id)
     # The confirmation with the ticket number comes through the outbox.
@@ -113,13 +120,13 @@ async def _take_subject(
     if message is None:
         return
     if not message.text:
-        await say(update, "Please send the subject as text (a few words), or /cancel.")
+        await say(update, _("Please send the subject as text (a few words), or /cancel."))
         return
     try:
         subject = context.desk.tickets.clean_subject(message.text)
     except InvalidInput as exc:
-        await say(update, f"⚠️ {esc(str(exc))} Try again, or send /cancel.")
+        await say(update, f"⚠️ {esc(customer_error(exc))} " + _("Try again, or send /cancel."))
         return
     described = replace(state, step=IntakeStep.DESCRIPTION, subject=subject)
     await context.desk.conversations.set(conversation.chat_id, flows.consumed(described, message))
-    await say(update, DESCRIPTION_PROMPT)
+    await say(update, _(DESCRIPTION_PROMPT))
