@@ -23,10 +23,20 @@ from bot.commands import set_agent_commands, set_default_menus
 from bot.context import BotServices, DeskApplication, DeskContext, StaffChat
 from bot.delivery.dispatcher import OutboxDispatcher
 from bot.delivery.sender import NoticeSender
-from bot.handlers import agent_tools, console, customer, dead_letters, fallbacks, login, staff
+from bot.handlers import (
+    agent_tools,
+    console,
+    customer,
+    dead_letters,
+    fallbacks,
+    language,
+    login,
+    staff,
+)
 from bot.handlers.buttons import on_button
 from bot.handlers.errors import on_error
 from bot.handlers.private import on_private_message
+from bot.i18n import configure as configure_languages
 from bot.ratelimit import SlidingWindowRateLimiter
 from bot.settings import Settings
 from core.desk import Desk
@@ -45,6 +55,9 @@ def build_application(settings: Settings, desk: Desk, *, deliver: bool = True) -
     """
     if settings.telegram_bot_token is None:
         raise ValueError("TELEGRAM_BOT_TOKEN is required")
+    configure_languages(
+        default_language=settings.default_language, staff_language=settings.staff_language
+    )
     # Durations from python-telegram-bot as timedelta (its future default), no warnings.
     os.environ.setdefault("PTB_TIMEDELTA", "1")
     builder = (
@@ -94,6 +107,8 @@ def _add_handlers(application: DeskApplication, settings: Settings, *, deliver: 
     new = filters.UpdateType.MESSAGE
     private = filters.ChatType.PRIVATE & new
 
+    # Before any other handler: every answer is in the language of who it answers.
+    application.add_handler(TypeHandler(Update, language.use_their_language), group=-100)
     application.add_handler(CallbackQueryHandler(on_button))
     for name, callback in (
         ("start", customer.start_command),
@@ -102,6 +117,7 @@ def _add_handlers(application: DeskApplication, settings: Settings, *, deliver: 
         ("cancel", customer.cancel_command),
         ("my", customer.my_command),
         ("close", customer.close_command),
+        ("language", language.language_command),
         ("logout", login.logout_command),
         ("queue", console.queue_command),
         ("ticket", console.ticket_command),

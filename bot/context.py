@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from telegram import Bot
 from telegram.ext import Application, CallbackContext, ExtBot
 
+from bot.languages import LanguageChoices
 from bot.settings import Settings
 from core.desk import Desk
 
@@ -37,6 +38,7 @@ class BotServices:
         self._dispatcher: OutboxDispatcher | None = None
         self.staff = StaffChat(chat_id=None)
         self.delivers = True  # False when a delivery worker process does it
+        self.languages = LanguageChoices()
 
     def attach(
         self, *, desk: Desk, settings: Settings, dispatcher: OutboxDispatcher, staff: StaffChat

@@ -16,6 +16,7 @@ from telegram import (
     User,
 )
 
+from bot.i18n import N_
 from core.domain.actors import (
     Actor,
     Attachment,
@@ -81,16 +82,16 @@ def attachment_of(message: Message) -> Attachment | None:
 def unsupported_kind(message: Message) -> str | None:
     """Name what a message is when the desk cannot relay it (a poll, a game...), else None."""
     for attribute, name in (
-        ("poll", "a poll"),
-        ("dice", "a dice roll"),
-        ("game", "a game"),
-        ("story", "a story"),
-        ("invoice", "an invoice"),
+        ("poll", N_("a poll")),
+        ("dice", N_("a dice roll")),
+        ("game", N_("a game")),
+        ("story", N_("a story")),
+        ("invoice", N_("an invoice")),
     ):
         if getattr(message, attribute, None):
             return name
     if attachment_of(message) is None and not (message.text or message.caption):
-        return "this kind of message"
+        return N_("this kind of message")
     return None
 
 

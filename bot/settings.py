@@ -17,6 +17,7 @@ from pydantic import BeforeValidator, Field, create_model, field_validator
 from pydantic_settings import NoDecode
 
 from api.settings import ApiSettings, Duration, SettingsError
+from bot.i18n import UnknownLanguage, shipped_language
 from core.config import DeskConfig
 from core.errors import InvalidInput
 from core.store.urls import async_database_url
@@ -94,6 +95,8 @@ class Settings(_WithDeskRules):
     jobs_interval: Duration = timedelta(seconds=30)
     outbox_keep_sent: Duration = timedelta(days=7)
     delivery_worker: bool = True
+    default_language: str = "en"
+    staff_language: str = "en"
 
     @field_validator("database_url")
     @classmethod
@@ -121,6 +124,14 @@ class Settings(_WithDeskRules):
             except ValueError:
                 raise ValueError(f"{value!r} is not a time of day; write it like 09:00") from None
         return value
+
+    @field_validator("default_language", "staff_language")
+    @classmethod
+    def _shipped_language(cls, value: str) -> str:
+        try:
+            return shipped_language(value)
+        except UnknownLanguage as exc:
+            raise ValueError(str(exc)) from None
 
     @field_validator("timezone")
     @classmethod

@@ -18,6 +18,7 @@ from core.services.conversations import ConversationService
 from core.services.customers import CustomerService
 from core.services.dead_letters import DeadLetterService
 from core.services.delivery import DeliveryService
+from core.services.languages import LanguageService
 from core.services.merge import MergeService
 from core.services.messages import MessageService
 from core.services.queries import QueryService
@@ -57,6 +58,7 @@ class Desk:
         self.saved_replies = SavedReplyService(context, self.messages)
         self.search = SearchService(context)
         self.merge = MergeService(context)
+        self.languages = LanguageService(context)
 
     @classmethod
     async def open(

@@ -20,6 +20,7 @@ from bot.callback_data import encode
 from bot.context import StaffChat
 from bot.delivery import relay
 from bot.delivery.port import NoticeSending, PartialDelivery, Progress, StaffChatMissing
+from bot.i18n import customer_language, speaking, staff_language
 from bot.rendering import customer as customer_text
 from bot.rendering import staff as staff_text
 from bot.rendering.agent_tools import topic_link
@@ -65,6 +66,22 @@ class NoticeSender(NoticeSending):
 
     async def send(self, unit: Sequence[OutboxItem], progress: Progress | None = None) -> Receipts:
         """Deliver a unit (one row, or consecutive copies of one lane); say where it went.
+
+        A customer's notice is rendered in their language as it is now (read at send time,
+        so a choice made while it waited counts); see ``_send``.
+        """
+        with speaking(await self._language_of(unit[0])):
+            return await self._send(unit, progress)
+
+    async def _language_of(self, item: OutboxItem) -> str:
+        """The language a row's texts are rendered in: its customer's, else the staff's."""
+        if item.audience is not Audience.CUSTOMER or item.chat_id is None:
+            return staff_language()
+        known = await self._desk.languages.of_customer(item.chat_id)
+        return customer_language(known.chosen, known.reported)
+
+    async def _send(self, unit: Sequence[OutboxItem], progress: Progress | None) -> Receipts:
+        """Deliver a unit in the language already chosen.
 
         Args:
             unit: the rows.

@@ -11,11 +11,12 @@ from telegram.error import TelegramError
 from bot.callback_data import StaleButton, decode
 from bot.context import DeskContext
 from bot.handlers import agent_tools, console, customer
+from bot.i18n import N_, _
 from bot.rendering.refusals import alert_for
 from core.errors import DeskError
 
 logger = logging.getLogger(__name__)
-SORRY = "Something went wrong on our side. Please try again."
+SORRY = N_("Something went wrong on our side. Please try again.")
 
 
 async def on_button(update: Update, context: DeskContext) -> None:
@@ -30,7 +31,7 @@ async def on_button(update: Update, context: DeskContext) -> None:
         answer = alert_for(error)
     finally:
         try:
-            text = answer[:200] if answer else None
+            text = _(answer)[:200] if answer else None
             await query.answer(text, show_alert=bool(text and len(text) > 60))
         except TelegramError as exc:  # too old to answer; the action itself is done
             logger.info("could not answer a button press: %s", exc)

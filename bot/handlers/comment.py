@@ -13,8 +13,10 @@ from telegram import CallbackQuery, ForceReply, Message, Update
 
 from bot.context import DeskContext
 from bot.handlers.common import say
+from bot.i18n import _
 from bot.inbound import customer_actor
 from bot.rendering import customer as texts
+from bot.rendering.desk_errors import customer_error
 from core.errors import InvalidInput
 from core.services.tickets import comment_refusal
 
@@ -24,14 +26,14 @@ async def ask(query: CallbackQuery, context: DeskContext, number: int) -> str:
     ticket = await context.desk.queries.find_ticket(customer_actor(query.from_user), number)
     refusal = comment_refusal(number, ticket.status, ticket.rating, ticket.rating_comment)
     if refusal is not None:
-        return refusal
+        return customer_error(InvalidInput(refusal))
     if isinstance(query.message, Message):
         await query.message.reply_text(
             texts.comment_prompt(number),
             reply_markup=ForceReply(input_field_placeholder=texts.comment_placeholder(number)),
             do_quote=False,
         )
-    return "Write your comment as a reply."
+    return _("Write your comment as a reply.")
 
 
 def prompt_answered(message: Message, bot_id: int) -> int | None:
@@ -51,5 +53,5 @@ async def take(update: Update, context: DeskContext, number: int) -> bool:
         await context.desk.tickets.comment_on_rating(customer_actor(user), number, message.text)
     except InvalidInput:
         return False  # no comment any more (or too long for one): it is a message instead
-    await say(update, "🙏 Thank you, your comment was added.")
+    await say(update, _("🙏 Thank you, your comment was added."))
     return True

@@ -10,6 +10,8 @@ from bot.callback_data import Press, StaleButton
 from bot.context import DeskContext
 from bot.handlers import comment, flows, intake, offer
 from bot.handlers.common import answers_refusals, edit_keyboard, edit_text, parse_number, say
+from bot.handlers.language import on_language_button
+from bot.i18n import _
 from bot.inbound import customer_actor
 from bot.rendering import customer as texts
 from core.domain.values import Status
@@ -31,7 +33,7 @@ async def help_command(update: Update, context: DeskContext) -> None:
 
         await say(update, AGENT_HELP)
         return
-    await say(update, texts.HELP)
+    await say(update, texts.help_text())
 
 
 async def new_command(update: Update, context: DeskContext) -> None:
@@ -45,7 +47,7 @@ async def cancel_command(update: Update, context: DeskContext) -> None:
     if chat is None:
         return
     had_one = await context.desk.conversations.clear(chat.id)
-    await say(update, "Cancelled." if had_one else "There is nothing to cancel.")
+    await say(update, _("Cancelled.") if had_one else _("There is nothing to cancel."))
 
 
 async def my_command(update: Update, context: DeskContext) -> None:
@@ -68,18 +70,19 @@ async def close_command(update: Update, context: DeskContext) -> None:
         number = parse_number(context.args[0])
         if number is None or len(context.args) > 1:
             await say(
-                update, "Usage: /close to close your active ticket, or /close 12 for ticket #12."
+                update,
+                _("Usage: /close to close your active ticket, or /close 12 for ticket #12."),
             )
             return
         ticket = await context.desk.queries.find_ticket(actor, number)
     else:
         current = await context.desk.queries.current_ticket_of(actor)
         if current is None or current.is_closed:
-            await say(update, "You have no open ticket. /my lists all of yours.")
+            await say(update, _("You have no open ticket. /my lists all of yours."))
             return
         ticket = current
     if ticket.is_closed:
-        await say(update, f"Ticket #{ticket.number} is already closed.")
+        await say(update, _("Ticket #{number} is already closed.").format(number=ticket.number))
         return
     await say(update, texts.close_question(ticket), texts.close_keyboard(ticket.number))
 
@@ -133,14 +136,14 @@ async def _activate_button(update: Update, context: DeskContext, press: Press) -
     query, n = _query(update), _number(press)
     await context.desk.tickets.set_active_ticket(customer_actor(query.from_user), n)
     await _show_ticket(query, context, n)
-    return f"Ticket #{n} is now active: your messages go to it."
+    return _("Ticket #{number} is now active: your messages go to it.").format(number=n)
 
 
 async def _close_button(update: Update, context: DeskContext, press: Press) -> str | None:
     query, n = _query(update), _number(press)
     ticket = await context.desk.queries.find_ticket(customer_actor(query.from_user), n)
     if ticket.is_closed:
-        return f"Ticket #{n} is already closed."
+        return _("Ticket #{number} is already closed.").format(number=n)
     await edit_text(query, texts.close_question(ticket), texts.close_keyboard(n))
     return None
 
@@ -150,17 +153,17 @@ async def _close_confirmed(update: Update, context: DeskContext, press: Press) -
     actor = customer_actor(query.from_user)
     ticket = await context.desk.tickets.change_status(actor, n, Status.CLOSED)
     keyboard = texts.rating_keyboard(n) if ticket.rating is None else None
-    text = f"🔒 Ticket {texts.ticket_title(ticket)} is closed."
+    text = _("🔒 Ticket {title} is closed.").format(title=texts.ticket_title(ticket))
     if keyboard is not None:
         text += "\n\n" + texts.rating_prompt()
     await edit_text(query, text, keyboard)
-    return "Closed"
+    return _("Closed")
 
 
 async def _keep_button(update: Update, context: DeskContext, press: Press) -> None:
     query, n = _query(update), _number(press)
     await context.desk.queries.find_ticket(customer_actor(query.from_user), n)
-    await edit_text(query, f"OK, ticket #{n} stays open.")
+    await edit_text(query, _("OK, ticket #{number} stays open.").format(number=n))
 
 
 async def _rate_button(update: Update, context: DeskContext, press: Press) -> str:
@@ -176,7 +179,7 @@ async def _rate_button(update: Update, context: DeskContext, press: Press) -> st
             reply_markup=texts.comment_keyboard(n),
             do_quote=False,
         )
-    return f"Rated {press.argument}/5"
+    return _("Rated {rating}/5").format(rating=press.argument)
 
 
 async def _comment_button(update: Update, context: DeskContext, press: Press) -> str:
@@ -195,6 +198,7 @@ _CUSTOMER_BUTTONS: dict[str, ButtonAction] = {
     "keep": _keep_button,
     "rate": _rate_button,
     "cmt": _comment_button,
+    "lang": on_language_button,
 }
 
 

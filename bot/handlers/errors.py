@@ -9,6 +9,7 @@ from telegram.constants import ChatType
 from telegram.error import TelegramError
 
 from bot.context import DeskContext
+from bot.i18n import _
 
 logger = logging.getLogger("bot.errors")
 
@@ -30,7 +31,7 @@ async def on_error(update: object, context: DeskContext) -> None:
     if message is not None:
         try:
             await message.reply_text(
-                "Something went wrong on our side. Please try again in a moment."
+                _("Something went wrong on our side. Please try again in a moment.")
             )
         except TelegramError:
             logger.warning("could not tell the user about the error either")

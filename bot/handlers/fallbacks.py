@@ -6,6 +6,7 @@ from telegram import Update
 
 from bot.context import DeskContext
 from bot.handlers.common import say
+from bot.i18n import _
 from bot.rendering.html import esc
 
 
@@ -15,7 +16,10 @@ async def unknown_command(update: Update, context: DeskContext) -> None:
     if command is None:
         return
     await say(
-        update, f"I do not know the command {esc(command[:40])}. /help lists what I understand."
+        update,
+        _("I do not know the command {command}. /help lists what I understand.").format(
+            command=esc(command[:40])
+        ),
     )
 
 
@@ -23,7 +27,7 @@ async def edited_message(update: Update, context: DeskContext) -> None:
     """Explain that edits are not passed on."""
     await say(
         update,
-        "✏️ Edits are not passed on to our team. If something changed, send it as a new message.",
+        _("✏️ Edits are not passed on to our team. If something changed, send it as a new message."),
     )
 
 

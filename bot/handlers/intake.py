@@ -13,6 +13,7 @@ from telegram import Update
 from bot.context import DeskContext
 from bot.handlers import flows, offer
 from bot.handlers.common import edit_text, say
+from bot.i18n import N_, _
 from bot.inbound import customer_actor, new_message_from, unsupported_kind
 from bot.rendering import customer as texts
 from bot.rendering.html import esc
@@ -21,7 +22,7 @@ from core.errors import DuplicateMessage, InvalidInput
 from core.flows.states import IntakeState, IntakeStep, OfferState
 from core.views import Conversation
 
-DESCRIPTION_PROMPT = (
+DESCRIPTION_PROMPT = N_(
     "Now describe it in detail. You can send text, or a photo or a file with a caption."
 )
 
@@ -39,8 +40,11 @@ async def begin(update: Update, context: DeskContext, *, follow_up_of: int | Non
     if categories:
         state = IntakeState(IntakeStep.CATEGORY, follow_up_of=follow_up_of)
         await context.desk.conversations.set(chat.id, state)
-        await say(update, "Which area is it about?", texts.category_keyboard(categories))
+        await say(update, _("Which area is it about?"), texts.category_keyboard(categories))
         return
+    state = IntakeState(IntakeStep.SUBJECT, follow_up_of=follow_up_of)
+    await context.desk.conversations.set(chat.id, state)
+    await say(update, texts.subject_prompt(context.desk.config.subject_max_length))
 
 
 async def choose_category(
@@ -49,17 +53,19 @@ async def choose_category(
     """Take a category button press; return the answer for the button."""
     categories = context.settings.category_list
     if conversation is None:
-        return "This question is no longer open. Send /new to start again."
+        return _("This question is no longer open. Send /new to start again.")
     state = conversation.state
     if not isinstance(state, IntakeState) or state.step is not IntakeStep.CATEGORY:
-        return "This question is no longer open. Send /new to start again."
+        return _("This question is no longer open. Send /new to start again.")
     if not 0 <= index < len(categories):
-        return "That category no longer exists. Send /new to start again."
+        return _("That category no longer exists. Send /new to start again.")
     chosen = replace(state, step=IntakeStep.SUBJECT, category=categories[index])
     await context.desk.conversations.set(conversation.chat_id, chosen)
     query = update.callback_query
     if query is not None and query.message is not None:
-        await edit_text(query, f"Category: <b>{esc(categories[index])}</b>")
+        await edit_text(
+            query, _("Category: <b>{category}</b>").format(category=esc(categories[index]))
+        )
     await say(update, texts.subject_prompt(context.desk.config.subject_max_length))
     return categories[index]
 
@@ -73,7 +79,7 @@ async def on_step(
     if message is None or user is None:
         return
     if state.step is IntakeStep.CATEGORY:
-        await say(update, "Tap one of the categories above, or send /cancel.")
+        await say(update, _("Tap one of the categories above, or send /cancel."))
         return
     if state.step is IntakeStep.SUBJECT:
         await _take_subject(update, context, conversation, state)
@@ -81,7 +87,10 @@ async def on_step(
     kind = unsupported_kind(message)
     if kind is not None:
         await say(
-            update, f"I cannot pass on {kind}. Describe the problem in text, a photo or a file."
+            update,
+            _("I cannot pass on {kind}. Describe the problem in text, a photo or a file.").format(
+                kind=_(kind)
+            ),
         )
         return
     # Telegram may deliver this update twice: the second time, the ticket exists already.
@@ -104,13 +113,13 @@ async def _take_subject(
     if message is None:
         return
     if not message.text:
-        await say(update, "Please send the subject as text (a few words), or /cancel.")
+        await say(update, _("Please send the subject as text (a few words), or /cancel."))
         return
     try:
         subject = context.desk.tickets.clean_subject(message.text)
     except InvalidInput as exc:
-        await say(update, f"{answer_for(exc)} Try again, or send /cancel.")
+        await say(update, f"{answer_for(exc)} " + _("Try again, or send /cancel."))
         return
     described = replace(state, step=IntakeStep.DESCRIPTION, subject=subject)
     await context.desk.conversations.set(conversation.chat_id, flows.consumed(described, message))
-    await say(update, DESCRIPTION_PROMPT)
+    await say(update, _(DESCRIPTION_PROMPT))

@@ -7,6 +7,7 @@ from telegram import Update
 from bot.context import DeskContext
 from bot.handlers import flows
 from bot.handlers.common import edit_keyboard, edit_text, say
+from bot.i18n import _, ngettext
 from bot.inbound import customer_actor, new_message_from, subject_from
 from bot.rendering import customer as texts
 from bot.rendering.refusals import answer_for
@@ -35,7 +36,9 @@ async def hold(
     if len(state.held) >= MAX_HELD:
         await say(
             update,
-            f"I am holding {MAX_HELD} messages for you already. Tap “Open a ticket” above first.",
+            _(
+                "I am holding {count} messages for you already. Tap “Open a ticket” above first."
+            ).format(count=MAX_HELD),
         )
         return
     new = new_message_from(message)
@@ -55,16 +58,19 @@ async def hold(
     if offered is None:
         await say(update, texts.offer_text(follow_up_of=follow_up_of), texts.offer_keyboard())
     else:
-        await say(update, "Added. Tap “Open a ticket” above to send everything you wrote.")
+        await say(update, _("Added. Tap “Open a ticket” above to send everything you wrote."))
 
 
 async def remind(update: Update, offered: OfferState) -> None:
     """Point at the held messages when something else would throw them away."""
     count = len(offered.held)
-    noun = "message is" if count == 1 else "messages are"
     await say(
         update,
-        f"{count} {noun} waiting to become a ticket. Open it or discard first:",
+        ngettext(
+            "{count} message is waiting to become a ticket. Open it or discard first:",
+            "{count} messages are waiting to become a ticket. Open it or discard first:",
+            count,
+        ).format(count=count),
         texts.offer_keyboard(),
     )
 
@@ -78,11 +84,11 @@ async def open_from_offer(update: Update, context: DeskContext, *, accept: bool)
     offered = conversation.state if conversation is not None else None
     if not isinstance(offered, OfferState):
         await edit_keyboard(query, None)
-        return "This offer has expired. Just write again."
+        return _("This offer has expired. Just write again.")
     if not accept:
         await context.desk.conversations.clear(chat.id)
-        await edit_text(query, "✖️ Discarded. Write any time to open a ticket.")
-        return "Discarded"
+        await edit_text(query, _("✖️ Discarded. Write any time to open a ticket."))
+        return _("Discarded")
     parts = list(offered.held)
     follow_up_of = offered.follow_up_of
     subject = subject_from(parts, context.desk.config.subject_max_length)
@@ -93,11 +99,11 @@ async def open_from_offer(update: Update, context: DeskContext, *, accept: bool)
     except DuplicateMessage:
         # Opened already (a second tap, or a crash after the ticket was made).
         await context.desk.conversations.clear(chat.id)
-        await edit_text(query, "📝 Your ticket is open already; /my lists it.")
-        return "Already open"
+        await edit_text(query, _("📝 Your ticket is open already; /my lists it."))
+        return _("Already open")
     except (TicketNotFound, InvalidInput) as exc:
         await edit_text(query, answer_for(exc))
-        return "Not opened"
+        return _("Not opened")
     await context.desk.conversations.clear(chat.id)  # only now: nothing held is ever lost
-    await edit_text(query, f"📝 Opening ticket #{ticket.number}…")
-    return f"Ticket #{ticket.number} opened"
+    await edit_text(query, _("📝 Opening ticket #{number}…").format(number=ticket.number))
+    return _("Ticket #{number} opened").format(number=ticket.number)

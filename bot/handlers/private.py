@@ -12,6 +12,7 @@ from telegram import Update
 from bot.context import DeskContext
 from bot.handlers import comment, flows, intake, login, offer
 from bot.handlers.common import answers_refusals, say
+from bot.i18n import _
 from bot.inbound import customer_actor, new_message_from, profile_of, unsupported_kind
 from bot.rendering.html import esc
 from core.domain.actors import ChatRef
@@ -122,7 +123,9 @@ async def route_to_ticket(
     if kind is not None:
         await say(
             update,
-            f"I cannot pass on {kind}. Send text, a photo, a file, a voice message or a sticker.",
+            _(
+                "I cannot pass on {kind}. Send text, a photo, a file, a voice message or a sticker."
+            ).format(kind=_(kind)),
         )
         return
     if conversation is not None and isinstance(conversation.state, OfferState):
@@ -153,4 +156,9 @@ async def _post(update: Update, context: DeskContext, ticket: TicketView) -> Non
 async def _tell_reopened(update: Update, posted: PostedMessages) -> None:
     if posted.reopened:
         number = posted.ticket.number
-        await say(update, f"↩️ Ticket <b>#{number}</b> is open again; we will get back to you.")
+        await say(
+            update,
+            _("↩️ Ticket <b>#{number}</b> is open again; we will get back to you.").format(
+                number=number
+            ),
+        )

@@ -1,11 +1,14 @@
 """Refusals: the one place where a domain error becomes what the user reads.
 
-Every ``DeskError`` already carries a complete sentence; here it gets its sign (a chat
-answer, in HTML) or stays plain (the short alert of a button press).
+Every ``DeskError`` already carries a complete sentence (in English, as core writes it);
+here it is put in the reader's language where a translation exists
+(``bot.rendering.desk_errors``), then gets its sign (a chat answer, in HTML) or stays plain
+(the short alert of a button press).
 """
 
 from __future__ import annotations
 
+from bot.rendering.desk_errors import customer_error
 from bot.rendering.html import esc
 from core.errors import AccountLocked, AuthenticationFailed, DeskError
 
@@ -19,9 +22,9 @@ _DEFAULT_SIGN = "⚠️"
 def answer_for(error: DeskError) -> str:
     """The chat answer (HTML) to a refused request: a sign, then the error's sentence."""
     sign = next((sign for kind, sign in _SIGNS if isinstance(error, kind)), _DEFAULT_SIGN)
-    return f"{sign} {esc(str(error))}"
+    return f"{sign} {esc(customer_error(error))}"
 
 
 def alert_for(error: DeskError) -> str:
     """The answer (plain text) to a refused button press: the error's sentence."""
-    return str(error)
+    return customer_error(error)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from bot.i18n import NP_, pgettext, staff_pgettext
 from core.domain.values import Priority, Status
 
 STATUS_MARK = {
@@ -12,6 +13,13 @@ STATUS_MARK = {
     Status.PENDING: "⏳",
     Status.RESOLVED: "✅",
     Status.CLOSED: "🔒",
+}
+STATUS_WORD = {
+    Status.NEW: NP_("status", "new"),
+    Status.OPEN: NP_("status", "open"),
+    Status.PENDING: NP_("status", "pending"),
+    Status.RESOLVED: NP_("status", "resolved"),
+    Status.CLOSED: NP_("status", "closed"),
 }
 PRIORITY_MARK = {
     Priority.LOW: "⚪",
@@ -23,7 +31,17 @@ PRIORITY_MARK = {
 
 def status_label(status: Status) -> str:
     """Render a status with its mark, e.g. ``🟢 open``."""
-    return f"{STATUS_MARK[status]} {status.value}"
+    return f"{STATUS_MARK[status]} {staff_pgettext('status', STATUS_WORD[status])}"
+
+
+def customer_status_label(status: Status) -> str:
+    """Render a status for a customer, in their language: ``🟢 открыт``."""
+    return f"{STATUS_MARK[status]} {pgettext('status', STATUS_WORD[status])}"
+
+
+def customer_status_word(status: Status) -> str:
+    """A status's name for a customer, in their language, without its mark."""
+    return pgettext("status", STATUS_WORD[status])
 
 
 def priority_label(priority: Priority) -> str:

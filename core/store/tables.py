@@ -62,6 +62,7 @@ class CustomerRow(Base):
     display_name: Mapped[str] = mapped_column(String(256))
     username: Mapped[str | None] = mapped_column(String(64))
     language_code: Mapped[str | None] = mapped_column(String(16))
+    language: Mapped[str | None] = mapped_column(String(16))  # chosen with /language
     active_ticket_id: Mapped[int | None] = mapped_column(
         BigInteger, ForeignKey("tickets.id", use_alter=True, ondelete="SET NULL")
     )

@@ -775,7 +775,7 @@ class TestCustomerTexts:
     def test_resolved_news_names_the_reopen_window(self) -> None:
         shown = visible(customer.status_news(12, SUBJECT, Status.RESOLVED, timedelta(hours=36)))
 
-        assert "Reply within 1d12h and we reopen it." in shown
+        assert "Reply within 1 day 12 hours and we reopen it." in shown
 
     def test_close_question_shows_the_subject_verbatim(self) -> None:
         shown = visible(customer.close_question(ticket_view(subject=SUBJECT)))
@@ -794,7 +794,7 @@ class TestCustomerTexts:
 
     def test_help_and_fixed_texts_are_valid(self) -> None:
         for text in (
-            customer.HELP,
+            customer.help_text(),
             customer.rating_prompt(),
             customer.thanks_for_rating(12, 5),
             customer.tag(12) + "x",
@@ -898,7 +898,7 @@ class TestTicketList:
         )
 
         assert visible(customer.ticket_list(page, first_page=True)).splitlines() == [
-            "Your tickets (most recent first):",
+            "Your tickets, most recent first (2 tickets on this page):",
             f"🟢 #12 {SUBJECT} — open",
             f"🔒 #13 {NAME} — closed",
         ]
@@ -922,13 +922,13 @@ class TestTicketDetail:
         assert shown.splitlines() == [
             f"#12 {SUBJECT}",
             "Status: ✅ resolved · ✳️ active",
-            "Opened: 2026-11-02 09:00 UTC",
+            "Opened: Nov 2, 2026 09:00 UTC",
             "",
-            f"• You, 02 Nov 09:01: {TEXT}",
-            "• Support, 02 Nov 09:02: On it <3 & soon",
-            f"• Support, 02 Nov 09:03: {NOTE}",
-            "• You, 02 Nov 09:04: [document] see <attached>",
-            "• You, 02 Nov 09:05: [photo]",
+            f"• You, Nov 2 09:01: {TEXT}",
+            "• Support, Nov 2 09:02: On it <3 & soon",
+            f"• Support, Nov 2 09:03: {NOTE}",
+            "• You, Nov 2 09:04: [document] see <attached>",
+            "• You, Nov 2 09:05: [photo]",
         ]
 
     def test_inactive_ticket_has_no_marker(self) -> None:
@@ -937,7 +937,7 @@ class TestTicketDetail:
         assert shown.splitlines() == [
             "#12 Printer on fire",
             "Status: 🟢 open",
-            "Opened: 2026-11-02 09:00 UTC",
+            "Opened: Nov 2, 2026 09:00 UTC",
         ]
 
     def test_shows_the_latest_eight_messages(self) -> None:
@@ -951,7 +951,7 @@ class TestTicketDetail:
 
         last = visible(customer.ticket_detail(detail, active=False)).splitlines()[-1]
         assert last.endswith("<&> <&>…")
-        assert len(last) <= 300 + len("• You, 02 Nov 09:01: ")
+        assert len(last) <= 300 + len("• You, Nov 2 09:01: ")
 
     def test_history_of_pasted_html_stays_valid(self) -> None:
         # A customer pasting markup: each "<br>" becomes 10 characters once escaped, so the
@@ -966,7 +966,7 @@ class TestTicketDetail:
         # Lenient like Telegram itself: a bare "&" would pass, an unclosed tag does not.
         shown = parse_html(html, strict=False).text
 
-        assert shown.splitlines()[-1] == "• You, 02 Nov 09:06: Any news?"
+        assert shown.splitlines()[-1] == "• You, Nov 2 09:06: Any news?"
 
 
 # --- console.py ----------------------------------------------------------------------

@@ -80,7 +80,7 @@ class TestTimerTexts:
     def test_pending_reminder(self) -> None:
         shown = visible(customer.pending_reminder(12, NASTY, "6d"))
         assert f"#12 “{NASTY}”" in shown
-        assert shown.endswith("we close it in 6d.")
+        assert shown.endswith("we close it in 6 days.")
 
     def test_timed_closes_say_why(self) -> None:
         for reason, why in (

@@ -25,6 +25,7 @@ class TestMenus:
             "new",
             "my",
             "close",
+            "language",
             "cancel",
             "help",
         ]
