@@ -247,5 +247,5 @@ class TestPeopleAndMenus:
         expect(items.first).to_be_visible()
         texts = items.all_inner_texts()
 
-        assert any(text.startswith("/new") for text in texts)
+        assert any(text.startswith("/new") for text in texts), texts
         assert not any(text.startswith("/login") for text in texts)
