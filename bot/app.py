@@ -23,7 +23,7 @@ from bot.commands import set_agent_commands, set_default_menus
 from bot.context import BotServices, DeskApplication, DeskContext, StaffChat
 from bot.delivery.dispatcher import OutboxDispatcher
 from bot.delivery.sender import NoticeSender
-from bot.handlers import console, customer, dead_letters, fallbacks, login, staff
+from bot.handlers import bans, console, customer, dead_letters, fallbacks, gate, login, staff
 from bot.handlers.buttons import on_button
 from bot.handlers.errors import on_error
 from bot.handlers.private import on_private_message
@@ -94,6 +94,7 @@ def _add_handlers(application: DeskApplication, settings: Settings, *, deliver: 
     new = filters.UpdateType.MESSAGE
     private = filters.ChatType.PRIVATE & new
 
+    application.add_handler(TypeHandler(Update, gate.screen_update), group=-1)
     application.add_handler(CallbackQueryHandler(on_button))
     for name, callback in (
         ("start", customer.start_command),
@@ -112,6 +113,7 @@ def _add_handlers(application: DeskApplication, settings: Settings, *, deliver: 
         ("priority", console.priority_command),
         ("stats", console.stats_command),
         ("deadletters", dead_letters.dead_letters_command),
+        ("banned", bans.banned_command),
     ):
         application.add_handler(CommandHandler(name, callback, filters=private))
     application.add_handler(CommandHandler("login", login.login_command, filters=new))
@@ -119,6 +121,11 @@ def _add_handlers(application: DeskApplication, settings: Settings, *, deliver: 
         CommandHandler("chatid", fallbacks.chat_id_command, filters=filters.ChatType.GROUPS & new)
     )
     application.add_handler(CommandHandler("note", console.note_command, filters=private))
+    for name, callback in (("ban", bans.ban_command), ("unban", bans.unban_command)):
+        where = private
+        if settings.staff_chat_id is not None:
+            where = private | (filters.Chat(settings.staff_chat_id) & new)
+        application.add_handler(CommandHandler(name, callback, filters=where))
     if settings.staff_chat_id is not None:
         staff_chat = filters.Chat(settings.staff_chat_id) & new
         application.add_handler(CommandHandler("note", staff.note_command, filters=staff_chat))

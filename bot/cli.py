@@ -19,6 +19,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 
 from api import cli as api_cli
 from api.settings import ApiSettingsError, load_api_settings
+from bot.cli_customers import add_customer_commands, run_customer_command
 from bot.cli_updates import add_updates_commands, run_updates_command
 from bot.logs import redact, secret_forms
 from bot.settings import Settings, SettingsError, load_settings
@@ -76,6 +77,7 @@ def build_parser() -> argparse.ArgumentParser:
     passwd.add_argument("--password-stdin", action="store_true", help=STDIN_HELP)
     api_cli.add_commands(commands)
     add_updates_commands(commands)
+    add_customer_commands(commands)
     sandbox_cli.add_command(commands)
     return parser
 
@@ -215,6 +217,9 @@ def dispatch(args: argparse.Namespace, settings: Settings) -> None:
         return
     if args.command == "updates":
         run_updates_command(args, settings)
+        return
+    if args.command == "customer":
+        run_customer_command(args, settings)
         return
     action = db_upgrade if args.command == "db" else AGENT_ACTIONS[args.action]
     asyncio.run(_with_desk(settings, lambda desk: action(desk, args)))

@@ -18,6 +18,7 @@ CUSTOMER_COMMANDS = [
 ]
 STAFF_CHAT_COMMANDS = [
     BotCommand("note", "Internal note on this ticket (never sent to the customer)"),
+    BotCommand("ban", "Ban this ticket's customer: /ban [reason]"),
 ]
 AGENT_COMMANDS = [
     BotCommand("queue", "Tickets, most recent activity first"),
@@ -29,6 +30,9 @@ AGENT_COMMANDS = [
     BotCommand("assign", "Assign: /assign 12 alice"),
     BotCommand("priority", "Priority: /priority 12 high"),
     BotCommand("stats", "Figures: /stats today, 7d or 30d"),
+    BotCommand("ban", "Ban a customer: /ban 12 [reason]"),
+    BotCommand("unban", "Lift a ban: /unban 12"),
+    BotCommand("banned", "Banned customers"),
     BotCommand("help", "Agent commands"),
     BotCommand("logout", "Log out"),
 ]

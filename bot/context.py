@@ -36,6 +36,7 @@ class BotServices:
         self._dispatcher: OutboxDispatcher | None = None
         self.staff = StaffChat(chat_id=None)
         self.delivers = True  # False when a delivery worker process does it
+        self.left_chats: set[int] = set()  # groups the bot left (they were not the staff chat)
 
     def attach(
         self, *, desk: Desk, settings: Settings, dispatcher: OutboxDispatcher, staff: StaffChat

@@ -13,6 +13,7 @@ from core.clock import Clock, SystemClock
 from core.config import DeskConfig
 from core.services.accounts import AccountService
 from core.services.api_tokens import TokenService
+from core.services.bans import BanService
 from core.services.common import ServiceContext
 from core.services.conversations import ConversationService
 from core.services.dead_letters import DeadLetterService
@@ -47,6 +48,7 @@ class Desk:
         self.timers = TimerService(context)
         self.stats = StatsService(context)
         self.dead_letters = DeadLetterService(context)
+        self.bans = BanService(context)
 
     @classmethod
     async def open(

@@ -21,7 +21,9 @@ Hierarchy::
     ├── AccountLocked             too many failed logins; carries ``until``
     ├── CredentialsRejected       an API token or Telegram login data that is missing,
     │                             forged, expired, revoked or already used
-    └── DuplicateMessage          the same inbound Telegram message was recorded before
+    ├── DuplicateMessage          the same inbound Telegram message was recorded before
+    └── BanRefused                a ban on an agent's account, a second ban, an unban of
+                                  someone not banned
 """
 
 from __future__ import annotations
@@ -131,3 +133,8 @@ class CredentialsRejected(DeskError):
 
 class DuplicateMessage(DeskError):
     """Raised when an inbound message was already recorded (Telegram delivered it twice)."""
+
+
+class BanRefused(DeskError):
+    """Raised when a ban or an unban cannot be made: the target is an agent's Telegram
+    account, is banned already, or is not banned."""

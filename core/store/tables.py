@@ -324,3 +324,53 @@ class DeadLetterRow(Base):
     first_seen_at: Mapped[datetime]
     last_tried_at: Mapped[datetime]
     handled_at: Mapped[datetime | None]
+
+
+class CustomerBanRow(Base):
+    """A banned customer: what they write is kept but never relayed."""
+
+    __tablename__ = "customer_bans"
+
+    customer_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("customers.id"), primary_key=True
+    )
+    reason: Mapped[str | None] = mapped_column(Text)
+    banned_by: Mapped[str] = mapped_column(String(256))
+    banned_at: Mapped[datetime]
+    # When the customer was told, once, that the desk no longer answers them.
+    noticed_at: Mapped[datetime | None]
+
+
+class CustomerEventRow(Base):
+    """The audit trail of a customer (bans, unbans, erasures), beside the tickets' trail."""
+
+    __tablename__ = "customer_events"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    customer_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("customers.id"))
+    kind: Mapped[str] = mapped_column(String(32))
+    actor_role: Mapped[str] = mapped_column(String(16))
+    actor_name: Mapped[str] = mapped_column(String(256))
+    detail: Mapped[str | None] = mapped_column(Text)
+    at: Mapped[datetime]
+
+    __table_args__ = (Index("ix_customer_events_customer", "customer_id", "id"),)
+
+
+class HeldMessageRow(Base):
+    """A customer's message the desk keeps but does not relay (they are banned)."""
+
+    __tablename__ = "held_messages"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    customer_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("customers.id"))
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    chat_message_id: Mapped[int] = mapped_column(BigInteger)
+    reason: Mapped[str] = mapped_column(String(16))
+    content: Mapped[dict[str, Any]]
+    created_at: Mapped[datetime]
+
+    __table_args__ = (
+        UniqueConstraint("chat_id", "chat_message_id", name="uq_held_messages_chat_message"),
+        Index("ix_held_messages_customer", "customer_id", "id"),
+    )
