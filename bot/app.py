@@ -23,7 +23,17 @@ from bot.commands import set_agent_commands, set_default_menus
 from bot.context import BotServices, DeskApplication, DeskContext, StaffChat
 from bot.delivery.dispatcher import OutboxDispatcher
 from bot.delivery.sender import NoticeSender
-from bot.handlers import bans, console, customer, dead_letters, fallbacks, gate, login, staff
+from bot.handlers import (
+    bans,
+    console,
+    customer,
+    dead_letters,
+    fallbacks,
+    gate,
+    login,
+    my_data,
+    staff,
+)
 from bot.handlers.buttons import on_button
 from bot.handlers.errors import on_error
 from bot.handlers.private import on_private_message
@@ -95,6 +105,9 @@ def _add_handlers(application: DeskApplication, settings: Settings, *, deliver: 
     private = filters.ChatType.PRIVATE & new
 
     application.add_handler(TypeHandler(Update, gate.screen_update), group=-1)
+    application.add_handler(
+        CallbackQueryHandler(my_data.on_data_button, pattern=f"^({my_data.FORGET}|{my_data.KEEP})$")
+    )
     application.add_handler(CallbackQueryHandler(on_button))
     for name, callback in (
         ("start", customer.start_command),
@@ -114,6 +127,8 @@ def _add_handlers(application: DeskApplication, settings: Settings, *, deliver: 
         ("stats", console.stats_command),
         ("deadletters", dead_letters.dead_letters_command),
         ("banned", bans.banned_command),
+        ("mydata", my_data.mydata_command),
+        ("forgetme", my_data.forgetme_command),
     ):
         application.add_handler(CommandHandler(name, callback, filters=private))
     application.add_handler(CommandHandler("login", login.login_command, filters=new))

@@ -1,4 +1,4 @@
-"""``helpdesk customer``: ban, unban and list bans from the console.
+"""``helpdesk customer``: bans, and a customer's data (export, erase) from the console.
 
 A customer is named by Telegram user id or ``@username``. The console acts as the desk
 itself: the audit trail names it "console".
@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+from pathlib import Path
 
 from bot.settings import Settings
 from core.desk import Desk
@@ -32,6 +33,14 @@ def add_customer_commands(commands: argparse._SubParsersAction[argparse.Argument
         "customer", metavar="ID", help=CUSTOMER_HELP
     )
     customer.add_parser("banned", help="list the bans")
+    export = customer.add_parser("export", help="write everything held about them as JSON")
+    export.add_argument("customer", metavar="ID", help=CUSTOMER_HELP)
+    export.add_argument(
+        "-o", "--out", metavar="FILE", help="where (default customer-ID.json; parts: -partN)"
+    )
+    erase = customer.add_parser("erase", help="erase their data; tickets stay as counts")
+    erase.add_argument("customer", metavar="ID", help=CUSTOMER_HELP)
+    erase.add_argument("--yes", action="store_true", help="yes, erase: it cannot be undone")
 
 
 def run_customer_command(args: argparse.Namespace, settings: Settings) -> None:
@@ -77,4 +86,38 @@ async def _banned(desk: Desk, _args: argparse.Namespace) -> None:
         )
 
 
-ACTIONS = {"ban": _ban, "unban": _unban, "banned": _banned}
+async def _export(desk: Desk, args: argparse.Namespace) -> None:
+    from bot.cli import CommandFailed  # noqa: PLC0415 - bot.cli imports this module
+
+    target = CustomerRef.telegram_id_or_username(args.customer)
+    documents = await desk.customer_data.export(target, include_internal=True)
+    first = Path(args.out or f"customer-{args.customer.lstrip('@')}.json")
+    paths = [first] + [
+        first.with_name(f"{first.stem}-part{index}{first.suffix}")
+        for index in range(2, len(documents) + 1)
+    ]
+    try:
+        for path, document in zip(paths, documents, strict=True):
+            path.write_bytes(document)
+    except OSError as exc:
+        raise CommandFailed(f"cannot write {exc.filename or first}: {exc.strerror}") from None
+    print(f"Wrote {', '.join(map(str, paths))}.")  # noqa: T201
+
+
+async def _erase(desk: Desk, args: argparse.Namespace) -> None:
+    from bot.cli import UsageError  # noqa: PLC0415 - bot.cli imports this module
+
+    if not args.yes:
+        raise UsageError("erasing cannot be undone: add --yes to erase")
+    target = CustomerRef.telegram_id_or_username(args.customer)
+    erasure = await desk.customer_data.erase(CONSOLE, target)
+    print(f"Erased; {erasure.tickets} ticket(s) now hold nothing about them.")  # noqa: T201
+
+
+ACTIONS = {
+    "ban": _ban,
+    "unban": _unban,
+    "banned": _banned,
+    "export": _export,
+    "erase": _erase,
+}

@@ -16,6 +16,7 @@ from core.services.api_tokens import TokenService
 from core.services.bans import BanService
 from core.services.common import ServiceContext
 from core.services.conversations import ConversationService
+from core.services.customer_data import CustomerDataService
 from core.services.dead_letters import DeadLetterService
 from core.services.delivery import DeliveryService
 from core.services.messages import MessageService
@@ -49,6 +50,7 @@ class Desk:
         self.stats = StatsService(context)
         self.dead_letters = DeadLetterService(context)
         self.bans = BanService(context)
+        self.customer_data = CustomerDataService(context)
 
     @classmethod
     async def open(

@@ -68,6 +68,8 @@ class CustomerRow(Base):
     unreachable_since: Mapped[datetime | None]
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+    # When the customer had their data erased (/forgetme); None: never.
+    erased_at: Mapped[datetime | None]
 
 
 class AgentRow(Base):
@@ -125,6 +127,8 @@ class TicketRow(Base):
     sla_first_breached_at: Mapped[datetime | None]
     sla_resolution_breached_at: Mapped[datetime | None]
     reminded_at: Mapped[datetime | None]
+    # When the ticket's content (subject, texts, files) was erased; it then counts, anonymous.
+    content_erased_at: Mapped[datetime | None]
 
     customer: Mapped[CustomerRow] = relationship(
         lazy="joined", innerjoin=True, foreign_keys=[customer_id]

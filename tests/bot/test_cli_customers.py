@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from pathlib import Path
 
 import pytest
@@ -62,3 +63,27 @@ class TestCustomerBans:
     def test_bad_input_is_one_line(self, seeded: Path, args: tuple[str, ...], says: str) -> None:
         line = assert_one_clean_error_line(run(seeded, "customer", *args))
         assert says in line
+
+
+class TestCustomerData:
+    def test_export_writes_json_and_erase_needs_yes(self, seeded: Path) -> None:
+        exported = run(seeded, "customer", "export", "7001", "--out", "ann.json")
+        assert exported.returncode == 0, exported.stderr
+        data = json.loads((seeded / "ann.json").read_text())
+        assert data["profile"]["name"] == "Ann"
+        assert data["tickets"][0]["messages"][0]["text"] == "smoke"
+
+        line = assert_one_clean_error_line(run(seeded, "customer", "erase", "7001"), code=2)
+        assert "--yes" in line
+        erased = run(seeded, "customer", "erase", "7001", "--yes")
+        assert erased.returncode == 0, erased.stderr
+        assert "1 ticket(s)" in erased.stdout
+        again = assert_one_clean_error_line(run(seeded, "customer", "erase", "7001", "--yes"))
+        assert "nothing has been written since" in again
+
+    def test_export_to_an_unwritable_path_is_one_line(self, seeded: Path) -> None:
+        line = assert_one_clean_error_line(
+            run(seeded, "customer", "export", "7001", "--out", "no/such/dir/ann.json")
+        )
+        assert "cannot write" in line
+        assert not (seeded / "no").exists()

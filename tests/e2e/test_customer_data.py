@@ -1,0 +1,63 @@
+"""``/mydata`` and ``/forgetme`` over the fake Telegram."""
+
+from __future__ import annotations
+
+import json
+
+from sqlalchemy import select
+
+from core.domain.actors import Actor
+from core.domain.values import Status
+from core.store.tables import CustomerRow
+from tests.e2e.conftest import Harness
+
+
+class TestMyData:
+    async def test_mydata_sends_a_readable_json_file(self, desk_bot: Harness) -> None:
+        server = desk_bot.server
+        ann = server.add_user("Ann", username="ann")
+        await server.user_sends(ann, "/mydata")
+        await desk_bot.wait_bot_says(ann, "holds nothing about you")
+        number = await desk_bot.open_ticket(ann, "Printer on fire", "It smokes badly.")
+        await server.user_sends(ann, "/mydata")
+        sent = await desk_bot.wait_bot_says(ann, "Everything the desk holds about you")
+        assert sent["document"]["file_name"] == f"helpdesk-data-{ann.id}.json"
+        stored = server.state.files.get(sent["document"]["file_id"])
+        assert stored is not None
+        data = json.loads(stored.download())
+        assert data["profile"]["username"] == "ann"
+        assert data["tickets"][0]["number"] == number
+        assert data["tickets"][0]["messages"][0]["text"] == "It smokes badly."
+
+
+class TestForgetMe:
+    async def test_confirmed_erasure_then_a_clear_second_answer(self, desk_bot: Harness) -> None:
+        server = desk_bot.server
+        ann = server.add_user("Ann", username="ann")
+        number = await desk_bot.open_ticket(ann, "Printer on fire", "It smokes badly.")
+        await desk_bot.topic_of(number)
+
+        await server.user_sends(ann, "/forgetme")
+        ask = await desk_bot.wait_bot_says(ann, "cannot be undone")
+        await server.user_presses(ann, ask, button_text="Keep it")
+        await desk_bot.wait_bot_says(ann, "Nothing was erased")
+        ticket = await desk_bot.desk.queries.find_ticket(Actor.system(), number)
+        assert ticket.subject == "Printer on fire"
+
+        await server.user_sends(ann, "/forgetme")
+        before = len(server.bot_messages(ann))
+        ask = await desk_bot.wait_bot_says(ann, "cannot be undone", after=before - 1)
+        await server.user_presses(ann, ask, button_text="Erase my data")
+        await desk_bot.wait_bot_says(ann, "Erased. 1 ticket(s)")
+        ticket = await desk_bot.desk.queries.find_ticket(Actor.system(), number)
+        assert ticket.status is Status.CLOSED
+        assert ticket.subject == "(erased)"
+        async with desk_bot.desk.database.read_session() as session:
+            customer = (await session.scalars(select(CustomerRow))).one()
+        assert (customer.display_name, customer.username) == ("(erased)", None)
+
+        await server.user_sends(ann, "/forgetme")
+        before = len(server.bot_messages(ann))
+        again = await desk_bot.wait_bot_says(ann, "cannot be undone", after=before - 1)
+        await server.user_presses(ann, again, button_text="Erase my data")
+        await desk_bot.wait_bot_says(ann, "nothing has been written since")
