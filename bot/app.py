@@ -180,9 +180,12 @@ async def _run_timers(context: DeskContext) -> None:
         run = await context.desk.timers.run_due()
         digest = await context.desk.stats.send_digest_if_due()
         await context.desk.delivery.purge_delivered(context.settings.outbox_keep_sent)
+        erased = await context.desk.retention.erase_due()
     except Exception:
         logger.exception("the timer rules failed this time; they run again next interval")
         return
+    if erased:
+        logger.info("retention: erased the content of %s closed ticket(s)", erased)
     if run.total or digest is not None:
         logger.info("timers: %s%s", run, "; digest queued" if digest else "")
         context.kick_delivery()

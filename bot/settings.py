@@ -83,6 +83,7 @@ class Settings(BaseSettings):
     timezone: str = "UTC"
     jobs_interval: Duration = timedelta(seconds=30)
     outbox_keep_sent: Duration = timedelta(days=7)
+    retention_after_close: Duration | None = None
     delivery_worker: bool = True
 
     @model_validator(mode="before")
@@ -164,6 +165,7 @@ class Settings(BaseSettings):
             auto_close_after=self.auto_close_after,
             digest_time=self.digest_time,
             timezone=self.timezone,
+            retention_after_close=self.retention_after_close,
         )
 
 

@@ -29,6 +29,8 @@ class DeskConfig:
         auto_close_after: close a resolved ticket the customer has not answered for this long.
         digest_time: when the daily digest goes out, in ``timezone``.
         timezone: the IANA time zone for the digest and for "today" in figures.
+        retention_after_close: erase the content of tickets closed longer ago than this
+            (None: keep forever).
     """
 
     bcrypt_rounds: int = 12
@@ -48,3 +50,4 @@ class DeskConfig:
     auto_close_after: timedelta = timedelta(hours=72)
     digest_time: time = time(9, 0)
     timezone: str = "UTC"
+    retention_after_close: timedelta | None = None

@@ -21,6 +21,7 @@ from core.services.dead_letters import DeadLetterService
 from core.services.delivery import DeliveryService
 from core.services.messages import MessageService
 from core.services.queries import QueryService
+from core.services.retention import RetentionService
 from core.services.stats import StatsService
 from core.services.tickets import TicketService
 from core.services.timers import TimerService
@@ -51,6 +52,7 @@ class Desk:
         self.dead_letters = DeadLetterService(context)
         self.bans = BanService(context)
         self.customer_data = CustomerDataService(context)
+        self.retention = RetentionService(context)
 
     @classmethod
     async def open(

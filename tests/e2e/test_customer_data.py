@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 
-from core.domain.actors import Actor
+from core.domain.actors import Actor, CustomerProfile
 from core.domain.values import Status
 from core.store.tables import CustomerRow
-from tests.e2e.conftest import Harness
+from sandbox.botapi import FakeBotApi
+from tests.e2e.conftest import Harness, e2e_settings
 
 
 class TestMyData:
@@ -61,3 +67,52 @@ class TestForgetMe:
         again = await desk_bot.wait_bot_says(ann, "cannot be undone", after=before - 1)
         await server.user_presses(ann, again, button_text="Erase my data")
         await desk_bot.wait_bot_says(ann, "nothing has been written since")
+
+
+@pytest.fixture(name="retaining_bot")
+async def fixture_retaining_bot(
+    server: FakeBotApi, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> AsyncIterator[Harness]:
+    """The bot keeping closed tickets' content for one second, its timers every second."""
+    monkeypatch.chdir(tmp_path)
+    settings = e2e_settings(
+        server,
+        tmp_path,
+        retention_after_close=timedelta(seconds=1),
+        jobs_interval=timedelta(seconds=1),
+    )
+    assert settings.staff_chat_id is not None
+    harness = Harness(server, server.chat(settings.staff_chat_id), settings)
+    await harness.start()
+    try:
+        yield harness
+    finally:
+        await harness.stop()
+
+
+class TestRetention:
+    async def test_the_timers_erase_closed_tickets_and_nothing_else(
+        self, retaining_bot: Harness
+    ) -> None:
+        server, desk = retaining_bot.server, retaining_bot.desk
+        ann, bob = server.add_user("Ann"), server.add_user("Bob")
+        closed = await retaining_bot.open_ticket(ann, "Old printer", "It smoked.")
+        kept = await retaining_bot.open_ticket(bob, "New router", "It blinks.")
+        await desk.tickets.change_status(
+            Actor.customer(CustomerProfile(ann.id, "Ann")), closed, Status.CLOSED
+        )
+
+        async def erased() -> bool:
+            ticket = await desk.queries.get_ticket(Actor.system(), closed)
+            return ticket.ticket.subject == "(erased)"
+
+        for _ in range(100):
+            if await erased():
+                break
+            await asyncio.sleep(0.1)
+        ticket = await desk.queries.get_ticket(Actor.system(), closed)
+        assert ticket.ticket.subject == "(erased)"
+        assert [m.text for m in ticket.messages if not m.internal] == [""]
+        other = await desk.queries.get_ticket(Actor.system(), kept)
+        assert other.ticket.subject == "New router"
+        assert [m.text for m in other.messages] == ["It blinks."]
