@@ -19,6 +19,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 
 from api import cli as api_cli
 from api.settings import ApiSettingsError, load_api_settings
+from bot.cli_backup import add_backup_commands, run_backup_command
 from bot.cli_customers import add_customer_commands, run_customer_command
 from bot.cli_updates import add_updates_commands, run_updates_command
 from bot.logs import redact, secret_forms
@@ -78,6 +79,7 @@ def build_parser() -> argparse.ArgumentParser:
     api_cli.add_commands(commands)
     add_updates_commands(commands)
     add_customer_commands(commands)
+    add_backup_commands(commands)
     sandbox_cli.add_command(commands)
     return parser
 
@@ -188,6 +190,13 @@ AGENT_ACTIONS: dict[str, Callable[[Desk, argparse.Namespace], Awaitable[None]]] 
 }
 
 
+SAFETY_COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], None]] = {
+    "customer": run_customer_command,
+    "backup": run_backup_command,
+    "restore": run_backup_command,
+}
+
+
 def _run_bot(settings: Settings) -> None:
     from bot.main import run_bot  # noqa: PLC0415 - keeps the agent CLI free of Telegram imports
 
@@ -218,8 +227,8 @@ def dispatch(args: argparse.Namespace, settings: Settings) -> None:
     if args.command == "updates":
         run_updates_command(args, settings)
         return
-    if args.command == "customer":
-        run_customer_command(args, settings)
+    if args.command in SAFETY_COMMANDS:
+        SAFETY_COMMANDS[args.command](args, settings)
         return
     action = db_upgrade if args.command == "db" else AGENT_ACTIONS[args.action]
     asyncio.run(_with_desk(settings, lambda desk: action(desk, args)))

@@ -22,8 +22,11 @@ Hierarchy::
     ├── CredentialsRejected       an API token or Telegram login data that is missing,
     │                             forged, expired, revoked or already used
     ├── DuplicateMessage          the same inbound Telegram message was recorded before
-    └── BanRefused                a ban on an agent's account, a second ban, an unban of
-                                  someone not banned
+    ├── BanRefused                a ban on an agent's account, a second ban, an unban of
+    │                             someone not banned
+    └── BackupRefused             a backup or restore that cannot be made: an unwritable
+                                  path, a file that is no backup, a newer schema, a desk
+                                  running on the database
 """
 
 from __future__ import annotations
@@ -138,3 +141,7 @@ class DuplicateMessage(DeskError):
 class BanRefused(DeskError):
     """Raised when a ban or an unban cannot be made: the target is an agent's Telegram
     account, is banned already, or is not banned."""
+
+
+class BackupRefused(DeskError):
+    """Raised when a backup or a restore cannot be made; nothing was changed."""
