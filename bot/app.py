@@ -30,6 +30,7 @@ from bot.handlers import (
     dead_letters,
     fallbacks,
     gate,
+    human_check,
     login,
     my_data,
     staff,
@@ -107,6 +108,9 @@ def _add_handlers(application: DeskApplication, settings: Settings, *, deliver: 
     application.add_handler(TypeHandler(Update, gate.screen_update), group=-1)
     application.add_handler(
         CallbackQueryHandler(my_data.on_data_button, pattern=f"^({my_data.FORGET}|{my_data.KEEP})$")
+    )
+    application.add_handler(
+        CallbackQueryHandler(human_check.on_check_button, pattern=human_check.PATTERN)
     )
     application.add_handler(CallbackQueryHandler(on_button))
     for name, callback in (

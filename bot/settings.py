@@ -84,6 +84,9 @@ class Settings(BaseSettings):
     jobs_interval: Duration = timedelta(seconds=30)
     outbox_keep_sent: Duration = timedelta(days=7)
     retention_after_close: Duration | None = None
+    customer_messages_per_minute: int = Field(default=20, ge=1)
+    new_tickets_per_day: int = Field(default=5, ge=1)
+    new_customers_per_minute: int = Field(default=30, ge=1)
     delivery_worker: bool = True
 
     @model_validator(mode="before")
@@ -166,6 +169,9 @@ class Settings(BaseSettings):
             digest_time=self.digest_time,
             timezone=self.timezone,
             retention_after_close=self.retention_after_close,
+            customer_messages_per_minute=self.customer_messages_per_minute,
+            new_tickets_per_day=self.new_tickets_per_day,
+            new_customers_per_minute=self.new_customers_per_minute,
         )
 
 

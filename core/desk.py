@@ -20,6 +20,7 @@ from core.services.conversations import ConversationService
 from core.services.customer_data import CustomerDataService
 from core.services.dead_letters import DeadLetterService
 from core.services.delivery import DeliveryService
+from core.services.floods import FloodService
 from core.services.messages import MessageService
 from core.services.queries import QueryService
 from core.services.retention import RetentionService
@@ -56,6 +57,7 @@ class Desk:
         self.bans = BanService(context)
         self.customer_data = CustomerDataService(context)
         self.retention = RetentionService(context)
+        self.floods = FloodService(context)
 
     @classmethod
     async def open(

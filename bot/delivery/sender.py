@@ -8,6 +8,7 @@ is written back to the desk so replies to any of these messages find their ticke
 
 from __future__ import annotations
 
+import html
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 
@@ -87,6 +88,7 @@ class NoticeSender:
             NoticeKind.SLA_ALERT: self._sla_alert,
             NoticeKind.PENDING_REMINDER: self._pending_reminder,
             NoticeKind.DIGEST: self._digest,
+            NoticeKind.STAFF_ALERT: self._staff_alert,
         }.get(first.kind)
         if handler is None:
             raise ValueError(f"no sender for notice kind {first.kind}")
@@ -415,6 +417,9 @@ class NoticeSender:
     async def _digest(self, item: OutboxItem, receipts: Receipts) -> None:
         text = render_figures(Figures.from_payload(item.payload), "Daily digest")
         await self._staff_message(item, receipts, text)
+
+    async def _staff_alert(self, item: OutboxItem, receipts: Receipts) -> None:
+        await self._staff_message(item, receipts, html.escape(str(item.payload.get("text", ""))))
 
 
 def _name_refused(error: BadRequest) -> bool:

@@ -8,12 +8,13 @@ from __future__ import annotations
 from telegram import Update
 
 from bot.context import DeskContext
-from bot.handlers import flows, offer
+from bot.handlers import flows, human_check, offer
 from bot.handlers.common import edit_text, say
-from bot.inbound import customer_actor, new_message_from, unsupported_kind
+from bot.inbound import customer_actor, new_message_from, profile_of, unsupported_kind
 from bot.rendering import customer as texts
 from bot.rendering.html import esc
 from core.errors import DuplicateMessage, InvalidInput
+from core.services.floods import TicketLimitReached
 from core.views import Conversation
 
 FLOW = flows.INTAKE
@@ -83,7 +84,7 @@ async def on_step(update: Update, context: DeskContext, conversation: Conversati
         return
     data = conversation.data
     try:
-        await context.desk.tickets.report_ticket(
+        ticket = await context.desk.tickets.report_ticket(
             customer_actor(user),
             str(data.get("subject", "")),
             new_message_from(message),
@@ -91,11 +92,18 @@ async def on_step(update: Update, context: DeskContext, conversation: Conversati
             follow_up_of=data.get("follow_up_of"),
         )
     except DuplicateMessage:
-        pass  # Telegram delivered this update twice; the ticket exists already
+        ticket = None  # Telegram delivered this update twice; the ticket exists already
+    except TicketLimitReached as exc:
+        await context.desk.floods.keep(profile_of(user), new_message_from(message), "ticket_limit")
+        await context.desk.conversations.clear(conversation.chat_id)
+        await say(update, f"⚠️ {esc(str(exc))}")
+        return
     except InvalidInput as exc:
         await say(update, f"⚠️ {esc(str(exc))}")
         return
     await context.desk.conversations.clear(conversation.chat_id)
+    if ticket is not None:
+        await human_check.ask_if_waiting(update, context, ticket.number)
     # The confirmation with the ticket number comes through the outbox.
 
 

@@ -7,7 +7,7 @@ from typing import Any
 from telegram import Update
 
 from bot.context import DeskContext
-from bot.handlers import flows
+from bot.handlers import flows, human_check
 from bot.handlers.common import edit_keyboard, edit_text, say
 from bot.inbound import customer_actor, from_json, new_message_from, subject_from, to_json
 from bot.rendering import customer as texts
@@ -96,5 +96,6 @@ async def open_from_offer(update: Update, context: DeskContext, *, accept: bool)
         await edit_text(query, f"⚠️ {esc(str(exc))}")
         return "Not opened"
     await context.desk.conversations.clear(chat.id)  # only now: nothing held is ever lost
-    await edit_text(query, f"📝 Opening ticket #{ticket.number}…")
+    waits = await human_check.ask_if_waiting(update, context, ticket.number)
+    await edit_text(query, f"📝 {'Saved' if waits else 'Opening'} ticket #{ticket.number}…")
     return f"Ticket #{ticket.number} opened"

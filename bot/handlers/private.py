@@ -18,6 +18,11 @@ from core.domain.actors import ChatRef
 from core.errors import DuplicateMessage, InvalidInput, TicketClosed, TicketNotFound
 from core.views import Conversation, PostedMessages, TicketView
 
+SLOW_DOWN = (
+    "🐢 You are writing faster than our team can read. Everything you send is kept and "
+    "reaches them at the end of this minute."
+)
+
 
 async def on_private_message(update: Update, context: DeskContext) -> None:
     """Route a plain (non-command) private message."""
@@ -148,6 +153,8 @@ async def _post(update: Update, context: DeskContext, ticket: TicketView) -> Non
 
 
 async def _tell_reopened(update: Update, posted: PostedMessages) -> None:
+    if posted.slowed:
+        await say(update, SLOW_DOWN)
     if posted.reopened:
         number = posted.ticket.number
         await say(update, f"↩️ Ticket <b>#{number}</b> is open again; we will get back to you.")

@@ -71,6 +71,8 @@ class CustomerRow(Base):
     # When the customer had their data erased (/forgetme); None: never.
     erased_at: Mapped[datetime | None]
 
+    __table_args__ = (Index("ix_customers_created", "created_at"),)
+
 
 class AgentRow(Base):
     """A member of staff who logs in with a username and a password."""
@@ -129,6 +131,8 @@ class TicketRow(Base):
     reminded_at: Mapped[datetime | None]
     # When the ticket's content (subject, texts, files) was erased; it then counts, anonymous.
     content_erased_at: Mapped[datetime | None]
+    # A new customer's first ticket that came in a swarm waits for a human check (a button).
+    awaiting_check_since: Mapped[datetime | None]
 
     customer: Mapped[CustomerRow] = relationship(
         lazy="joined", innerjoin=True, foreign_keys=[customer_id]
