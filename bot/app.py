@@ -30,7 +30,6 @@ from bot.handlers import (
     dead_letters,
     fallbacks,
     gate,
-    human_check,
     login,
     my_data,
     staff,
@@ -106,12 +105,6 @@ def _add_handlers(application: DeskApplication, settings: Settings, *, deliver: 
     private = filters.ChatType.PRIVATE & new
 
     application.add_handler(TypeHandler(Update, gate.screen_update), group=-1)
-    application.add_handler(
-        CallbackQueryHandler(my_data.on_data_button, pattern=f"^({my_data.FORGET}|{my_data.KEEP})$")
-    )
-    application.add_handler(
-        CallbackQueryHandler(human_check.on_check_button, pattern=human_check.PATTERN)
-    )
     application.add_handler(CallbackQueryHandler(on_button))
     for name, callback in (
         ("start", customer.start_command),

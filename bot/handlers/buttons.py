@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 
 from telegram import Update
 from telegram.constants import ChatType
 from telegram.error import TelegramError
 
-from bot.callback_data import decode
+from bot.callback_data import Press, decode
 from bot.context import DeskContext
-from bot.handlers import console, customer
+from bot.handlers import console, customer, human_check, my_data
 
 logger = logging.getLogger(__name__)
 STALE = "This button is not valid any more."
@@ -43,6 +44,15 @@ async def _route(update: Update, context: DeskContext) -> str | None:
     if press.scope == "q":
         return await console.on_queue_button(update, context, press)
     in_private = query.message is not None and query.message.chat.type == ChatType.PRIVATE
-    if press.scope == "c" and in_private:
-        return await customer.on_customer_button(update, context, press)
+    customers_own = PRIVATE_SCOPES.get(press.scope)
+    if customers_own is not None and in_private:
+        return await customers_own(update, context, press)
     return STALE
+
+
+PRIVATE_SCOPES: dict[str, Callable[[Update, DeskContext, Press], Awaitable[str | None]]] = {
+    "c": customer.on_customer_button,
+    "d": my_data.on_data_press,  # /forgetme's confirmation
+    "h": human_check.on_check_press,  # a newcomer's human check
+}
+"""Button scopes that only a customer's private chat has."""

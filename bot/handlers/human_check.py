@@ -7,14 +7,13 @@ from __future__ import annotations
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
-from bot.callback_data import decode, encode
+from bot.callback_data import Press, encode
 from bot.context import DeskContext
 from bot.handlers.common import edit_text, say
 from bot.inbound import profile_of
 from core.errors import TicketNotFound
 
 SCOPE = "h"
-PATTERN = r"^h:ok:\d+$"
 
 
 async def ask_if_waiting(update: Update, context: DeskContext, number: int) -> bool:
@@ -39,19 +38,14 @@ async def ask_if_waiting(update: Update, context: DeskContext, number: int) -> b
     return True
 
 
-async def on_check_button(update: Update, context: DeskContext) -> None:
-    """Open the ticket whose check was tapped; always answer the press."""
+async def on_check_press(update: Update, context: DeskContext, press: Press) -> str | None:
+    """Open the ticket whose check was tapped; return the answer for the press."""
     query, user = update.callback_query, update.effective_user
-    if query is None or user is None:
-        return
-    press = decode(query.data)
-    if press is None or press.number is None:
-        await query.answer()
-        return
+    if query is None or user is None or press.action != "ok" or press.number is None:
+        return "This button is not valid any more."
     try:
         ticket = await context.desk.floods.confirm_human(profile_of(user), press.number)
     except TicketNotFound:
-        await query.answer("This ticket is open already.")
-        return
+        return "This ticket is open already."
     await edit_text(query, f"📝 Thank you. Opening ticket #{ticket.number}…")
-    await query.answer()
+    return None

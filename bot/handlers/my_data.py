@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
-from bot.callback_data import encode
+from bot.callback_data import Press, encode
 from bot.context import DeskContext
 from bot.handlers.common import edit_text, say
 from core.domain.actors import Actor
@@ -60,15 +60,14 @@ async def forgetme_command(update: Update, context: DeskContext) -> None:
     await say(update, ASK_TO_FORGET, keyboard)
 
 
-async def on_data_button(update: Update, context: DeskContext) -> None:
-    """Erase (or not) on the confirmation button; always answer the press."""
+async def on_data_press(update: Update, context: DeskContext, press: Press) -> str | None:
+    """Erase (or not) on the confirmation button; return the answer for the press."""
     query, user = update.callback_query, update.effective_user
     if query is None or user is None:
-        return
-    if query.data == KEEP:
+        return None
+    if press.action != "forget":
         await edit_text(query, "Nothing was erased.")
-        await query.answer()
-        return
+        return None
     me = Actor(Role.CUSTOMER, user.id, "the customer")  # the trail never names them
     try:
         erasure = await context.desk.customer_data.erase(me, CustomerRef(reference=str(user.id)))
@@ -82,4 +81,4 @@ async def on_data_button(update: Update, context: DeskContext) -> None:
             "the desk keeps only that they existed."
         )
     await edit_text(query, answer)
-    await query.answer()
+    return None

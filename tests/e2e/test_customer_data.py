@@ -45,6 +45,10 @@ class TestForgetMe:
 
         await server.user_sends(ann, "/forgetme")
         ask = await desk_bot.wait_bot_says(ann, "cannot be undone")
+        forged = await server.user_presses(ann, ask, "", check_button=False)
+        await server.wait_for(lambda: server.callback_answer(forged) is not None)
+        ticket = await desk_bot.desk.queries.find_ticket(Actor.system(), number)
+        assert ticket.subject == "Printer on fire"  # a forged, empty press erases nothing
         await server.user_presses(ann, ask, button_text="Keep it")
         await desk_bot.wait_bot_says(ann, "Nothing was erased")
         ticket = await desk_bot.desk.queries.find_ticket(Actor.system(), number)
