@@ -25,12 +25,15 @@ from bot.delivery.dispatcher import OutboxDispatcher
 from bot.delivery.sender import NoticeSender
 from bot.handlers import (
     agent_tools,
+    bans,
     console,
     customer,
     dead_letters,
     fallbacks,
+    gate,
     language,
     login,
+    my_data,
     staff,
 )
 from bot.handlers.buttons import on_button
@@ -109,6 +112,8 @@ def _add_handlers(application: DeskApplication, settings: Settings, *, deliver: 
 
     # Before any other handler: every answer is in the language of who it answers.
     application.add_handler(TypeHandler(Update, language.use_their_language), group=-100)
+    # Then the gate: a banned customer's messages are kept, never relayed.
+    application.add_handler(TypeHandler(Update, gate.screen_update), group=-1)
     application.add_handler(CallbackQueryHandler(on_button))
     for name, callback in (
         ("start", customer.start_command),
@@ -128,6 +133,9 @@ def _add_handlers(application: DeskApplication, settings: Settings, *, deliver: 
         ("priority", console.priority_command),
         ("stats", console.stats_command),
         ("deadletters", dead_letters.dead_letters_command),
+        ("banned", bans.banned_command),
+        ("mydata", my_data.mydata_command),
+        ("forgetme", my_data.forgetme_command),
     ):
         application.add_handler(CommandHandler(name, callback, filters=private))
     for name, callback in agent_tools.COMMANDS:
@@ -137,6 +145,11 @@ def _add_handlers(application: DeskApplication, settings: Settings, *, deliver: 
         CommandHandler("chatid", fallbacks.chat_id_command, filters=filters.ChatType.GROUPS & new)
     )
     application.add_handler(CommandHandler("note", console.note_command, filters=private))
+    for name, callback in (("ban", bans.ban_command), ("unban", bans.unban_command)):
+        where = private
+        if settings.staff_chat_id is not None:
+            where = private | (filters.Chat(settings.staff_chat_id) & new)
+        application.add_handler(CommandHandler(name, callback, filters=where))
     if settings.staff_chat_id is not None:
         staff_chat = filters.Chat(settings.staff_chat_id) & new
         application.add_handler(CommandHandler("note", staff.note_command, filters=staff_chat))
@@ -178,9 +191,12 @@ async def _run_timers(context: DeskContext) -> None:
         run = await context.desk.timers.run_due()
         digest = await context.desk.stats.send_digest_if_due()
         await context.desk.delivery.purge_delivered(context.settings.outbox_keep_sent)
+        erased = await context.desk.retention.erase_due()
     except Exception:
         logger.exception("the timer rules failed this time; they run again next interval")
         return
+    if erased:
+        logger.info("retention: erased the content of %s closed ticket(s)", erased)
     if run.total or digest is not None:
         logger.info("timers: %s%s", run, "; digest queued" if digest else "")
         context.kick_delivery()

@@ -18,6 +18,8 @@ from types import TracebackType
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from api import cli as api_cli
+from bot.cli_backup import add_backup_commands, run_backup_command
+from bot.cli_customers import add_customer_commands, run_customer_command
 from bot.cli_updates import add_updates_commands, run_updates_command
 from bot.logs import redact, secret_forms
 from bot.settings import Settings, SettingsError, load_settings
@@ -76,6 +78,8 @@ def build_parser() -> argparse.ArgumentParser:
     passwd.add_argument("--password-stdin", action="store_true", help=STDIN_HELP)
     api_cli.add_commands(commands)
     add_updates_commands(commands)
+    add_customer_commands(commands)
+    add_backup_commands(commands)
     sandbox_cli.add_command(commands)
     return parser
 
@@ -192,6 +196,13 @@ AGENT_ACTIONS: dict[str, Callable[[Desk, argparse.Namespace], Awaitable[None]]] 
 }
 
 
+SAFETY_COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], None]] = {
+    "customer": run_customer_command,
+    "backup": run_backup_command,
+    "restore": run_backup_command,
+}
+
+
 def _run_bot(settings: Settings) -> None:
     from bot.main import run_bot  # noqa: PLC0415 - keeps the agent CLI free of Telegram imports
 
@@ -221,6 +232,9 @@ def dispatch(args: argparse.Namespace, settings: Settings) -> None:
         return
     if args.command == "updates":
         run_updates_command(args, settings)
+        return
+    if args.command in SAFETY_COMMANDS:
+        SAFETY_COMMANDS[args.command](args, settings)
         return
     action: Callable[[Desk, argparse.Namespace], Awaitable[None]]
     if args.command == "db":

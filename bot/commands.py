@@ -19,7 +19,10 @@ CUSTOMER_COMMANDS = (
     ("cancel", N_("Stop what you are doing")),
     ("help", N_("How this works")),
 )
-STAFF_CHAT_COMMANDS = (("note", N_("Internal note on this ticket (never sent to the customer)")),)
+STAFF_CHAT_COMMANDS = (
+    ("note", N_("Internal note on this ticket (never sent to the customer)")),
+    ("ban", N_("Ban this ticket's customer: /ban [reason]")),
+)
 AGENT_COMMANDS = (
     ("queue", N_("Tickets, most recent activity first")),
     ("ticket", N_("Show a ticket: /ticket 12")),
@@ -30,6 +33,9 @@ AGENT_COMMANDS = (
     ("assign", N_("Assign: /assign 12 alice")),
     ("priority", N_("Priority: /priority 12 high")),
     ("stats", N_("Figures: /stats today, 7d or 30d")),
+    ("ban", N_("Ban a customer: /ban 12 [reason]")),
+    ("unban", N_("Lift a ban: /unban 12")),
+    ("banned", N_("Banned customers")),
     ("help", N_("Agent commands")),
     ("logout", N_("Log out")),
 )

@@ -39,6 +39,7 @@ class BotServices:
         self.staff = StaffChat(chat_id=None)
         self.delivers = True  # False when a delivery worker process does it
         self.languages = LanguageChoices()
+        self.left_chats: set[int] = set()  # groups the bot left (they were not the staff chat)
 
     def attach(
         self, *, desk: Desk, settings: Settings, dispatcher: OutboxDispatcher, staff: StaffChat

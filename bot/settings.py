@@ -35,6 +35,9 @@ _BOUNDS: dict[str, tuple[int, int]] = {  # the lowest and highest value accepted
     "bcrypt_rounds": (4, 16),  # bcrypt's own range
     "password_min_length": (8, 72),  # bcrypt reads no more than 72 bytes
     "login_max_failures": (1, 100),
+    "customer_messages_per_minute": (1, 10**9),
+    "new_tickets_per_day": (1, 10**9),
+    "new_customers_per_minute": (1, 10**9),
 }
 
 
@@ -47,6 +50,7 @@ def _comma_separated(value: Any) -> Any:
 # How the environment's text becomes each type DeskConfig uses (others: pydantic's own).
 _READ_AS: dict[object, object] = {
     timedelta: Duration,
+    timedelta | None: Duration | None,
     tuple[str, ...]: Annotated[tuple[str, ...], NoDecode, BeforeValidator(_comma_separated)],
 }
 

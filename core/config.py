@@ -29,6 +29,13 @@ class DeskConfig:
         auto_close_after: close a resolved ticket the customer has not answered for this long.
         digest_time: when the daily digest goes out, in ``timezone``.
         timezone: the IANA time zone for the digest and for "today" in figures.
+        retention_after_close: erase the content of tickets closed longer ago than this
+            (None: keep forever).
+        customer_messages_per_minute: a customer's messages relayed per minute; the rest
+            are stored and relayed together when the minute is over.
+        new_tickets_per_day: tickets a customer may open in 24 hours.
+        new_customers_per_minute: new customers per minute whose first ticket opens at once;
+            past it, first tickets wait for a human check.
     """
 
     bcrypt_rounds: int = 12
@@ -48,3 +55,7 @@ class DeskConfig:
     auto_close_after: timedelta = timedelta(hours=72)
     digest_time: time = time(9, 0)
     timezone: str = "UTC"
+    retention_after_close: timedelta | None = None
+    customer_messages_per_minute: int = 20
+    new_tickets_per_day: int = 5
+    new_customers_per_minute: int = 30

@@ -22,7 +22,12 @@ Hierarchy::
     ├── AccountLocked             too many failed logins; carries ``until``
     ├── CredentialsRejected       an API token or Telegram login data that is missing,
     │                             forged, expired, revoked or already used
-    └── DuplicateMessage          the same inbound Telegram message was recorded before
+    ├── DuplicateMessage          the same inbound Telegram message was recorded before
+    ├── BanRefused                a ban on an agent's account, a second ban, an unban of
+    │                             someone not banned
+    └── BackupRefused             a backup or restore that cannot be made: an unwritable
+                                  path, a file that is no backup, a newer schema, a desk
+                                  running on the database
 """
 
 from __future__ import annotations
@@ -142,3 +147,12 @@ class CredentialsRejected(DeskError):
 
 class DuplicateMessage(DeskError):
     """Raised when an inbound message was already recorded (Telegram delivered it twice)."""
+
+
+class BanRefused(DeskError):
+    """Raised when a ban or an unban cannot be made: the target is an agent's Telegram
+    account, is banned already, or is not banned."""
+
+
+class BackupRefused(DeskError):
+    """Raised when a backup or a restore cannot be made; nothing was changed."""

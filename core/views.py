@@ -138,6 +138,8 @@ class PostedMessages:
     ticket: TicketView
     messages: tuple[MessageView, ...]
     reopened: bool = False
+    # The first message this minute held back for writing too fast: say "slow down" once.
+    slowed: bool = False
 
 
 @dataclass(frozen=True, slots=True)

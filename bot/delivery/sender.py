@@ -42,6 +42,7 @@ from core.notices.kinds import (
     PendingReminder,
     SlaAlert,
     StatusChanged,
+    SwarmAlert,
     TicketConfirmed,
     TopicClose,
     TopicCreate,
@@ -111,6 +112,8 @@ class NoticeSender(NoticeSending):
             case Digest(figures=figures):
                 text = render_figures(figures, "Daily digest")
                 await self._staff_message(item, receipts, text)
+            case SwarmAlert():
+                await self._staff_message(item, receipts, staff_text.swarm_alert())
             case UnreadableNotice(reason=reason):
                 raise ValueError(f"outbox row {item.id} cannot be sent: {reason}")
             case unknown:

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 
 from telegram import Update
 from telegram.constants import ChatType
 from telegram.error import TelegramError
 
-from bot.callback_data import StaleButton, decode
+from bot.callback_data import Press, StaleButton, decode
 from bot.context import DeskContext
-from bot.handlers import agent_tools, console, customer
+from bot.handlers import agent_tools, console, customer, human_check, my_data
 from bot.i18n import N_, _
 from bot.rendering.refusals import alert_for
 from core.errors import DeskError
@@ -49,6 +50,15 @@ async def _route(update: Update, context: DeskContext) -> str | None:
     if press.scope == "q":
         return await console.on_queue_button(update, context, press)
     in_private = query.message is not None and query.message.chat.type == ChatType.PRIVATE
-    if press.scope == "c" and in_private:
-        return await customer.on_customer_button(update, context, press)
+    customers_own = PRIVATE_SCOPES.get(press.scope)
+    if customers_own is not None and in_private:
+        return await customers_own(update, context, press)
     raise StaleButton
+
+
+PRIVATE_SCOPES: dict[str, Callable[[Update, DeskContext, Press], Awaitable[str | None]]] = {
+    "c": customer.on_customer_button,
+    "d": my_data.on_data_press,  # /forgetme's confirmation
+    "h": human_check.on_check_press,  # a newcomer's human check
+}
+"""Button scopes that only a customer's private chat has."""

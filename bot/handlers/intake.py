@@ -5,21 +5,21 @@ The step lives in the database, so a restart in the middle resumes where the cus
 
 from __future__ import annotations
 
-import contextlib
 from dataclasses import replace
 
 from telegram import Update
 
 from bot.context import DeskContext
-from bot.handlers import flows, offer
+from bot.handlers import flows, human_check, offer
 from bot.handlers.common import edit_text, say
 from bot.i18n import N_, _
-from bot.inbound import customer_actor, new_message_from, unsupported_kind
+from bot.inbound import customer_actor, new_message_from, profile_of, unsupported_kind
 from bot.rendering import customer as texts
 from bot.rendering.html import esc
 from bot.rendering.refusals import answer_for
 from core.errors import DuplicateMessage, InvalidInput
 from core.flows.states import IntakeState, IntakeStep, OfferState
+from core.services.floods import TicketLimitReached
 from core.views import Conversation
 
 DESCRIPTION_PROMPT = N_(
@@ -93,16 +93,24 @@ async def on_step(
             ),
         )
         return
-    # Telegram may deliver this update twice: the second time, the ticket exists already.
-    with contextlib.suppress(DuplicateMessage):
-        await context.desk.tickets.report_ticket(
+    try:
+        ticket = await context.desk.tickets.report_ticket(
             customer_actor(user),
             state.subject or "",
             new_message_from(message),
             category=state.category,
             follow_up_of=state.follow_up_of,
         )
+    except DuplicateMessage:
+        ticket = None  # Telegram delivered this update twice; the ticket exists already
+    except TicketLimitReached as exc:
+        await context.desk.floods.keep(profile_of(user), new_message_from(message), "ticket_limit")
+        await context.desk.conversations.clear(conversation.chat_id)
+        await say(update, answer_for(exc))
+        return
     await context.desk.conversations.clear(conversation.chat_id)
+    if ticket is not None:
+        await human_check.ask_if_waiting(update, context, ticket.number)
     # The confirmation with the ticket number comes through the outbox.
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from telegram import Update
 
 from bot.context import DeskContext
-from bot.handlers import flows
+from bot.handlers import flows, human_check
 from bot.handlers.common import edit_keyboard, edit_text, say
 from bot.i18n import _, ngettext
 from bot.inbound import customer_actor, new_message_from, subject_from
@@ -105,5 +105,7 @@ async def open_from_offer(update: Update, context: DeskContext, *, accept: bool)
         await edit_text(query, answer_for(exc))
         return _("Not opened")
     await context.desk.conversations.clear(chat.id)  # only now: nothing held is ever lost
-    await edit_text(query, _("📝 Opening ticket #{number}…").format(number=ticket.number))
+    waits = await human_check.ask_if_waiting(update, context, ticket.number)
+    opening = _("📝 Saved ticket #{number}…") if waits else _("📝 Opening ticket #{number}…")
+    await edit_text(query, opening.format(number=ticket.number))
     return _("Ticket #{number} opened").format(number=ticket.number)

@@ -20,6 +20,11 @@ from core.errors import DuplicateMessage, InvalidInput, TicketClosed, TicketNotF
 from core.flows.states import IntakeState, LoginState, OfferState, UnknownFlow
 from core.views import Conversation, PostedMessages, TicketView
 
+SLOW_DOWN = (
+    "🐢 You are writing faster than our team can read. Everything you send is kept and "
+    "reaches them at the end of this minute."
+)
+
 
 @answers_refusals
 async def on_private_message(update: Update, context: DeskContext) -> None:
@@ -154,6 +159,8 @@ async def _post(update: Update, context: DeskContext, ticket: TicketView) -> Non
 
 
 async def _tell_reopened(update: Update, posted: PostedMessages) -> None:
+    if posted.slowed:
+        await say(update, SLOW_DOWN)
     if posted.reopened:
         number = posted.ticket.number
         await say(

@@ -193,3 +193,11 @@ def not_agent_hint() -> str:
         "ℹ️ Only logged-in agents are relayed to customers. "
         "Send /login to me in a private chat to log in."
     )
+
+
+def swarm_alert() -> str:
+    """The one alert of a swarm of new customers, for the staff chat's general topic."""
+    return (
+        "⚠️ Many new customers at once: their first tickets wait until each taps a button "
+        "to show they are a person; their topics open then. Nothing they wrote is lost."
+    )

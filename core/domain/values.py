@@ -94,6 +94,7 @@ class NoticeKind(StrEnum):
     SLA_ALERT = "sla_alert"  # staff and assignee: an SLA target was missed
     PENDING_REMINDER = "pending_reminder"  # customer: we are waiting for your answer
     DIGEST = "digest"  # staff general topic: the daily figures
+    STAFF_ALERT = "staff_alert"  # staff general topic: one plain-text alert (a swarm)
 
 
 class Audience(StrEnum):

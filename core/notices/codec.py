@@ -27,6 +27,7 @@ from core.notices.kinds import (
     PendingReminder,
     SlaAlert,
     StatusChanged,
+    SwarmAlert,
     TicketConfirmed,
     TopicClose,
     TopicCreate,
@@ -66,7 +67,9 @@ def encode(body: NoticeBody) -> Payload:
             payload = {"subject": subject, "closes_in": closes_in}
         case Digest(figures=figures):
             payload = _figures_json(figures)
-        case TopicCreate() | CardPost() | CardRefresh() | TopicClose() | TopicReopen():
+        case (
+            TopicCreate() | CardPost() | CardRefresh() | TopicClose() | TopicReopen() | SwarmAlert()
+        ):
             pass  # the ticket says it all
         case _:
             assert_never(body)
@@ -228,4 +231,5 @@ _READERS: dict[NoticeKind, Callable[[Mapping[str, Any]], NoticeBody]] = {
     NoticeKind.SLA_ALERT: lambda p: SlaAlert(str(p["subject"]), str(p["which"]), str(p["target"])),
     NoticeKind.PENDING_REMINDER: lambda p: PendingReminder(str(p["subject"]), str(p["closes_in"])),
     NoticeKind.DIGEST: lambda p: Digest(_figures(p)),
+    NoticeKind.STAFF_ALERT: lambda _: SwarmAlert(),
 }

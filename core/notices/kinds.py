@@ -179,6 +179,14 @@ class Digest:
     kind: ClassVar[NoticeKind] = NoticeKind.DIGEST
 
 
+@dataclass(frozen=True, slots=True)
+class SwarmAlert:
+    """Staff general topic: many new customers at once; their first tickets wait for a
+    human check (one alert per swarm)."""
+
+    kind: ClassVar[NoticeKind] = NoticeKind.STAFF_ALERT
+
+
 NoticeBody = (
     TopicCreate
     | CardPost
@@ -193,6 +201,7 @@ NoticeBody = (
     | SlaAlert
     | PendingReminder
     | Digest
+    | SwarmAlert
 )
 """What a notice says, whatever its kind; its class tells the kind."""
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy import func, insert, select
@@ -20,6 +20,7 @@ from core.services.common import (
     load_ticket,
     refresh_customer,
 )
+from core.services.floods import pace_of
 from core.services.moves import store_outcome, ticket_state
 from core.services.routing import PrivateContext, route
 from core.store import search_index
@@ -221,12 +222,18 @@ class MessageService:
         outcome = customer_reply(
             ticket_state(ticket), now=now, reopen_window=self._ctx.config.reopen_window
         )
+        per_minute = self._ctx.config.customer_messages_per_minute
+        pace = await pace_of(session, ticket.customer_id, len(parts), now, per_minute)
         rows = await add_messages(session, ticket, actor, parts, now)
         ticket.customer.active_ticket_id = ticket.id
-        news = notices.on_customer_messages(ticket, rows, parts)
-        news += await store_outcome(session, ticket, actor, outcome, now)
+        # Past the minute's allowance the copies wait for the minute's end, all together.
+        await self._ctx.enqueue(
+            session, notices.on_customer_messages(ticket, rows, parts), pace.due
+        )
+        news = await store_outcome(session, ticket, actor, outcome, now)
         await self._ctx.enqueue(session, news, now)
-        return _posted(ticket, rows, reopened=outcome.moved)
+        posted = _posted(ticket, rows, reopened=outcome.moved)
+        return replace(posted, slowed=pace.first_held)
 
     async def _from_agent(
         self,

@@ -19,6 +19,7 @@ from core.services.common import (
     require_agent,
     upsert_customer,
 )
+from core.services.floods import check_ticket_allowance, needs_human_check, swarm_alert
 from core.services.messages import add_messages, as_parts
 from core.services.moves import move_ticket
 from core.store import search_index
@@ -149,6 +150,7 @@ class TicketService:
             row = await upsert_customer(session, customer.profile, now)
             if follow_up_of is not None:
                 await load_ticket(session, customer, follow_up_of)
+            swarm = by is customer and await self._swarm_check(session, row, now)
             ticket = TicketRow(
                 customer=row,
                 subject=clean_subject,
@@ -175,9 +177,26 @@ class TicketService:
                 session, ticket, by, EventKind.CREATED, now, to_status=Status.NEW, detail=detail
             )
             row.active_ticket_id = ticket.id
-            await self._ctx.enqueue(session, notices.on_ticket_reported(ticket, rows, parts), now)
+            if swarm:  # no topic until a person taps the check (see core.services.floods)
+                ticket.awaiting_check_since = now
+                await self._ctx.enqueue(session, await swarm_alert(session, now), now)
+            else:
+                news = notices.on_ticket_reported(ticket, rows, parts)
+                await self._ctx.enqueue(session, news, now)
             await session.commit()
             return ticket_view(ticket)
+
+    async def _swarm_check(
+        self, session: AsyncSession, customer: CustomerRow, now: datetime
+    ) -> bool:
+        """Refuse a ticket past the day's allowance; tell whether it must wait for a check.
+
+        Raises:
+            TicketLimitReached: the customer opened as many tickets as a day allows.
+        """
+        config = self._ctx.config
+        await check_ticket_allowance(session, customer, now, config.new_tickets_per_day)
+        return await needs_human_check(session, customer, now, config.new_customers_per_minute)
 
     async def change_status(self, actor: Actor, number: int, to: Status) -> TicketView:
         """Move a ticket along its lifecycle.

@@ -69,6 +69,10 @@ class CustomerRow(Base):
     unreachable_since: Mapped[datetime | None]
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+    # When the customer had their data erased (/forgetme); None: never.
+    erased_at: Mapped[datetime | None]
+
+    __table_args__ = (Index("ix_customers_created", "created_at"),)
 
 
 class AgentRow(Base):
@@ -127,6 +131,10 @@ class TicketRow(Base):
     sla_resolution_breached_at: Mapped[datetime | None]
     reminded_at: Mapped[datetime | None]
     merged_into_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("tickets.id"))
+    # When the ticket's content (subject, texts, files) was erased; it then counts, anonymous.
+    content_erased_at: Mapped[datetime | None]
+    # A new customer's first ticket that came in a swarm waits for a human check (a button).
+    awaiting_check_since: Mapped[datetime | None]
 
     customer: Mapped[CustomerRow] = relationship(
         lazy="joined", innerjoin=True, foreign_keys=[customer_id]
@@ -358,3 +366,53 @@ class SavedReplyRow(Base):
     )
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+
+
+class CustomerBanRow(Base):
+    """A banned customer: what they write is kept but never relayed."""
+
+    __tablename__ = "customer_bans"
+
+    customer_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("customers.id"), primary_key=True
+    )
+    reason: Mapped[str | None] = mapped_column(Text)
+    banned_by: Mapped[str] = mapped_column(String(256))
+    banned_at: Mapped[datetime]
+    # When the customer was told, once, that the desk no longer answers them.
+    noticed_at: Mapped[datetime | None]
+
+
+class CustomerEventRow(Base):
+    """The audit trail of a customer (bans, unbans, erasures), beside the tickets' trail."""
+
+    __tablename__ = "customer_events"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    customer_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("customers.id"))
+    kind: Mapped[str] = mapped_column(String(32))
+    actor_role: Mapped[str] = mapped_column(String(16))
+    actor_name: Mapped[str] = mapped_column(String(256))
+    detail: Mapped[str | None] = mapped_column(Text)
+    at: Mapped[datetime]
+
+    __table_args__ = (Index("ix_customer_events_customer", "customer_id", "id"),)
+
+
+class HeldMessageRow(Base):
+    """A customer's message the desk keeps but does not relay (they are banned)."""
+
+    __tablename__ = "held_messages"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    customer_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("customers.id"))
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    chat_message_id: Mapped[int] = mapped_column(BigInteger)
+    reason: Mapped[str] = mapped_column(String(16))
+    content: Mapped[dict[str, Any]]
+    created_at: Mapped[datetime]
+
+    __table_args__ = (
+        UniqueConstraint("chat_id", "chat_message_id", name="uq_held_messages_chat_message"),
+        Index("ix_held_messages_customer", "customer_id", "id"),
+    )

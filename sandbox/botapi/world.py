@@ -243,6 +243,19 @@ class TelegramWorld:
         await asyncio.sleep(0)
         return message.snapshot()
 
+    async def user_adds_bot(self, user: FakeUser, title: str) -> FakeChat:
+        """The user makes a new group and adds the bot: it gets the ``new_chat_members``
+        service message, as Telegram sends it even to bots in privacy mode.
+
+        Returns:
+            The group (the bot is a plain member).
+        """
+        chat = self.add_group(title, bot_status="member")
+        chat.add_member(user, "creator")
+        self._user_actions.send(user, {"new_chat_members": [self.bot.to_api()]}, chat=chat)
+        await asyncio.sleep(0)
+        return chat
+
     async def user_sends_file(
         self,
         user: FakeUser,

@@ -24,6 +24,7 @@ from core.notices.kinds import (
     PendingReminder,
     SlaAlert,
     StatusChanged,
+    SwarmAlert,
     TicketConfirmed,
     TopicClose,
     TopicCreate,
@@ -68,7 +69,11 @@ EVERY_KIND: list[NoticeBody] = [
     PendingReminder("Printer on fire", "6d"),
     Digest(FIGURES),
     Digest(Figures(FIGURES.since, FIGURES.until, FIGURES.performance_since, average_rating=4.5)),
+    SwarmAlert(),
 ]
+
+# Kinds added after typed notices: no row of theirs was ever written in an older shape.
+NEWER_KINDS = {NoticeKind.STAFF_ALERT.value}
 
 # Payloads exactly as the version before typed notices wrote them (dumped from its outbox).
 WRITTEN_BEFORE: list[tuple[str, dict[str, Any], NoticeBody]] = [
@@ -183,7 +188,9 @@ class TestRoundTrip:
 
 class TestRowsWrittenBefore:
     def test_the_examples_cover_every_kind(self) -> None:
-        assert {kind for kind, _, _ in WRITTEN_BEFORE} == {kind.value for kind in NoticeKind}
+        assert {kind for kind, _, _ in WRITTEN_BEFORE} == {
+            kind.value for kind in NoticeKind
+        } - NEWER_KINDS
 
     @pytest.mark.parametrize(
         ("kind", "payload", "body"), WRITTEN_BEFORE, ids=[kind for kind, _, _ in WRITTEN_BEFORE]

@@ -188,6 +188,10 @@ def e2e_settings(server: FakeBotApi, tmp_path: Path, **overrides: object) -> Set
         # The fake server enforces no flood limits here; the delivery benchmark tests them.
         "flood_limit_group_per_minute": 100_000,
         "flood_limit_private_per_second": 1_000,
+        # Nor the desk's own flood rules; tests/e2e/test_floods.py turns them on.
+        "customer_messages_per_minute": 1_000_000,
+        "new_tickets_per_day": 1_000_000,
+        "new_customers_per_minute": 1_000_000,
     }
     return load_settings(**{**values, **overrides})
 

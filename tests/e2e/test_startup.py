@@ -29,7 +29,8 @@ class TestMenus:
             "cancel",
             "help",
         ]
-        assert _names(server.commands({"type": "chat", "chat_id": desk_bot.staff.id})) == ["note"]
+        staff_menu = _names(server.commands({"type": "chat", "chat_id": desk_bot.staff.id}))
+        assert staff_menu == ["note", "ban"]
         agent = server.add_user("Alice", username="alice_tg")
         await desk_bot.desk.accounts.add_agent("alice", "a-long-secret-pass")
         await server.user_sends(agent, "/login alice")

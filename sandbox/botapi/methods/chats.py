@@ -157,6 +157,20 @@ def get_webhook_info(state: BotApiState, _params: RequestParams) -> ApiObject:
     return {"url": "", "has_custom_certificate": False, "pending_update_count": pending}
 
 
+def leave_chat(state: BotApiState, params: RequestParams) -> bool:
+    """leaveChat: the bot leaves a group; it gets no more of its updates and cannot send there.
+
+    Raises:
+        ApiError: 400 ``chat not found``; 400 for a private chat; 403 when the bot is not a
+            member any more.
+    """
+    chat = state.chat_to_write(params.chat_id())
+    if chat.type == "private":
+        raise bad_request("chat member status can't be changed in private chats")
+    chat.bot_status = "left"
+    return True
+
+
 def always_true(_state: BotApiState, _params: RequestParams) -> bool:
     """logOut, close: accepted, nothing to do."""
     return True
@@ -172,6 +186,7 @@ CHAT_HANDLERS: dict[str, Callable[[BotApiState, RequestParams], Any]] = {
     "getMyCommands": get_my_commands,
     "deleteMyCommands": delete_my_commands,
     "deleteWebhook": delete_webhook,
+    "leaveChat": leave_chat,
     "getWebhookInfo": get_webhook_info,
     "logOut": always_true,
     "close": always_true,

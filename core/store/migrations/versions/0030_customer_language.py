@@ -1,7 +1,7 @@
 """Customers' chosen language (``/language``), beside the one Telegram reports.
 
 Revision ID: 0030
-Revises: 0012
+Revises: 0022
 Create Date: 2026-11-28
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0030"
-down_revision: str | None = "0012"
+down_revision: str | None = "0022"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

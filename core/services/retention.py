@@ -1,0 +1,57 @@
+"""Retention: the content of tickets closed longer ago than ``retention_after_close`` is erased.
+
+Run by the timer jobs. Each batch is one transaction that erases the content of its tickets
+and marks them (``content_erased_at``), so a ticket is erased exactly once, and a restart in
+the middle resumes with the tickets not yet marked.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+
+from core.domain.values import Status
+from core.services.common import ServiceContext
+from core.store.erasure import erase_ticket_contents
+from core.store.tables import TicketRow
+
+BATCH = 200
+"""Tickets per transaction: short enough not to hold the writers up."""
+
+
+class RetentionService:
+    """Erasing what the desk no longer needs to keep."""
+
+    def __init__(self, context: ServiceContext) -> None:
+        self._ctx = context
+
+    async def erase_due(self, now: datetime | None = None, *, batch: int = BATCH) -> int:
+        """Erase the content of every ticket closed before the retention period; count them.
+
+        Does nothing when no retention period is configured (keep forever).
+        """
+        keep = self._ctx.config.retention_after_close
+        if keep is None:
+            return 0
+        cutoff = (now or self._ctx.clock.now()) - keep
+        erased = 0
+        while True:
+            async with self._ctx.database.write_session() as session:
+                ids = list(
+                    await session.scalars(
+                        select(TicketRow.id)
+                        .where(
+                            TicketRow.status == Status.CLOSED.value,
+                            TicketRow.closed_at <= cutoff,
+                            TicketRow.content_erased_at.is_(None),
+                        )
+                        .order_by(TicketRow.closed_at, TicketRow.id)
+                        .limit(batch)
+                    )
+                )
+                if not ids:
+                    return erased
+                await erase_ticket_contents(session, ids, self._ctx.clock.now())
+                await session.commit()
+            erased += len(ids)

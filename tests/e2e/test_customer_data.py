@@ -1,0 +1,122 @@
+"""``/mydata`` and ``/forgetme`` over the fake Telegram."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from core.domain.actors import Actor, CustomerProfile
+from core.domain.values import Status
+from core.store.tables import CustomerRow
+from sandbox.botapi import FakeBotApi
+from tests.e2e.conftest import Harness, e2e_settings
+
+
+class TestMyData:
+    async def test_mydata_sends_a_readable_json_file(self, desk_bot: Harness) -> None:
+        server = desk_bot.server
+        ann = server.add_user("Ann", username="ann")
+        await server.user_sends(ann, "/mydata")
+        await desk_bot.wait_bot_says(ann, "holds nothing about you")
+        number = await desk_bot.open_ticket(ann, "Printer on fire", "It smokes badly.")
+        await server.user_sends(ann, "/mydata")
+        sent = await desk_bot.wait_bot_says(ann, "Everything the desk holds about you")
+        assert sent["document"]["file_name"] == f"helpdesk-data-{ann.id}.json"
+        stored = server.state.files.get(sent["document"]["file_id"])
+        assert stored is not None
+        data = json.loads(stored.download())
+        assert data["profile"]["username"] == "ann"
+        assert data["tickets"][0]["number"] == number
+        assert data["tickets"][0]["messages"][0]["text"] == "It smokes badly."
+
+
+class TestForgetMe:
+    async def test_confirmed_erasure_then_a_clear_second_answer(self, desk_bot: Harness) -> None:
+        server = desk_bot.server
+        ann = server.add_user("Ann", username="ann")
+        number = await desk_bot.open_ticket(ann, "Printer on fire", "It smokes badly.")
+        await desk_bot.topic_of(number)
+
+        await server.user_sends(ann, "/forgetme")
+        ask = await desk_bot.wait_bot_says(ann, "cannot be undone")
+        forged = await server.user_presses(ann, ask, "", check_button=False)
+        await server.wait_for(lambda: server.callback_answer(forged) is not None)
+        ticket = await desk_bot.desk.queries.find_ticket(Actor.system(), number)
+        assert ticket.subject == "Printer on fire"  # a forged, empty press erases nothing
+        await server.user_presses(ann, ask, button_text="Keep it")
+        await desk_bot.wait_bot_says(ann, "Nothing was erased")
+        ticket = await desk_bot.desk.queries.find_ticket(Actor.system(), number)
+        assert ticket.subject == "Printer on fire"
+
+        await server.user_sends(ann, "/forgetme")
+        before = len(server.bot_messages(ann))
+        ask = await desk_bot.wait_bot_says(ann, "cannot be undone", after=before - 1)
+        await server.user_presses(ann, ask, button_text="Erase my data")
+        await desk_bot.wait_bot_says(ann, "Erased. 1 ticket(s)")
+        ticket = await desk_bot.desk.queries.find_ticket(Actor.system(), number)
+        assert ticket.status is Status.CLOSED
+        assert ticket.subject == "(erased)"
+        async with desk_bot.desk.database.read_session() as session:
+            customer = (await session.scalars(select(CustomerRow))).one()
+        assert (customer.display_name, customer.username) == ("(erased)", None)
+
+        await server.user_sends(ann, "/forgetme")
+        before = len(server.bot_messages(ann))
+        again = await desk_bot.wait_bot_says(ann, "cannot be undone", after=before - 1)
+        await server.user_presses(ann, again, button_text="Erase my data")
+        await desk_bot.wait_bot_says(ann, "nothing has been written since")
+
+
+@pytest.fixture(name="retaining_bot")
+async def fixture_retaining_bot(
+    server: FakeBotApi, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> AsyncIterator[Harness]:
+    """The bot keeping closed tickets' content for one second, its timers every second."""
+    monkeypatch.chdir(tmp_path)
+    settings = e2e_settings(
+        server,
+        tmp_path,
+        retention_after_close=timedelta(seconds=1),
+        jobs_interval=timedelta(seconds=1),
+    )
+    assert settings.staff_chat_id is not None
+    harness = Harness(server, server.chat(settings.staff_chat_id), settings)
+    await harness.start()
+    try:
+        yield harness
+    finally:
+        await harness.stop()
+
+
+class TestRetention:
+    async def test_the_timers_erase_closed_tickets_and_nothing_else(
+        self, retaining_bot: Harness
+    ) -> None:
+        server, desk = retaining_bot.server, retaining_bot.desk
+        ann, bob = server.add_user("Ann"), server.add_user("Bob")
+        closed = await retaining_bot.open_ticket(ann, "Old printer", "It smoked.")
+        kept = await retaining_bot.open_ticket(bob, "New router", "It blinks.")
+        await desk.tickets.change_status(
+            Actor.customer(CustomerProfile(ann.id, "Ann")), closed, Status.CLOSED
+        )
+
+        async def erased() -> bool:
+            ticket = await desk.queries.get_ticket(Actor.system(), closed)
+            return ticket.ticket.subject == "(erased)"
+
+        for _ in range(100):
+            if await erased():
+                break
+            await asyncio.sleep(0.1)
+        ticket = await desk.queries.get_ticket(Actor.system(), closed)
+        assert ticket.ticket.subject == "(erased)"
+        assert [m.text for m in ticket.messages if not m.internal] == [""]
+        other = await desk.queries.get_ticket(Actor.system(), kept)
+        assert other.ticket.subject == "New router"
+        assert [m.text for m in other.messages] == ["It blinks."]
