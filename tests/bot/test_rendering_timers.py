@@ -9,7 +9,8 @@ from bot.rendering import customer, staff
 from bot.rendering.figures import render_figures
 from core.domain.figures import Figures, OldTicket
 from core.domain.values import Status
-from tests.bot.test_rendering import visible
+from core.sla import SlaDue
+from tests.bot.test_rendering import ticket_view, visible
 
 NASTY = "Printer <b>& fire</i> 🔥"
 NOW = datetime(2026, 11, 10, 9, 0, tzinfo=UTC)
@@ -96,3 +97,19 @@ class TestTimerTexts:
                 )
             )
             assert why in shown
+
+
+class TestDueTimesOnTheCard:
+    def test_running_targets_say_when_in_the_teams_time_zone(self) -> None:
+        due = SlaDue(
+            first_response=datetime(2026, 11, 9, 8, 30, tzinfo=UTC),
+            resolution=datetime(2026, 11, 12, 13, 30, tzinfo=UTC),
+            timezone="Europe/Berlin",
+        )
+        shown = visible(staff.render_card(ticket_view(), due))
+        assert "⏱ First answer due: Mon 2026-11-09 09:30 Europe/Berlin" in shown
+        assert "⏱ Resolution due: Thu 2026-11-12 14:30 Europe/Berlin" in shown
+
+    def test_no_due_line_when_nothing_runs(self) -> None:
+        due = SlaDue(first_response=None, resolution=None, timezone="UTC")
+        assert "due:" not in visible(staff.render_card(ticket_view(), due))
