@@ -32,6 +32,7 @@ def figures(**changes: object) -> Figures:
         ratings=2,
         resolved=3,
         rated_of_resolved=2,
+        by_tag=(("printer", 3), ("billing", 1)),
     )
     return replace(base, **changes)  # type: ignore[arg-type]
 
@@ -49,6 +50,7 @@ class TestDigest:
             "Average rating: 4.00/5 from 2 ratings",
             "Rating response rate: 67% (2 of 3)",
             f"🆕 #7 {NASTY} — since 2026-11-07 09:00 UTC",
+            "New tickets per tag: #printer 3 · #billing 1",
         ):
             assert expected in shown
 
