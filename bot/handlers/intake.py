@@ -41,6 +41,9 @@ async def begin(update: Update, context: DeskContext, *, follow_up_of: int | Non
         await context.desk.conversations.set(chat.id, state)
         await say(update, "Which area is it about?", texts.category_keyboard(categories))
         return
+    state = IntakeState(IntakeStep.SUBJECT, follow_up_of=follow_up_of)
+    await context.desk.conversations.set(chat.id, state)
+    await say(update, texts.subject_prompt(context.desk.config.subject_max_length))
 
 
 async def choose_category(
