@@ -197,6 +197,12 @@ def relay_header(style: CopyStyle, author: str) -> str:
     return f"💬 <b>{label_html(author)}</b> replied to the customer"
 
 
+def routed_to_merged(number: int, link: str | None) -> str:
+    """Tell an agent who wrote in a merged ticket's topic where their message went."""
+    target = f'<a href="{esc(link)}">#{number}</a>' if link else f"#{number}"
+    return f"↪️ This ticket was merged into {target}: your message went there."
+
+
 def not_agent_hint() -> str:
     """Tell a staff-chat member why their message was not relayed."""
     return (

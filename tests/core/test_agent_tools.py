@@ -315,6 +315,21 @@ class TestMerge:
         assert posted.posted is not None
         assert posted.posted.ticket.number == b.number
 
+    async def test_the_merged_tickets_topic_leads_to_the_target(
+        self, desk: Desk, ann: Actor, alice: Actor, report: Report
+    ) -> None:
+        a = await report(ann)
+        b = await report(ann)
+        await desk.delivery.set_staff_topic(a.number, 501)
+        await desk.delivery.set_staff_topic(b.number, 502)
+        await desk.merge.merge(alice, a.number, b.number)
+        found = await desk.queries.ticket_for_topic(alice, 501)
+        assert found is not None
+        assert (found.number, found.staff_topic_id) == (b.number, 502)
+        other = await desk.queries.ticket_for_topic(alice, 502)
+        assert other is not None
+        assert other.number == b.number
+
     async def test_another_customers_ticket_is_refused_with_the_reason(
         self, desk: Desk, ann: Actor, bob: Actor, alice: Actor, report: Report
     ) -> None:
