@@ -20,6 +20,7 @@ from core.errors import (
     SavedReplyNotFound,
 )
 from core.services.saved_replies import SavedReplyInput
+from core.store import search_index
 from core.store.tables import OutboxRow
 from tests.core.conftest import PASSWORD, text_from
 
@@ -207,6 +208,28 @@ class TestSearch:
         assert f"{MARK_START}printer{MARK_END}".lower() in hits[0].snippet.lower()
         found = await desk.search.search(alice, "FIRMWARE")
         assert [h.ticket.number for h in found] == [noted.number]
+
+    async def test_ranks_the_newest_matches_by_relevance_and_filters_reach_older_ones(
+        self,
+        desk: Desk,
+        ann: Actor,
+        bob: Actor,
+        alice: Actor,
+        report: Report,
+        monkeypatch: pytest.MonkeyPatch,
+    ) -> None:
+        monkeypatch.setattr(search_index, "RANKED_POOL", 3)
+        oldest = await report(bob, "Toner toner toner", "toner everywhere, toner")
+        weak = await report(ann, "Question", "about the toner")
+        strong = await report(ann, "Toner empty", "the toner is out of toner")
+        newest = await report(ann, "Paper", "toner maybe")
+        hits = [h.ticket.number for h in await desk.search.search(alice, "toner")]
+        # The three newest matches, the most relevant first; the oldest is beyond the pool.
+        assert hits[0] == strong.number
+        assert sorted(hits) == sorted([weak.number, strong.number, newest.number])
+        found = await desk.search.search(alice, "toner customer:" + str(bob.ref))
+        assert [h.ticket.number for h in found] == [oldest.number]
+        assert "toner" in found[0].snippet.lower()
 
     async def test_every_word_must_match(
         self, desk: Desk, ann: Actor, alice: Actor, report: Report
