@@ -9,7 +9,7 @@ in the environment or in ``.env``, means the setting is not set: ``.env.example`
 from __future__ import annotations
 
 import dataclasses
-from datetime import time, timedelta
+from datetime import date, time, timedelta
 from typing import TYPE_CHECKING, Annotated, Any, get_type_hints
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -19,6 +19,7 @@ from pydantic_settings import NoDecode
 from api.settings import ApiSettings, Duration, SettingsError
 from bot.i18n import UnknownLanguage, shipped_language
 from core.config import DeskConfig
+from core.domain.business_hours import WeeklyRange, parse_business_hours, parse_holidays
 from core.errors import InvalidInput
 from core.store.urls import async_database_url
 
@@ -47,11 +48,33 @@ def _comma_separated(value: Any) -> Any:
     return value
 
 
+def _business_hours(value: Any) -> Any:
+    if isinstance(value, str):
+        try:
+            return parse_business_hours(value)
+        except InvalidInput as exc:
+            raise ValueError(str(exc)) from None
+    return value
+
+
+def _holidays(value: Any) -> Any:
+    if isinstance(value, str):
+        try:
+            return parse_holidays(value)
+        except InvalidInput as exc:
+            raise ValueError(str(exc)) from None
+    return value
+
+
 # How the environment's text becomes each type DeskConfig uses (others: pydantic's own).
 _READ_AS: dict[object, object] = {
     timedelta: Duration,
     timedelta | None: Duration | None,
     tuple[str, ...]: Annotated[tuple[str, ...], NoDecode, BeforeValidator(_comma_separated)],
+    tuple[WeeklyRange, ...]: Annotated[
+        tuple[WeeklyRange, ...], NoDecode, BeforeValidator(_business_hours)
+    ],
+    tuple[date, ...]: Annotated[tuple[date, ...], NoDecode, BeforeValidator(_holidays)],
 }
 
 

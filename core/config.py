@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import time, timedelta
+from datetime import date, time, timedelta
+from zoneinfo import ZoneInfo
+
+from core.domain.business_hours import BusinessHours, WeeklyRange
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,7 +31,10 @@ class DeskConfig:
         pending_close_after: close a ticket that waited this long on the customer.
         auto_close_after: close a resolved ticket the customer has not answered for this long.
         digest_time: when the daily digest goes out, in ``timezone``.
-        timezone: the IANA time zone for the digest and for "today" in figures.
+        timezone: the IANA time zone for the digest, for "today" in figures and for
+            business hours.
+        business_hours: when SLA clocks run, in ``timezone`` (empty: around the clock).
+        holidays: dates on which SLA clocks stand still all day.
         retention_after_close: erase the content of tickets closed longer ago than this
             (None: keep forever).
         customer_messages_per_minute: a customer's messages relayed per minute; the rest
@@ -55,7 +61,17 @@ class DeskConfig:
     auto_close_after: timedelta = timedelta(hours=72)
     digest_time: time = time(9, 0)
     timezone: str = "UTC"
+    business_hours: tuple[WeeklyRange, ...] = field(default_factory=tuple)
+    holidays: tuple[date, ...] = field(default_factory=tuple)
     retention_after_close: timedelta | None = None
     customer_messages_per_minute: int = 20
     new_tickets_per_day: int = 5
     new_customers_per_minute: int = 30
+
+    def business_time(self) -> BusinessHours:
+        """The business hours SLA clocks count in (around the clock when none are set)."""
+        return BusinessHours(
+            ranges=self.business_hours,
+            holidays=frozenset(self.holidays),
+            zone=ZoneInfo(self.timezone),
+        )

@@ -50,6 +50,7 @@ from core.notices.kinds import (
     UnreadableNotice,
 )
 from core.services.delivery import Receipts
+from core.sla import sla_due
 from core.views import MessageView, OutboxItem, TicketView
 
 logger = logging.getLogger(__name__)
@@ -220,7 +221,7 @@ class NoticeSender(NoticeSending):
         chat_id, thread_id = await self._topic_target(ticket)
         card = await self._bot.send_message(
             chat_id,
-            staff_text.render_card(ticket),
+            staff_text.render_card(ticket, sla_due(ticket, self._desk.config)),
             parse_mode=ParseMode.HTML,
             reply_markup=staff_text.card_keyboard(ticket),
             message_thread_id=thread_id,
@@ -234,7 +235,7 @@ class NoticeSender(NoticeSending):
             return
         try:
             await self._bot.edit_message_text(
-                staff_text.render_card(ticket),
+                staff_text.render_card(ticket, sla_due(ticket, self._desk.config)),
                 chat_id=self._staff_chat_id(),
                 message_id=ticket.staff_card_message_id,
                 parse_mode=ParseMode.HTML,

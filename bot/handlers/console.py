@@ -35,6 +35,7 @@ from core.domain.search_text import normalise_tag
 from core.domain.values import ACTIVE_STATUSES, Priority, Status
 from core.errors import DeskError, DuplicateMessage
 from core.services.queries import UNASSIGNED, TicketFilter
+from core.sla import sla_due
 from core.views import TicketPage
 
 AGENT_HELP = (
@@ -174,7 +175,8 @@ async def ticket_command(
     """Show a ticket with its history and buttons."""
     number = _number(args[0], "/ticket 12")
     detail = await context.desk.queries.get_ticket(actor, number, history=30)
-    await say(update, views.ticket_text(detail), views.ticket_keyboard(detail))
+    due = sla_due(detail.ticket, context.desk.config)
+    await say(update, views.ticket_text(detail, due), views.ticket_keyboard(detail))
 
 
 async def _post(
@@ -389,7 +391,8 @@ async def _render_in_place(
     query: CallbackQuery, context: DeskContext, actor: Actor, n: int
 ) -> None:
     detail = await context.desk.queries.get_ticket(actor, n, history=30)
-    await edit_text(query, views.ticket_text(detail), views.ticket_keyboard(detail))
+    due = sla_due(detail.ticket, context.desk.config)
+    await edit_text(query, views.ticket_text(detail, due), views.ticket_keyboard(detail))
 
 
 async def on_queue_button(update: Update, context: DeskContext, press: Press) -> str | None:

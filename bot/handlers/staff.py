@@ -13,6 +13,7 @@ from bot.handlers.common import agent_actor, answers_refusals, say
 from bot.handlers.saved import saved_name_in, send_saved
 from bot.inbound import command_argument, new_message_from, unsupported_kind
 from bot.rendering import staff as staff_text
+from bot.rendering.agent_tools import topic_link
 from bot.rendering.refusals import answer_for
 from core.domain.actors import Actor, ChatRef
 from core.errors import DuplicateMessage, TicketClosed
@@ -33,6 +34,20 @@ async def ticket_of(context: DeskContext, message: Message, actor: Actor) -> Tic
             actor, ChatRef(message.chat.id, replied.message_id)
         )
     return None
+
+
+def _moved_on(context: DeskContext, message: Message, ticket: TicketView) -> bool:
+    """Tell whether a message in a topic belongs to another ticket's (it was merged there)."""
+    return bool(
+        context.staff.is_forum
+        and message.message_thread_id
+        and ticket.staff_topic_id != message.message_thread_id
+    )
+
+
+async def _say_moved_on(update: Update, context: DeskContext, ticket: TicketView) -> None:
+    link = topic_link(context.staff.chat_id, ticket.staff_topic_id)
+    await say(update, staff_text.routed_to_merged(ticket.number, link))
 
 
 def _is_about_a_ticket(context: DeskContext, message: Message) -> bool:
@@ -67,14 +82,25 @@ async def on_staff_message(update: Update, context: DeskContext) -> None:
     if saved is not None:  # "!name": a saved reply, filled in, to the customer
         await send_saved(update, context, actor, ticket.number, saved)
         return
+    await _relay(update, context, actor, message, ticket)
+
+
+async def _relay(
+    update: Update, context: DeskContext, actor: Actor, message: Message, ticket: TicketView
+) -> None:
+    """Send an agent's message on ``ticket``, saying so when it went to a merged-into one."""
+    moved_on = _moved_on(context, message, ticket)
     try:
         await context.desk.messages.send_message(
-            actor, ticket.number, new_message_from(message), written_in_topic=True
+            actor, ticket.number, new_message_from(message), written_in_topic=not moved_on
         )
     except TicketClosed as exc:
         await say(update, f"{answer_for(exc)}. Not sent.", staff_text.card_keyboard(ticket))
+        return
     except DuplicateMessage:
-        pass
+        return
+    if moved_on:
+        await _say_moved_on(update, context, ticket)
 
 
 @answers_refusals
@@ -98,12 +124,15 @@ async def note_command(update: Update, context: DeskContext) -> None:
     if not note.text.strip():
         await say(update, "Usage: /note text — an internal note the customer never sees.")
         return
+    moved_on = _moved_on(context, message, ticket)
     try:
         await context.desk.messages.send_message(
-            actor, ticket.number, note, internal=True, written_in_topic=True
+            actor, ticket.number, note, internal=True, written_in_topic=not moved_on
         )
     except DuplicateMessage:
         return
+    if moved_on:
+        await _say_moved_on(update, context, ticket)
 
 
 async def _hint_once(update: Update, context: DeskContext, message: Message) -> None:

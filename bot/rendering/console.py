@@ -11,6 +11,7 @@ from bot.rendering.staff import card_keyboard, render_card, render_event_line
 from bot.rendering.words import PRIORITY_MARK, STATUS_MARK
 from core.domain.values import Role
 from core.notices.events import event_line
+from core.sla import SlaDue
 from core.views import EventView, MessageView, TicketDetail, TicketPage
 
 QUEUE_FILTERS = (
@@ -77,9 +78,9 @@ def _history_line(item: MessageView | EventView) -> str:
     return line
 
 
-def ticket_text(detail: TicketDetail) -> str:
-    """The card followed by as much recent history as fits in one message."""
-    head = render_card(detail.ticket) + "\n\n<b>History</b> (latest last)"
+def ticket_text(detail: TicketDetail, due: SlaDue | None = None) -> str:
+    """The card (with ``due``: when its SLA targets fall due) and recent history that fits."""
+    head = render_card(detail.ticket, due) + "\n\n<b>History</b> (latest last)"
     lines: list[str] = []
     budget = TEXT_LIMIT - len(head) - 200
     for item in reversed(detail.timeline()):

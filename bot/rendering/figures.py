@@ -54,6 +54,9 @@ def render_figures(figures: Figures, title: str) -> str:
             else f"<b>{rate:.0%}</b> ({figures.rated_of_resolved} of {figures.resolved})"
         )
     )
+    if figures.by_tag:
+        tags = " · ".join(f"#{esc(tag)} {count}" for tag, count in figures.by_tag)
+        lines += ["", f"New tickets per tag: {tags}"]
     if figures.oldest_open:
         lines += ["", "<b>Oldest open tickets</b>"]
         for t in figures.oldest_open:

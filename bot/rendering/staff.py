@@ -6,10 +6,11 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.callback_data import encode
 from bot.rendering.html import esc, label_html, plain_label, shorten, subject_html
-from bot.rendering.words import priority_label, status_label, when
+from bot.rendering.words import priority_label, status_label, when, when_local
 from core.domain.text import graphemes
 from core.domain.values import EventKind, Priority, Status
 from core.notices.kinds import CopyStyle, EventLine
+from core.sla import SlaDue
 from core.views import TicketView
 
 TOPIC_NAME_LIMIT = 128  # UTF-16 code units, as Telegram counts them
@@ -56,8 +57,13 @@ def customer_line(ticket: TicketView) -> str:
     return f"{name}{handle} · id <code>{customer.telegram_user_id}</code>"
 
 
-def render_card(ticket: TicketView) -> str:
-    """Render the ticket card that opens (and heads) the ticket's topic."""
+def render_card(ticket: TicketView, due: SlaDue | None = None) -> str:
+    """Render the ticket card that opens (and heads) the ticket's topic.
+
+    Args:
+        ticket: the ticket.
+        due: when its running SLA targets fall due, shown in the team's time zone.
+    """
     lines = [
         f"🎫 <b>#{ticket.number} {subject_html(ticket.subject)}</b>",
         f"Status: {status_label(ticket.status)} · Priority: {priority_label(ticket.priority)}",
@@ -84,6 +90,10 @@ def render_card(ticket: TicketView) -> str:
     ):
         if breached is not None:
             lines.append(f"⏰ <b>SLA missed</b>: {which} ({target} overdue since {when(breached)})")
+    if due is not None:
+        for label, moment in (("First answer", due.first_response), ("Resolution", due.resolution)):
+            if moment is not None:
+                lines.append(f"⏱ {label} due: {when_local(moment, due.timezone)}")
     if ticket.customer.unreachable_since is not None:
         lines.append(
             "⚠️ <b>The customer has blocked the bot</b> since "
@@ -185,6 +195,12 @@ def relay_header(style: CopyStyle, author: str) -> str:
     if style is CopyStyle.NOTE:
         return f"📝 <b>Note by {label_html(author)}</b>"
     return f"💬 <b>{label_html(author)}</b> replied to the customer"
+
+
+def routed_to_merged(number: int, link: str | None) -> str:
+    """Tell an agent who wrote in a merged ticket's topic where their message went."""
+    target = f'<a href="{esc(link)}">#{number}</a>' if link else f"#{number}"
+    return f"↪️ This ticket was merged into {target}: your message went there."
 
 
 def not_agent_hint() -> str:

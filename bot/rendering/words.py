@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from bot.i18n import NP_, pgettext, staff_pgettext
 from core.domain.values import Priority, Status
@@ -52,3 +53,8 @@ def priority_label(priority: Priority) -> str:
 def when(moment: datetime) -> str:
     """Render a time for people: ``2026-11-26 09:05 UTC``."""
     return moment.strftime("%Y-%m-%d %H:%M UTC")
+
+
+def when_local(moment: datetime, timezone: str) -> str:
+    """Render a time in the team's time zone: ``Mon 2026-11-30 10:05 Europe/Berlin``."""
+    return moment.astimezone(ZoneInfo(timezone)).strftime(f"%a %Y-%m-%d %H:%M {timezone}")

@@ -25,6 +25,7 @@ class Figures:
     ``since`` bounds the activity counts (tickets opened, SLA breaches); ``performance_since``
     bounds the response, resolution and rating figures. ``/stats 7d`` uses one window for
     both; the digest counts activity since the last digest and performance over 7 days.
+    ``by_tag`` counts the tickets opened since ``since`` that carry each tag, most first.
     """
 
     since: datetime
@@ -41,6 +42,7 @@ class Figures:
     ratings: int = 0
     resolved: int = 0
     rated_of_resolved: int = 0
+    by_tag: tuple[tuple[str, int], ...] = ()
 
     @property
     def rating_response_rate(self) -> float | None:

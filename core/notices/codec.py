@@ -157,7 +157,7 @@ def _status_changed(payload: Mapping[str, Any]) -> StatusChanged:
 
 
 def _figures_json(figures: Figures) -> Payload:
-    return {
+    payload: Payload = {
         "since": figures.since.isoformat(),
         "until": figures.until.isoformat(),
         "performance_since": figures.performance_since.isoformat(),
@@ -176,6 +176,9 @@ def _figures_json(figures: Figures) -> Payload:
         "resolved": figures.resolved,
         "rated_of_resolved": figures.rated_of_resolved,
     }
+    if figures.by_tag:  # added later: absent when empty, as in rows written before
+        payload["by_tag"] = [[tag, count] for tag, count in figures.by_tag]
+    return payload
 
 
 def _figures(payload: Mapping[str, Any]) -> Figures:
@@ -198,6 +201,8 @@ def _figures(payload: Mapping[str, Any]) -> Figures:
         ratings=int(payload["ratings"]),
         resolved=int(payload["resolved"]),
         rated_of_resolved=int(payload["rated_of_resolved"]),
+        # Digests queued before tags were counted have no "by_tag".
+        by_tag=tuple((str(tag), int(count)) for tag, count in payload.get("by_tag", [])),
     )
 
 

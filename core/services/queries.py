@@ -20,6 +20,7 @@ from core.services.common import ServiceContext, load_ticket, require_agent
 from core.services.routing import (
     PrivateContext,
     current_ticket,
+    follow_merges,
     private_context,
     ticket_for_reference,
 )
@@ -264,7 +265,11 @@ class QueryService:
             return await ticket_for_reference(session, actor, ref)
 
     async def ticket_for_topic(self, actor: Actor, topic_id: int) -> TicketView | None:
-        """Find the ticket whose staff topic this is (None for other topics)."""
+        """Find the ticket whose staff topic this is (None for other topics).
+
+        The topic of a ticket merged into another leads to that other ticket, where the
+        conversation continues: its ``staff_topic_id`` then differs from ``topic_id``.
+        """
         require_agent(actor)
         async with self._ctx.database.read_session() as session:
             ticket = await session.scalar(
@@ -273,6 +278,7 @@ class QueryService:
                 .order_by(TicketRow.id.desc())
                 .limit(1)
             )
+            ticket = await follow_merges(session, ticket)
             return ticket_view(ticket) if ticket else None
 
     async def current_ticket_of(self, actor: Actor) -> TicketView | None:

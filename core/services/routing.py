@@ -97,13 +97,18 @@ async def _ticket_row_for_reference(
         )
     if number is None:
         return None
-    ticket = await session.get(TicketRow, number)
-    for _ in range(MAX_MERGE_HOPS):  # a merged ticket lives on in the one it went into
+    ticket = await follow_merges(session, await session.get(TicketRow, number))
+    if ticket is None or not may_see(actor, ticket):
+        return None
+    return ticket
+
+
+async def follow_merges(session: AsyncSession, ticket: TicketRow | None) -> TicketRow | None:
+    """The ticket a merged ticket lives on in (the ticket itself when it was not merged)."""
+    for _ in range(MAX_MERGE_HOPS):
         if ticket is None or ticket.merged_into_id is None:
             break
         ticket = await session.get(TicketRow, ticket.merged_into_id)
-    if ticket is None or not may_see(actor, ticket):
-        return None
     return ticket
 
 

@@ -14,9 +14,10 @@ from core.domain.values import UNRESOLVED_STATUSES, EventKind, Status
 from core.services import notices
 from core.services.common import ServiceContext, require_agent
 from core.services.timers import FIRST_RESPONSE, RESOLUTION
-from core.store.tables import DeskStateRow, TicketEventRow, TicketRow
+from core.store.tables import DeskStateRow, TicketEventRow, TicketRow, TicketTagRow
 
 OLDEST = 5
+TOP_TAGS = 10
 DIGEST_KEY = "digest.last_sent"
 PERFORMANCE_WINDOW = timedelta(days=7)
 
@@ -119,6 +120,15 @@ class StatsService:
                 )
             )
         ).one()
+        tickets = func.count(TicketTagRow.ticket_id)
+        by_tag = await session.execute(
+            select(TicketTagRow.tag, tickets)
+            .join(TicketRow, TicketRow.id == TicketTagRow.ticket_id)
+            .where(TicketRow.created_at >= since, TicketRow.created_at <= until)
+            .group_by(TicketTagRow.tag)
+            .order_by(tickets.desc(), TicketTagRow.tag)
+            .limit(TOP_TAGS)
+        )
         return Figures(
             since=since,
             until=until,
@@ -136,6 +146,7 @@ class StatsService:
             ratings=int(rating[1] or 0),
             resolved=len(solved),
             rated_of_resolved=sum(1 for _, _, score in solved if score is not None),
+            by_tag=tuple((str(tag), int(count)) for tag, count in by_tag),
         )
 
     async def send_digest_if_due(self, now: datetime | None = None) -> Figures | None:

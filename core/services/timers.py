@@ -1,5 +1,10 @@
 """The desk's timers: SLA alerts, pending reminders and timeouts, auto-close.
 
+SLA clocks count business time only (``BUSINESS_HOURS``, ``HOLIDAYS``, in ``TIMEZONE``):
+for "now" the rule works out once the latest opening time whose target has run out in
+business time, so the query still compares ``created_at`` with one value, on an index.
+The customer-facing timers (reminder, pending and auto-close) run on the wall clock.
+
 Every rule reads what is due from the database at "now" and acts on it in the same
 transaction that marks it done, so a restart, a crash or hours of downtime neither skip an
 action nor repeat one: nothing is kept in memory between runs.
@@ -20,6 +25,7 @@ from core.durations import format_duration
 from core.services import notices
 from core.services.common import ServiceContext, record_event
 from core.services.moves import move_ticket
+from core.sla import sla_target
 from core.store.tables import TicketRow
 
 BATCH = 100
@@ -112,15 +118,15 @@ class TimerService:
             ),
         )
 
-    @staticmethod
     def _opened_before(
-        target: timedelta, urgent_target: timedelta, now: datetime
+        self, target: timedelta, urgent_target: timedelta, now: datetime
     ) -> ColumnElement[bool]:
-        """Tickets opened longer ago than their priority's target."""
+        """Tickets opened longer ago than their priority's target, in business time."""
+        hours = self._ctx.config.business_time()
         urgent = TicketRow.priority == Priority.URGENT.value
         return or_(
-            and_(urgent, TicketRow.created_at <= now - urgent_target),
-            and_(~urgent, TicketRow.created_at <= now - target),
+            and_(urgent, TicketRow.created_at <= hours.subtract_business_time(now, urgent_target)),
+            and_(~urgent, TicketRow.created_at <= hours.subtract_business_time(now, target)),
         )
 
     async def _apply(
@@ -149,17 +155,15 @@ class TimerService:
             if len(tickets) < BATCH:
                 return done
 
-    def _target(self, ticket: TicketRow, *, first_response: bool) -> timedelta:
-        config = self._ctx.config
-        urgent = ticket.priority == Priority.URGENT.value
-        if first_response:
-            return config.sla_first_response_urgent if urgent else config.sla_first_response
-        return config.sla_resolution_urgent if urgent else config.sla_resolution
-
     async def _breach(
         self, session: AsyncSession, ticket: TicketRow, now: datetime, which: str
     ) -> None:
-        target = format_duration(self._target(ticket, first_response=which == FIRST_RESPONSE))
+        config = self._ctx.config
+        target = format_duration(
+            sla_target(config, Priority(ticket.priority), first_response=which == FIRST_RESPONSE)
+        )
+        if not config.business_time().around_the_clock:
+            target += " of business hours"
         event = await record_event(
             session, ticket, Actor.system(), EventKind.SLA_BREACH, now, detail=which
         )

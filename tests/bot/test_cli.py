@@ -147,6 +147,11 @@ class TestAgentAdd:
         result = run(tmp_path, "agent", "list", BCRYPT_ROUNDS="many")
         assert "BCRYPT_ROUNDS" in assert_one_clean_error_line(result, code=2)
 
+    def test_malformed_business_hours_exit_2_with_one_line(self, tmp_path: Path) -> None:
+        result = run(tmp_path, "agent", "list", BUSINESS_HOURS="Mon-Fri 9-18")
+        line = assert_one_clean_error_line(result, code=2)
+        assert line.startswith("helpdesk: error: bad setting: BUSINESS_HOURS: '9-18' is not")
+
 
 class TestAgentManagement:
     def test_list_disable_enable_and_passwd(self, tmp_path: Path) -> None:

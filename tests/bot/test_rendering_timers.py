@@ -9,7 +9,8 @@ from bot.rendering import customer, staff
 from bot.rendering.figures import render_figures
 from core.domain.figures import Figures, OldTicket
 from core.domain.values import Status
-from tests.bot.test_rendering import visible
+from core.sla import SlaDue
+from tests.bot.test_rendering import ticket_view, visible
 
 NASTY = "Printer <b>& fire</i> 🔥"
 NOW = datetime(2026, 11, 10, 9, 0, tzinfo=UTC)
@@ -31,6 +32,7 @@ def figures(**changes: object) -> Figures:
         ratings=2,
         resolved=3,
         rated_of_resolved=2,
+        by_tag=(("printer", 3), ("billing", 1)),
     )
     return replace(base, **changes)  # type: ignore[arg-type]
 
@@ -48,6 +50,7 @@ class TestDigest:
             "Average rating: 4.00/5 from 2 ratings",
             "Rating response rate: 67% (2 of 3)",
             f"🆕 #7 {NASTY} — since 2026-11-07 09:00 UTC",
+            "New tickets per tag: #printer 3 · #billing 1",
         ):
             assert expected in shown
 
@@ -96,3 +99,19 @@ class TestTimerTexts:
                 )
             )
             assert why in shown
+
+
+class TestDueTimesOnTheCard:
+    def test_running_targets_say_when_in_the_teams_time_zone(self) -> None:
+        due = SlaDue(
+            first_response=datetime(2026, 11, 9, 8, 30, tzinfo=UTC),
+            resolution=datetime(2026, 11, 12, 13, 30, tzinfo=UTC),
+            timezone="Europe/Berlin",
+        )
+        shown = visible(staff.render_card(ticket_view(), due))
+        assert "⏱ First answer due: Mon 2026-11-09 09:30 Europe/Berlin" in shown
+        assert "⏱ Resolution due: Thu 2026-11-12 14:30 Europe/Berlin" in shown
+
+    def test_no_due_line_when_nothing_runs(self) -> None:
+        due = SlaDue(first_response=None, resolution=None, timezone="UTC")
+        assert "due:" not in visible(staff.render_card(ticket_view(), due))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import shutil
-from datetime import time, timedelta
+from datetime import date, time, timedelta
 from pathlib import Path
 
 import pytest
@@ -12,6 +12,7 @@ import pytest
 from api.settings import ApiSettings
 from bot.settings import FIXED_RULES, Settings, SettingsError, load_settings
 from core.config import DeskConfig
+from core.domain.business_hours import parse_business_hours
 
 EXAMPLE = Path(__file__).resolve().parents[2] / ".env.example"
 SETTING_NAMES = [name.upper() for name in Settings.model_fields]  # the API's are among them
@@ -113,6 +114,12 @@ class TestDeskRules:
             ("AUTO_CLOSE_AFTER", "24h", timedelta(hours=24)),
             ("DIGEST_TIME", "17:30", time(17, 30)),
             ("TIMEZONE", "Europe/Berlin", "Europe/Berlin"),
+            (
+                "BUSINESS_HOURS",
+                "Mon-Fri 09:00-18:00, Sat 10:00-14:00",
+                parse_business_hours("Mon-Fri 09:00-18:00, Sat 10:00-14:00"),
+            ),
+            ("HOLIDAYS", "2026-12-26,2026-12-25", (date(2026, 12, 25), date(2026, 12, 26))),
         ],
     )
     def test_each_rule_is_read_from_its_variable(
@@ -126,6 +133,21 @@ class TestDeskRules:
     ) -> None:
         monkeypatch.setenv("BCRYPT_ROUNDS", "3")
         with pytest.raises(SettingsError, match=r"^BCRYPT_ROUNDS: .*greater than or equal to 4"):
+            load_settings()
+
+    @pytest.mark.parametrize(
+        ("name", "text", "says"),
+        [
+            ("BUSINESS_HOURS", "Mon-Fri 22:00-06:00", "crosses midnight; split it"),
+            ("BUSINESS_HOURS", "weekdays 9 to 5", "is not a day"),
+            ("HOLIDAYS", "2026-12-25, Christmas", "'Christmas' is not a date"),
+        ],
+    )
+    def test_malformed_business_hours_name_the_setting_and_the_fix(
+        self, folder: Path, monkeypatch: pytest.MonkeyPatch, name: str, text: str, says: str
+    ) -> None:
+        monkeypatch.setenv(name, text)
+        with pytest.raises(SettingsError, match=rf"^{name}: .*{says}"):
             load_settings()
 
 

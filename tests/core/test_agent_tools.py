@@ -20,6 +20,7 @@ from core.errors import (
     SavedReplyNotFound,
 )
 from core.services.saved_replies import SavedReplyInput
+from core.store import search_index
 from core.store.tables import OutboxRow
 from tests.core.conftest import PASSWORD, text_from
 
@@ -208,6 +209,28 @@ class TestSearch:
         found = await desk.search.search(alice, "FIRMWARE")
         assert [h.ticket.number for h in found] == [noted.number]
 
+    async def test_ranks_the_newest_matches_by_relevance_and_filters_reach_older_ones(
+        self,
+        desk: Desk,
+        ann: Actor,
+        bob: Actor,
+        alice: Actor,
+        report: Report,
+        monkeypatch: pytest.MonkeyPatch,
+    ) -> None:
+        monkeypatch.setattr(search_index, "RANKED_POOL", 3)
+        oldest = await report(bob, "Toner toner toner", "toner everywhere, toner")
+        weak = await report(ann, "Question", "about the toner")
+        strong = await report(ann, "Toner empty", "the toner is out of toner")
+        newest = await report(ann, "Paper", "toner maybe")
+        hits = [h.ticket.number for h in await desk.search.search(alice, "toner")]
+        # The three newest matches, the most relevant first; the oldest is beyond the pool.
+        assert hits[0] == strong.number
+        assert sorted(hits) == sorted([weak.number, strong.number, newest.number])
+        found = await desk.search.search(alice, "toner customer:" + str(bob.ref))
+        assert [h.ticket.number for h in found] == [oldest.number]
+        assert "toner" in found[0].snippet.lower()
+
     async def test_every_word_must_match(
         self, desk: Desk, ann: Actor, alice: Actor, report: Report
     ) -> None:
@@ -314,6 +337,21 @@ class TestMerge:
         posted = await desk.messages.customer_writes(ann.profile, text_from(ann, "more"))  # type: ignore[arg-type]
         assert posted.posted is not None
         assert posted.posted.ticket.number == b.number
+
+    async def test_the_merged_tickets_topic_leads_to_the_target(
+        self, desk: Desk, ann: Actor, alice: Actor, report: Report
+    ) -> None:
+        a = await report(ann)
+        b = await report(ann)
+        await desk.delivery.set_staff_topic(a.number, 501)
+        await desk.delivery.set_staff_topic(b.number, 502)
+        await desk.merge.merge(alice, a.number, b.number)
+        found = await desk.queries.ticket_for_topic(alice, 501)
+        assert found is not None
+        assert (found.number, found.staff_topic_id) == (b.number, 502)
+        other = await desk.queries.ticket_for_topic(alice, 502)
+        assert other is not None
+        assert other.number == b.number
 
     async def test_another_customers_ticket_is_refused_with_the_reason(
         self, desk: Desk, ann: Actor, bob: Actor, alice: Actor, report: Report

@@ -245,6 +245,7 @@ PURE_ROOTS = {
     "unicodedata",
     "re",
     "collections",
+    "zoneinfo",  # business hours are read in the team's time zone
 }
 PURE_CORE = ("core.domain", "core.errors")
 

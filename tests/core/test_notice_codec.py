@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -69,6 +70,7 @@ EVERY_KIND: list[NoticeBody] = [
     PendingReminder("Printer on fire", "6d"),
     Digest(FIGURES),
     Digest(Figures(FIGURES.since, FIGURES.until, FIGURES.performance_since, average_rating=4.5)),
+    Digest(replace(FIGURES, by_tag=(("printer", 2), ("billing", 1)))),
     SwarmAlert(),
 ]
 

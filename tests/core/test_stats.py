@@ -102,6 +102,20 @@ class TestFigures:
         assert figures.opened == 6
         assert (figures.first_response_breaches, figures.resolution_breaches) == (2, 2)
 
+    async def test_tickets_per_tag_count_those_opened_in_the_period_most_first(
+        self, desk: Desk, clock: ManualClock, ann: Actor, alice: Actor
+    ) -> None:
+        seeded = await _seed(desk, clock, ann, alice)
+        await desk.tags.tag(alice, seeded["t1"], ["Printer"])  # opened 10 days ago
+        await desk.tags.tag(alice, seeded["t4"], ["printer", "billing"])
+        await desk.tags.tag(alice, seeded["t5"], ["PRINTER"])
+        week = await desk.stats.figures(alice, desk.stats.period_start("7d"))
+        assert week.by_tag == (("printer", 2), ("billing", 1))
+        month = await desk.stats.figures(alice, desk.stats.period_start("30d"))
+        assert month.by_tag == (("printer", 3), ("billing", 1))
+        today = await desk.stats.figures(alice, desk.stats.period_start("today"))
+        assert today.by_tag == ()
+
     async def test_figures_are_for_agents_only(self, desk: Desk, ann: Actor) -> None:
         from core.errors import PermissionDenied  # noqa: PLC0415
 
@@ -111,8 +125,10 @@ class TestFigures:
     async def test_figures_survive_the_trip_through_the_outbox(
         self, desk: Desk, clock: ManualClock, ann: Actor, alice: Actor
     ) -> None:
-        await _seed(desk, clock, ann, alice)
+        seeded = await _seed(desk, clock, ann, alice)
+        await desk.tags.tag(alice, seeded["t4"], ["billing"])
         figures = await desk.stats.figures(alice, desk.stats.period_start("7d"))
+        assert figures.by_tag == (("billing", 1),)
         assert codec.decode(NoticeKind.DIGEST, codec.encode(Digest(figures))) == Digest(figures)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from core.domain.actors import Actor
 from sandbox.botapi import FakeUser
 from tests.e2e.conftest import Harness
 
@@ -138,3 +139,31 @@ class TestMerge:
         bob = server.add_user("Bob")
         other = await desk_bot.open_ticket(bob)
         await _private(desk_bot, agent, f"/merge {other} {second}", "different customers")
+
+    async def test_writing_in_a_merged_tickets_topic_goes_to_the_target(
+        self, desk_bot: Harness
+    ) -> None:
+        server = desk_bot.server
+        ann, agent, first, first_thread = await _setup(desk_bot)
+        second = await desk_bot.open_ticket(ann, "Printer still smokes", "Same again")
+        second_thread = await desk_bot.topic_of(second)
+        await desk_bot.settled()
+        question = await _private(desk_bot, agent, f"/merge {first} {second}", "cannot be undone")
+        await server.user_presses(agent, question, button_text=f"🔀 Merge #{first} into #{second}")
+        await desk_bot.wait_bot_says(ann, f"we continue in #{second}")
+        await desk_bot.settled()
+        told = await _in_topic(
+            desk_bot, agent, first_thread, "Try the other tray", f"merged into #{second}"
+        )
+        assert "went there" in told["text"]
+        assert "t.me/c/" in str(told.get("entities"))
+        assert (await desk_bot.wait_bot_says(ann, "Try the other tray"))["text"] == (
+            "Try the other tray"
+        )
+        await desk_bot.wait_bot_says(desk_bot.staff, "Try the other tray", thread_id=second_thread)
+        await _in_topic(desk_bot, agent, first_thread, "/note checked the tray", "went there")
+        await desk_bot.wait_bot_says(desk_bot.staff, "checked the tray", thread_id=second_thread)
+        history = await desk_bot.desk.queries.get_ticket(Actor.system(), second, history=30)
+        texts = [m.text for m in history.messages]
+        assert "Try the other tray" in texts
+        assert "checked the tray" in texts
