@@ -13,7 +13,11 @@ hands its update to the bot (``getUpdates``) to the bot's first API call caused 
 
 from __future__ import annotations
 
+import argparse
 import asyncio
+import json
+import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -232,3 +236,23 @@ async def run(workdir: Path, *, quick: bool) -> dict[str, Any]:
             "desk": [run["rate"] for run in desk_runs],
         },
     }
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m bench.e2e [--quick] [--workdir DIR]``: this benchmark alone, as JSON."""
+    parser = argparse.ArgumentParser(prog="python -m bench.e2e", description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="1,000 messages instead of 3,000")
+    parser.add_argument("--workdir", type=Path, help="keep the database and logs here")
+    args = parser.parse_args(argv)
+    if args.workdir:
+        args.workdir.mkdir(parents=True, exist_ok=True)
+        result = asyncio.run(run(args.workdir, quick=args.quick))
+    else:
+        with tempfile.TemporaryDirectory(prefix="helpdesk-e2e-") as folder:
+            result = asyncio.run(run(Path(folder), quick=args.quick))
+    sys.stdout.write(json.dumps(result, indent=2) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -18,6 +18,7 @@ import psutil
 
 TOKEN = "424242:BENCH-TOKEN"
 ROOT = Path(__file__).resolve().parent.parent
+PROFILE_ENV = "BENCH_PROFILE_DIR"  # set to a folder: every bot runs under py-spy, profiles there
 
 
 class FakeServer:
@@ -103,9 +104,15 @@ class BotProcess:
     async def start(self, log: Path) -> None:
         """Start the process, writing its output to ``log``."""
         environment = {"PATH": os.environ.get("PATH", ""), "PTB_TIMEDELTA": "1", **self.env}
+        command = [sys.executable, "-m", self.module]
+        profiles = os.environ.get(PROFILE_ENV)
+        if profiles:  # sampled by py-spy (its peak memory is then the profiler's, not the bot's)
+            output = Path(profiles) / f"{self.module}-{time.time_ns()}.txt"
+            command = ["py-spy", "record", "--subprocesses", "--nonblocking", "--format", "raw"]
+            command += ["-o", str(output), "--", sys.executable, "-m", self.module]
         with log.open("ab") as out:
             self.process = await asyncio.create_subprocess_exec(
-                sys.executable, "-m", self.module, cwd=ROOT, env=environment, stdout=out, stderr=out
+                *command, cwd=ROOT, env=environment, stdout=out, stderr=out
             )
         self._sampler = asyncio.get_running_loop().create_task(self._sample())
 
@@ -131,6 +138,12 @@ class BotProcess:
         """Stop it cleanly (SIGTERM)."""
         if self._sampler is not None:
             self._sampler.cancel()
+        if os.environ.get(PROFILE_ENV) and self.process is not None:  # py-spy: stop the bot
+            with contextlib.suppress(psutil.Error):
+                for child in psutil.Process(self.process.pid).children():
+                    child.send_signal(signal.SIGTERM)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.process.wait(), 30)
         await _terminate(self.process)
 
 
