@@ -79,7 +79,9 @@ async def add_messages(
         for part in parts
     ]
     table = table_of(MessageRow)
-    inserted = await session.execute(
+    # On the connection, not the session: plain statements skip the ORM's execute path.
+    connection = await session.connection()
+    inserted = await connection.execute(
         insert(table).returning(table.c.id, sort_by_parameter_order=True), values
     )
     ids = list(inserted.scalars())
@@ -95,7 +97,7 @@ async def add_messages(
     ]
     if origins:
         try:
-            await session.execute(insert(table_of(MessageCopyRow)), origins)
+            await connection.execute(insert(table_of(MessageCopyRow)), origins)
         except IntegrityError as exc:  # the (chat, message id) of an origin is unique
             raise DuplicateMessage("The message was already recorded.") from exc
     return [
@@ -220,7 +222,8 @@ class MessageService:
             ticket_state(ticket), now=now, reopen_window=self._ctx.config.reopen_window
         )
         rows = await add_messages(session, ticket, actor, parts, now)
-        ticket.customer.active_ticket_id = ticket.id
+        if ticket.customer.active_ticket_id != ticket.id:  # unchanged: nothing to flush
+            ticket.customer.active_ticket_id = ticket.id
         news = notices.on_customer_messages(ticket, rows, parts)
         news += await store_outcome(session, ticket, actor, outcome, now)
         await self._ctx.enqueue(session, news, now)

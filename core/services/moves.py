@@ -77,7 +77,8 @@ async def _write_state(session: AsyncSession, ticket: TicketRow, state: TicketSt
     if not changed:
         return
     table = table_of(TicketRow)
-    await session.execute(update(table).where(table.c.id == ticket.id).values(changed))
+    connection = await session.connection()  # a plain statement: skip the ORM's path
+    await connection.execute(update(table).where(table.c.id == ticket.id).values(changed))
     for name, value in changed.items():
         set_committed_value(ticket, name, value)
 
