@@ -99,6 +99,7 @@ class BotProcess:
     process: asyncio.subprocess.Process | None = None
     peak_rss: int = 0
     peak_child_rss: int = 0  # the delivery worker, a child of the bot
+    cpu_samples: list[tuple[float, float]] = field(default_factory=list)  # (time, CPU seconds)
     _sampler: asyncio.Task[None] | None = field(default=None, repr=False)
 
     async def start(self, log: Path) -> None:
@@ -122,12 +123,26 @@ class BotProcess:
         while True:
             try:
                 self.peak_rss = max(self.peak_rss, watched.memory_info().rss)
+                times = watched.cpu_times()
+                cpu = times.user + times.system
                 for child in watched.children():
                     with contextlib.suppress(psutil.Error):
                         self.peak_child_rss = max(self.peak_child_rss, child.memory_info().rss)
+                        times = child.cpu_times()
+                        cpu += times.user + times.system
+                self.cpu_samples.append((time.monotonic(), cpu))
             except psutil.Error:
                 return
             await asyncio.sleep(0.05)
+
+    def cpu_between(self, start: float, end: float) -> float:
+        """CPU seconds the process and its children used from ``start`` to ``end``
+        (``time.monotonic()``; sampled every 50 ms, so to within a sample)."""
+        before = [cpu for at, cpu in self.cpu_samples if at <= start]
+        after = [cpu for at, cpu in self.cpu_samples if at >= end]
+        first = before[-1] if before else 0.0
+        last = after[0] if after else (self.cpu_samples[-1][1] if self.cpu_samples else 0.0)
+        return last - first
 
     def rss(self) -> int:
         """The process's resident memory now."""
