@@ -110,6 +110,8 @@ class BotProcess:
         if profiles:  # sampled by py-spy (its peak memory is then the profiler's, not the bot's)
             output = Path(profiles) / f"{self.module}-{time.time_ns()}.txt"
             command = ["py-spy", "record", "--subprocesses", "--nonblocking", "--format", "raw"]
+            if os.environ.get("BENCH_PROFILE_IDLE"):  # waiting too, sampled 1,000 times a second
+                command += ["--idle", "-r", "1000"]
             command += ["-o", str(output), "--", sys.executable, "-m", self.module]
         with log.open("ab") as out:
             self.process = await asyncio.create_subprocess_exec(
