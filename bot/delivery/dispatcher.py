@@ -50,7 +50,7 @@ STAFF_CHAT_MISSING_RETRY = timedelta(minutes=5)
 STAFF_REFUSED_RETRY = timedelta(minutes=5)
 STAFF_AUDIENCES = (Audience.TICKET_TOPIC, Audience.STAFF)
 MAX_UNEXPECTED_ATTEMPTS = 10
-LINGER = 0.0  # an idle desk claims at once: one message waits for nothing (see BUSY_LINGER)
+LINGER = 0.02  # seconds a kick waits, so rows written meanwhile are claimed together
 BUSY_LINGER = 0.1  # the same while rows keep coming: bigger claims, more copies merged
 
 
