@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import bindparam, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -27,6 +27,17 @@ from core.store.to_views import ticket_view
 from core.views import MessageView, PostedMessages
 
 MAX_TEXT_LENGTH = 65_536
+_tickets = table_of(TicketRow)
+_OTHER_OPEN_TICKET = (
+    select(_tickets.c.id)
+    .where(
+        _tickets.c.customer_id == bindparam("customer"),
+        _tickets.c.id != bindparam("ticket"),
+        _tickets.c.status != Status.CLOSED.value,
+    )
+    .limit(1)
+)
+"""Another ticket of the same customer still open (an agent's reply then names its ticket)."""
 
 
 def as_parts(message: NewMessage | Sequence[NewMessage]) -> list[NewMessage]:
@@ -256,14 +267,11 @@ class MessageService:
 
     @staticmethod
     async def _has_other_open_tickets(session: AsyncSession, ticket: TicketRow) -> bool:
-        others = await session.scalar(
-            select(func.count(TicketRow.id)).where(
-                TicketRow.customer_id == ticket.customer_id,
-                TicketRow.id != ticket.id,
-                TicketRow.status != Status.CLOSED.value,
-            )
+        connection = await session.connection()  # a prebuilt plain statement: no ORM path
+        others = await connection.scalar(
+            _OTHER_OPEN_TICKET, {"customer": ticket.customer_id, "ticket": ticket.id}
         )
-        return bool(others)
+        return others is not None
 
 
 @dataclass(frozen=True, slots=True)
