@@ -15,19 +15,23 @@ from core.errors import CredentialsRejected
 bearer = HTTPBearer(auto_error=False, description="A token from POST /users/login.")
 
 
-def get_desk(request: Request) -> Desk:
+# Every dependency is ``async def``: FastAPI runs a plain ``def`` one in its thread pool, and
+# on a busy machine each hand-off waits for the OS to schedule a thread.
+
+
+async def get_desk(request: Request) -> Desk:
     """The desk the app was built with."""
     desk: Desk = request.app.state.desk
     return desk
 
 
-def get_settings(request: Request) -> ApiSettings:
+async def get_settings(request: Request) -> ApiSettings:
     """The settings the app was built with."""
     settings: ApiSettings = request.app.state.settings
     return settings
 
 
-def get_token(
+async def get_token(
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> str:
     """The bearer token of the request.

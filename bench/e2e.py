@@ -13,14 +13,18 @@ hands its update to the bot (``getUpdates``) to the bot's first API call caused 
 
 from __future__ import annotations
 
+import argparse
 import asyncio
+import json
+import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, select
 
-from bench import sqlite_blocks
+from bench import idle, sqlite_blocks
 from bench.processes import TOKEN, BotProcess, FakeServer, copied_messages, desk_env, wait_until
 from bench.stats import median, percentile
 from core.config import DeskConfig
@@ -71,6 +75,8 @@ def _summary(
     return {
         "rate": len(wanted) / (end - start),
         "seconds": end - start,
+        "start": start,
+        "end": end,
         "p50_ms": median(latencies) * 1000,
         "p99_ms": percentile(latencies, 0.99) * 1000,
     }
@@ -99,7 +105,11 @@ async def _echo_floor(
             key = texts.get(str(call["params"].get("text")))
             if key is not None and key not in first_call:
                 first_call[key] = call["at"]
-        return _summary(await server.update_times(), first_call, set(sent))
+        summary = _summary(await server.update_times(), first_call, set(sent))
+        await asyncio.sleep(0.1)  # a CPU sample after the last call
+        cpu = bot.cpu_between(summary.pop("start"), summary.pop("end"))
+        summary["cpu_ms_per_message"] = cpu * 1000 / len(sent)
+        return summary
     finally:
         await bot.stop()
 
@@ -113,11 +123,14 @@ def _copied(calls: list[dict[str, Any]]) -> dict[tuple[int, int], float]:
 
 
 async def _desk_setup(
-    server: FakeServer, customers: list[int], workdir: Path
+    server: FakeServer, customers: list[int], workdir: Path, url: str | None = None
 ) -> tuple[Desk, int, str]:
-    """Open a ticket for every customer and let the bot deliver everything that causes."""
+    """Open a ticket for every customer and let the bot deliver everything that causes.
+
+    ``url`` is the database (default: a new SQLite file in ``workdir``).
+    """
     staff = await server.add_forum("Support staff")
-    url = f"sqlite+aiosqlite:///{workdir / 'e2e.db'}"
+    url = url or f"sqlite+aiosqlite:///{workdir / 'e2e.db'}"
     desk = await Desk.open(url, config=DeskConfig(bcrypt_rounds=4))
     for user_id in customers:
         actor = Actor.customer(CustomerProfile(user_id, f"Customer {user_id}"))
@@ -171,6 +184,9 @@ async def _desk_run(
         result: dict[str, Any] = dict(
             _summary(await server.update_times(), _copied(calls), set(sent))
         )
+        await asyncio.sleep(0.1)  # a CPU sample after the last call
+        cpu = bot.cpu_between(result.pop("start"), result.pop("end"))
+        result["cpu_ms_per_message"] = cpu * 1000 / len(sent)
         result["stored"] = float(stored or 0)
         result["peak_rss_mb"] = bot.peak_rss / 2**20
         result["worker_peak_rss_mb"] = bot.peak_child_rss / 2**20
@@ -181,11 +197,63 @@ async def _desk_run(
     return result
 
 
-async def run(workdir: Path, *, quick: bool) -> dict[str, Any]:
-    """Run the floor and the desk twice each, alternately, on one fake server.
+async def _idle_latency(workdir: Path, count: int, url: str | None) -> dict[str, Any]:
+    """The echo bot's and the desk's latency when idle, on a fresh server and database."""
+    server = FakeServer()
+    await server.start()
+    try:
+        customers = [await server.add_user(f"Idle customer {i}") for i in range(10)]
+        echo = BotProcess(
+            "bench.echo_bot", {"TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_BASE_URL": server.base_url}
+        )
+        await echo.start(workdir / "echo_idle.log")
+        try:
+            echo_figures = await idle.measure(
+                server,
+                echo,
+                customers,
+                count=count,
+                tag="idle-echo",
+                answered=idle.echo_answer(server),
+            )
+        finally:
+            await echo.stop()
+        desk, staff, desk_url = await _desk_setup(
+            server, customers, workdir, url or f"sqlite+aiosqlite:///{workdir / 'idle.db'}"
+        )
+        try:
+            bot = BotProcess("bot", desk_env(server, staff, desk_url, **FAST_LIMITS))
+            await bot.start(workdir / "desk_idle.log")
+            try:
+                desk_figures = await idle.measure(
+                    server,
+                    bot,
+                    customers,
+                    count=count,
+                    tag="idle-desk",
+                    answered=idle.desk_answer(server),
+                )
+            finally:
+                await bot.stop()
+        finally:
+            await desk.close()
+    finally:
+        await server.stop()
+    return {
+        "echo": echo_figures,
+        "desk": desk_figures,
+        "added_p50_ms": desk_figures["p50_ms"] - echo_figures["p50_ms"],
+        "added_p99_ms": desk_figures["p99_ms"] - echo_figures["p99_ms"],
+    }
+
+
+async def run(workdir: Path, *, quick: bool, database_url: str | None = None) -> dict[str, Any]:
+    """Run the floor and the desk twice each, alternately, on one fake server; then both
+    idle, one message at a time.
 
     The better run of each counts: this machine is shared and noisy, and the best run is
-    the one least disturbed, for the floor as for the desk.
+    the one least disturbed, for the floor as for the desk. ``database_url`` puts the desk
+    on that database (PostgreSQL, say) instead of a new SQLite file.
     """
     customers_count, per_customer = (50, 20) if quick else (100, 30)
     server = FakeServer()
@@ -193,7 +261,7 @@ async def run(workdir: Path, *, quick: bool) -> dict[str, Any]:
     echo_runs, desk_runs = [], []
     try:
         customers = [await server.add_user(f"Customer {i}") for i in range(customers_count)]
-        setup = await _desk_setup(server, customers, workdir)
+        setup = await _desk_setup(server, customers, workdir, database_url)
         try:
             for attempt in range(2):
                 echo_runs.append(
@@ -213,6 +281,7 @@ async def run(workdir: Path, *, quick: bool) -> dict[str, Any]:
             await setup[0].close()
     finally:
         await server.stop()
+    idle_figures = await _idle_latency(workdir, 50 if quick else 200, database_url)
     echo = max(echo_runs, key=lambda run: run["rate"])
     desk = max(desk_runs, key=lambda run: run["rate"])
     messages = customers_count * per_customer
@@ -226,9 +295,35 @@ async def run(workdir: Path, *, quick: bool) -> dict[str, Any]:
         "peak_rss_mb": max(run["peak_rss_mb"] for run in desk_runs),
         "worker_peak_rss_mb": max(run["worker_peak_rss_mb"] for run in desk_runs),
         "ratio": desk["rate"] / echo["rate"],
+        "idle": idle_figures,
+        "database": "postgresql" if database_url and "postgres" in database_url else "sqlite",
         "sqlite_blocks": sqlite_blocks.summary(blocked),  # both runs' calls together
         "all_rates": {
             "echo": [run["rate"] for run in echo_runs],
             "desk": [run["rate"] for run in desk_runs],
         },
     }
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m bench.e2e [--quick] [--workdir DIR]``: this benchmark alone, as JSON."""
+    parser = argparse.ArgumentParser(prog="python -m bench.e2e", description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="1,000 messages instead of 3,000")
+    parser.add_argument("--workdir", type=Path, help="keep the database and logs here")
+    parser.add_argument(
+        "--database-url", help="run the desk on this database (e.g. PostgreSQL) instead of SQLite"
+    )
+    args = parser.parse_args(argv)
+    url = args.database_url
+    if args.workdir:
+        args.workdir.mkdir(parents=True, exist_ok=True)
+        result = asyncio.run(run(args.workdir, quick=args.quick, database_url=url))
+    else:
+        with tempfile.TemporaryDirectory(prefix="helpdesk-e2e-") as folder:
+            result = asyncio.run(run(Path(folder), quick=args.quick, database_url=url))
+    sys.stdout.write(json.dumps(result, indent=2) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

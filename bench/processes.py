@@ -18,6 +18,7 @@ import psutil
 
 TOKEN = "424242:BENCH-TOKEN"
 ROOT = Path(__file__).resolve().parent.parent
+PROFILE_ENV = "BENCH_PROFILE_DIR"  # set to a folder: every bot runs under py-spy, profiles there
 
 
 class FakeServer:
@@ -98,14 +99,23 @@ class BotProcess:
     process: asyncio.subprocess.Process | None = None
     peak_rss: int = 0
     peak_child_rss: int = 0  # the delivery worker, a child of the bot
+    cpu_samples: list[tuple[float, float]] = field(default_factory=list)  # (time, CPU seconds)
     _sampler: asyncio.Task[None] | None = field(default=None, repr=False)
 
     async def start(self, log: Path) -> None:
         """Start the process, writing its output to ``log``."""
         environment = {"PATH": os.environ.get("PATH", ""), "PTB_TIMEDELTA": "1", **self.env}
+        command = [sys.executable, "-m", self.module]
+        profiles = os.environ.get(PROFILE_ENV)
+        if profiles:  # sampled by py-spy (its peak memory is then the profiler's, not the bot's)
+            output = Path(profiles) / f"{self.module}-{time.time_ns()}.txt"
+            command = ["py-spy", "record", "--subprocesses", "--nonblocking", "--format", "raw"]
+            if os.environ.get("BENCH_PROFILE_IDLE"):  # waiting too, sampled 1,000 times a second
+                command += ["--idle", "-r", "1000"]
+            command += ["-o", str(output), "--", sys.executable, "-m", self.module]
         with log.open("ab") as out:
             self.process = await asyncio.create_subprocess_exec(
-                sys.executable, "-m", self.module, cwd=ROOT, env=environment, stdout=out, stderr=out
+                *command, cwd=ROOT, env=environment, stdout=out, stderr=out
             )
         self._sampler = asyncio.get_running_loop().create_task(self._sample())
 
@@ -115,12 +125,26 @@ class BotProcess:
         while True:
             try:
                 self.peak_rss = max(self.peak_rss, watched.memory_info().rss)
+                times = watched.cpu_times()
+                cpu = times.user + times.system
                 for child in watched.children():
                     with contextlib.suppress(psutil.Error):
                         self.peak_child_rss = max(self.peak_child_rss, child.memory_info().rss)
+                        times = child.cpu_times()
+                        cpu += times.user + times.system
+                self.cpu_samples.append((time.monotonic(), cpu))
             except psutil.Error:
                 return
             await asyncio.sleep(0.05)
+
+    def cpu_between(self, start: float, end: float) -> float:
+        """CPU seconds the process and its children used from ``start`` to ``end``
+        (``time.monotonic()``; sampled every 50 ms, so to within a sample)."""
+        before = [cpu for at, cpu in self.cpu_samples if at <= start]
+        after = [cpu for at, cpu in self.cpu_samples if at >= end]
+        first = before[-1] if before else 0.0
+        last = after[0] if after else (self.cpu_samples[-1][1] if self.cpu_samples else 0.0)
+        return last - first
 
     def rss(self) -> int:
         """The process's resident memory now."""
@@ -131,6 +155,12 @@ class BotProcess:
         """Stop it cleanly (SIGTERM)."""
         if self._sampler is not None:
             self._sampler.cancel()
+        if os.environ.get(PROFILE_ENV) and self.process is not None:  # py-spy: stop the bot
+            with contextlib.suppress(psutil.Error):
+                for child in psutil.Process(self.process.pid).children():
+                    child.send_signal(signal.SIGTERM)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.process.wait(), 30)
         await _terminate(self.process)
 
 

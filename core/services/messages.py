@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import bindparam, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -29,6 +29,17 @@ from core.store.to_views import ticket_view
 from core.views import MessageView, PostedMessages
 
 MAX_TEXT_LENGTH = 65_536
+_tickets = table_of(TicketRow)
+_OTHER_OPEN_TICKET = (
+    select(_tickets.c.id)
+    .where(
+        _tickets.c.customer_id == bindparam("customer"),
+        _tickets.c.id != bindparam("ticket"),
+        _tickets.c.status != Status.CLOSED.value,
+    )
+    .limit(1)
+)
+"""Another ticket of the same customer still open (an agent's reply then names its ticket)."""
 
 
 def as_parts(message: NewMessage | Sequence[NewMessage]) -> list[NewMessage]:
@@ -81,7 +92,9 @@ async def add_messages(
         for part in parts
     ]
     table = table_of(MessageRow)
-    inserted = await session.execute(
+    # On the connection, not the session: plain statements skip the ORM's execute path.
+    connection = await session.connection()
+    inserted = await connection.execute(
         insert(table).returning(table.c.id, sort_by_parameter_order=True), values
     )
     ids = list(inserted.scalars())
@@ -98,7 +111,7 @@ async def add_messages(
     await search_index.add_text(session, ticket.id, [part.text for part in parts])
     if origins:
         try:
-            await session.execute(insert(table_of(MessageCopyRow)), origins)
+            await connection.execute(insert(table_of(MessageCopyRow)), origins)
         except IntegrityError as exc:  # the (chat, message id) of an origin is unique
             raise DuplicateMessage("The message was already recorded.") from exc
     return [
@@ -225,7 +238,8 @@ class MessageService:
         per_minute = self._ctx.config.customer_messages_per_minute
         pace = await pace_of(session, ticket.customer_id, len(parts), now, per_minute)
         rows = await add_messages(session, ticket, actor, parts, now)
-        ticket.customer.active_ticket_id = ticket.id
+        if ticket.customer.active_ticket_id != ticket.id:  # unchanged: nothing to flush
+            ticket.customer.active_ticket_id = ticket.id
         # Past the minute's allowance the copies wait for the minute's end, all together.
         await self._ctx.enqueue(
             session, notices.on_customer_messages(ticket, rows, parts), pace.due
@@ -262,14 +276,11 @@ class MessageService:
 
     @staticmethod
     async def _has_other_open_tickets(session: AsyncSession, ticket: TicketRow) -> bool:
-        others = await session.scalar(
-            select(func.count(TicketRow.id)).where(
-                TicketRow.customer_id == ticket.customer_id,
-                TicketRow.id != ticket.id,
-                TicketRow.status != Status.CLOSED.value,
-            )
+        connection = await session.connection()  # a prebuilt plain statement: no ORM path
+        others = await connection.scalar(
+            _OTHER_OPEN_TICKET, {"customer": ticket.customer_id, "ticket": ticket.id}
         )
-        return bool(others)
+        return others is not None
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
 
 from core.domain.actors import Actor
 from core.domain.moves import Outcome, ResponderAssigned, TicketEvent, TicketState
@@ -17,7 +19,7 @@ from core.domain.moves import move as decide_move
 from core.domain.values import EventKind, Status
 from core.services import notices
 from core.services.common import ServiceContext, record_event
-from core.store.tables import AgentRow, TicketRow
+from core.store.tables import AgentRow, TicketRow, table_of
 
 
 def ticket_state(ticket: TicketRow) -> TicketState:
@@ -43,12 +45,7 @@ async def store_outcome(
     ``actor`` is who caused it: the audit trail names them.
     """
     state = outcome.state
-    ticket.status = state.status.value
-    ticket.status_changed_at = state.status_changed_at
-    ticket.updated_at = state.updated_at
-    ticket.first_response_at = state.first_response_at
-    ticket.resolved_at = state.resolved_at
-    ticket.closed_at = state.closed_at
+    await _write_state(session, ticket, state)
     if ticket.assignee_id != state.assignee_id:
         # Through the relationship, so the loaded row names its new agent.
         ticket.assignee = (
@@ -60,6 +57,30 @@ async def store_outcome(
     for event in outcome.events:
         news += await _record(session, ticket, actor, event, now)
     return news
+
+
+async def _write_state(session: AsyncSession, ticket: TicketRow, state: TicketState) -> None:
+    """Write the columns that changed with one UPDATE, bypassing the ORM's unit of work.
+
+    Every customer message pays for this write, and the unit of work's flush cost several
+    times the statement. The loaded row is then told its new values as already stored.
+    """
+    wanted = {
+        "status": state.status.value,
+        "status_changed_at": state.status_changed_at,
+        "updated_at": state.updated_at,
+        "first_response_at": state.first_response_at,
+        "resolved_at": state.resolved_at,
+        "closed_at": state.closed_at,
+    }
+    changed = {name: value for name, value in wanted.items() if getattr(ticket, name) != value}
+    if not changed:
+        return
+    table = table_of(TicketRow)
+    connection = await session.connection()  # a plain statement: skip the ORM's path
+    await connection.execute(update(table).where(table.c.id == ticket.id).values(changed))
+    for name, value in changed.items():
+        set_committed_value(ticket, name, value)
 
 
 async def _record(

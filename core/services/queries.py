@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
-from sqlalchemy import Select, select, tuple_, union_all
+from sqlalchemy import Select, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.domain.actors import Actor, ChatRef
@@ -30,8 +30,9 @@ from core.store.tables import (
     MessageRow,
     TicketEventRow,
     TicketRow,
-    TicketTagRow,
 )
+from core.store.ticket_lists import ListShape, list_statement
+from core.store.ticket_rows import ticket_view_of, with_tags
 from core.store.to_views import event_view, message_view, ticket_view
 from core.views import TicketDetail, TicketPage, TicketView
 
@@ -39,10 +40,11 @@ UNASSIGNED = 0
 """Pass as ``assignee_id`` to list tickets nobody is assigned to."""
 
 
-def encode_cursor(ticket: TicketRow) -> str:
+def encode_cursor(ticket: TicketRow | TicketView) -> str:
     """Write where the next page starts: the last ticket's activity time and number."""
     micros = int(ticket.updated_at.timestamp() * 1_000_000)
-    return f"{micros}.{ticket.id}"
+    number = ticket.number if isinstance(ticket, TicketView) else ticket.id
+    return f"{micros}.{number}"
 
 
 def decode_cursor(cursor: str) -> tuple[datetime, int]:
@@ -136,52 +138,35 @@ class QueryService:
             require_agent(actor)
         _check_limit(limit)
         after = decode_cursor(cursor) if cursor else None
-        customer_id = (
-            select(CustomerRow.id)
-            .where(CustomerRow.telegram_user_id == where.customer)
-            .scalar_subquery()
-            if where.customer is not None
-            else None
+        shape = ListShape(
+            statuses=tuple(dict.fromkeys(where.statuses or list(Status))),  # each status once
+            assignee=where.assignee_id is not None and where.assignee_id != UNASSIGNED,
+            unassigned=where.assignee_id == UNASSIGNED,
+            priority=where.priority is not None,
+            category=where.category is not None,
+            customer=where.customer is not None,
+            updated_since=where.updated_since is not None,
+            after=after is not None,
+            tag=where.tag is not None,
         )
-        # One newest-first index walk per status, merged: each walk stops after a page, so a
-        # page costs the same with ten thousand tickets or a million (an IN over statuses
-        # would sort every matching ticket instead).
-        branches = []
-        for status in dict.fromkeys(where.statuses or list(Status)):  # each status once
-            branch = select(TicketRow.id, TicketRow.updated_at).where(
-                TicketRow.status == status.value
-            )
-            if where.assignee_id == UNASSIGNED:
-                branch = branch.where(TicketRow.assignee_id.is_(None))
-            elif where.assignee_id is not None:
-                branch = branch.where(TicketRow.assignee_id == where.assignee_id)
-            if where.priority is not None:
-                branch = branch.where(TicketRow.priority == where.priority.value)
-            if where.category is not None:
-                branch = branch.where(TicketRow.category == where.category)
-            if customer_id is not None:
-                branch = branch.where(TicketRow.customer_id == customer_id)
-            if where.updated_since is not None:
-                branch = branch.where(TicketRow.updated_at >= where.updated_since)
-            if where.tag is not None:
-                branch = branch.where(
-                    TicketRow.id.in_(
-                        select(TicketTagRow.ticket_id).where(TicketTagRow.tag == where.tag)
-                    )
-                )
-            if after is not None:
-                branch = branch.where(tuple_(TicketRow.updated_at, TicketRow.id) < after)
-            branch = branch.order_by(TicketRow.updated_at.desc(), TicketRow.id.desc())
-            branches.append(select(branch.limit(limit + 1).subquery()))
-        merged = union_all(*branches).subquery()
-        newest = (
-            select(merged.c.id)
-            .order_by(merged.c.updated_at.desc(), merged.c.id.desc())
-            .limit(limit + 1)
-            .subquery()
-        )
-        query = select(TicketRow).join(newest, TicketRow.id == newest.c.id)
-        return await self._page(query, None, limit)
+        values: dict[str, object] = {
+            "limit": limit + 1,
+            "assignee": where.assignee_id,
+            "priority": where.priority.value if where.priority is not None else None,
+            "category": where.category,
+            "customer": where.customer,
+            "since": where.updated_since,
+            "after_at": after[0] if after else None,
+            "after_id": after[1] if after else None,
+            "tag": where.tag,
+        }
+        async with self._ctx.database.read_session() as session:
+            result = await session.execute(list_statement(shape), values)
+            views = [ticket_view_of(row) for row in result]
+            views = await with_tags(session, views)
+        more = len(views) > limit
+        views = views[:limit]
+        return TicketPage(tuple(views), encode_cursor(views[-1]) if more else None)
 
     async def tickets_of_customer(
         self, actor: Actor, *, cursor: str | None = None, limit: int = 5

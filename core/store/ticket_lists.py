@@ -1,0 +1,96 @@
+"""The statement behind every filtered ticket list, built once per shape and reused.
+
+A list is one newest-first index walk per status, merged: each walk stops after a page, so
+a page costs the same with ten thousand tickets or a million (an IN over statuses would
+sort every matching ticket instead). Building that union of subqueries costs SQLAlchemy
+several times what running it does, so each shape (which statuses, which conditions) is
+built once with bound parameters, and a call only binds its values.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from sqlalchemy import BigInteger, Integer, Select, bindparam, select, tuple_, union_all
+
+from core.domain.values import Status
+from core.store.tables import CustomerRow, TicketRow, TicketTagRow, table_of
+from core.store.ticket_rows import TICKET_COLUMNS
+
+_tickets = table_of(TicketRow)
+_customers = table_of(CustomerRow)
+_tags = table_of(TicketTagRow)
+
+
+@dataclass(frozen=True, slots=True)
+class ListShape:
+    """Which conditions a list has (their values are bound when it runs)."""
+
+    statuses: tuple[Status, ...]
+    assignee: bool = False
+    unassigned: bool = False
+    priority: bool = False
+    category: bool = False
+    customer: bool = False
+    updated_since: bool = False
+    after: bool = False
+    tag: bool = False
+
+
+@lru_cache(maxsize=256)
+def list_statement(shape: ListShape) -> Select[Any]:
+    """The page query for a shape; bind ``limit`` (page size + 1) and each condition's value.
+
+    Parameters: ``assignee``, ``priority``, ``category``, ``customer`` (a Telegram user id),
+    ``since``, ``tag``, ``after_at`` with ``after_id`` (the cursor), ``limit``.
+    """
+    limit = bindparam("limit", type_=Integer())
+    customer_id = (
+        select(_customers.c.id)
+        .where(_customers.c.telegram_user_id == bindparam("customer", type_=BigInteger()))
+        .scalar_subquery()
+    )
+    branches = []
+    for status in shape.statuses:
+        branch = select(_tickets.c.id, _tickets.c.updated_at).where(
+            _tickets.c.status == status.value
+        )
+        if shape.unassigned:
+            branch = branch.where(_tickets.c.assignee_id.is_(None))
+        elif shape.assignee:
+            branch = branch.where(_tickets.c.assignee_id == bindparam("assignee"))
+        if shape.priority:
+            branch = branch.where(_tickets.c.priority == bindparam("priority"))
+        if shape.category:
+            branch = branch.where(_tickets.c.category == bindparam("category"))
+        if shape.customer:
+            branch = branch.where(_tickets.c.customer_id == customer_id)
+        if shape.updated_since:
+            branch = branch.where(
+                _tickets.c.updated_at >= bindparam("since", type_=_tickets.c.updated_at.type)
+            )
+        if shape.tag:
+            tagged = select(_tags.c.ticket_id).where(_tags.c.tag == bindparam("tag"))
+            branch = branch.where(_tickets.c.id.in_(tagged))
+        if shape.after:
+            after = tuple_(
+                bindparam("after_at", type_=_tickets.c.updated_at.type),
+                bindparam("after_id", type_=BigInteger()),
+            )
+            branch = branch.where(tuple_(_tickets.c.updated_at, _tickets.c.id) < after)
+        branch = branch.order_by(_tickets.c.updated_at.desc(), _tickets.c.id.desc())
+        branches.append(select(branch.limit(limit).subquery()))
+    merged = union_all(*branches).subquery()
+    newest = (
+        select(merged.c.id)
+        .order_by(merged.c.updated_at.desc(), merged.c.id.desc())
+        .limit(limit)
+        .subquery()
+    )
+    return (
+        TICKET_COLUMNS.join(newest, _tickets.c.id == newest.c.id)
+        .order_by(_tickets.c.updated_at.desc(), _tickets.c.id.desc())
+        .limit(limit)
+    )
