@@ -50,6 +50,7 @@ IN_FLIGHT = {True: 300, False: 300}  # rows held at once: private chats, staff g
 STAFF_CHAT_MISSING_RETRY = timedelta(minutes=5)
 STAFF_REFUSED_RETRY = timedelta(minutes=5)
 STAFF_AUDIENCES = (Audience.TICKET_TOPIC, Audience.STAFF)
+URGENT = (NoticeKind.CARD_POST, NoticeKind.STAFF_ALERT)  # first at the group when they ask
 MAX_UNEXPECTED_ATTEMPTS = 10
 MARK_RETRY = 1.0  # seconds between tries to write marks the database refused
 LINGER = 0.02  # seconds a kick waits, so rows written meanwhile are claimed together
@@ -195,7 +196,7 @@ class OutboxDispatcher:
         try:
             while queue and not self._stopped:
                 if turn is None and queue[0].audience in STAFF_AUDIENCES:
-                    urgent = queue[0].kind is NoticeKind.CARD_POST
+                    urgent = queue[0].kind in URGENT
                     turn = await self._group.take(lane, urgent=urgent)
                     if not queue:  # handed back while we waited
                         break
