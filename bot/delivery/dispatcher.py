@@ -6,6 +6,11 @@ the rest of its lane back untouched. Lanes run side by side, and a slow lane (th
 group, throttled to 20 messages a minute) never holds up the others: claiming goes on while
 workers wait, with separate budgets for private chats and for the staff group.
 
+The staff group's lanes share its budget of 20 sends a minute, so they take turns at it
+(``GroupTurns``): a ticket's card right after its topic, then tickets in turn, and a lane
+that sends often, while the budget is short, waits a moment. A lane builds its next call
+only once it has its turn, so the copies that came in meanwhile go out in one call.
+
 A call's rows are marked sent as soon as its answer arrives, and its lane makes no further
 call until that is written; a send of several calls (a long text in parts) records its
 progress after each one. So a crash can repeat at most the one call each lane had in flight
@@ -28,6 +33,7 @@ from bot.delivery.outcome import Outcome, Verdict, backoff, judge
 from bot.delivery.port import NoticeSending, PartialDelivery, Progress, StaffChatMissing
 from bot.delivery.relay import COPY_BATCH
 from bot.delivery.sender import copy_of, mergeable
+from bot.delivery.turns import GroupTurns, Turn
 from bot.settings import Settings
 from core.clock import LoopTimer, Timer
 from core.desk import Desk
@@ -44,6 +50,7 @@ IN_FLIGHT = {True: 300, False: 300}  # rows held at once: private chats, staff g
 STAFF_CHAT_MISSING_RETRY = timedelta(minutes=5)
 STAFF_REFUSED_RETRY = timedelta(minutes=5)
 STAFF_AUDIENCES = (Audience.TICKET_TOPIC, Audience.STAFF)
+URGENT = (NoticeKind.CARD_POST, NoticeKind.STAFF_ALERT)  # first at the group when they ask
 MAX_UNEXPECTED_ATTEMPTS = 10
 MARK_RETRY = 1.0  # seconds between tries to write marks the database refused
 LINGER = 0.02  # seconds a kick waits, so rows written meanwhile are claimed together
@@ -83,6 +90,7 @@ class OutboxDispatcher:
         self._acking: asyncio.Task[None] | None = None
         self._again = False
         self._stopped = False
+        self._group = GroupTurns(settings.flood_limit_group_per_minute, self._timer)
 
     # --- control ---------------------------------------------------------------------
 
@@ -109,6 +117,7 @@ class OutboxDispatcher:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError, Exception):
                     await task
+        await self._group.close()
         if self._acking is not None and not self._acking.done():
             await asyncio.gather(self._acking, return_exceptions=True)
         await self._flush_acks()
@@ -183,12 +192,26 @@ class OutboxDispatcher:
     async def _work(self, lane: str) -> None:
         queue = self._queues.get(lane, [])
         unit: list[OutboxItem] = []
+        turn: Turn | None = None  # the lane's turn at the staff group, while it holds one
         try:
             while queue and not self._stopped:
+                if turn is None and queue[0].audience in STAFF_AUDIENCES:
+                    urgent = queue[0].kind in URGENT
+                    turn = await self._group.take(lane, urgent=urgent)
+                    if not queue:  # handed back while we waited
+                        break
+                elif turn is not None:
+                    turn.carry()
                 unit = self._next_unit(queue)
-                proceed = await self._deliver_unit(unit)
+                # A new topic keeps the group for its card, and the card for the first
+                # messages: staff never look at an empty topic while others take turns.
+                keep = unit[0].kind in (NoticeKind.TOPIC_CREATE, NoticeKind.CARD_POST)
+                proceed = await self._deliver_unit(unit, None if keep else turn)
                 self._settled(unit)
                 unit = []
+                if turn is not None and not (keep and proceed and queue):
+                    turn.release()
+                    turn = None
                 if not proceed:
                     rest = list(queue)
                     queue.clear()
@@ -204,6 +227,8 @@ class OutboxDispatcher:
             with contextlib.suppress(Exception):
                 await self._desk.delivery.release(self.owner, [item.id for item in rest])
         finally:
+            if turn is not None:
+                turn.release()
             if not queue:
                 self._queues.pop(lane, None)
             self._workers.pop(lane, None)
@@ -241,14 +266,24 @@ class OutboxDispatcher:
         count = sum(len(copy.origins) for copy in copies if copy is not None) + len(after)
         return count <= COPY_BATCH
 
-    async def _deliver_unit(self, unit: Sequence[OutboxItem]) -> bool:
-        """Send one unit and settle its rows; tell whether the lane may go on."""
+    async def _deliver_unit(self, unit: Sequence[OutboxItem], turn: Turn | None = None) -> bool:
+        """Send one unit and settle its rows; tell whether the lane may go on.
+
+        ``turn``, the lane's turn at the staff group, is released as soon as the answer
+        arrives (the next lane need not wait for this one's bookkeeping).
+        """
         ids = [item.id for item in unit]
         if self._superseded(unit):
+            if turn is not None:
+                turn.release()
             await self._mark_sent(ids, None)
             return True
         try:
-            receipts = await self._sender.send(unit, self._progress_of(unit))
+            try:
+                receipts = await self._sender.send(unit, self._progress_of(unit))
+            finally:
+                if turn is not None:
+                    turn.release()
         except StaffChatMissing as exc:
             await self._desk.delivery.reschedule(ids, STAFF_CHAT_MISSING_RETRY, str(exc))
             return False

@@ -20,7 +20,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
-from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.elements import BindParameter, ColumnElement
 
 from core.domain.actors import Actor, ChatRef
 from core.domain.values import Audience, EventKind
@@ -49,8 +49,14 @@ _STAFF = (Audience.TICKET_TOPIC, Audience.STAFF)
 
 @functools.cache
 def _claim_query(private: bool | None) -> Select[Any]:
-    """The claim's SELECT, built once per audience filter (bound: ``now``, ``limit``)."""
+    """The claim's SELECT, built once per audience filter (bound: ``now``, ``limit``,
+    ``owner``).
+
+    A row held by the claimer itself does not block the rows after it: they join its lane's
+    queue, so a lane waiting for its turn gathers what comes in (and sends it in one call).
+    """
     now = bindparam("now", type_=UtcDateTime())
+    owner: BindParameter[str] = bindparam("owner")
     earlier = aliased(OutboxRow)
     lane_blocked = exists().where(
         earlier.lane == OutboxRow.lane,
@@ -59,7 +65,11 @@ def _claim_query(private: bool | None) -> Select[Any]:
         earlier.failed_at.is_(None),
         or_(
             earlier.next_attempt_at > now,
-            and_(earlier.lease_until.is_not(None), earlier.lease_until > now),
+            and_(
+                earlier.lease_until.is_not(None),
+                earlier.lease_until > now,
+                or_(earlier.lease_owner.is_(None), earlier.lease_owner != owner),
+            ),
         ),
     )
     table = table_of(OutboxRow)
@@ -121,6 +131,9 @@ class DeliveryService:
     ) -> list[OutboxItem]:
         """Claim due rows, oldest first, never past a row of their lane that must wait.
 
+        Rows held by ``owner`` itself do not wait: a dispatcher sends a lane's rows in
+        order itself, so it may take the ones behind those it is still sending.
+
         Two claimers never get the same row: on SQLite claims are serialised by the write
         lock, on PostgreSQL by a transaction-scoped advisory lock.
 
@@ -135,7 +148,7 @@ class DeliveryService:
         """
         now = self._ctx.clock.now()
         query = _claim_query(private)
-        params = {"now": now, "limit": limit}
+        params = {"now": now, "limit": limit, "owner": owner}
         if look_first:
             async with self._ctx.database.read_session() as session:
                 if (await session.execute(_peek(query), params)).first() is None:

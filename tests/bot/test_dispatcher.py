@@ -7,6 +7,7 @@ how each kind of failure is settled; nothing talks to Telegram and nothing waits
 from __future__ import annotations
 
 import asyncio
+import itertools
 from collections.abc import Callable, Sequence
 from datetime import timedelta
 
@@ -18,7 +19,7 @@ from bot.delivery.dispatcher import HEARTBEAT, LEASE, LINGER, STAFF_REFUSED_RETR
 from bot.settings import Settings
 from core.clock import ManualClock, ManualTimer
 from core.desk import Desk
-from core.domain.actors import Actor, CustomerProfile, NewMessage
+from core.domain.actors import Actor, ChatRef, CustomerProfile, NewMessage
 from core.services.delivery import Receipts
 from core.store.tables import OutboxRow
 from core.views import OutboxItem
@@ -330,3 +331,98 @@ class TestLeases:
         assert await _pending(desk) == 2
         again = await desk.delivery.claim("the-next-dispatcher", limit=10)
         assert [item.id for item in again] == [4, 8], "in order"
+
+
+_ORIGINS = itertools.count(1)
+
+
+async def _write(desk: Desk, customer: int, number: int, *texts: str) -> None:
+    """Messages a customer writes in ticket ``number``, each a copy row to its topic lane."""
+    actor = Actor.customer(CustomerProfile(customer, f"Customer {customer}"))
+    for text in texts:
+        origin = ChatRef(customer, next(_ORIGINS))
+        await desk.messages.send_message(actor, number, NewMessage(text, origin=origin))
+
+
+def _group_calls(sender: ScriptedSender, rows: dict[int, OutboxRow]) -> list[tuple[str, str]]:
+    """(lane, kind of its first row) of every call into the staff group, in order."""
+    return [
+        (call.lane, str(rows[call.ids[0]].kind))
+        for call in sender.calls
+        if call.lane.startswith("topic:")
+    ]
+
+
+class TestGroupTurns:
+    async def test_a_topics_card_and_first_message_go_right_after_it(
+        self, desk: Desk, dispatcher: OutboxDispatcher, sender: ScriptedSender
+    ) -> None:
+        await _report(desk, ANN, "Printer", "Mouse", "Screen")
+        try:
+            await _deliver_due(dispatcher)
+        finally:
+            await dispatcher.stop()
+
+        calls = _group_calls(sender, await _rows(desk))
+        assert calls == [
+            (f"topic:{n}", kind)
+            for n in (1, 2, 3)
+            for kind in ("topic_create", "card_post", "message_copy")
+        ]
+
+    async def test_a_newcomer_waits_one_turn_of_a_flooding_lane_at_most(
+        self,
+        desk: Desk,
+        dispatcher: OutboxDispatcher,
+        sender: ScriptedSender,
+        timer: ManualTimer,
+    ) -> None:
+        await _report(desk, ANN, "Printer")
+        await _deliver_due(dispatcher)
+        actor = Actor.customer(CustomerProfile(ANN, "Ann"))
+        for index in range(6):  # without origins: each copy is a call of its own
+            await desk.messages.send_message(actor, 1, NewMessage(f"flood {index}"))
+        await _report(desk, BOB, "Chair")
+        try:
+            await dispatcher.claim_round()
+            await _until(lambda: len(sender.ids_sent_to("topic:2")) == 3)
+            rows = await _rows(desk)
+            calls = _group_calls(sender, rows)[3:]  # after ticket 1's opening
+            first_of_bob = calls.index(("topic:2", "message_copy"))
+            assert [lane for lane, _ in calls[:first_of_bob]].count("topic:1") <= 1
+            async with asyncio.timeout(5):
+                while dispatcher.busy:  # the flood's held calls, a turn every 3 s
+                    timer.advance(60 / 20)
+                    await asyncio.sleep(0.01)
+        finally:
+            await dispatcher.stop()
+        assert len(sender.ids_sent_to("topic:1")) == 3 + 6
+
+    async def test_a_busy_lane_is_held_while_the_budget_is_short_and_its_copies_merged(
+        self,
+        desk: Desk,
+        dispatcher: OutboxDispatcher,
+        sender: ScriptedSender,
+        timer: ManualTimer,
+    ) -> None:
+        await _report(desk, ANN, "Printer")  # three calls: topic, card, first message
+        await _write(desk, ANN, 1, "one", "two")
+        await _deliver_due(dispatcher)
+        try:
+            await _write(desk, ANN, 1, "three")  # five calls of the minute's 20 at least
+            await dispatcher.claim_round()
+            timer.advance(60 / 20)  # past any hold so far
+            await _until(lambda: len(sender.ids_sent_to("topic:1")) == 6)
+            await _write(desk, ANN, 1, "four")
+            await dispatcher.claim_round()
+            await _write(desk, ANN, 1, "five", "six")
+            await dispatcher.claim_round()
+            await asyncio.sleep(0.05)
+            assert len(sender.ids_sent_to("topic:1")) == 6, "four to six held, not sent at once"
+            timer.advance(60 / 20)
+            await _until(lambda: not dispatcher.busy)
+        finally:
+            await dispatcher.stop()
+        held = [call.ids for call in sender.calls if call.lane == "topic:1"][-1]
+        assert len(held) == 3, "the held copies went out in one call"
+        assert await _pending(desk) == 0

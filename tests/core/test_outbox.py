@@ -322,6 +322,17 @@ class TestLeases:
         assert not {i.id for i in others} & claimed, "the live dispatcher keeps its rows"
         assert await desk.delivery.release_all("dead") == 0
 
+    async def test_the_holder_takes_the_rows_behind_its_own_and_others_wait(
+        self, desk: Desk, ann: Actor, report: Callable[..., Any]
+    ) -> None:
+        ticket = await report(ann)
+        held = await desk.delivery.claim("a", lease=timedelta(minutes=5))
+        await desk.messages.send_message(ann, ticket.number, text_from(ann, "More smoke"))
+        assert await desk.delivery.claim("b") == [], "another claimer keeps the lane in order"
+        behind = await desk.delivery.claim("a")
+        assert [i.lane for i in behind] == [f"topic:{ticket.number}"]
+        assert behind[0].id > max(i.id for i in held)
+
     async def test_the_holder_releases_its_rows_for_the_next_claim(
         self, desk: Desk, ann: Actor, report: Callable[..., Any]
     ) -> None:
