@@ -283,15 +283,20 @@ class QueryService:
             return await current_ticket(session, actor.ref)
 
     async def private_context(
-        self, telegram_user_id: int, *, reply_to: ChatRef | None = None
+        self,
+        telegram_user_id: int,
+        *,
+        reply_to: ChatRef | None = None,
+        thread_id: int | None = None,
     ) -> PrivateContext:
         """Everything needed to route a private message, read in one go.
 
         The chat's conversation, the agent logged in from this account (if any), and the
-        ticket a customer's message goes to: the one it replies to, else the current one.
+        ticket a customer's message goes to: the one whose topic of the customer's chat it
+        was written in (``thread_id``), else the one it replies to, else the current one.
         """
         async with self._ctx.database.read_session() as session:
-            return await private_context(session, telegram_user_id, reply_to)
+            return await private_context(session, telegram_user_id, reply_to, thread_id)
 
 
 def _check_limit(limit: int) -> None:
