@@ -275,12 +275,17 @@ class QueryService:
             )
             return ticket_view(ticket) if ticket else None
 
-    async def current_ticket_of(self, actor: Actor) -> TicketView | None:
-        """Pick the ticket a customer's plain message goes to (see ``current_ticket``)."""
+    async def current_ticket_of(
+        self, actor: Actor, *, thread_id: int | None = None
+    ) -> TicketView | None:
+        """Pick the ticket a customer's plain message goes to (see ``current_ticket``).
+
+        ``thread_id`` is the topic of the customer's chat it was written in, if any.
+        """
         if actor.role is not Role.CUSTOMER:
             raise PermissionDenied("Only customers have a current ticket.")
         async with self._ctx.database.read_session() as session:
-            return await current_ticket(session, actor.ref)
+            return await current_ticket(session, actor.ref, thread_id)
 
     async def private_context(
         self,

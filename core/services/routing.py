@@ -140,12 +140,19 @@ async def _ticket_row_for_reference(
     return ticket
 
 
-async def current_ticket(session: AsyncSession, telegram_user_id: int) -> TicketView | None:
+async def current_ticket(
+    session: AsyncSession, telegram_user_id: int, thread_id: int | None = None
+) -> TicketView | None:
     """The ticket a customer's plain message goes to.
 
-    That is their active ticket (even if it has since been closed, so the customer is
-    offered a follow-up), else their most recently active ticket that is not closed.
+    That is the ticket whose topic of the customer's chat it was written in (``thread_id``),
+    else their active ticket (even if it has since been closed, so the customer is offered a
+    follow-up), else their most recently active ticket that is not closed.
     """
+    if thread_id is not None:
+        in_topic = await _ticket_row_for_topic(session, telegram_user_id, thread_id)
+        if in_topic is not None:
+            return ticket_view(in_topic)
     active = (
         await session.scalars(
             select(TicketRow)

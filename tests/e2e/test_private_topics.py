@@ -119,8 +119,14 @@ class TestTicketsInTopicsOfTheCustomersChat:
         await server.user_presses(agent, _card_in(topics_bot, staff_thread), button_text="🔒 Close")
         await topics_bot.wait_bot_says(ann, "is closed", thread_id=thread)
         await server.wait_for(lambda: server.topic(ann, thread).closed)
-        card = server.message(topics_bot.staff, _card_in(topics_bot, staff_thread)["message_id"])
-        assert card is not None
+        card_id = _card_in(topics_bot, staff_thread)["message_id"]
+
+        def reopenable() -> dict[str, Any] | None:
+            card = server.message(topics_bot.staff, card_id) or {}
+            rows = (card.get("reply_markup") or {}).get("inline_keyboard", [])
+            return card if any(b["text"] == "↩️ Reopen" for row in rows for b in row) else None
+
+        card = await server.wait_for(reopenable, message="the card never offered to reopen")
         await server.user_presses(agent, card, button_text="↩️ Reopen")
         await server.wait_for(lambda: not server.topic(ann, thread).closed)
         await topics_bot.wait_bot_says(ann, "being worked on", thread_id=thread)
@@ -131,11 +137,13 @@ class TestTicketsInTopicsOfTheCustomersChat:
         server = topics_bot.server
         ann = server.add_user("Ann")
         number, thread = await _open(topics_bot, ann, "Printer on fire")
+        other, _ = await _open(topics_bot, ann, "Invoice wrong")  # now the active one
         await server.user_sends(ann, "/close", thread_id=thread)
         question = await topics_bot.wait_bot_says(ann, "Close ticket", thread_id=thread)
         await server.user_presses(ann, question, button_text=f"🔒 Yes, close #{number}")
         await server.wait_for(lambda: server.topic(ann, thread).closed)
         assert (await topics_bot.desk.delivery.ticket(number)).status.value == "closed"
+        assert (await topics_bot.desk.delivery.ticket(other)).status.value == "new"
 
 
 class TestTopicsTurnedOff:
