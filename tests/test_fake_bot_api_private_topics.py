@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
+import httpx
 import pytest
 from telegram import Bot
 from telegram.error import BadRequest
 
 from sandbox.botapi import FakeBotApi, FakeUser
+from sandbox.botapi.__main__ import parse_arguments
 
 TOKEN = "123456:TEST-TOKEN"
 
@@ -98,3 +100,19 @@ class TestTopicsInAPrivateChat:
         assert message["is_topic_message"] is True
         plain = await bot.send_message(ann.id, "answer")
         assert plain.message_thread_id is None
+
+
+class TestSwitchingOverHttp:
+    async def test_the_control_api_turns_private_topics_on_and_off(
+        self, server: FakeBotApi, bot: Bot
+    ) -> None:
+        async with httpx.AsyncClient(base_url=server.root_url) as client:
+            answer = await client.post("/_control/private_topics", json={"enabled": True})
+            assert answer.json() == {"ok": True}
+            assert (await bot.get_me()).has_topics_enabled is True
+            await client.post("/_control/private_topics", json={"enabled": False})
+            assert (await bot.get_me()).has_topics_enabled is False
+
+    def test_the_command_line_has_a_switch(self) -> None:
+        assert parse_arguments(["--private-topics"]).private_topics is True
+        assert parse_arguments([]).private_topics is False
