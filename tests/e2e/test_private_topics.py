@@ -193,3 +193,25 @@ class TestTopicsTurnedOff:
         await server.user_sends(agent, "On our way", chat=topics_bot.staff, thread_id=staff_thread)
         reply = await topics_bot.wait_bot_says(ann, "On our way", after=before)
         assert "message_thread_id" not in reply
+
+
+class TestATopicTheCustomerDeleted:
+    async def test_the_next_notice_opens_a_new_topic_for_the_ticket(
+        self, topics_bot: Harness
+    ) -> None:
+        server = topics_bot.server
+        ann = server.add_user("Ann")
+        agent = await topics_bot.agent()
+        number, thread = await _open(topics_bot, ann, "Printer on fire")
+        await topics_bot.settled()
+        server.delete_topic(ann, thread)
+        staff_thread = await topics_bot.topic_of(number)
+        await server.user_sends(
+            agent, "Still there?", chat=topics_bot.staff, thread_id=staff_thread
+        )
+        reply = await topics_bot.wait_bot_says(ann, "Still there?")
+        fresh = (await topics_bot.desk.delivery.ticket(number)).customer_topic_id
+        assert fresh is not None
+        assert fresh != thread
+        assert reply["message_thread_id"] == fresh
+        assert server.topic(ann, fresh).name == f"#{number} Printer on fire"
