@@ -215,3 +215,24 @@ class TestATopicTheCustomerDeleted:
         assert fresh != thread
         assert reply["message_thread_id"] == fresh
         assert server.topic(ann, fresh).name == f"#{number} Printer on fire"
+
+
+class TestInTheCustomersLanguage:
+    async def test_a_russian_customers_ticket_topic_speaks_russian(
+        self, topics_bot: Harness
+    ) -> None:
+        server = topics_bot.server
+        olga = server.add_user("Olga", language_code="ru")
+        await server.user_sends(olga, "/new")
+        await topics_bot.wait_bot_says(olga, "Это будет тема тикета")
+        await server.user_sends(olga, "Принтер горит")
+        await topics_bot.wait_bot_says(olga, "Теперь опишите проблему")
+        await server.user_sends(olga, "Дым идёт.")
+        confirmed = await topics_bot.wait_bot_says(olga, "Ваш тикет")
+        number = ticket_number_in(confirmed)
+        thread = await _customer_topic(topics_bot, number)
+        assert confirmed["message_thread_id"] == thread
+        assert server.topic(olga, thread).name == f"#{number} Принтер горит"
+        await server.user_sends(olga, "Уже лучше", thread_id=thread)
+        staff_thread = await topics_bot.topic_of(number)
+        await topics_bot.wait_bot_says(topics_bot.staff, "Уже лучше", thread_id=staff_thread)
