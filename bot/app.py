@@ -21,6 +21,7 @@ from telegram.ext import (
 
 from bot.commands import set_agent_commands, set_default_menus
 from bot.context import BotServices, DeskApplication, DeskContext, StaffChat
+from bot.delivery.customer_topics import private_topics_on
 from bot.delivery.dispatcher import OutboxDispatcher
 from bot.delivery.sender import NoticeSender
 from bot.handlers import (
@@ -207,6 +208,8 @@ async def prepare(application: DeskApplication) -> None:
     services = application.bot_data
     bot = application.bot
     logger.info("running as @%s (id %s)", bot.username, bot.id)
+    if private_topics_on(bot, services.settings):
+        logger.info("private chats have topics: each ticket gets one in its customer's chat")
     await set_default_menus(bot, services.staff.chat_id)
     for agent in await services.desk.accounts.list_agents():
         if agent.telegram_user_id and agent.is_active:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 from datetime import date, time, timedelta
-from typing import TYPE_CHECKING, Annotated, Any, get_type_hints
+from typing import TYPE_CHECKING, Annotated, Any, Literal, get_type_hints
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BeforeValidator, Field, create_model, field_validator
@@ -124,6 +124,7 @@ class Settings(_WithDeskRules):
     delivery_worker: bool = True
     default_language: str = "en"
     staff_language: str = "en"
+    private_topics: Literal["auto", "off"] = "auto"
 
     @field_validator("database_url")
     @classmethod

@@ -64,6 +64,7 @@ class TicketView:
     sla_resolution_breached_at: datetime | None = None
     tags: tuple[str, ...] = ()
     merged_into: int | None = None
+    customer_topic_id: int | None = None
 
     @property
     def is_closed(self) -> bool:

@@ -19,6 +19,7 @@ from telegram.error import BadRequest, TelegramError
 from bot.callback_data import encode
 from bot.context import StaffChat
 from bot.delivery import relay
+from bot.delivery.customer_topics import CustomerTopics, thread_gone
 from bot.delivery.port import NoticeSending, PartialDelivery, Progress, StaffChatMissing
 from bot.i18n import customer_language, speaking, staff_language
 from bot.rendering import customer as customer_text
@@ -36,6 +37,8 @@ from core.notices.kinds import (
     CardPost,
     CardRefresh,
     CopyStyle,
+    CustomerTopicClose,
+    CustomerTopicReopen,
     Digest,
     EventLine,
     MessageCopy,
@@ -65,6 +68,7 @@ class NoticeSender(NoticeSending):
         self._staff = staff
         self._settings = settings
         self._topics: dict[int, int] = {}  # ticket -> its topic, as this process knows it
+        self._customer_topics = CustomerTopics(bot, desk, settings)
 
     async def send(self, unit: Sequence[OutboxItem], progress: Progress | None = None) -> Receipts:
         """Deliver a unit (one row, or consecutive copies of one lane); say where it went.
@@ -73,7 +77,28 @@ class NoticeSender(NoticeSending):
         so a choice made while it waited counts); see ``_send``.
         """
         with speaking(await self._language_of(unit[0])):
-            return await self._send(unit, progress)
+            try:
+                return await self._send(unit, progress)
+            except (BadRequest, PartialDelivery) as exc:
+                number = self._gone_customer_topic(unit[0], exc)
+                if number is None:
+                    raise
+                await self._customer_topics.forget(number)
+                return await self._send(unit, progress)
+
+    @staticmethod
+    def _gone_customer_topic(item: OutboxItem, error: Exception) -> int | None:
+        """The ticket whose topic in the customer's chat is gone, when that made the send fail.
+
+        Only when nothing of the send went out yet, so sending again repeats nothing.
+        """
+        if item.audience is not Audience.CUSTOMER or item.ticket_number is None:
+            return None
+        if isinstance(error, PartialDelivery):
+            if error.done != item.progress:
+                return None
+            error = error.cause
+        return item.ticket_number if thread_gone(error) else None
 
     async def _language_of(self, item: OutboxItem) -> str:
         """The language a row's texts are rendered in: its customer's, else the staff's."""
@@ -95,7 +120,15 @@ class NoticeSender(NoticeSending):
         match item.body:
             case MessageCopy():
                 await self._copy_messages(unit, receipts, progress)
-            case TopicCreate() | CardPost() | CardRefresh() | TopicClose() | TopicReopen() as do:
+            case (
+                TopicCreate()
+                | CardPost()
+                | CardRefresh()
+                | TopicClose()
+                | TopicReopen()
+                | CustomerTopicClose()
+                | CustomerTopicReopen()
+            ) as do:
                 await self._keep_topic(item, do)
             case EventLine() as line:
                 await self._event_line(item, line, receipts)
@@ -124,9 +157,17 @@ class NoticeSender(NoticeSending):
     # --- the staff topic -------------------------------------------------------------
 
     async def _keep_topic(
-        self, item: OutboxItem, do: TopicCreate | CardPost | CardRefresh | TopicClose | TopicReopen
+        self,
+        item: OutboxItem,
+        do: TopicCreate
+        | CardPost
+        | CardRefresh
+        | TopicClose
+        | TopicReopen
+        | CustomerTopicClose
+        | CustomerTopicReopen,
     ) -> None:
-        """Bring the ticket's topic and card up to date with the ticket."""
+        """Bring the ticket's topics (staff, customer's) and card up to date with the ticket."""
         match do:
             case TopicCreate():
                 await self._topic_create(item)
@@ -138,6 +179,10 @@ class NoticeSender(NoticeSending):
                 await self._topic_close(item)
             case TopicReopen():
                 await self._topic_reopen(item)
+            case CustomerTopicClose():
+                await self._customer_topics.set_closed(item, closed=True)
+            case CustomerTopicReopen():
+                await self._customer_topics.set_closed(item, closed=False)
             case unknown:
                 assert_never(unknown)
 
@@ -365,7 +410,7 @@ class NoticeSender(NoticeSending):
 
     async def _copy_target(self, item: OutboxItem) -> tuple[int, int | None]:
         if item.audience is Audience.CUSTOMER:
-            return self._chat_of(item), None
+            return self._chat_of(item), await self._customer_topics.thread_for(item)
         return await self._topic_of(_number_of(item))
 
     def _prefix(self, item: OutboxItem, copy: MessageCopy) -> str:
@@ -399,7 +444,11 @@ class NoticeSender(NoticeSending):
     ) -> Message:
         chat_id = self._chat_of(item)
         sent = await self._bot.send_message(
-            chat_id, text, parse_mode=ParseMode.HTML, reply_markup=keyboard
+            chat_id,
+            text,
+            parse_mode=ParseMode.HTML,
+            reply_markup=keyboard,
+            message_thread_id=await self._customer_topics.thread_for(item),
         )
         if item.ticket_number is not None:
             receipts.referenced(chat_id, sent.message_id, item.ticket_number)

@@ -61,9 +61,9 @@ async def my_command(update: Update, context: DeskContext) -> None:
 
 @answers_refusals
 async def close_command(update: Update, context: DeskContext) -> None:
-    """Ask to confirm closing a ticket: the active one, or ``/close N``."""
-    user = update.effective_user
-    if user is None:
+    """Ask to confirm closing a ticket: the topic's or the active one, or ``/close N``."""
+    user, message = update.effective_user, update.effective_message
+    if user is None or message is None:
         return
     actor = customer_actor(user)
     if context.args:
@@ -76,7 +76,8 @@ async def close_command(update: Update, context: DeskContext) -> None:
             return
         ticket = await context.desk.queries.find_ticket(actor, number)
     else:
-        current = await context.desk.queries.current_ticket_of(actor)
+        thread_id = message.message_thread_id if message.is_topic_message else None
+        current = await context.desk.queries.current_ticket_of(actor, thread_id=thread_id)
         if current is None or current.is_closed:
             await say(update, _("You have no open ticket. /my lists all of yours."))
             return

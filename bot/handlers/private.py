@@ -1,6 +1,7 @@
 """Plain messages in a private chat: a step of a conversation, or a message on a ticket.
 
-A message goes to the ticket it replies to, else to the customer's active ticket. With no
+A message written in a ticket's topic of the customer's chat (private-chat topics) goes to
+that ticket; else to the ticket it replies to, else to the customer's active ticket. With no
 open ticket (or a closed one), it is held and the customer is offered, with one tap, a new
 ticket made from it: nothing anyone writes is ever dropped.
 """
@@ -37,9 +38,12 @@ async def on_private_message(update: Update, context: DeskContext) -> None:
         return
     replied = message.reply_to_message
     reply_to = ChatRef(chat.id, replied.message_id) if replied else None
-    if await _stored_at_once(update, context, reply_to):
+    thread_id = message.message_thread_id if message.is_topic_message else None
+    if await _stored_at_once(update, context, reply_to, thread_id):
         return
-    where = await context.desk.queries.private_context(user.id, reply_to=reply_to)
+    where = await context.desk.queries.private_context(
+        user.id, reply_to=reply_to, thread_id=thread_id
+    )
     conversation = await flows.fresh(context, where.conversation)
     if conversation is not None and await _continue(update, context, conversation):
         return
@@ -73,7 +77,9 @@ async def _answer_prompt(update: Update, context: DeskContext, number: int) -> b
     return True
 
 
-async def _stored_at_once(update: Update, context: DeskContext, reply_to: ChatRef | None) -> bool:
+async def _stored_at_once(
+    update: Update, context: DeskContext, reply_to: ChatRef | None, thread_id: int | None
+) -> bool:
     """The common case in one transaction: route the message and store it on its ticket.
 
     Tell whether the message is dealt with; if not, the slower path decides what to do.
@@ -83,7 +89,7 @@ async def _stored_at_once(update: Update, context: DeskContext, reply_to: ChatRe
         return False
     try:
         written = await context.desk.messages.customer_writes(
-            profile_of(user), new_message_from(message), reply_to=reply_to
+            profile_of(user), new_message_from(message), reply_to=reply_to, thread_id=thread_id
         )
     except DuplicateMessage:
         return True  # delivered twice by Telegram; stored once already

@@ -95,6 +95,8 @@ class NoticeKind(StrEnum):
     PENDING_REMINDER = "pending_reminder"  # customer: we are waiting for your answer
     DIGEST = "digest"  # staff general topic: the daily figures
     STAFF_ALERT = "staff_alert"  # staff general topic: one plain-text alert (a swarm)
+    CUSTOMER_TOPIC_CLOSE = "customer_topic_close"  # customer: close the ticket's topic
+    CUSTOMER_TOPIC_REOPEN = "customer_topic_reopen"  # customer: reopen it
 
 
 class Audience(StrEnum):

@@ -20,6 +20,8 @@ from core.notices.kinds import (
     CardPost,
     CardRefresh,
     CopyStyle,
+    CustomerTopicClose,
+    CustomerTopicReopen,
     Digest,
     EventLine,
     MessageCopy,
@@ -70,6 +72,8 @@ def encode(body: NoticeBody) -> Payload:
         case (
             TopicCreate() | CardPost() | CardRefresh() | TopicClose() | TopicReopen() | SwarmAlert()
         ):
+            pass  # the ticket says it all
+        case CustomerTopicClose() | CustomerTopicReopen():
             pass  # the ticket says it all
         case _:
             assert_never(body)
@@ -237,4 +241,6 @@ _READERS: dict[NoticeKind, Callable[[Mapping[str, Any]], NoticeBody]] = {
     NoticeKind.PENDING_REMINDER: lambda p: PendingReminder(str(p["subject"]), str(p["closes_in"])),
     NoticeKind.DIGEST: lambda p: Digest(_figures(p)),
     NoticeKind.STAFF_ALERT: lambda _: SwarmAlert(),
+    NoticeKind.CUSTOMER_TOPIC_CLOSE: lambda _: CustomerTopicClose(),
+    NoticeKind.CUSTOMER_TOPIC_REOPEN: lambda _: CustomerTopicReopen(),
 }

@@ -187,6 +187,20 @@ class SwarmAlert:
     kind: ClassVar[NoticeKind] = NoticeKind.STAFF_ALERT
 
 
+@dataclass(frozen=True, slots=True)
+class CustomerTopicClose:
+    """Customer: close the ticket's topic in their own chat (private-chat topics)."""
+
+    kind: ClassVar[NoticeKind] = NoticeKind.CUSTOMER_TOPIC_CLOSE
+
+
+@dataclass(frozen=True, slots=True)
+class CustomerTopicReopen:
+    """Customer: reopen the ticket's topic in their own chat."""
+
+    kind: ClassVar[NoticeKind] = NoticeKind.CUSTOMER_TOPIC_REOPEN
+
+
 NoticeBody = (
     TopicCreate
     | CardPost
@@ -202,6 +216,8 @@ NoticeBody = (
     | PendingReminder
     | Digest
     | SwarmAlert
+    | CustomerTopicClose
+    | CustomerTopicReopen
 )
 """What a notice says, whatever its kind; its class tells the kind."""
 

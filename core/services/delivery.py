@@ -336,6 +336,14 @@ class DeliveryService:
             )
             await session.commit()
 
+    async def set_customer_topic(self, number: int, topic_id: int | None) -> None:
+        """Remember the ticket's topic in the customer's chat (None: it is gone)."""
+        async with self._ctx.database.write_session() as session:
+            await session.execute(
+                update(TicketRow).where(TicketRow.id == number).values(customer_topic_id=topic_id)
+            )
+            await session.commit()
+
     async def set_card_message(self, number: int, chat_id: int, message_id: int) -> None:
         """Remember the ticket card's message, and that replies to it belong to the ticket."""
         async with self._ctx.database.write_session() as session:

@@ -194,7 +194,12 @@ class MessageService:
             return posted
 
     async def customer_writes(
-        self, profile: CustomerProfile, message: NewMessage, *, reply_to: ChatRef | None = None
+        self,
+        profile: CustomerProfile,
+        message: NewMessage,
+        *,
+        reply_to: ChatRef | None = None,
+        thread_id: int | None = None,
     ) -> CustomerWrite:
         """Route a customer's plain message and, when it has a ticket to go to, store it.
 
@@ -202,7 +207,8 @@ class MessageService:
         the sender is a logged-in agent, the ticket it replies to or the customer's current
         one) and, in the common case, adds it there. When a conversation is going on, the
         sender is an agent, or there is no open ticket, nothing is written and the context
-        comes back for the front end to decide.
+        comes back for the front end to decide. ``thread_id`` is the topic of the customer's
+        chat it was written in: a ticket's topic sends it to that ticket.
 
         Raises:
             TicketClosed: the target ticket was resolved too long ago to reopen.
@@ -213,7 +219,7 @@ class MessageService:
         actor = Actor.customer(profile)
         now = self._ctx.clock.now()
         async with self._ctx.database.write_session() as session:
-            context, target = await route(session, profile.telegram_user_id, reply_to)
+            context, target = await route(session, profile.telegram_user_id, reply_to, thread_id)
             if context.conversation or context.agent or target is None or context.ticket is None:
                 return CustomerWrite(context, None)
             if context.ticket.is_closed:

@@ -21,6 +21,8 @@ from core.notices.kinds import (
     CardPost,
     CardRefresh,
     CopyStyle,
+    CustomerTopicClose,
+    CustomerTopicReopen,
     Digest,
     MessageCopy,
     NoticeBody,
@@ -190,6 +192,9 @@ def on_status_changed(ticket: TicketRow, event: EventView, *, ask_rating: bool) 
         notices.append(_topic(ticket, TopicClose()))
     elif event.from_status == Status.CLOSED:
         notices.append(_topic(ticket, TopicReopen()))
+    has_customer_topic = ticket.customer_topic_id is not None
+    if has_customer_topic and event.from_status == Status.CLOSED:
+        notices.append(_customer(ticket, CustomerTopicReopen()))
     # A customer who closed the ticket themselves has their answer in the chat already.
     if event.actor_role != Role.CUSTOMER and event.to_status is not None:
         news = StatusChanged(
@@ -201,6 +206,8 @@ def on_status_changed(ticket: TicketRow, event: EventView, *, ask_rating: bool) 
             reason=event.detail,
         )
         notices.append(_customer(ticket, news))
+    if has_customer_topic and event.to_status == Status.CLOSED:
+        notices.append(_customer(ticket, CustomerTopicClose()))
     return notices
 
 

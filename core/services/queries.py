@@ -266,23 +266,33 @@ class QueryService:
             ticket = await follow_merges(session, ticket)
             return ticket_view(ticket) if ticket else None
 
-    async def current_ticket_of(self, actor: Actor) -> TicketView | None:
-        """Pick the ticket a customer's plain message goes to (see ``current_ticket``)."""
+    async def current_ticket_of(
+        self, actor: Actor, *, thread_id: int | None = None
+    ) -> TicketView | None:
+        """Pick the ticket a customer's plain message goes to (see ``current_ticket``).
+
+        ``thread_id`` is the topic of the customer's chat it was written in, if any.
+        """
         if actor.role is not Role.CUSTOMER:
             raise PermissionDenied("Only customers have a current ticket.")
         async with self._ctx.database.read_session() as session:
-            return await current_ticket(session, actor.ref)
+            return await current_ticket(session, actor.ref, thread_id)
 
     async def private_context(
-        self, telegram_user_id: int, *, reply_to: ChatRef | None = None
+        self,
+        telegram_user_id: int,
+        *,
+        reply_to: ChatRef | None = None,
+        thread_id: int | None = None,
     ) -> PrivateContext:
         """Everything needed to route a private message, read in one go.
 
         The chat's conversation, the agent logged in from this account (if any), and the
-        ticket a customer's message goes to: the one it replies to, else the current one.
+        ticket a customer's message goes to: the one whose topic of the customer's chat it
+        was written in (``thread_id``), else the one it replies to, else the current one.
         """
         async with self._ctx.database.read_session() as session:
-            return await private_context(session, telegram_user_id, reply_to)
+            return await private_context(session, telegram_user_id, reply_to, thread_id)
 
 
 def _check_limit(limit: int) -> None:

@@ -37,26 +37,36 @@ MAX_MERGE_HOPS = 8
 
 
 async def private_context(
-    session: AsyncSession, telegram_user_id: int, reply_to: ChatRef | None
+    session: AsyncSession,
+    telegram_user_id: int,
+    reply_to: ChatRef | None,
+    thread_id: int | None = None,
 ) -> PrivateContext:
     """Read the chat's conversation, its agent and the customer's target ticket."""
-    return (await route(session, telegram_user_id, reply_to))[0]
+    return (await route(session, telegram_user_id, reply_to, thread_id))[0]
 
 
 async def route(
-    session: AsyncSession, telegram_user_id: int, reply_to: ChatRef | None
+    session: AsyncSession,
+    telegram_user_id: int,
+    reply_to: ChatRef | None,
+    thread_id: int | None = None,
 ) -> tuple[PrivateContext, TicketRow | None]:
     """Like ``private_context``, also handing back the target ticket's row (to write to).
 
     One statement in the common case (every private message pays for it): the conversation,
     the agent and the customer's active ticket come from one row of outer joins. The row
     is returned so the caller's session keeps it (its identity map holds rows weakly).
+    A message written in a ticket's topic of the customer's chat (``thread_id``) goes to
+    that ticket, whatever else is active; one in any other topic is routed as usual.
     """
     row = (await session.execute(_CONTEXT, {"user": telegram_user_id})).first()
     conversation, agent, active = (row[0], row[1], row[2]) if row else (None, None, None)
     target: TicketRow | None = None
     if agent is None:
-        if reply_to is not None:
+        if thread_id is not None:
+            target = await _ticket_row_for_topic(session, telegram_user_id, thread_id)
+        if target is None and reply_to is not None:
             customer = Actor.customer_ref(telegram_user_id)
             target = await _ticket_row_for_reference(session, customer, reply_to)
         if target is None:
@@ -75,6 +85,29 @@ async def ticket_for_reference(
     """The ticket a Telegram message (a copy, a card, a notice) belongs to, if visible."""
     ticket = await _ticket_row_for_reference(session, actor, ref)
     return ticket_view(ticket) if ticket is not None else None
+
+
+async def _ticket_row_for_topic(
+    session: AsyncSession, telegram_user_id: int, thread_id: int
+) -> TicketRow | None:
+    """The customer's ticket whose topic in their chat this is (merges followed), or None."""
+    ticket = (
+        await session.scalars(
+            select(TicketRow)
+            .join(CustomerRow, TicketRow.customer_id == CustomerRow.id)
+            .where(
+                CustomerRow.telegram_user_id == telegram_user_id,
+                TicketRow.customer_topic_id == thread_id,
+            )
+            .order_by(TicketRow.id.desc())
+            .limit(1)
+        )
+    ).first()
+    for _ in range(MAX_MERGE_HOPS):  # a merged ticket lives on in the one it went into
+        if ticket is None or ticket.merged_into_id is None:
+            break
+        ticket = await session.get(TicketRow, ticket.merged_into_id)
+    return ticket
 
 
 async def _ticket_row_for_reference(
@@ -112,12 +145,19 @@ async def follow_merges(session: AsyncSession, ticket: TicketRow | None) -> Tick
     return ticket
 
 
-async def current_ticket(session: AsyncSession, telegram_user_id: int) -> TicketView | None:
+async def current_ticket(
+    session: AsyncSession, telegram_user_id: int, thread_id: int | None = None
+) -> TicketView | None:
     """The ticket a customer's plain message goes to.
 
-    That is their active ticket (even if it has since been closed, so the customer is
-    offered a follow-up), else their most recently active ticket that is not closed.
+    That is the ticket whose topic of the customer's chat it was written in (``thread_id``),
+    else their active ticket (even if it has since been closed, so the customer is offered a
+    follow-up), else their most recently active ticket that is not closed.
     """
+    if thread_id is not None:
+        in_topic = await _ticket_row_for_topic(session, telegram_user_id, thread_id)
+        if in_topic is not None:
+            return ticket_view(in_topic)
     active = (
         await session.scalars(
             select(TicketRow)

@@ -133,6 +133,8 @@ class TicketRow(Base):
     merged_into_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("tickets.id"))
     # When the ticket's content (subject, texts, files) was erased; it then counts, anonymous.
     content_erased_at: Mapped[datetime | None]
+    # The ticket's topic in the customer's own chat with the bot (private-chat topics on).
+    customer_topic_id: Mapped[int | None] = mapped_column(BigInteger)
     # A new customer's first ticket that came in a swarm waits for a human check (a button).
     awaiting_check_since: Mapped[datetime | None]
 
@@ -156,6 +158,7 @@ class TicketRow(Base):
         Index("ix_tickets_resolved", "resolved_at"),
         Index("ix_tickets_closed", "closed_at"),
         Index("ix_tickets_rated", "rated_at"),
+        Index("ix_tickets_customer_topic", "customer_topic_id"),
     )
 
 

@@ -80,6 +80,7 @@ def ticket_view(row: TicketRow) -> TicketView:
         sla_resolution_breached_at=row.sla_resolution_breached_at,
         tags=tuple(tag.tag for tag in row.tag_rows),
         merged_into=row.merged_into_id,
+        customer_topic_id=row.customer_topic_id,
     )
 
 

@@ -45,6 +45,8 @@ POST     /_control/user_sends        {user_id, chat_id?, thread_id?, reply_to?, 
 POST     /_control/user_presses      {user_id, chat_id, message_id, data? | button_text?}
                                      → {callback_query_id}
 POST     /_control/block             {user_id, blocked?=true} → {ok}
+POST     /_control/private_topics    {enabled?=true} → {ok} (the bot's private chats have
+                                     topics: BotFather's threaded mode)
 POST     /_control/faults            {method?, chat_id?, status?, retry_after?, hang?,
                                      answer_delay?, description?, times?} → {ok}
 DELETE   /_control/faults            → {ok}

@@ -34,6 +34,11 @@ def parse_arguments(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--lenient-html", action="store_true", help="keep bare '&' like Telegram does"
     )
+    parser.add_argument(
+        "--private-topics",
+        action="store_true",
+        help="the bot's private chats have topics (BotFather's threaded mode)",
+    )
     return parser.parse_args(argv)
 
 
@@ -52,6 +57,7 @@ async def serve(arguments: argparse.Namespace) -> None:
         flood_limits=limits,
         strict_html=not arguments.lenient_html,
     )
+    server.set_private_topics(arguments.private_topics)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signal_number in (signal.SIGINT, signal.SIGTERM):

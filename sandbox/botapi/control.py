@@ -54,6 +54,7 @@ def control_routes(server: FakeBotApi) -> list[BaseRoute]:
         Route("/_control/user_sends", _json_route(control.user_sends), methods=["POST"]),
         Route("/_control/user_presses", _json_route(control.user_presses), methods=["POST"]),
         Route("/_control/block", _json_route(control.block), methods=["POST"]),
+        Route("/_control/private_topics", _json_route(control.private_topics), methods=["POST"]),
         Route("/_control/faults", _json_route(control.add_fault), methods=["POST"]),
         Route("/_control/faults", _json_route(control.clear_faults), methods=["DELETE"]),
         Route("/_control/messages", _json_route(control.messages), methods=["GET"]),
@@ -150,6 +151,10 @@ class _Control:
 
     async def block(self, arguments: dict[str, Any]) -> Any:
         self._user(arguments).blocked_bot = bool(arguments.get("blocked", True))
+        return {"ok": True}
+
+    async def private_topics(self, arguments: dict[str, Any]) -> Any:
+        self.server.set_private_topics(bool(arguments.get("enabled", True)))
         return {"ok": True}
 
     async def add_fault(self, arguments: dict[str, Any]) -> Any:

@@ -238,9 +238,14 @@ class BotApiState:
     """Everything the fake server knows, shared by the methods and the test-side API."""
 
     def __init__(self, bot: FakeUser, *, strict_html: bool = True) -> None:
-        """Start an empty world around ``bot``."""
+        """Start an empty world around ``bot``.
+
+        ``private_topics`` is the bot's BotFather setting "threaded mode": its private chats
+        have topics (``getMe`` says ``has_topics_enabled``; the bot may create topics there).
+        """
         self.bot = bot
         self.strict_html = strict_html
+        self.private_topics = False
         self.users: dict[int, FakeUser] = {bot.id: bot}
         self.chats: dict[int, FakeChat] = {}
         self.messages: dict[int, dict[int, StoredMessage]] = {}
@@ -340,7 +345,7 @@ class BotApiState:
         """
         if thread_id is None or thread_id == 0:
             return ThreadPlacement()
-        if chat.is_forum:
+        if chat.is_forum or (chat.type == "private" and self.private_topics):
             if chat.live_topic(thread_id) is None:
                 raise bad_request("message thread not found")
             return ThreadPlacement(thread_id, is_topic=True)

@@ -328,7 +328,9 @@ class UserActions:
         chat: FakeChat, thread_id: int | None, reply_to: StoredMessage | None
     ) -> ThreadPlacement:
         if thread_id is not None:
-            if not chat.is_forum or chat.live_topic(thread_id) is None:
+            # A private chat's topics stay in the user's client after the bot turns them off.
+            has_topics = chat.is_forum or chat.type == "private"
+            if not has_topics or chat.live_topic(thread_id) is None:
                 raise ValueError(f"chat {chat.id} has no open topic {thread_id}")
             return ThreadPlacement(thread_id, is_topic=True)
         if reply_to is None or chat.type != "supergroup":

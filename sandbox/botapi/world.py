@@ -151,6 +151,14 @@ class TelegramWorld:
         """A person closes (or, with ``closed=False``, reopens) a topic; no update is sent."""
         self.topic(forum, thread_id).closed = closed
 
+    def set_private_topics(self, enabled: bool) -> None:
+        """Turn "threaded mode" of the bot's private chats on or off (as in BotFather).
+
+        ``getMe`` says ``has_topics_enabled``; the bot may create, close and reopen topics in
+        private chats. Topics made before it was turned off stay in the users' chats.
+        """
+        self.state.private_topics = enabled
+
     # Acting as users ----------------------------------------------------------------------
 
     async def user_sends(

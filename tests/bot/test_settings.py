@@ -150,6 +150,16 @@ class TestDeskRules:
         with pytest.raises(SettingsError, match=rf"^{name}: .*{says}"):
             load_settings()
 
+    def test_private_topics_is_auto_unless_turned_off(
+        self, folder: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        assert load_settings().private_topics == "auto"
+        monkeypatch.setenv("PRIVATE_TOPICS", "off")
+        assert load_settings().private_topics == "off"
+        monkeypatch.setenv("PRIVATE_TOPICS", "sometimes")
+        with pytest.raises(SettingsError, match=r"^PRIVATE_TOPICS: .*'auto' or 'off'"):
+            load_settings()
+
 
 class TestApiSettings:
     def test_spaces_around_the_token_are_dropped_for_the_api_too(

@@ -18,6 +18,8 @@ from core.notices.kinds import (
     CardPost,
     CardRefresh,
     CopyStyle,
+    CustomerTopicClose,
+    CustomerTopicReopen,
     Digest,
     EventLine,
     MessageCopy,
@@ -72,10 +74,16 @@ EVERY_KIND: list[NoticeBody] = [
     Digest(Figures(FIGURES.since, FIGURES.until, FIGURES.performance_since, average_rating=4.5)),
     Digest(replace(FIGURES, by_tag=(("printer", 2), ("billing", 1)))),
     SwarmAlert(),
+    CustomerTopicClose(),
+    CustomerTopicReopen(),
 ]
 
 # Kinds added after typed notices: no row of theirs was ever written in an older shape.
-NEWER_KINDS = {NoticeKind.STAFF_ALERT.value}
+NEWER_KINDS = {
+    NoticeKind.STAFF_ALERT.value,
+    NoticeKind.CUSTOMER_TOPIC_CLOSE.value,
+    NoticeKind.CUSTOMER_TOPIC_REOPEN.value,
+}
 
 # Payloads exactly as the version before typed notices wrote them (dumped from its outbox).
 WRITTEN_BEFORE: list[tuple[str, dict[str, Any], NoticeBody]] = [

@@ -105,6 +105,32 @@ class TestWhoIsToldWhat:
         await desk.tickets.change_status(alice, ticket.number, Status.OPEN)
         assert NoticeKind.TOPIC_REOPEN in [i.kind for i in await _drain(desk)]
 
+    async def test_a_ticket_with_a_topic_in_the_customers_chat_closes_and_reopens_it(
+        self, desk: Desk, ann: Actor, alice: Actor, report: Callable[..., Any]
+    ) -> None:
+        ticket = await report(ann)
+        await desk.delivery.set_customer_topic(ticket.number, 77)
+        await _drain(desk)
+        await desk.tickets.change_status(alice, ticket.number, Status.CLOSED)
+        closing = [(i.audience, i.kind) for i in await _drain(desk)]
+        assert closing[-2:] == [
+            (Audience.CUSTOMER, NoticeKind.STATUS_CHANGED),
+            (Audience.CUSTOMER, NoticeKind.CUSTOMER_TOPIC_CLOSE),
+        ]
+        await desk.tickets.change_status(alice, ticket.number, Status.OPEN)
+        reopening = [i.kind for i in await _drain(desk) if i.audience is Audience.CUSTOMER]
+        assert reopening == [NoticeKind.CUSTOMER_TOPIC_REOPEN, NoticeKind.STATUS_CHANGED]
+
+    async def test_a_customer_closing_their_ticket_closes_its_topic_in_their_chat(
+        self, desk: Desk, ann: Actor, report: Callable[..., Any]
+    ) -> None:
+        ticket = await report(ann)
+        await desk.delivery.set_customer_topic(ticket.number, 77)
+        await _drain(desk)
+        await desk.tickets.change_status(ann, ticket.number, Status.CLOSED)
+        told = [i.kind for i in await _drain(desk) if i.audience is Audience.CUSTOMER]
+        assert told == [NoticeKind.CUSTOMER_TOPIC_CLOSE]
+
     async def test_resolve_asks_the_customer_for_a_rating(
         self, desk: Desk, ann: Actor, alice: Actor, report: Callable[..., Any]
     ) -> None:

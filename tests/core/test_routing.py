@@ -63,6 +63,36 @@ class TestPrivateContext:
         assert context.ticket is not None
         assert context.ticket.number == first.number
 
+    async def test_a_message_in_a_tickets_topic_goes_to_that_ticket(
+        self, desk: Desk, ann: Actor, report: Callable[..., Any]
+    ) -> None:
+        first = await report(ann, "First")
+        second = await report(ann, "Second")  # now the active one
+        await desk.delivery.set_customer_topic(first.number, 501)
+        await desk.delivery.set_customer_topic(second.number, 502)
+        context = await desk.queries.private_context(ann.ref, thread_id=501)
+        assert context.ticket is not None
+        assert context.ticket.number == first.number
+
+    async def test_a_topic_of_no_ticket_is_routed_as_usual(
+        self, desk: Desk, ann: Actor, report: Callable[..., Any]
+    ) -> None:
+        await report(ann, "First")
+        second = await report(ann, "Second")
+        context = await desk.queries.private_context(ann.ref, thread_id=999)
+        assert context.ticket is not None
+        assert context.ticket.number == second.number
+
+    async def test_another_customers_topic_id_reaches_none_of_their_tickets(
+        self, desk: Desk, ann: Actor, bob: Actor, report: Callable[..., Any]
+    ) -> None:
+        anns = await report(ann, "Ann's")
+        bobs = await report(bob, "Bob's")
+        await desk.delivery.set_customer_topic(anns.number, 501)
+        context = await desk.queries.private_context(bob.ref, thread_id=501)
+        assert context.ticket is not None
+        assert context.ticket.number == bobs.number
+
     async def test_a_logged_in_agent_is_recognised_and_gets_no_ticket(
         self, desk: Desk, alice: Actor
     ) -> None:

@@ -38,6 +38,8 @@ def get_me(state: BotApiState, _params: RequestParams) -> ApiObject:
         "supports_inline_queries": False,
         "can_connect_to_business": False,
         "has_main_web_app": False,
+        "has_topics_enabled": state.private_topics,
+        "allows_users_to_create_topics": False,
     }
 
 

@@ -1,5 +1,8 @@
 """Forum topic methods: create, edit, close, reopen and delete topics.
 
+They work in forum supergroups (the bot an admin with the right to manage topics) and, when
+the bot's private chats have topics (Bot API 9.3–9.4), in a private chat with a user.
+
 Each change posts the service message Telegram posts into the topic
 (``forum_topic_created``, ``forum_topic_edited``, ``forum_topic_closed``,
 ``forum_topic_reopened``). A change that changes nothing answers ``TOPIC_NOT_MODIFIED``.
@@ -95,6 +98,10 @@ def _set_closed(state: BotApiState, params: RequestParams, *, closed: bool) -> b
 
 def _managed_forum(state: BotApiState, params: RequestParams, *, action: str) -> FakeChat:
     chat = state.chat(params.chat_id())
+    if chat.type == "private":
+        if not state.private_topics:
+            raise bad_request("the chat is not a forum")
+        return chat
     if not chat.is_forum:
         raise bad_request("the chat is not a forum")
     if chat.bot_status not in ADMIN_STATUSES or not chat.bot_can_manage_topics:
