@@ -221,15 +221,19 @@ function bubble(group, context, handlers) {
   if (items.length > 1) put(node, el("div", { class: "album", "data-testid": "album" }, ...items));
   else if (items.length === 1) put(node, items[0]);
   const body = captioned.text ?? captioned.caption;
+  // People edit their own texts and captions (the bot edits its messages itself).
+  const editable = mine && !first.from?.is_bot && (captioned.text !== undefined || captioned.caption !== undefined);
   if (body) {
     put(node, el("div", { class: "text" }, formatted(body, captioned.entities || captioned.caption_entities || [], handlers)));
   }
-  put(node, 
+  put(
+    node,
     el(
       "div",
       { class: "meta" },
       first.edit_date ? el("span", { class: "edited", text: "edited" }) : null,
       el("span", { text: time(first) }),
+      editable ? el("button", { type: "button", class: "reply-button", title: "Edit", "data-testid": "edit", text: "✏️", onclick: () => handlers.edit?.(captioned) }) : null,
       el("button", { type: "button", class: "reply-button", title: "Reply", "data-testid": "reply", text: "↩", onclick: () => handlers.reply?.(first) }),
     ),
   );
