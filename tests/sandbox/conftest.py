@@ -134,9 +134,13 @@ def fixture_sandbox_process(sandbox_dir: Path) -> Iterator[SandboxProcess]:
     running.kill()
 
 
-@pytest.fixture(name="browser", scope="session")
+@pytest.fixture(name="browser", scope="module")
 def fixture_browser() -> Iterator[Browser]:
-    """Headless Chromium, Debian's build, shared by every browser test."""
+    """Headless Chromium, Debian's build, for one module's browser tests.
+
+    Per module, not per session: Playwright's sync API keeps an event loop running while
+    it is open, and the asyncio tests of the next modules need to start their own.
+    """
     if not CHROMIUM.exists():
         pytest.fail(f"the browser tests need Chromium at {CHROMIUM}: apt-get install chromium")
     with sync_playwright() as playwright:

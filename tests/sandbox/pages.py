@@ -13,16 +13,21 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from playwright.sync_api import Browser, Locator, Page, expect
+from playwright.sync_api import Browser, FilePayload, Locator, Page, ViewportSize, expect
 
 from tests.sandbox.conftest import SandboxProcess
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 WAIT_MS = 30_000
-VIEWPORT = {"width": 1200, "height": 760}
+VIEWPORT: ViewportSize = {"width": 1200, "height": 760}
 CUSTOMER = "Ann Lee (customer)"
 OTHER_CUSTOMER = "Ben Ode (customer)"
 AGENT = "Dana Demo (agent demo)"
+
+
+def png_file(name: str, rgb: bytes = b"\xff\x88\x00") -> FilePayload:
+    """A PNG file as the page's file input takes it."""
+    return {"name": name, "mimeType": "image/png", "buffer": tiny_png(rgb)}
 
 
 def tiny_png(rgb: bytes = b"\xff\x88\x00", width: int = 24, height: int = 16) -> bytes:

@@ -20,6 +20,7 @@ from tests.sandbox.pages import (
     WAIT_MS,
     act_as,
     bot_says,
+    card,
     open_faults,
     open_topic,
     opened,
@@ -93,6 +94,7 @@ class TestSupportStoryInThePage:
         open_ticket_topic(page)
         send(page, "Unplug it first, please.")
         expect(page.locator("[data-testid=message]", has_text="Unplug it first")).to_be_visible()
+        expect(card(page, 1)).to_contain_text("open", timeout=WAIT_MS)  # the desk edited it
         screenshot(page, "sandbox-staff-topic.png")
 
         act_as(page, CUSTOMER)

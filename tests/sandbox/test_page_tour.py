@@ -28,8 +28,8 @@ from tests.sandbox.pages import (
     log_in,
     open_topic,
     opened,
+    png_file,
     send,
-    tiny_png,
 )
 
 pytestmark = pytest.mark.browser
@@ -108,10 +108,7 @@ class TestCustomerFlows:
         act_as(page, CUSTOMER)
         page.set_input_files(
             "[data-testid=file-input]",
-            [
-                {"name": "front.png", "mimeType": "image/png", "buffer": tiny_png()},
-                {"name": "back.png", "mimeType": "image/png", "buffer": tiny_png(b"\x00\x88\xff")},
-            ],
+            [png_file("front.png"), png_file("back.png", b"\x00\x88\xff")],
         )
         expect(page.locator("[data-testid=attachment]")).to_contain_text("2 files")
         send(page, "Both sides of the jam")
@@ -154,6 +151,9 @@ class TestAgentFlows:
         send(page, "/help")
         help_text = bot_says(page, "Agent commands (in this private chat)")
         expect(help_text.locator("code").first).to_be_visible()
+        # Telegram makes the /commands in a bot's text tappable: a tap sends it.
+        help_text.locator(".command", has_text=re.compile("^/queue$")).first.click()
+        bot_says(page, "Queue: active")
 
     def test_the_console_commands_answer_in_the_private_chat(self, page: Page) -> None:
         act_as(page, AGENT)
@@ -225,6 +225,9 @@ class TestAgentFlows:
         assert answer.json()["ok"]
 
         act_as(page, CUSTOMER)
+        preview = page.locator("[data-testid=chat-private]")
+        expect(preview).to_contain_text("Your code: ░░░░, keep it")
+        expect(preview).not_to_contain_text("4711")
         secret = bot_says(page, "Your code").locator(".spoiler")
         expect(secret).to_have_text("4711")
         assert secret.evaluate("node => getComputedStyle(node).color") == "rgba(0, 0, 0, 0)"

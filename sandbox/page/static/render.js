@@ -73,6 +73,22 @@ function wrap(entity, slice, handlers) {
   return { outer: node, inner: node };
 }
 
+const COMMAND = /(?<![\w/])\/[A-Za-z0-9_]{1,32}(?![\w/@])/g;
+
+// Telegram marks /commands in what a bot sends as bot_command entities (taps send them);
+// add those the text has outside the entities the bot gave.
+export function withCommands(text, entities = []) {
+  const found = [];
+  for (const match of text.matchAll(COMMAND)) {
+    const start = match.index;
+    const end = start + match[0].length;
+    if (!entities.some((entity) => entity.offset < end && start < entity.offset + entity.length)) {
+      found.push({ type: "bot_command", offset: start, length: match[0].length });
+    }
+  }
+  return found.length ? [...entities, ...found] : entities;
+}
+
 // Offsets are UTF-16 code units, like JavaScript strings: they map one to one.
 export function formatted(text, entities = [], handlers = {}) {
   const sorted = [...entities].sort((a, b) => a.offset - b.offset || b.length - a.length);
@@ -224,7 +240,9 @@ function bubble(group, context, handlers) {
   // People edit their own texts and captions (the bot edits its messages itself).
   const editable = mine && !first.from?.is_bot && (captioned.text !== undefined || captioned.caption !== undefined);
   if (body) {
-    put(node, el("div", { class: "text" }, formatted(body, captioned.entities || captioned.caption_entities || [], handlers)));
+    const given = captioned.entities || captioned.caption_entities || [];
+    const entities = first.from?.is_bot ? withCommands(body, given) : given;
+    put(node, el("div", { class: "text" }, formatted(body, entities, handlers)));
   }
   put(
     node,
