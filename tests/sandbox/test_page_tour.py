@@ -78,6 +78,16 @@ def press(page: Page, fragment: str, button: str) -> None:
     bot_says(page, fragment).get_by_role("button", name=button).click()
 
 
+def bot_sends(tour: SandboxProcess, html: str) -> None:
+    """The bot sends Ann ``html`` through the sandbox's local Bot API, as the desk would."""
+    answer = httpx.post(
+        f"{tour.url}bot{SANDBOX_TOKEN}/sendMessage",
+        data={"chat_id": CUSTOMER_ID, "text": html, "parse_mode": "HTML"},
+        timeout=10,
+    )
+    assert answer.json()["ok"], answer.text
+
+
 def ask_bot(page: Page, command: str, answer: str) -> None:
     """Send ``command`` and wait for a bubble with ``answer``."""
     send(page, command)
@@ -213,16 +223,7 @@ class TestAgentFlows:
     def test_a_bot_message_with_a_spoiler_hides_it_until_clicked(
         self, page: Page, tour: SandboxProcess
     ) -> None:
-        answer = httpx.post(
-            f"{tour.url}bot{SANDBOX_TOKEN}/sendMessage",
-            data={
-                "chat_id": CUSTOMER_ID,
-                "text": "Your code: <tg-spoiler>4711</tg-spoiler>, <b>keep it</b>",
-                "parse_mode": "HTML",
-            },
-            timeout=10,
-        )
-        assert answer.json()["ok"]
+        bot_sends(tour, "Your code: <tg-spoiler>4711</tg-spoiler>, <b>keep it</b>")
 
         act_as(page, CUSTOMER)
         preview = page.locator("[data-testid=chat-private]")
@@ -231,9 +232,13 @@ class TestAgentFlows:
         secret = bot_says(page, "Your code").locator(".spoiler")
         expect(secret).to_have_text("4711")
         assert secret.evaluate("node => getComputedStyle(node).color") == "rgba(0, 0, 0, 0)"
+        expect(bubble(page, "Your code").locator("b")).to_have_text("keep it")
         secret.click()
         expect(secret).to_have_class(re.compile("revealed"))
-        expect(bubble(page, "Your code").locator("b")).to_have_text("keep it")
+
+        bot_sends(tour, "One more line")  # the chat is drawn again, live
+        bot_says(page, "One more line")
+        expect(bubble(page, "Your code").locator(".spoiler")).to_have_class(re.compile("revealed"))
 
     def test_merging_two_tickets_asks_then_moves_the_messages(self, page: Page) -> None:
         act_as(page, CUSTOMER)

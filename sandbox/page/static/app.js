@@ -13,6 +13,7 @@ const state = {
   replyTo: null,
   files: [],
   pressed: new Set(),
+  revealed: new Set(), // spoilers clicked open, by chat:message:offset
   menu: [],
 };
 // Read by the browser tests and the benchmark.
@@ -187,7 +188,7 @@ function renderMessageList(messages, scrollToEnd) {
   const { title, subtitle, topic } = currentTitle();
   $("chat-header").replaceChildren(el("div", { class: "chat-header-title", text: title }), el("div", { class: "chat-header-sub", text: subtitle }));
   const context = { me: state.me, showNames: state.current.kind !== "private" };
-  const handlers = { press, reply: startReply, edit: editMessage, sendCommand: (command) => sendText(command) };
+  const handlers = { press, reply: startReply, edit: editMessage, revealed: state.revealed, sendCommand: (command) => sendText(command) };
   box.replaceChildren(renderMessages(messages, context, handlers));
   if (topic?.deleted) box.append(el("div", { class: "service", text: "This topic was deleted" }));
   if (scrollToEnd || atEnd) box.scrollTop = box.scrollHeight;

@@ -60,8 +60,14 @@ function wrap(entity, slice, handlers) {
     return { outer: node, inner: node };
   }
   if (entity.type === "spoiler") {
-    const node = el("span", { class: "spoiler", title: "Spoiler: click to reveal" });
-    node.addEventListener("click", () => node.classList.add("revealed"));
+    // Remembered across re-renders (live updates redraw the chat): revealed stays revealed.
+    const key = `${handlers.spoilerKey}:${entity.offset}`;
+    const revealed = handlers.revealed?.has(key);
+    const node = el("span", { class: `spoiler${revealed ? " revealed" : ""}`, title: "Spoiler: click to reveal" });
+    node.addEventListener("click", () => {
+      node.classList.add("revealed");
+      handlers.revealed?.add(key);
+    });
     return { outer: node, inner: node };
   }
   if (entity.type === "bot_command") {
@@ -242,7 +248,8 @@ function bubble(group, context, handlers) {
   if (body) {
     const given = captioned.entities || captioned.caption_entities || [];
     const entities = first.from?.is_bot ? withCommands(body, given) : given;
-    put(node, el("div", { class: "text" }, formatted(body, entities, handlers)));
+    const spoilerKey = `${captioned.chat.id}:${captioned.message_id}`;
+    put(node, el("div", { class: "text" }, formatted(body, entities, { ...handlers, spoilerKey })));
   }
   put(
     node,
