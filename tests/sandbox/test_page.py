@@ -66,6 +66,7 @@ class TestSupportStoryInThePage:
         bot_says(page, "describe it")
         send(page, "It smokes, and the paper is <b>curling</b>.")
         bot_says(page, "Your ticket #1")
+        expect(page.locator("[data-testid=chat-private]")).to_contain_text("Your ticket #1")
         screenshot(page, "sandbox-customer.png")
 
         act_as(page, AGENT)
@@ -73,7 +74,9 @@ class TestSupportStoryInThePage:
         card = page.locator("[data-testid=message]", has_text="#1 Printer on fire").first
         expect(card.get_by_role("button", name=re.compile("Resolve"))).to_be_visible()
         expect(page.locator("[data-testid=service]").first).to_contain_text("created the topic")
-        expect(page.locator("[data-testid=messages]")).to_contain_text("<b>curling</b>")
+        copy = page.locator("[data-testid=message]", has_text="<b>curling</b>")
+        expect(copy).to_be_visible()
+        expect(copy.locator(".command")).to_have_count(0)  # "</b>" is no /b command
 
     def test_the_agent_logs_in_and_the_password_message_disappears(
         self, page: Page, story: SandboxProcess

@@ -13,6 +13,7 @@ const state = {
   replyTo: null,
   files: [],
   pressed: new Set(),
+  earlyToasts: new Map(), // button answers that came before the press's own answer
   revealed: new Set(), // spoilers clicked open, by chat:message:offset
   menu: [],
 };
@@ -265,7 +266,14 @@ async function send({ text = "", files = [] }) {
 async function press(message, data) {
   try {
     const answer = await post("/sandbox/api/press", { as: state.me, chat_id: message.chat.id, message_id: message.message_id, data });
-    state.pressed.add(answer.query_id);
+    const early = state.earlyToasts.get(answer.query_id);
+    if (early) {
+      // The bot answered the press before this page heard back from its own request.
+      state.earlyToasts.delete(answer.query_id);
+      if (early.text) toast(early.text, { alert: early.show_alert });
+    } else {
+      state.pressed.add(answer.query_id);
+    }
   } catch (error) {
     toast(error.message, { alert: true });
   }
@@ -430,6 +438,10 @@ function listen() {
     else if (news.type === "toast" && state.pressed.has(news.query_id)) {
       state.pressed.delete(news.query_id);
       if (news.text) toast(news.text, { alert: news.show_alert });
+    } else if (news.type === "toast") {
+      // Maybe this page's press, its request not answered yet; another page's otherwise.
+      state.earlyToasts.set(news.query_id, news);
+      while (state.earlyToasts.size > 50) state.earlyToasts.delete(state.earlyToasts.keys().next().value);
     }
   });
   source.addEventListener("open", () => document.body.classList.remove("offline"));

@@ -79,7 +79,8 @@ function wrap(entity, slice, handlers) {
   return { outer: node, inner: node };
 }
 
-const COMMAND = /(?<![\w/])\/[A-Za-z0-9_]{1,32}(?![\w/@])/g;
+// A command starts the text, or follows a space or an opening bracket or quote ("</b>" is none).
+const COMMAND = /(?<![^\s(\["'«])\/[A-Za-z0-9_]{1,32}(?:@[A-Za-z0-9_]{3,32})?(?![\w/@])/g;
 
 // Telegram marks /commands in what a bot sends as bot_command entities (taps send them);
 // add those the text has outside the entities the bot gave.
