@@ -1,9 +1,9 @@
 """The desk as the sandbox runs it: ``helpdesk run`` in a child process, and its CLI.
 
 The desk gets its own environment: the sandbox's token, the local Bot API's address, the
-sandbox's staff chat and a SQLite file in the sandbox directory. Whatever the person has in
-their environment or ``.env`` for these four never reaches it, so a sandbox can never touch
-a live bot or a real database.
+sandbox's staff chat, a SQLite file in the sandbox directory and a short HTTP timeout.
+Whatever the person has in their environment or ``.env`` for these never reaches it, so a
+sandbox can never touch a live bot or a real database.
 """
 
 from __future__ import annotations
@@ -17,7 +17,19 @@ import signal
 import sys
 from pathlib import Path
 
-OVERRIDDEN = ("TELEGRAM_BOT_TOKEN", "TELEGRAM_BASE_URL", "STAFF_CHAT_ID", "DATABASE_URL")
+OVERRIDDEN = (
+    "TELEGRAM_BOT_TOKEN",
+    "TELEGRAM_BASE_URL",
+    "STAFF_CHAT_ID",
+    "DATABASE_URL",
+    "HTTP_TIMEOUT",
+)
+DESK_HTTP_TIMEOUT_SECONDS = 5.0
+"""How long the sandbox's desk waits for the local Bot API, which answers in milliseconds.
+
+Shorter than production's 10 s so the faults panel's "time out" shows the desk giving up,
+backing off and retrying within seconds, not half a minute.
+"""
 CLI = "import sys; from bot.cli import main; sys.exit(main(sys.argv[1:]))"
 STOP_GRACE_SECONDS = 5.0
 PR_SET_PDEATHSIG = 1
@@ -37,6 +49,7 @@ def desk_environment(
         TELEGRAM_BASE_URL=base_url,
         STAFF_CHAT_ID=str(staff_chat_id),
         DATABASE_URL=f"sqlite+aiosqlite:///{database}",
+        HTTP_TIMEOUT=str(DESK_HTTP_TIMEOUT_SECONDS),
         PYTHONUNBUFFERED="1",
     )
     return env
@@ -102,8 +115,11 @@ class DeskProcess:
             os.killpg(process.pid, signal.SIGKILL)
 
 
-async def create_agent_account(env: dict[str, str], username: str) -> str:
-    """``helpdesk agent add USERNAME --password-stdin`` with a fresh password; return it.
+async def create_agent_account(env: dict[str, str], username: str, *, admin: bool = False) -> str:
+    """``helpdesk agent add USERNAME --password-stdin [--admin]`` with a fresh password.
+
+    Returns:
+        The password.
 
     Raises:
         DeskFailed: the command refused (its one-line reason).
@@ -117,6 +133,7 @@ async def create_agent_account(env: dict[str, str], username: str) -> str:
         "add",
         username,
         "--password-stdin",
+        *(["--admin"] if admin else []),
         env=env,
         stdin=asyncio.subprocess.PIPE,
         stdout=asyncio.subprocess.PIPE,

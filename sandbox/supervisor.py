@@ -119,7 +119,8 @@ class Sandbox:
 
     async def _serve(self, first_start: bool) -> None:
         if first_start:
-            password = await create_agent_account(self.env(), DEMO_ACCOUNT)
+            # The person trying the desk runs it: the demo agent is an admin (/deadletters...).
+            password = await create_agent_account(self.env(), DEMO_ACCOUNT, admin=True)
             self.save()
             say(
                 f"Agent account {DEMO_ACCOUNT!r}, password: {password}  (shown once; in the page, "

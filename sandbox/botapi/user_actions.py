@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sandbox.botapi.html_check import utf16_length
@@ -30,6 +31,24 @@ COMMAND_PATTERN = re.compile(r"(?<!\S)/[A-Za-z0-9_]{1,32}(?:@[A-Za-z0-9_]{3,32})
 MEDIA_KINDS_SET = frozenset(MEDIA_KINDS)
 SPEAKING_STATUSES = frozenset({"creator", "administrator", "member"})
 BOT_SEES_STATUSES = frozenset({"creator", "administrator", "member"})
+MAX_ALBUM_ITEMS = 10
+
+
+@dataclass(frozen=True)
+class SentFile:
+    """A real file a person sends (from the page).
+
+    Attributes:
+        kind: ``photo`` or ``document``.
+        content: The bytes.
+        file_name: The name on the person's disk (kept for documents).
+        mime_type: Its type (kept for documents).
+    """
+
+    kind: str
+    content: bytes
+    file_name: str
+    mime_type: str
 
 
 def command_entities(text: str) -> list[ApiObject]:

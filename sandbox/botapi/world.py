@@ -8,6 +8,7 @@ buttons) and look at the result (messages per chat and topic, topics, button ans
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from typing import Any
 
 from sandbox.botapi.methods.chats import commands_key
@@ -24,7 +25,7 @@ from sandbox.botapi.state import (
     FakeUser,
     MemberStatus,
 )
-from sandbox.botapi.user_actions import UserActions
+from sandbox.botapi.user_actions import MAX_ALBUM_ITEMS, SentFile, UserActions
 
 ChatRef = FakeChat | FakeUser | int
 """A chat given as the chat, the user of a private chat, or the chat id."""
@@ -294,6 +295,47 @@ class TelegramWorld:
         )
         await asyncio.sleep(0)
         return message.snapshot()
+
+    async def user_sends_files(
+        self,
+        user: FakeUser,
+        files: Sequence[SentFile],
+        *,
+        caption: str | None = None,
+        chat: ChatRef | None = None,
+        thread_id: int | None = None,
+        reply_to: int | None = None,
+    ) -> list[ApiObject]:
+        """The user sends 2 to 10 real files as one album (one update each, one shared id).
+
+        The caption goes on the first item, as Telegram's apps put it; the reply, if any,
+        too.
+
+        Returns:
+            The Messages as stored (and as delivered to the bot).
+        """
+        if not 2 <= len(files) <= MAX_ALBUM_ITEMS:
+            raise ValueError(f"an album has 2 to {MAX_ALBUM_ITEMS} items")
+        media_group_id = self.state.next_media_group_id()
+        sent = []
+        for index, file in enumerate(files):
+            options: dict[str, Any] = {"content": file.content}
+            if file.kind != "photo":
+                options.update(file_name=file.file_name, mime_type=file.mime_type)
+            content = self._user_actions.content(
+                media={file.kind: options}, caption=(caption or None) if index == 0 else None
+            )
+            message = self._user_actions.send(
+                user,
+                content,
+                chat=self.chat(chat) if chat is not None else None,
+                thread_id=thread_id,
+                reply_to=reply_to if index == 0 else None,
+                media_group_id=media_group_id,
+            )
+            sent.append(message.snapshot())
+        await asyncio.sleep(0)
+        return sent
 
     async def user_sends_album(
         self,

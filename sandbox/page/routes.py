@@ -13,7 +13,9 @@ GET      /sandbox/api/people          the bot, the agents and the customers
 GET      /sandbox/api/chats           ?as= → the chats that person sees, with topics
 GET      /sandbox/api/messages        ?chat_id=&thread= → messages, service ones included
 GET      /sandbox/api/commands        ?as=&chat_id= → the bot's command menu there
-POST     /sandbox/api/send            form: as, chat_id, thread?, reply_to?, text?, file?
+POST     /sandbox/api/send            form: as, chat_id, thread?, reply_to?, text?, file*
+                                      (2 to 10 files make one album)
+POST     /sandbox/api/edit            {as, chat_id, message_id, text} → the edited message
 POST     /sandbox/api/press           {as, chat_id, message_id, data} → {query_id}
 POST     /sandbox/api/customers       {first_name} → the new person
 POST     /sandbox/api/agents          {first_name, username} → the person and a password
@@ -44,6 +46,8 @@ from starlette.staticfiles import StaticFiles
 from sandbox.botapi import FakeBotApi, FakeUser
 from sandbox.botapi.http_app import MAX_REQUEST_BYTES, json_response
 from sandbox.botapi.methods import MESSAGE_SENDING_METHODS
+from sandbox.botapi.user_actions import MAX_ALBUM_ITEMS, SentFile
+from sandbox.desk_process import DESK_HTTP_TIMEOUT_SECONDS
 from sandbox.events import EventHub
 from sandbox.page import views
 from sandbox.persistence import Cast
@@ -51,8 +55,8 @@ from sandbox.persistence import Cast
 STATIC = Path(__file__).parent / "static"
 PHOTO_TYPES = frozenset({"image/jpeg", "image/png", "image/webp", "image/gif"})
 USERNAME = re.compile(r"[a-z][a-z0-9_]{2,31}")
-TIMEOUT_HANG_SECONDS = 12.0
-"""Longer than the desk's default HTTP timeout (10 s): its request times out first."""
+TIMEOUT_HANG_SECONDS = DESK_HTTP_TIMEOUT_SECONDS + 1
+"""Longer than the sandbox desk's HTTP timeout: its request times out first."""
 FAULTS: dict[str, dict[str, Any]] = {
     "429": {"status": 429, "retry_after": 3},
     "5xx": {"status": 502},
@@ -111,6 +115,7 @@ def page_routes(page: SandboxPage) -> list[BaseRoute]:
         Route("/sandbox/api/messages", _json(actions.messages), methods=["GET"]),
         Route("/sandbox/api/commands", _json(actions.commands), methods=["GET"]),
         Route("/sandbox/api/send", _json(actions.send), methods=["POST"]),
+        Route("/sandbox/api/edit", _json(actions.edit), methods=["POST"]),
         Route("/sandbox/api/press", _json(actions.press), methods=["POST"]),
         Route("/sandbox/api/customers", _json(actions.add_customer), methods=["POST"]),
         Route("/sandbox/api/agents", _json(actions.add_agent), methods=["POST"]),
@@ -151,6 +156,19 @@ async def _body(request: Request) -> dict[str, Any]:
     return body
 
 
+_CAPTIONED = ("photo", "document", "video", "audio", "voice", "animation")
+
+
+async def _sent_file(upload: UploadFile) -> SentFile:
+    content_type = upload.content_type or "application/octet-stream"
+    kind = "photo" if content_type in PHOTO_TYPES else "document"
+    return SentFile(kind, await upload.read(), upload.filename or "file", content_type)
+
+
+def _as_document(file: SentFile) -> SentFile:
+    return SentFile("document", file.content, file.file_name, file.mime_type)
+
+
 class _Actions:
     """The handlers behind the routes."""
 
@@ -175,36 +193,68 @@ class _Actions:
         return views.command_menu(self.server, person, chat)
 
     async def send(self, request: Request) -> Any:
-        async with request.form(max_files=1, max_part_size=MAX_REQUEST_BYTES) as form:
+        async with request.form(max_files=MAX_ALBUM_ITEMS, max_part_size=MAX_REQUEST_BYTES) as form:
             person = self.page.person(form.get("as"))
             chat_id = int(str(form.get("chat_id") or person.id))
             thread = str(form.get("thread") or "")
             reply_to = str(form.get("reply_to") or "")
             text = str(form.get("text") or "").strip()
-            upload = form.get("file")
+            uploads = [
+                upload
+                for upload in form.getlist("file")
+                if isinstance(upload, UploadFile) and upload.filename
+            ]
             placement: dict[str, Any] = {
                 "chat": None if chat_id == person.id else chat_id,
                 "thread_id": int(thread) if thread and thread != views.GENERAL else None,
                 "reply_to": int(reply_to) if reply_to else None,
             }
-            if isinstance(upload, UploadFile) and upload.filename:
-                content_type = upload.content_type or "application/octet-stream"
-                kind = "photo" if content_type in PHOTO_TYPES else "document"
-                message = await self.server.user_sends_file(
+            files = [await _sent_file(upload) for upload in uploads]
+            sent: Any
+            if len(files) > 1:
+                # Telegram's apps send photos as a photo album, anything else as files.
+                if any(file.kind != "photo" for file in files):
+                    files = [_as_document(file) for file in files]
+                sent = await self.server.user_sends_files(
+                    person, files, caption=text or None, **placement
+                )
+            elif files:
+                file = files[0]
+                sent = await self.server.user_sends_file(
                     person,
-                    kind,
-                    await upload.read(),
-                    file_name=upload.filename,
-                    mime_type=content_type,
+                    file.kind,
+                    file.content,
+                    file_name=file.file_name,
+                    mime_type=file.mime_type,
                     caption=text or None,
                     **placement,
                 )
             elif text:
-                message = await self.server.user_sends(person, text, **placement)
+                sent = await self.server.user_sends(person, text, **placement)
             else:
                 raise PageError("write something or attach a file")
         self.page.changed()
-        return message
+        return sent
+
+    async def edit(self, request: Request) -> Any:
+        body = await _body(request)
+        person = self.page.person(body.get("as"))
+        message = self.server.message(int(body["chat_id"]), int(body["message_id"]))
+        if message is None:
+            raise PageError("that message is gone")
+        if (message.get("from") or {}).get("id") != person.id:
+            raise PageError("only its author can edit a message")
+        text = str(body.get("text") or "").strip()
+        if not text:
+            raise PageError("an edit needs the new text")
+        if "text" in message:
+            edited = await self.server.user_edits(message, text)
+        elif "caption" in message or any(kind in message for kind in _CAPTIONED):
+            edited = await self.server.user_edits(message, caption=text)
+        else:
+            raise PageError("this message has no text or caption to edit")
+        self.page.changed()
+        return edited
 
     async def press(self, request: Request) -> Any:
         body = await _body(request)

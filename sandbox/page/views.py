@@ -11,6 +11,8 @@ from sandbox.botapi import FakeBotApi, FakeChat, FakeUser
 from sandbox.botapi.state import StoredMessage
 from sandbox.persistence import Cast
 
+SPOILER_BLOT = "░"
+"""What stands for each character of a spoiler in a chat's preview line."""
 GENERAL = "general"
 """The thread value the page uses for a forum's General topic."""
 
@@ -90,12 +92,30 @@ def _last_line(server: FakeBotApi, chat_id: int, thread: int | str | None) -> st
     if last is None:
         return ""
     text = str(last.get("text") or last.get("caption") or "")
+    entities = last.get("entities") or last.get("caption_entities") or []
+    text = hide_spoilers(text, entities)
     if not text:
         kind = next((k for k in ("photo", "document", "sticker", "voice") if k in last), "")
         text = {"photo": "Photo", "document": "File", "sticker": "Sticker", "voice": "Voice"}.get(
             kind, "Service message"
         )
     return text[:80]
+
+
+def hide_spoilers(text: str, entities: list[dict[str, Any]]) -> str:
+    """``text`` with its spoilers blotted out, as a chat list's preview shows them.
+
+    Entity offsets count UTF-16 code units, so the text is cut in UTF-16.
+    """
+    spoilers = [entity for entity in entities if entity.get("type") == "spoiler"]
+    if not spoilers:
+        return text
+    units = bytearray(text.encode("utf-16-le"))
+    blot = SPOILER_BLOT.encode("utf-16-le")
+    for entity in spoilers:
+        start, length = int(entity["offset"]), int(entity["length"])
+        units[start * 2 : (start + length) * 2] = blot * length
+    return units.decode("utf-16-le", errors="replace")
 
 
 def messages_in(server: FakeBotApi, chat_id: int, thread: int | str | None) -> list[Any]:

@@ -15,6 +15,7 @@ from pathlib import Path
 import httpx
 import psutil
 import pytest
+from playwright.sync_api import Browser, sync_playwright
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -131,3 +132,25 @@ def fixture_sandbox_process(sandbox_dir: Path) -> Iterator[SandboxProcess]:
     running = SandboxProcess(sandbox_dir, free_port())
     yield running
     running.kill()
+
+
+@pytest.fixture(name="browser", scope="module")
+def fixture_browser() -> Iterator[Browser]:
+    """Headless Chromium, Debian's build, for one module's browser tests.
+
+    Per module, not per session: Playwright's sync API keeps an event loop running while
+    it is open, and the asyncio tests of the next modules need to start their own.
+    """
+    if not CHROMIUM.exists():
+        pytest.fail(f"the browser tests need Chromium at {CHROMIUM}: apt-get install chromium")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+def started_sandbox(factory: pytest.TempPathFactory, name: str) -> SandboxProcess:
+    """A sandbox started from an empty directory (the caller kills it at the end)."""
+    running = SandboxProcess(factory.mktemp(name) / "sandbox-data", free_port())
+    running.start()
+    return running

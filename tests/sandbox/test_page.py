@@ -8,106 +8,51 @@ and rating, a 429 storm, and a restart. Screenshots for README are written to do
 from __future__ import annotations
 
 import re
-import struct
-import zlib
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
-from tests.sandbox.conftest import CHROMIUM, CHROMIUM_ARGS, SandboxProcess, free_port
+from tests.sandbox.conftest import SandboxProcess, started_sandbox
+from tests.sandbox.pages import (
+    AGENT,
+    CUSTOMER,
+    WAIT_MS,
+    act_as,
+    bot_says,
+    card,
+    open_faults,
+    open_topic,
+    opened,
+    screenshot,
+    send,
+    texts_in_order,
+    tiny_png,
+)
 
 pytestmark = pytest.mark.browser
 
-DOCS = Path(__file__).resolve().parents[2] / "docs"
-WAIT_MS = 30_000
-CUSTOMER = "Ann Lee (customer)"
-AGENT = "Dana Demo (agent demo)"
 SUBJECT = "Printer on fire"
-
-
-def tiny_png() -> bytes:
-    """A 24x16 orange PNG, made here so the test needs no fixture file."""
-    width, height = 24, 16
-    rows = b"".join(b"\x00" + b"\xff\x88\x00" * width for _ in range(height))
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        body = kind + data
-        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
-
-    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", header)
-        + chunk(b"IDAT", zlib.compress(rows))
-        + chunk(b"IEND", b"")
-    )
 
 
 @pytest.fixture(name="story", scope="module")
 def fixture_story(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxProcess]:
     """One sandbox for the whole story, from an empty directory."""
-    if not CHROMIUM.exists():
-        pytest.fail(f"the browser tests need Chromium at {CHROMIUM}: apt-get install chromium")
-    running = SandboxProcess(tmp_path_factory.mktemp("story") / "sandbox-data", free_port())
-    running.start()
+    running = started_sandbox(tmp_path_factory, "story")
     yield running
     running.kill()
-
-
-@pytest.fixture(name="browser", scope="module")
-def fixture_browser() -> Iterator[Browser]:
-    """Headless Chromium, Debian's build."""
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture(name="page")
 def fixture_page(browser: Browser, story: SandboxProcess) -> Iterator[Page]:
     """A fresh tab on the sandbox page, failing the test on any script error."""
-    page = browser.new_page(viewport={"width": 1200, "height": 760})
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    page.goto(story.url)
-    page.wait_for_selector("body[data-ready=true]")
-    yield page
-    page.close()
-    assert errors == []
-
-
-def act_as(page: Page, who: str) -> None:
-    """Pick the person in the "Act as" menu."""
-    page.select_option("[data-testid=act-as]", label=who)
-    expect(page.locator("[data-testid=chat-private]")).to_have_class(re.compile("active"))
-
-
-def send(page: Page, text: str) -> None:
-    """Type a message and press Enter."""
-    page.fill("[data-testid=text-input]", text)
-    page.press("[data-testid=text-input]", "Enter")
-
-
-def messages(page: Page) -> Locator:
-    """The message bubbles of the open chat."""
-    return page.locator("[data-testid=message]")
-
-
-def bot_says(page: Page, fragment: str) -> None:
-    """Wait until a bubble in the open chat contains ``fragment``."""
-    expect(page.locator("[data-testid=message]", has_text=fragment).last).to_be_visible(
-        timeout=WAIT_MS
-    )
+    with opened(browser, story) as page:
+        yield page
 
 
 def open_ticket_topic(page: Page) -> None:
     """As the agent, open the ticket's topic in the staff group."""
-    topic = page.locator("[data-testid=chat-topic]", has_text=SUBJECT)
-    expect(topic).to_be_visible(timeout=WAIT_MS)
-    topic.first.click()
-    expect(page.locator("[data-testid=chat-header]")).to_contain_text(SUBJECT)
+    open_topic(page, SUBJECT)
 
 
 class TestSupportStoryInThePage:
@@ -121,14 +66,17 @@ class TestSupportStoryInThePage:
         bot_says(page, "describe it")
         send(page, "It smokes, and the paper is <b>curling</b>.")
         bot_says(page, "Your ticket #1")
-        page.screenshot(path=str(DOCS / "sandbox-customer.png"))
+        expect(page.locator("[data-testid=chat-private]")).to_contain_text("Your ticket #1")
+        screenshot(page, "sandbox-customer.png")
 
         act_as(page, AGENT)
         open_ticket_topic(page)
         card = page.locator("[data-testid=message]", has_text="#1 Printer on fire").first
         expect(card.get_by_role("button", name=re.compile("Resolve"))).to_be_visible()
         expect(page.locator("[data-testid=service]").first).to_contain_text("created the topic")
-        expect(page.locator("[data-testid=messages]")).to_contain_text("<b>curling</b>")
+        copy = page.locator("[data-testid=message]", has_text="<b>curling</b>")
+        expect(copy).to_be_visible()
+        expect(copy.locator(".command")).to_have_count(0)  # "</b>" is no /b command
 
     def test_the_agent_logs_in_and_the_password_message_disappears(
         self, page: Page, story: SandboxProcess
@@ -149,7 +97,8 @@ class TestSupportStoryInThePage:
         open_ticket_topic(page)
         send(page, "Unplug it first, please.")
         expect(page.locator("[data-testid=message]", has_text="Unplug it first")).to_be_visible()
-        page.screenshot(path=str(DOCS / "sandbox-staff-topic.png"))
+        expect(card(page, 1)).to_contain_text("open", timeout=WAIT_MS)  # the desk edited it
+        screenshot(page, "sandbox-staff-topic.png")
 
         act_as(page, CUSTOMER)
         bot_says(page, "Unplug it first, please.")
@@ -189,7 +138,7 @@ class TestSupportStoryInThePage:
 
     def test_a_429_storm_from_the_faults_panel_delays_but_loses_nothing(self, page: Page) -> None:
         act_as(page, AGENT)
-        page.click("[data-testid=toggle-faults]")
+        open_faults(page)
         page.fill("[data-testid=fault-count]", "3")
         page.click("[data-testid=fault-429]")
         open_ticket_topic(page)
@@ -200,29 +149,23 @@ class TestSupportStoryInThePage:
         act_as(page, CUSTOMER)
         for number in (1, 2, 3):
             bot_says(page, f"Storm message {number}")
-        texts = messages(page).all_inner_texts()
-        storm = [re.findall(r"Storm message (\d)", text) for text in texts]
-        assert [found[0] for found in storm if found] == ["1", "2", "3"]
+        assert texts_in_order(page, r"Storm message (\d)") == ["1", "2", "3"]
 
     def test_a_restart_of_the_sandbox_keeps_every_chat(
         self, browser: Browser, story: SandboxProcess
     ) -> None:
         assert story.stop() == 0
         story.start()
-        page = browser.new_page(viewport={"width": 1200, "height": 760})
-        page.goto(story.url)
-        page.wait_for_selector("body[data-ready=true]")
+        with opened(browser, story) as page:
+            act_as(page, CUSTOMER)
+            bot_says(page, "Unplug it first, please.")
+            bot_says(page, "Storm message 3")
+            send(page, "After the restart")
 
-        act_as(page, CUSTOMER)
-        bot_says(page, "Unplug it first, please.")
-        bot_says(page, "Storm message 3")
-        send(page, "After the restart")
-
-        act_as(page, AGENT)
-        open_ticket_topic(page)
-        bot_says(page, "After the restart")
-        expect(page.locator("img.photo").first).to_be_visible()
-        page.close()
+            act_as(page, AGENT)
+            open_ticket_topic(page)
+            bot_says(page, "After the restart")
+            expect(page.locator("img.photo").first).to_be_visible()
 
 
 class TestPeopleAndMenus:

@@ -2,6 +2,7 @@
 import { el, renderMessages } from "./render.js";
 
 const $ = (id) => document.getElementById(id);
+const MAX_ALBUM = 10;
 const state = {
   people: [],
   bot: null,
@@ -10,8 +11,10 @@ const state = {
   chats: [],
   current: null, // {chatId, thread, kind}
   replyTo: null,
-  file: null,
+  files: [],
   pressed: new Set(),
+  earlyToasts: new Map(), // button answers that came before the press's own answer
+  revealed: new Set(), // spoilers clicked open, by chat:message:offset
   menu: [],
 };
 // Read by the browser tests and the benchmark.
@@ -70,7 +73,10 @@ function updateBlockButton() {
 
 async function loadChats() {
   if (state.me === null) return;
-  state.chats = await api(`/sandbox/api/chats?as=${state.me}`);
+  const me = state.me;
+  const chats = await api(`/sandbox/api/chats?as=${me}`);
+  if (state.me !== me) return; // the person switched meanwhile: their own load is on its way
+  state.chats = chats;
   if (!state.current || !state.chats.some((chat) => chat.id === state.current.chatId)) {
     const first = state.chats[0];
     state.current = first ? { chatId: first.id, thread: first.kind === "forum" ? "general" : null, kind: first.kind } : null;
@@ -183,7 +189,7 @@ function renderMessageList(messages, scrollToEnd) {
   const { title, subtitle, topic } = currentTitle();
   $("chat-header").replaceChildren(el("div", { class: "chat-header-title", text: title }), el("div", { class: "chat-header-sub", text: subtitle }));
   const context = { me: state.me, showNames: state.current.kind !== "private" };
-  const handlers = { press, reply: startReply, sendCommand: (command) => sendText(command) };
+  const handlers = { press, reply: startReply, edit: editMessage, revealed: state.revealed, sendCommand: (command) => sendText(command) };
   box.replaceChildren(renderMessages(messages, context, handlers));
   if (topic?.deleted) box.append(el("div", { class: "service", text: "This topic was deleted" }));
   if (scrollToEnd || atEnd) box.scrollTop = box.scrollHeight;
@@ -194,7 +200,12 @@ function renderMessageList(messages, scrollToEnd) {
 
 async function loadMenu() {
   if (!state.current) return;
-  state.menu = await api(`/sandbox/api/commands?as=${state.me}&chat_id=${state.current.chatId}`);
+  const { chatId } = state.current;
+  const me = state.me;
+  const menu = await api(`/sandbox/api/commands?as=${me}&chat_id=${chatId}`);
+  if (state.me !== me || state.current?.chatId !== chatId) return;
+  state.menu = menu;
+  if (!$("command-menu").hidden) renderMenu();
   $("menu-button").disabled = state.menu.length === 0;
 }
 
@@ -233,7 +244,7 @@ async function sendText(text) {
   return send({ text });
 }
 
-async function send({ text = "", file = null }) {
+async function send({ text = "", files = [] }) {
   if (!state.current) return;
   const form = new FormData();
   form.set("as", String(state.me));
@@ -241,7 +252,7 @@ async function send({ text = "", file = null }) {
   if (state.current.thread) form.set("thread", state.current.thread);
   if (state.replyTo) form.set("reply_to", String(state.replyTo.message_id));
   if (text) form.set("text", text);
-  if (file) form.set("file", file);
+  for (const file of files) form.append("file", file);
   try {
     await api("/sandbox/api/send", { method: "POST", body: form });
     state.replyTo = null;
@@ -255,7 +266,14 @@ async function send({ text = "", file = null }) {
 async function press(message, data) {
   try {
     const answer = await post("/sandbox/api/press", { as: state.me, chat_id: message.chat.id, message_id: message.message_id, data });
-    state.pressed.add(answer.query_id);
+    const early = state.earlyToasts.get(answer.query_id);
+    if (early) {
+      // The bot answered the press before this page heard back from its own request.
+      state.earlyToasts.delete(answer.query_id);
+      if (early.text) toast(early.text, { alert: early.show_alert });
+    } else {
+      state.pressed.add(answer.query_id);
+    }
   } catch (error) {
     toast(error.message, { alert: true });
   }
@@ -263,12 +281,25 @@ async function press(message, data) {
 
 function showAttachment() {
   const box = $("attachment");
-  box.hidden = !state.file;
-  if (state.file) {
-    box.replaceChildren(
-      el("span", { text: `📎 ${state.file.name} — add a caption and press Send` }),
-      el("button", { type: "button", text: "✕", onclick: () => { state.file = null; $("file-input").value = ""; showAttachment(); } }),
-    );
+  const files = state.files;
+  box.hidden = files.length === 0;
+  if (files.length === 0) return;
+  const what = files.length === 1 ? files[0].name : `${files.length} files, sent as one album`;
+  box.replaceChildren(
+    el("span", { "data-testid": "attachment", text: `📎 ${what} — add a caption and press Send` }),
+    el("button", { type: "button", text: "✕", title: "Remove", onclick: () => { state.files = []; $("file-input").value = ""; showAttachment(); } }),
+  );
+}
+
+async function editMessage(message) {
+  const field = message.text !== undefined ? "text" : "caption";
+  const answer = await ask("Edit the message", [{ name: "text", label: field === "text" ? "Text" : "Caption", value: message[field] || "" }]);
+  if (!answer?.text) return;
+  try {
+    await post("/sandbox/api/edit", { as: state.me, chat_id: message.chat.id, message_id: message.message_id, text: answer.text });
+    await loadMessages();
+  } catch (error) {
+    toast(error.message, { alert: true });
   }
 }
 
@@ -277,7 +308,7 @@ function showAttachment() {
 function ask(title, fields) {
   const dialog = $("dialog");
   $("dialog-title").textContent = title;
-  const inputs = fields.map((field) => el("input", { type: "text", name: field.name, placeholder: field.label, required: true, "data-testid": `dialog-${field.name}` }));
+  const inputs = fields.map((field) => el("input", { type: "text", name: field.name, placeholder: field.label, value: field.value, required: true, "data-testid": `dialog-${field.name}` }));
   $("dialog-body").replaceChildren(...inputs.map((input, index) => el("label", {}, fields[index].label, input)));
   $("dialog-cancel").hidden = false;
   dialog.showModal();
@@ -381,12 +412,20 @@ function wireFaults() {
 // Live updates -------------------------------------------------------------------------
 
 let refreshTimer = null;
-function scheduleRefresh() {
+let menuChanged = false;
+function scheduleRefresh(method) {
+  // The bot changed a command menu (an agent logged in or out, a customer chose a language).
+  if (method === "setMyCommands" || method === "deleteMyCommands") menuChanged = true;
   if (refreshTimer) return;
   refreshTimer = setTimeout(async () => {
     refreshTimer = null;
+    await loadPeople();
     await loadChats();
     await loadMessages();
+    if (menuChanged) {
+      menuChanged = false;
+      await loadMenu();
+    }
   }, 60);
 }
 
@@ -394,11 +433,15 @@ function listen() {
   const source = new EventSource("/sandbox/api/events");
   source.addEventListener("message", (event) => {
     const news = JSON.parse(event.data);
-    if (news.type === "changed") scheduleRefresh();
+    if (news.type === "changed") scheduleRefresh(news.method);
     else if (news.type === "failure") logFailure(news);
     else if (news.type === "toast" && state.pressed.has(news.query_id)) {
       state.pressed.delete(news.query_id);
       if (news.text) toast(news.text, { alert: news.show_alert });
+    } else if (news.type === "toast") {
+      // Maybe this page's press, its request not answered yet; another page's otherwise.
+      state.earlyToasts.set(news.query_id, news);
+      while (state.earlyToasts.size > 50) state.earlyToasts.delete(state.earlyToasts.keys().next().value);
     }
   });
   source.addEventListener("open", () => document.body.classList.remove("offline"));
@@ -409,26 +452,30 @@ function listen() {
 
 async function start() {
   $("act-as").addEventListener("change", async (event) => {
+    delete document.body.dataset.actingAs;
     state.me = Number(event.target.value);
     localStorage.setItem("sandbox.me", String(state.me));
     state.current = null;
     await loadChats();
-    await openChat(state.current);
+    if (state.current) await openChat(state.current);
+    // Read by the browser tests: this person's first chat is open and ready.
+    document.body.dataset.actingAs = String(state.me);
   });
   $("composer").addEventListener("submit", async (event) => {
     event.preventDefault();
     const input = $("text-input");
     const text = input.value.trim();
-    if (!text && !state.file) return;
+    if ((!text && state.files.length === 0) || !state.current) return;
     input.value = "";
-    const file = state.file;
-    state.file = null;
+    const files = state.files;
+    state.files = [];
     $("file-input").value = "";
     showAttachment();
-    await send({ text, file });
+    await send({ text, files });
   });
   $("file-input").addEventListener("change", (event) => {
-    state.file = event.target.files[0] || null;
+    state.files = [...event.target.files].slice(0, MAX_ALBUM);
+    if (event.target.files.length > MAX_ALBUM) toast(`An album holds at most ${MAX_ALBUM} files; the first ${MAX_ALBUM} are kept`, { alert: true });
     showAttachment();
   });
   $("menu-button").addEventListener("click", () => {
@@ -446,6 +493,7 @@ async function start() {
   await loadPeople();
   await loadChats();
   if (state.current) await openChat(state.current);
+  document.body.dataset.actingAs = String(state.me);
   document.body.dataset.ready = "true";
 }
 

@@ -60,8 +60,14 @@ function wrap(entity, slice, handlers) {
     return { outer: node, inner: node };
   }
   if (entity.type === "spoiler") {
-    const node = el("span", { class: "spoiler", title: "Spoiler: click to reveal" });
-    node.addEventListener("click", () => node.classList.add("revealed"));
+    // Remembered across re-renders (live updates redraw the chat): revealed stays revealed.
+    const key = `${handlers.spoilerKey}:${entity.offset}`;
+    const revealed = handlers.revealed?.has(key);
+    const node = el("span", { class: `spoiler${revealed ? " revealed" : ""}`, title: "Spoiler: click to reveal" });
+    node.addEventListener("click", () => {
+      node.classList.add("revealed");
+      handlers.revealed?.add(key);
+    });
     return { outer: node, inner: node };
   }
   if (entity.type === "bot_command") {
@@ -71,6 +77,23 @@ function wrap(entity, slice, handlers) {
   }
   const node = el("span", { class: `entity-${entity.type.replace(/[^a-z_]/g, "")}` });
   return { outer: node, inner: node };
+}
+
+// A command starts the text, or follows a space or an opening bracket or quote ("</b>" is none).
+const COMMAND = /(?<![^\s(\["'«])\/[A-Za-z0-9_]{1,32}(?:@[A-Za-z0-9_]{3,32})?(?![\w/@])/g;
+
+// Telegram marks /commands in what a bot sends as bot_command entities (taps send them);
+// add those the text has outside the entities the bot gave.
+export function withCommands(text, entities = []) {
+  const found = [];
+  for (const match of text.matchAll(COMMAND)) {
+    const start = match.index;
+    const end = start + match[0].length;
+    if (!entities.some((entity) => entity.offset < end && start < entity.offset + entity.length)) {
+      found.push({ type: "bot_command", offset: start, length: match[0].length });
+    }
+  }
+  return found.length ? [...entities, ...found] : entities;
 }
 
 // Offsets are UTF-16 code units, like JavaScript strings: they map one to one.
@@ -221,15 +244,22 @@ function bubble(group, context, handlers) {
   if (items.length > 1) put(node, el("div", { class: "album", "data-testid": "album" }, ...items));
   else if (items.length === 1) put(node, items[0]);
   const body = captioned.text ?? captioned.caption;
+  // People edit their own texts and captions (the bot edits its messages itself).
+  const editable = mine && !first.from?.is_bot && (captioned.text !== undefined || captioned.caption !== undefined);
   if (body) {
-    put(node, el("div", { class: "text" }, formatted(body, captioned.entities || captioned.caption_entities || [], handlers)));
+    const given = captioned.entities || captioned.caption_entities || [];
+    const entities = first.from?.is_bot ? withCommands(body, given) : given;
+    const spoilerKey = `${captioned.chat.id}:${captioned.message_id}`;
+    put(node, el("div", { class: "text" }, formatted(body, entities, { ...handlers, spoilerKey })));
   }
-  put(node, 
+  put(
+    node,
     el(
       "div",
       { class: "meta" },
       first.edit_date ? el("span", { class: "edited", text: "edited" }) : null,
       el("span", { text: time(first) }),
+      editable ? el("button", { type: "button", class: "reply-button", title: "Edit", "data-testid": "edit", text: "✏️", onclick: () => handlers.edit?.(captioned) }) : null,
       el("button", { type: "button", class: "reply-button", title: "Reply", "data-testid": "reply", text: "↩", onclick: () => handlers.reply?.(first) }),
     ),
   );
