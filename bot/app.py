@@ -29,6 +29,7 @@ from bot.handlers import (
     console,
     customer,
     dead_letters,
+    edits,
     fallbacks,
     gate,
     language,
@@ -167,11 +168,11 @@ def _add_handlers(application: DeskApplication, settings: Settings, *, deliver: 
         MessageHandler(private & ~filters.COMMAND & ~filters.StatusUpdate.ALL, on_private_message)
     )
     application.add_handler(MessageHandler(private & filters.COMMAND, fallbacks.unknown_command))
-    application.add_handler(
-        MessageHandler(
-            filters.ChatType.PRIVATE & filters.UpdateType.EDITED_MESSAGE, fallbacks.edited_message
-        )
-    )
+    edited = filters.UpdateType.EDITED_MESSAGE
+    edited_where = filters.ChatType.PRIVATE & edited
+    if settings.staff_chat_id is not None:
+        edited_where = edited_where | (filters.Chat(settings.staff_chat_id) & edited)
+    application.add_handler(MessageHandler(edited_where, edits.on_edited_message))
     if deliver:
         # After every update, deliver what it queued without waiting for the timer.
         application.add_handler(TypeHandler(Update, _kick_after_update), group=1)

@@ -21,6 +21,7 @@ from core.services.customer_data import CustomerDataService
 from core.services.customers import CustomerService
 from core.services.dead_letters import DeadLetterService
 from core.services.delivery import DeliveryService
+from core.services.edits import EditService
 from core.services.floods import FloodService
 from core.services.languages import LanguageService
 from core.services.merge import MergeService
@@ -70,6 +71,7 @@ class Desk:
         self.customer_data = CustomerDataService(context)
         self.retention = RetentionService(context)
         self.floods = FloodService(context)
+        self.edits = EditService(context)
 
     @classmethod
     async def open(

@@ -18,6 +18,7 @@ from telegram.error import BadRequest, TelegramError
 
 from bot.callback_data import encode
 from bot.context import StaffChat
+from bot.delivery import edits as edits_relay
 from bot.delivery import relay
 from bot.delivery.port import NoticeSending, PartialDelivery, Progress, StaffChatMissing
 from bot.i18n import customer_language, speaking, staff_language
@@ -39,6 +40,7 @@ from core.notices.kinds import (
     Digest,
     EventLine,
     MessageCopy,
+    MessageEdit,
     PendingReminder,
     SlaAlert,
     StatusChanged,
@@ -109,11 +111,10 @@ class NoticeSender(NoticeSending):
                 await self._sla_alert(item, alert, receipts)
             case PendingReminder() as reminder:
                 await self._pending_reminder(item, reminder, receipts)
-            case Digest(figures=figures):
-                text = render_figures(figures, "Daily digest")
-                await self._staff_message(item, receipts, text)
-            case SwarmAlert():
-                await self._staff_message(item, receipts, staff_text.swarm_alert())
+            case Digest() | SwarmAlert() as news:
+                await self._staff_message(item, receipts, _general_text(news))
+            case MessageEdit() as edit:
+                await self._message_edit(item, edit, receipts)
             case UnreadableNotice(reason=reason):
                 raise ValueError(f"outbox row {item.id} cannot be sent: {reason}")
             case unknown:
@@ -362,6 +363,33 @@ class NoticeSender(NoticeSending):
             made.copied([message_id], target.chat_id, [new_id])
             await progress(index + 1, made)
 
+    # --- edits of messages ----------------------------------------------------------
+
+    async def _message_edit(self, item: OutboxItem, edit: MessageEdit, receipts: Receipts) -> None:
+        """Edit a message's copy in the row's chat to its new version.
+
+        When the copy cannot be edited (the media changed, it went out in several parts, the
+        new version does not fit, Telegram refuses), the new version is posted under it with
+        an "Edited:" line. A chat without a copy (the message was written there) gets nothing.
+        """
+        chat_id, thread_id = await self._copy_target(item)
+        copies = await self._desk.delivery.copies_in(edit.message_id, chat_id)
+        found = await self._desk.delivery.messages([edit.message_id])
+        if not copies or not found:
+            return
+        message = found[0]
+        header = MessageCopy((message.id,), edit.style, edit.author, edit.tag_ticket)
+        prefix = self._prefix(item, header)
+        editable = not edit.media_changed and len(copies) == 1
+        if editable and await edits_relay.edit_copy(self._bot, chat_id, copies[0], message, prefix):
+            return
+        target = relay.Target(chat_id, thread_id)
+        for sent in await edits_relay.post_new_version(
+            self._bot, target, copies[0], message, prefix, media_changed=edit.media_changed
+        ):
+            if item.ticket_number is not None:
+                receipts.referenced(chat_id, sent, item.ticket_number)
+
     async def _copy_target(self, item: OutboxItem) -> tuple[int, int | None]:
         if item.audience is Audience.CUSTOMER:
             return self._chat_of(item), None
@@ -461,6 +489,13 @@ class NoticeSender(NoticeSending):
             item.ticket_number or 0, reminder.subject, reminder.closes_in
         )
         await self._private(item, receipts, text)
+
+
+def _general_text(news: Digest | SwarmAlert) -> str:
+    """What a notice for the staff chat's general topic says."""
+    if isinstance(news, Digest):
+        return render_figures(news.figures, "Daily digest")
+    return staff_text.swarm_alert()
 
 
 def _name_refused(error: BadRequest) -> bool:

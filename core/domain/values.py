@@ -95,6 +95,7 @@ class NoticeKind(StrEnum):
     PENDING_REMINDER = "pending_reminder"  # customer: we are waiting for your answer
     DIGEST = "digest"  # staff general topic: the daily figures
     STAFF_ALERT = "staff_alert"  # staff general topic: one plain-text alert (a swarm)
+    MESSAGE_EDIT = "message_edit"  # customer or staff: edit a copy to a message's new version
 
 
 class Audience(StrEnum):

@@ -23,6 +23,7 @@ from core.notices.kinds import (
     Digest,
     EventLine,
     MessageCopy,
+    MessageEdit,
     NoticeBody,
     PendingReminder,
     SlaAlert,
@@ -67,6 +68,14 @@ def encode(body: NoticeBody) -> Payload:
             payload = {"subject": subject, "closes_in": closes_in}
         case Digest(figures=figures):
             payload = _figures_json(figures)
+        case MessageEdit():
+            payload = {
+                "message_id": body.message_id,
+                "style": body.style.value,
+                "author": body.author,
+                "tag_ticket": body.tag_ticket,
+                "media_changed": body.media_changed,
+            }
         case (
             TopicCreate() | CardPost() | CardRefresh() | TopicClose() | TopicReopen() | SwarmAlert()
         ):
@@ -232,4 +241,11 @@ _READERS: dict[NoticeKind, Callable[[Mapping[str, Any]], NoticeBody]] = {
     NoticeKind.PENDING_REMINDER: lambda p: PendingReminder(str(p["subject"]), str(p["closes_in"])),
     NoticeKind.DIGEST: lambda p: Digest(_figures(p)),
     NoticeKind.STAFF_ALERT: lambda _: SwarmAlert(),
+    NoticeKind.MESSAGE_EDIT: lambda p: MessageEdit(
+        message_id=int(p["message_id"]),
+        style=CopyStyle(p["style"]),
+        author=str(p.get("author") or ""),
+        tag_ticket=bool(p.get("tag_ticket", False)),
+        media_changed=bool(p.get("media_changed", False)),
+    ),
 }

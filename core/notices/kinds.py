@@ -187,6 +187,26 @@ class SwarmAlert:
     kind: ClassVar[NoticeKind] = NoticeKind.STAFF_ALERT
 
 
+@dataclass(frozen=True, slots=True)
+class MessageEdit:
+    """Customer or staff: a stored message was edited; bring its copies in the chat in step.
+
+    Attributes:
+        message_id: the stored message (it holds the new version).
+        style: whose words they are, which decides the copy's header.
+        author: who wrote them, by name.
+        tag_ticket: the copy starts with the ticket's number (a customer with several).
+        media_changed: the attachment was replaced, which no edit of a copy can show.
+    """
+
+    message_id: int
+    style: CopyStyle
+    author: str
+    tag_ticket: bool = False
+    media_changed: bool = False
+    kind: ClassVar[NoticeKind] = NoticeKind.MESSAGE_EDIT
+
+
 NoticeBody = (
     TopicCreate
     | CardPost
@@ -202,6 +222,7 @@ NoticeBody = (
     | PendingReminder
     | Digest
     | SwarmAlert
+    | MessageEdit
 )
 """What a notice says, whatever its kind; its class tells the kind."""
 

@@ -19,6 +19,7 @@ from core.domain.values import Role
 from core.store.tables import (
     ConversationRow,
     MessageCopyRow,
+    MessageEditRow,
     MessageRow,
     OutboxRow,
     TicketEventRow,
@@ -39,6 +40,8 @@ async def erase_ticket_contents(
     ids = list(ticket_ids)
     message_ids = select(MessageRow.id).where(MessageRow.ticket_id.in_(ids)).scalar_subquery()
     await session.execute(delete(MessageCopyRow).where(MessageCopyRow.message_id.in_(message_ids)))
+    # Earlier versions of edited messages are content too.
+    await session.execute(delete(MessageEditRow).where(MessageEditRow.ticket_id.in_(ids)))
     await session.execute(
         update(MessageRow)
         .where(MessageRow.ticket_id.in_(ids))

@@ -20,6 +20,7 @@ from core.notices.kinds import (
     Digest,
     EventLine,
     MessageCopy,
+    MessageEdit,
     NoticeBody,
     PendingReminder,
     SlaAlert,
@@ -70,10 +71,12 @@ EVERY_KIND: list[NoticeBody] = [
     Digest(FIGURES),
     Digest(Figures(FIGURES.since, FIGURES.until, FIGURES.performance_since, average_rating=4.5)),
     SwarmAlert(),
+    MessageEdit(9, CopyStyle.CUSTOMER, "Ann"),
+    MessageEdit(10, CopyStyle.REPLY, "alice", tag_ticket=True, media_changed=True),
 ]
 
 # Kinds added after typed notices: no row of theirs was ever written in an older shape.
-NEWER_KINDS = {NoticeKind.STAFF_ALERT.value}
+NEWER_KINDS = {NoticeKind.STAFF_ALERT.value, NoticeKind.MESSAGE_EDIT.value}
 
 # Payloads exactly as the version before typed notices wrote them (dumped from its outbox).
 WRITTEN_BEFORE: list[tuple[str, dict[str, Any], NoticeBody]] = [
