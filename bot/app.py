@@ -15,6 +15,7 @@ from telegram.ext import (
     CommandHandler,
     ContextTypes,
     MessageHandler,
+    MessageReactionHandler,
     TypeHandler,
     filters,
 )
@@ -35,6 +36,7 @@ from bot.handlers import (
     language,
     login,
     my_data,
+    reactions,
     staff,
 )
 from bot.handlers.buttons import on_button
@@ -48,7 +50,12 @@ from core.desk import Desk
 logger = logging.getLogger(__name__)
 
 DISPATCH_INTERVAL = timedelta(seconds=2)
-ALLOWED_UPDATES = [Update.MESSAGE, Update.EDITED_MESSAGE, Update.CALLBACK_QUERY]
+ALLOWED_UPDATES = [
+    Update.MESSAGE,
+    Update.EDITED_MESSAGE,
+    Update.CALLBACK_QUERY,
+    Update.MESSAGE_REACTION,
+]
 
 
 def build_application(settings: Settings, desk: Desk, *, deliver: bool = True) -> DeskApplication:
@@ -173,6 +180,12 @@ def _add_handlers(application: DeskApplication, settings: Settings, *, deliver: 
     if settings.staff_chat_id is not None:
         edited_where = edited_where | (filters.Chat(settings.staff_chat_id) & edited)
     application.add_handler(MessageHandler(edited_where, edits.on_edited_message))
+    application.add_handler(
+        MessageReactionHandler(
+            reactions.on_reaction,
+            message_reaction_types=MessageReactionHandler.MESSAGE_REACTION_UPDATED,
+        )
+    )
     if deliver:
         # After every update, deliver what it queued without waiting for the timer.
         application.add_handler(TypeHandler(Update, _kick_after_update), group=1)

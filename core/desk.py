@@ -27,6 +27,7 @@ from core.services.languages import LanguageService
 from core.services.merge import MergeService
 from core.services.messages import MessageService
 from core.services.queries import QueryService
+from core.services.reactions import ReactionService
 from core.services.retention import RetentionService
 from core.services.saved_replies import SavedReplyService
 from core.services.search import SearchService
@@ -72,6 +73,7 @@ class Desk:
         self.retention = RetentionService(context)
         self.floods = FloodService(context)
         self.edits = EditService(context)
+        self.reactions = ReactionService(context)
 
     @classmethod
     async def open(

@@ -12,7 +12,7 @@ import logging
 from collections.abc import Sequence
 from typing import assert_never
 
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message, ReactionTypeEmoji
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, TelegramError
 
@@ -41,6 +41,7 @@ from core.notices.kinds import (
     EventLine,
     MessageCopy,
     MessageEdit,
+    MessageReaction,
     PendingReminder,
     SlaAlert,
     StatusChanged,
@@ -113,8 +114,8 @@ class NoticeSender(NoticeSending):
                 await self._pending_reminder(item, reminder, receipts)
             case Digest() | SwarmAlert() as news:
                 await self._staff_message(item, receipts, _general_text(news))
-            case MessageEdit() as edit:
-                await self._message_edit(item, edit, receipts)
+            case MessageEdit() | MessageReaction() as change:
+                await self._in_step(item, change, receipts)
             case UnreadableNotice(reason=reason):
                 raise ValueError(f"outbox row {item.id} cannot be sent: {reason}")
             case unknown:
@@ -242,9 +243,11 @@ class NoticeSender(NoticeSending):
                 reply_markup=staff_text.card_keyboard(ticket),
             )
         except BadRequest as exc:
-            if "message to edit not found" not in str(exc).lower():
+            lowered = str(exc).lower()
+            if "message to edit not found" not in lowered and "can't be edited" not in lowered:
                 raise
-            await self._post_card(ticket)  # someone deleted the card: post it again
+            # Someone deleted the card, or it is past the 48 hours a bot may edit: post it again.
+            await self._post_card(ticket)
 
     async def _topic_close(self, item: OutboxItem) -> None:
         ticket = await self._ticket(item)
@@ -365,6 +368,15 @@ class NoticeSender(NoticeSending):
 
     # --- edits of messages ----------------------------------------------------------
 
+    async def _in_step(
+        self, item: OutboxItem, change: MessageEdit | MessageReaction, receipts: Receipts
+    ) -> None:
+        """Bring a message's copy in step with a change on the other side."""
+        if isinstance(change, MessageEdit):
+            await self._message_edit(item, change, receipts)
+        else:
+            await self._message_reaction(item, change)
+
     async def _message_edit(self, item: OutboxItem, edit: MessageEdit, receipts: Receipts) -> None:
         """Edit a message's copy in the row's chat to its new version.
 
@@ -389,6 +401,24 @@ class NoticeSender(NoticeSending):
         ):
             if item.ticket_number is not None:
                 receipts.referenced(chat_id, sent, item.ticket_number)
+
+    async def _message_reaction(self, item: OutboxItem, reaction: MessageReaction) -> None:
+        """Put the other side's reaction on the message's original or copy in the row's chat.
+
+        A bot sets one reaction per message: the newest. One Telegram refuses (an emoji not
+        allowed in that chat, a message gone) is dropped: a reaction is not worth a retry.
+        """
+        chat_id, _ = await self._copy_target(item)
+        found = await self._desk.delivery.copies_in(reaction.message_id, chat_id, with_origin=True)
+        if not found:
+            return
+        emoji = reaction.emoji[-1:] if reaction.emoji else ()
+        try:
+            await self._bot.set_message_reaction(
+                chat_id, found[0], [ReactionTypeEmoji(e) for e in emoji]
+            )
+        except BadRequest as exc:
+            logger.info("no reaction on message %s in %s: %s", found[0], chat_id, exc.message)
 
     async def _copy_target(self, item: OutboxItem) -> tuple[int, int | None]:
         if item.audience is Audience.CUSTOMER:

@@ -96,6 +96,7 @@ class NoticeKind(StrEnum):
     DIGEST = "digest"  # staff general topic: the daily figures
     STAFF_ALERT = "staff_alert"  # staff general topic: one plain-text alert (a swarm)
     MESSAGE_EDIT = "message_edit"  # customer or staff: edit a copy to a message's new version
+    MESSAGE_REACTION = "message_reaction"  # customer or staff: mirror a reaction on a message
 
 
 class Audience(StrEnum):

@@ -24,6 +24,7 @@ from core.notices.kinds import (
     EventLine,
     MessageCopy,
     MessageEdit,
+    MessageReaction,
     NoticeBody,
     PendingReminder,
     SlaAlert,
@@ -68,6 +69,8 @@ def encode(body: NoticeBody) -> Payload:
             payload = {"subject": subject, "closes_in": closes_in}
         case Digest(figures=figures):
             payload = _figures_json(figures)
+        case MessageReaction(message_id=message_id, emoji=emoji):
+            payload = {"message_id": message_id, "emoji": list(emoji)}
         case MessageEdit():
             payload = {
                 "message_id": body.message_id,
@@ -241,6 +244,9 @@ _READERS: dict[NoticeKind, Callable[[Mapping[str, Any]], NoticeBody]] = {
     NoticeKind.PENDING_REMINDER: lambda p: PendingReminder(str(p["subject"]), str(p["closes_in"])),
     NoticeKind.DIGEST: lambda p: Digest(_figures(p)),
     NoticeKind.STAFF_ALERT: lambda _: SwarmAlert(),
+    NoticeKind.MESSAGE_REACTION: lambda p: MessageReaction(
+        message_id=int(p["message_id"]), emoji=tuple(str(e) for e in p["emoji"])
+    ),
     NoticeKind.MESSAGE_EDIT: lambda p: MessageEdit(
         message_id=int(p["message_id"]),
         style=CopyStyle(p["style"]),

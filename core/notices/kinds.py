@@ -207,6 +207,20 @@ class MessageEdit:
     kind: ClassVar[NoticeKind] = NoticeKind.MESSAGE_EDIT
 
 
+@dataclass(frozen=True, slots=True)
+class MessageReaction:
+    """Customer or staff: put a reaction from the other side on a stored message there.
+
+    Attributes:
+        message_id: the stored message (its original or copy in the row's chat is reacted on).
+        emoji: the reactions now, oldest first; empty takes the bot's reaction off.
+    """
+
+    message_id: int
+    emoji: tuple[str, ...]
+    kind: ClassVar[NoticeKind] = NoticeKind.MESSAGE_REACTION
+
+
 NoticeBody = (
     TopicCreate
     | CardPost
@@ -223,6 +237,7 @@ NoticeBody = (
     | Digest
     | SwarmAlert
     | MessageEdit
+    | MessageReaction
 )
 """What a notice says, whatever its kind; its class tells the kind."""
 

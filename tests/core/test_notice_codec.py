@@ -21,6 +21,7 @@ from core.notices.kinds import (
     EventLine,
     MessageCopy,
     MessageEdit,
+    MessageReaction,
     NoticeBody,
     PendingReminder,
     SlaAlert,
@@ -73,10 +74,16 @@ EVERY_KIND: list[NoticeBody] = [
     SwarmAlert(),
     MessageEdit(9, CopyStyle.CUSTOMER, "Ann"),
     MessageEdit(10, CopyStyle.REPLY, "alice", tag_ticket=True, media_changed=True),
+    MessageReaction(11, ("👍",)),
+    MessageReaction(12, ()),
 ]
 
 # Kinds added after typed notices: no row of theirs was ever written in an older shape.
-NEWER_KINDS = {NoticeKind.STAFF_ALERT.value, NoticeKind.MESSAGE_EDIT.value}
+NEWER_KINDS = {
+    NoticeKind.STAFF_ALERT.value,
+    NoticeKind.MESSAGE_EDIT.value,
+    NoticeKind.MESSAGE_REACTION.value,
+}
 
 # Payloads exactly as the version before typed notices wrote them (dumped from its outbox).
 WRITTEN_BEFORE: list[tuple[str, dict[str, Any], NoticeBody]] = [

@@ -6,6 +6,7 @@ from typing import Any
 
 from core.domain.actors import Actor
 from sandbox.botapi import FakeUser
+from sandbox.botapi.methods.editing import EDIT_WINDOW_SECONDS
 from tests.e2e.conftest import Harness
 
 
@@ -194,3 +195,41 @@ class TestAnAgentsEdit:
         await desk_bot.settled()
         assert len(server.bot_messages(ann)) == before
         assert not any("VIP" in (m.get("text") or "") for m in server.chat_messages(ann))
+
+
+class TestACopyTelegramWillNotEdit:
+    async def test_a_copy_older_than_48_hours_gets_the_new_version_under_it(
+        self, desk_bot: Harness
+    ) -> None:
+        server = desk_bot.server
+        ann = server.add_user("Ann")
+        _, thread, sent, copy = await _ticket_with_message(desk_bot, ann, "order 5512")
+        stored = server.state.message(desk_bot.staff.id, copy["message_id"])
+        assert stored is not None
+        stored.data["date"] -= EDIT_WINDOW_SECONDS + 60
+        await server.user_edits(sent, "order 5521")
+        line = await desk_bot.wait_bot_says(desk_bot.staff, "order 5521", thread_id=thread)
+        assert line["text"].startswith("✏️ Edited:")
+        assert line["reply_to_message"]["message_id"] == copy["message_id"]
+        assert server.message(desk_bot.staff, copy["message_id"])["text"] == "order 5512"
+
+    async def test_a_card_older_than_48_hours_is_posted_again_on_a_change(
+        self, desk_bot: Harness
+    ) -> None:
+        server = desk_bot.server
+        ann = server.add_user("Ann")
+        agent = await desk_bot.agent()
+        number = await desk_bot.open_ticket(ann)
+        thread = await desk_bot.topic_of(number)
+        card = await desk_bot.wait_bot_says(desk_bot.staff, "Printer on fire", thread_id=thread)
+        stored = server.state.message(desk_bot.staff.id, card["message_id"])
+        assert stored is not None
+        stored.data["date"] -= EDIT_WINDOW_SECONDS + 60
+        await server.user_sends(agent, f"/priority {number} urgent")
+        await desk_bot.wait_bot_says(agent, f"#{number}")
+        await desk_bot.settled()
+        ticket = await desk_bot.desk.delivery.ticket(number)
+        assert ticket.staff_card_message_id != card["message_id"]
+        posted = server.message(desk_bot.staff, ticket.staff_card_message_id or 0)
+        assert posted is not None
+        assert "urgent" in posted["text"].lower()
