@@ -224,11 +224,23 @@ class UserActions:
         text: str | None = None,
         caption: str | None = None,
         entities: list[ApiObject] | None = None,
+        media: str | None = None,
     ) -> StoredMessage:
-        """Edit a user's message and queue the ``edited_message`` update."""
+        """Edit a user's message and queue the ``edited_message`` update.
+
+        ``media`` replaces a media message's photo, video, file... with a new one of that
+        kind (the caption stays unless ``caption`` is given too), as Telegram apps allow.
+        """
         stored = self.stored(message)
         if stored.sender_id == self.state.bot.id:
             raise ValueError("users cannot edit the bot's messages")
+        if media is not None:
+            if not MEDIA_KINDS_SET & stored.data.keys():
+                raise ValueError("only a media message's media can be replaced")
+            fresh = self.content(media={media: {}})
+            for kind in MEDIA_KINDS_SET:
+                stored.data.pop(kind, None)
+            stored.data[media] = fresh[media]
         if text is not None:
             if "text" not in stored.data:
                 raise ValueError("this message has no text; edit its caption=")
@@ -251,8 +263,8 @@ class UserActions:
                 entities=entities,
                 detected=[],
             )
-        else:
-            raise ValueError("give the new text= or caption=")
+        elif media is None:
+            raise ValueError("give the new text=, caption= or media=")
         stored.data["edit_date"] = unix_now()
         self._deliver(self.state.chats[stored.chat_id], "edited_message", stored.snapshot())
         return stored

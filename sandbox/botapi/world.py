@@ -316,9 +316,13 @@ class TelegramWorld:
         *,
         caption: str | None = None,
         entities: list[ApiObject] | None = None,
+        media: str | None = None,
     ) -> ApiObject:
-        """The author edits their message; the bot gets an ``edited_message`` update."""
-        edited = self._user_actions.edit(message, text=text, caption=caption, entities=entities)
+        """The author edits their message (its text, caption, or media: ``media="photo"``
+        puts a new photo in); the bot gets an ``edited_message`` update."""
+        edited = self._user_actions.edit(
+            message, text=text, caption=caption, entities=entities, media=media
+        )
         await asyncio.sleep(0)
         return edited.snapshot()
 

@@ -233,3 +233,18 @@ class TestACopyTelegramWillNotEdit:
         posted = server.message(desk_bot.staff, ticket.staff_card_message_id or 0)
         assert posted is not None
         assert "urgent" in posted["text"].lower()
+
+    async def test_a_replaced_photo_is_posted_under_the_copy(self, desk_bot: Harness) -> None:
+        server = desk_bot.server
+        ann = server.add_user("Ann")
+        number = await desk_bot.open_ticket(ann)
+        thread = await desk_bot.topic_of(number)
+        photo = await server.user_sends(ann, photo=True, caption="the burnt board")
+        copy = await desk_bot.wait_bot_says(desk_bot.staff, "the burnt board", thread_id=thread)
+        edited = await server.user_edits(photo, media="photo")
+        posted = await desk_bot.wait_bot_says(desk_bot.staff, "Edited:", thread_id=thread)
+        assert posted["reply_to_message"]["message_id"] == copy["message_id"]
+        new_file = edited["photo"][-1]["file_unique_id"]
+        assert posted["photo"][-1]["file_unique_id"] == new_file
+        assert "the burnt board" in posted["caption"]
+        assert copy["photo"][-1]["file_unique_id"] != new_file
