@@ -12,11 +12,16 @@ from telegram.constants import ChatType
 
 from bot.context import DeskContext
 from bot.handlers.common import say
+from bot.handlers.saved import saved_name_in
 from bot.inbound import command_argument, new_message_from
 from bot.rendering.refusals import answer_for
 from core.domain.actors import ChatRef, NewMessage
 from core.errors import InvalidInput
 
+SAVED_REPLY_EDITED = (
+    "✏️ A saved reply goes out as it was saved: editing <code>!name</code> changes nothing "
+    "that was sent. Send the reply again to send another."
+)
 EDITABLE_COMMANDS = frozenset({"/reply", "/note"})
 """Commands whose text after the command is a stored message (``/reply 12 text``)."""
 
@@ -26,12 +31,20 @@ async def on_edited_message(update: Update, context: DeskContext) -> None:
     message = update.edited_message
     if message is None:
         return
+    new = new_version_of(message)
+    if _by_staff(message) and saved_name_in(new.text) is not None:
+        await say(update, SAVED_REPLY_EDITED)
+        return
     try:
-        await context.desk.edits.edit(
-            ChatRef(message.chat.id, message.message_id), new_version_of(message)
-        )
+        await context.desk.edits.edit(ChatRef(message.chat.id, message.message_id), new)
     except InvalidInput as exc:
         await say(update, answer_for(exc))
+
+
+def _by_staff(message: Message) -> bool:
+    """An agent's message: in the staff chat, or a ``/reply`` in a private chat."""
+    text = message.text or ""
+    return message.chat.type != ChatType.PRIVATE or text.startswith("/reply")
 
 
 def new_version_of(message: Message) -> NewMessage:

@@ -248,3 +248,21 @@ class TestACopyTelegramWillNotEdit:
         assert posted["photo"][-1]["file_unique_id"] == new_file
         assert "the burnt board" in posted["caption"]
         assert copy["photo"][-1]["file_unique_id"] != new_file
+
+
+class TestAnEditedSavedReply:
+    async def test_editing_the_name_changes_nothing_and_says_so(self, desk_bot: Harness) -> None:
+        server = desk_bot.server
+        ann = server.add_user("Ann")
+        agent = await desk_bot.agent(username="alice")
+        number = await desk_bot.open_ticket(ann)
+        await server.user_sends(agent, "/saved add thanks Glad it works, {customer}!")
+        await desk_bot.wait_bot_says(agent, "thanks")
+        command = await server.user_sends(agent, f"/reply {number} !thanks")
+        copy = await desk_bot.wait_bot_says(ann, "Glad it works")
+        await server.user_edits(command, f"/reply {number} !thanks2")
+        await desk_bot.wait_bot_says(agent, "A saved reply goes out as it was saved")
+        await desk_bot.settled()
+        assert "Glad it works" in server.message(ann, copy["message_id"])["text"]
+        detail = await desk_bot.desk.queries.get_ticket(Actor.system(), number)
+        assert "!thanks2" not in [m.text for m in detail.messages]
