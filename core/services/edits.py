@@ -14,6 +14,7 @@ from core.domain.values import Audience, Role, Status
 from core.errors import InvalidInput
 from core.notices.kinds import CopyStyle, MessageEdit
 from core.services.common import ServiceContext
+from core.services.latest import drop_waiting, newest_key
 from core.services.messages import MAX_TEXT_LENGTH
 from core.services.notices import Notice
 from core.store import search_index
@@ -109,6 +110,10 @@ class EditService:
             ticket = await session.get(TicketRow, message.ticket_id)
             if ticket is not None:
                 notices = await _edit_notices(session, ticket, message, media_changed)
+                for notice in notices:
+                    # An earlier text edit not sent yet is replaced: the row reads the
+                    # message as it is when sent. A replaced attachment is never dropped.
+                    await drop_waiting(session, _key_start(message.id, notice.audience), now)
                 await self._ctx.enqueue(session, notices, now)
             await session.commit()
             return EditOutcome.RECORDED
@@ -150,7 +155,14 @@ async def _edit_notices(
             media_changed=media_changed,
         )
 
-    notices = [Notice(Audience.TICKET_TOPIC, body(), ticket.id)]
+    notices = [
+        Notice(
+            Audience.TICKET_TOPIC,
+            body(),
+            ticket.id,
+            dedupe_key=_key(message.id, Audience.TICKET_TOPIC, media_changed),
+        )
+    ]
     if style is CopyStyle.REPLY:
         others = await session.scalar(
             select(func.count(TicketRow.id)).where(
@@ -165,6 +177,18 @@ async def _edit_notices(
                 body(tag_ticket=bool(others)),
                 ticket.id,
                 ticket.customer.telegram_user_id,
+                dedupe_key=_key(message.id, Audience.CUSTOMER, media_changed),
             )
         )
     return notices
+
+
+def _key_start(message_id: int, audience: Audience) -> str:
+    """The start of the dedupe keys of a message's text edits for one side."""
+    return f"edit:{audience.value}:{message_id}:text:"
+
+
+def _key(message_id: int, audience: Audience, media_changed: bool) -> str:
+    if media_changed:
+        return newest_key(f"edit:{audience.value}:{message_id}:media:")
+    return newest_key(_key_start(message_id, audience))

@@ -9,23 +9,21 @@ the desk never stored, notes, members who are not agents) is ignored.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
 
-from sqlalchemy import delete, or_, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.domain.values import FINISHED_STATUSES, Audience, Role, Status
 from core.notices.kinds import MessageReaction
 from core.services.common import ServiceContext
+from core.services.latest import drop_waiting, newest_key
 from core.services.notices import Notice
 from core.store.tables import (
     AgentRow,
     MessageCopyRow,
     MessageRow,
-    OutboxRow,
     TicketRefRow,
     TicketRow,
 )
@@ -95,7 +93,9 @@ class ReactionService:
             )
             if notice is None:
                 return Reacted()
-            await _drop_waiting(session, notice, now)
+            if notice.dedupe_key is not None:
+                start = notice.dedupe_key[: notice.dedupe_key.rindex(":") + 1]
+                await drop_waiting(session, start, now)
             await self._ctx.enqueue(session, [notice], now)
             await session.commit()
             return Reacted(mirrored=True)
@@ -134,27 +134,11 @@ async def _mirror(
 
 def _key(body: MessageReaction, side: str) -> str:
     """A dedupe key unique to this change, whose start names the message and the side."""
-    return f"{_key_start(body.message_id, side)}{uuid.uuid4().hex}"
+    return newest_key(_key_start(body.message_id, side))
 
 
 def _key_start(message_id: int, side: str) -> str:
     return f"reaction:{side}:{message_id}:"
-
-
-async def _drop_waiting(session: AsyncSession, notice: Notice, now: datetime) -> None:
-    """Forget earlier changes of the same reaction not sent yet: only the newest counts,
-    so a flood of changes costs one call, not one per change."""
-    if notice.dedupe_key is None:
-        return
-    start = notice.dedupe_key[: notice.dedupe_key.rindex(":") + 1]
-    await session.execute(
-        delete(OutboxRow).where(
-            OutboxRow.dedupe_key.startswith(start, autoescape=True),
-            OutboxRow.sent_at.is_(None),
-            OutboxRow.failed_at.is_(None),
-            or_(OutboxRow.lease_until.is_(None), OutboxRow.lease_until <= now),
-        )
-    )
 
 
 async def _quick_rating(

@@ -266,3 +266,33 @@ class TestAnEditedSavedReply:
         assert "Glad it works" in server.message(ann, copy["message_id"])["text"]
         detail = await desk_bot.desk.queries.get_ticket(Actor.system(), number)
         assert "!thanks2" not in [m.text for m in detail.messages]
+
+
+class TestABurstOfEdits:
+    async def test_the_copy_ends_as_the_last_version_and_waiting_edits_are_replaced(
+        self, desk_bot: Harness
+    ) -> None:
+        server = desk_bot.server
+        ann = server.add_user("Ann")
+        number, _, sent, copy = await _ticket_with_message(desk_bot, ann, "version 0")
+        for version in range(1, 31):
+            await server.user_edits(sent, f"version {version}")
+        await server.wait_for(
+            lambda: (
+                (server.message(desk_bot.staff, copy["message_id"]) or {}).get("text")
+                == "version 30"
+            ),
+            timeout=30,
+            message="the copy never showed the last version",
+        )
+        await desk_bot.settled(within=30)
+        edits = [
+            call
+            for call in server.calls_of("editMessageText")
+            if call.params.get("message_id") == copy["message_id"]
+        ]
+        assert 1 <= len(edits) < 30, "edits not sent yet are replaced by the newest"
+        history = await desk_bot.desk.edits.history(
+            await _message_id_of(desk_bot, number, "version 30")
+        )
+        assert [v.text for v in history] == [f"version {n}" for n in range(31)]
