@@ -15,6 +15,7 @@ from telegram.ext import (
     CommandHandler,
     ContextTypes,
     MessageHandler,
+    MessageReactionHandler,
     TypeHandler,
     filters,
 )
@@ -30,11 +31,13 @@ from bot.handlers import (
     console,
     customer,
     dead_letters,
+    edits,
     fallbacks,
     gate,
     language,
     login,
     my_data,
+    reactions,
     staff,
 )
 from bot.handlers.buttons import on_button
@@ -48,7 +51,12 @@ from core.desk import Desk
 logger = logging.getLogger(__name__)
 
 DISPATCH_INTERVAL = timedelta(seconds=2)
-ALLOWED_UPDATES = [Update.MESSAGE, Update.EDITED_MESSAGE, Update.CALLBACK_QUERY]
+ALLOWED_UPDATES = [
+    Update.MESSAGE,
+    Update.EDITED_MESSAGE,
+    Update.CALLBACK_QUERY,
+    Update.MESSAGE_REACTION,
+]
 
 
 def build_application(settings: Settings, desk: Desk, *, deliver: bool = True) -> DeskApplication:
@@ -168,9 +176,15 @@ def _add_handlers(application: DeskApplication, settings: Settings, *, deliver: 
         MessageHandler(private & ~filters.COMMAND & ~filters.StatusUpdate.ALL, on_private_message)
     )
     application.add_handler(MessageHandler(private & filters.COMMAND, fallbacks.unknown_command))
+    edited = filters.UpdateType.EDITED_MESSAGE
+    edited_where = filters.ChatType.PRIVATE & edited
+    if settings.staff_chat_id is not None:
+        edited_where = edited_where | (filters.Chat(settings.staff_chat_id) & edited)
+    application.add_handler(MessageHandler(edited_where, edits.on_edited_message))
     application.add_handler(
-        MessageHandler(
-            filters.ChatType.PRIVATE & filters.UpdateType.EDITED_MESSAGE, fallbacks.edited_message
+        MessageReactionHandler(
+            reactions.on_reaction,
+            message_reaction_types=MessageReactionHandler.MESSAGE_REACTION_UPDATED,
         )
     )
     if deliver:

@@ -63,6 +63,7 @@ GROUP_ONLY = frozenset(
         "editForumTopic",
         "closeForumTopic",
         "reopenForumTopic",
+        "setMessageReaction",
     }
 )
 """Calls limited in groups only: a busy staff group edits cards and topics all day, while

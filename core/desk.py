@@ -21,11 +21,13 @@ from core.services.customer_data import CustomerDataService
 from core.services.customers import CustomerService
 from core.services.dead_letters import DeadLetterService
 from core.services.delivery import DeliveryService
+from core.services.edits import EditService
 from core.services.floods import FloodService
 from core.services.languages import LanguageService
 from core.services.merge import MergeService
 from core.services.messages import MessageService
 from core.services.queries import QueryService
+from core.services.reactions import ReactionService
 from core.services.retention import RetentionService
 from core.services.saved_replies import SavedReplyService
 from core.services.search import SearchService
@@ -70,6 +72,8 @@ class Desk:
         self.customer_data = CustomerDataService(context)
         self.retention = RetentionService(context)
         self.floods = FloodService(context)
+        self.edits = EditService(context)
+        self.reactions = ReactionService(context)
 
     @classmethod
     async def open(

@@ -12,12 +12,13 @@ import logging
 from collections.abc import Sequence
 from typing import assert_never
 
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message, ReactionTypeEmoji
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, TelegramError
 
 from bot.callback_data import encode
 from bot.context import StaffChat
+from bot.delivery import edits as edits_relay
 from bot.delivery import relay
 from bot.delivery.customer_topics import CustomerTopics, thread_gone
 from bot.delivery.port import NoticeSending, PartialDelivery, Progress, StaffChatMissing
@@ -42,6 +43,8 @@ from core.notices.kinds import (
     Digest,
     EventLine,
     MessageCopy,
+    MessageEdit,
+    MessageReaction,
     PendingReminder,
     SlaAlert,
     StatusChanged,
@@ -143,11 +146,10 @@ class NoticeSender(NoticeSending):
                 await self._sla_alert(item, alert, receipts)
             case PendingReminder() as reminder:
                 await self._pending_reminder(item, reminder, receipts)
-            case Digest(figures=figures):
-                text = render_figures(figures, "Daily digest")
-                await self._staff_message(item, receipts, text)
-            case SwarmAlert():
-                await self._staff_message(item, receipts, staff_text.swarm_alert())
+            case Digest() | SwarmAlert() as news:
+                await self._staff_message(item, receipts, _general_text(news))
+            case MessageEdit() | MessageReaction() as change:
+                await self._in_step(item, change, receipts)
             case UnreadableNotice(reason=reason):
                 raise ValueError(f"outbox row {item.id} cannot be sent: {reason}")
             case unknown:
@@ -287,9 +289,11 @@ class NoticeSender(NoticeSending):
                 reply_markup=staff_text.card_keyboard(ticket),
             )
         except BadRequest as exc:
-            if "message to edit not found" not in str(exc).lower():
+            lowered = str(exc).lower()
+            if "message to edit not found" not in lowered and "can't be edited" not in lowered:
                 raise
-            await self._post_card(ticket)  # someone deleted the card: post it again
+            # Someone deleted the card, or it is past the 48 hours a bot may edit: post it again.
+            await self._post_card(ticket)
 
     async def _topic_close(self, item: OutboxItem) -> None:
         ticket = await self._ticket(item)
@@ -408,6 +412,60 @@ class NoticeSender(NoticeSending):
             made.copied([message_id], target.chat_id, [new_id])
             await progress(index + 1, made)
 
+    # --- edits of messages ----------------------------------------------------------
+
+    async def _in_step(
+        self, item: OutboxItem, change: MessageEdit | MessageReaction, receipts: Receipts
+    ) -> None:
+        """Bring a message's copy in step with a change on the other side."""
+        if isinstance(change, MessageEdit):
+            await self._message_edit(item, change, receipts)
+        else:
+            await self._message_reaction(item, change)
+
+    async def _message_edit(self, item: OutboxItem, edit: MessageEdit, receipts: Receipts) -> None:
+        """Edit a message's copy in the row's chat to its new version.
+
+        When the copy cannot be edited (the media changed, it went out in several parts, the
+        new version does not fit, Telegram refuses), the new version is posted under it with
+        an "Edited:" line. A chat without a copy (the message was written there) gets nothing.
+        """
+        chat_id, thread_id = await self._copy_target(item)
+        copies = await self._desk.delivery.copies_in(edit.message_id, chat_id)
+        found = await self._desk.delivery.messages([edit.message_id])
+        if not copies or not found:
+            return
+        message = found[0]
+        header = MessageCopy((message.id,), edit.style, edit.author, edit.tag_ticket)
+        prefix = self._prefix(item, header)
+        editable = not edit.media_changed and len(copies) == 1
+        if editable and await edits_relay.edit_copy(self._bot, chat_id, copies[0], message, prefix):
+            return
+        target = relay.Target(chat_id, thread_id)
+        for sent in await edits_relay.post_new_version(
+            self._bot, target, copies[0], message, prefix, media_changed=edit.media_changed
+        ):
+            if item.ticket_number is not None:
+                receipts.referenced(chat_id, sent, item.ticket_number)
+
+    async def _message_reaction(self, item: OutboxItem, reaction: MessageReaction) -> None:
+        """Put the other side's reaction on the message's original or copy in the row's chat.
+
+        A bot sets one reaction per message: the newest. One Telegram refuses (an emoji not
+        allowed in that chat, a message gone) is dropped: a reaction is not worth a retry.
+        """
+        chat_id, _ = await self._copy_target(item)
+        found = await self._desk.delivery.copies_in(reaction.message_id, chat_id, with_origin=True)
+        if not found:
+            return
+        emoji = reaction.emoji[-1:] if reaction.emoji else ()
+        try:
+            await self._bot.set_message_reaction(
+                chat_id, found[0], [ReactionTypeEmoji(e) for e in emoji]
+            )
+        except BadRequest as exc:
+            logger.info("no reaction on message %s in %s: %s", found[0], chat_id, exc.message)
+
     async def _copy_target(self, item: OutboxItem) -> tuple[int, int | None]:
         if item.audience is Audience.CUSTOMER:
             return self._chat_of(item), await self._customer_topics.thread_for(item)
@@ -511,6 +569,13 @@ class NoticeSender(NoticeSending):
             item.ticket_number or 0, reminder.subject, reminder.closes_in
         )
         await self._private(item, receipts, text)
+
+
+def _general_text(news: Digest | SwarmAlert) -> str:
+    """What a notice for the staff chat's general topic says."""
+    if isinstance(news, Digest):
+        return render_figures(news.figures, "Daily digest")
+    return staff_text.swarm_alert()
 
 
 def _name_refused(error: BadRequest) -> bool:

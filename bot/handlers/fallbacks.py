@@ -1,4 +1,4 @@
-"""Answers for what no other handler takes: unknown commands, edited messages."""
+"""Answers for what no other handler takes: unknown commands, commands in the wrong chat."""
 
 from __future__ import annotations
 
@@ -20,14 +20,6 @@ async def unknown_command(update: Update, context: DeskContext) -> None:
         _("I do not know the command {command}. /help lists what I understand.").format(
             command=esc(command[:40])
         ),
-    )
-
-
-async def edited_message(update: Update, context: DeskContext) -> None:
-    """Explain that edits are not passed on."""
-    await say(
-        update,
-        _("✏️ Edits are not passed on to our team. If something changed, send it as a new message."),
     )
 
 

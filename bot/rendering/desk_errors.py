@@ -27,6 +27,8 @@ CUSTOMER_ERRORS = (
     N_("A ticket cannot go from {current} to {requested}."),
     N_("The message is empty: write some text or attach something."),
     N_("The message is longer than {limit} characters."),
+    N_("An edit cannot leave a message empty; the earlier version stands."),
+    N_("The edited message is longer than {limit} characters; the earlier version stands."),
     N_("The subject is empty: describe the problem in a few words."),
     N_("The subject is {length} characters long; keep it to {limit} or fewer."),
     N_("A rating is a whole number from 1 to 5."),

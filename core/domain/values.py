@@ -97,6 +97,8 @@ class NoticeKind(StrEnum):
     STAFF_ALERT = "staff_alert"  # staff general topic: one plain-text alert (a swarm)
     CUSTOMER_TOPIC_CLOSE = "customer_topic_close"  # customer: close the ticket's topic
     CUSTOMER_TOPIC_REOPEN = "customer_topic_reopen"  # customer: reopen it
+    MESSAGE_EDIT = "message_edit"  # customer or staff: edit a copy to a message's new version
+    MESSAGE_REACTION = "message_reaction"  # customer or staff: mirror a reaction on a message
 
 
 class Audience(StrEnum):

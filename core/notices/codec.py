@@ -25,6 +25,8 @@ from core.notices.kinds import (
     Digest,
     EventLine,
     MessageCopy,
+    MessageEdit,
+    MessageReaction,
     NoticeBody,
     PendingReminder,
     SlaAlert,
@@ -69,11 +71,26 @@ def encode(body: NoticeBody) -> Payload:
             payload = {"subject": subject, "closes_in": closes_in}
         case Digest(figures=figures):
             payload = _figures_json(figures)
+        case MessageReaction(message_id=message_id, emoji=emoji):
+            payload = {"message_id": message_id, "emoji": list(emoji)}
+        case MessageEdit():
+            payload = {
+                "message_id": body.message_id,
+                "style": body.style.value,
+                "author": body.author,
+                "tag_ticket": body.tag_ticket,
+                "media_changed": body.media_changed,
+            }
         case (
-            TopicCreate() | CardPost() | CardRefresh() | TopicClose() | TopicReopen() | SwarmAlert()
+            TopicCreate()
+            | CardPost()
+            | CardRefresh()
+            | TopicClose()
+            | TopicReopen()
+            | SwarmAlert()
+            | CustomerTopicClose()
+            | CustomerTopicReopen()
         ):
-            pass  # the ticket says it all
-        case CustomerTopicClose() | CustomerTopicReopen():
             pass  # the ticket says it all
         case _:
             assert_never(body)
@@ -243,4 +260,14 @@ _READERS: dict[NoticeKind, Callable[[Mapping[str, Any]], NoticeBody]] = {
     NoticeKind.STAFF_ALERT: lambda _: SwarmAlert(),
     NoticeKind.CUSTOMER_TOPIC_CLOSE: lambda _: CustomerTopicClose(),
     NoticeKind.CUSTOMER_TOPIC_REOPEN: lambda _: CustomerTopicReopen(),
+    NoticeKind.MESSAGE_REACTION: lambda p: MessageReaction(
+        message_id=int(p["message_id"]), emoji=tuple(str(e) for e in p["emoji"])
+    ),
+    NoticeKind.MESSAGE_EDIT: lambda p: MessageEdit(
+        message_id=int(p["message_id"]),
+        style=CopyStyle(p["style"]),
+        author=str(p.get("author") or ""),
+        tag_ticket=bool(p.get("tag_ticket", False)),
+        media_changed=bool(p.get("media_changed", False)),
+    ),
 }

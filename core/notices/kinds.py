@@ -201,6 +201,40 @@ class CustomerTopicReopen:
     kind: ClassVar[NoticeKind] = NoticeKind.CUSTOMER_TOPIC_REOPEN
 
 
+@dataclass(frozen=True, slots=True)
+class MessageEdit:
+    """Customer or staff: a stored message was edited; bring its copies in the chat in step.
+
+    Attributes:
+        message_id: the stored message (it holds the new version).
+        style: whose words they are, which decides the copy's header.
+        author: who wrote them, by name.
+        tag_ticket: the copy starts with the ticket's number (a customer with several).
+        media_changed: the attachment was replaced, which no edit of a copy can show.
+    """
+
+    message_id: int
+    style: CopyStyle
+    author: str
+    tag_ticket: bool = False
+    media_changed: bool = False
+    kind: ClassVar[NoticeKind] = NoticeKind.MESSAGE_EDIT
+
+
+@dataclass(frozen=True, slots=True)
+class MessageReaction:
+    """Customer or staff: put a reaction from the other side on a stored message there.
+
+    Attributes:
+        message_id: the stored message (its original or copy in the row's chat is reacted on).
+        emoji: the reactions now, oldest first; empty takes the bot's reaction off.
+    """
+
+    message_id: int
+    emoji: tuple[str, ...]
+    kind: ClassVar[NoticeKind] = NoticeKind.MESSAGE_REACTION
+
+
 NoticeBody = (
     TopicCreate
     | CardPost
@@ -218,6 +252,8 @@ NoticeBody = (
     | SwarmAlert
     | CustomerTopicClose
     | CustomerTopicReopen
+    | MessageEdit
+    | MessageReaction
 )
 """What a notice says, whatever its kind; its class tells the kind."""
 

@@ -32,6 +32,7 @@ from core.store.tables import (
     CustomerEventRow,
     CustomerRow,
     HeldMessageRow,
+    MessageEditRow,
     MessageRow,
     TicketEventRow,
     TicketRow,
@@ -219,8 +220,12 @@ async def _tickets(
         query = select(MessageRow).where(MessageRow.ticket_id.in_(chunk))
         if not include_internal:
             query = query.where(MessageRow.internal.is_(False))
+        earlier = await _earlier_versions(session, chunk)
         for message in await session.scalars(query.order_by(MessageRow.id)):
-            messages[message.ticket_id].append(_message(message))
+            entry = _message(message)
+            if message.id in earlier:
+                entry["earlier_versions"] = earlier[message.id]
+            messages[message.ticket_id].append(entry)
         event_query = select(TicketEventRow).where(TicketEventRow.ticket_id.in_(chunk))
         for event in await session.scalars(event_query.order_by(TicketEventRow.id)):
             events[event.ticket_id].append(
@@ -249,6 +254,23 @@ async def _tickets(
         }
         for row in rows
     ]
+
+
+async def _earlier_versions(
+    session: AsyncSession, ticket_ids: list[int]
+) -> dict[int, list[dict[str, Any]]]:
+    """The versions edited messages had before, by message, oldest first."""
+    found: dict[int, list[dict[str, Any]]] = {}
+    query = (
+        select(MessageEditRow)
+        .where(MessageEditRow.ticket_id.in_(ticket_ids))
+        .order_by(MessageEditRow.id)
+    )
+    for version in await session.scalars(query):
+        found.setdefault(version.message_id, []).append(
+            {"text": version.text, "replaced_at": version.replaced_at.isoformat()}
+        )
+    return found
 
 
 def _message(message: MessageRow) -> dict[str, Any]:

@@ -328,6 +328,23 @@ class DeliveryService:
         async with self._ctx.database.read_session() as session:
             return await _messages(session, ids)
 
+    async def copies_in(
+        self, message_id: int, chat_id: int, *, with_origin: bool = False
+    ) -> list[int]:
+        """The ids of the copies a stored message has in a chat, in the order they were sent.
+
+        A message sent in parts (a long text, a header before media) has several. With
+        ``with_origin``, the original counts too, when it was written in that chat.
+        """
+        query = select(MessageCopyRow.chat_message_id).where(
+            MessageCopyRow.message_id == message_id, MessageCopyRow.chat_id == chat_id
+        )
+        if not with_origin:
+            query = query.where(MessageCopyRow.is_origin.is_(False))
+        async with self._ctx.database.read_session() as session:
+            found = await session.scalars(query.order_by(MessageCopyRow.chat_message_id))
+            return list(found)
+
     async def set_staff_topic(self, number: int, topic_id: int | None) -> None:
         """Remember the ticket's staff topic (None: it is gone and must be made again)."""
         async with self._ctx.database.write_session() as session:

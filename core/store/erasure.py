@@ -12,13 +12,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.domain.values import Role
 from core.store.tables import (
     ConversationRow,
     MessageCopyRow,
+    MessageEditRow,
     MessageRow,
     OutboxRow,
     TicketEventRow,
@@ -39,6 +40,12 @@ async def erase_ticket_contents(
     ids = list(ticket_ids)
     message_ids = select(MessageRow.id).where(MessageRow.ticket_id.in_(ids)).scalar_subquery()
     await session.execute(delete(MessageCopyRow).where(MessageCopyRow.message_id.in_(message_ids)))
+    # Earlier versions of edited messages are content too.
+    await session.execute(
+        delete(MessageEditRow).where(
+            or_(MessageEditRow.ticket_id.in_(ids), MessageEditRow.message_id.in_(message_ids))
+        )
+    )
     await session.execute(
         update(MessageRow)
         .where(MessageRow.ticket_id.in_(ids))

@@ -419,3 +419,23 @@ class HeldMessageRow(Base):
         UniqueConstraint("chat_id", "chat_message_id", name="uq_held_messages_chat_message"),
         Index("ix_held_messages_customer", "customer_id", "id"),
     )
+
+
+class MessageEditRow(Base):
+    """One earlier version of a message that its author edited (the audit trail of edits).
+
+    The message row holds the current version; each edit adds the version it replaced here,
+    so every version ever seen stays readable, oldest first.
+    """
+
+    __tablename__ = "message_edits"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    message_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("messages.id"))
+    ticket_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("tickets.id"))
+    text: Mapped[str] = mapped_column(Text, default="")
+    formatted: Mapped[str | None] = mapped_column(Text)
+    attachment_file_id: Mapped[str | None] = mapped_column(String(256))
+    replaced_at: Mapped[datetime]
+
+    __table_args__ = (Index("ix_message_edits_message", "message_id", "id"),)

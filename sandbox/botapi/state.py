@@ -253,6 +253,8 @@ class BotApiState:
         self.updates = UpdateQueue()
         self.callback_queries: dict[str, StoredMessage] = {}
         self.callback_answers: dict[str, ApiObject] = {}
+        # Reactions on messages: (chat id, message id, who reacted) -> ReactionType objects.
+        self.reactions: dict[tuple[int, int, int], list[ApiObject]] = {}
         self.commands: dict[tuple[str, str], list[ApiObject]] = {}
         self.delivered_by_chat: dict[int, int] = {}
         self._next_message_ids: dict[int, IdSequence] = {}

@@ -31,6 +31,8 @@ COMMAND_PATTERN = re.compile(r"(?<!\S)/[A-Za-z0-9_]{1,32}(?:@[A-Za-z0-9_]{3,32})
 MEDIA_KINDS_SET = frozenset(MEDIA_KINDS)
 SPEAKING_STATUSES = frozenset({"creator", "administrator", "member"})
 BOT_SEES_STATUSES = frozenset({"creator", "administrator", "member"})
+ADMIN_STATUSES = frozenset({"creator", "administrator"})
+
 MAX_ALBUM_ITEMS = 10
 
 
@@ -242,11 +244,23 @@ class UserActions:
         text: str | None = None,
         caption: str | None = None,
         entities: list[ApiObject] | None = None,
+        media: str | None = None,
     ) -> StoredMessage:
-        """Edit a user's message and queue the ``edited_message`` update."""
+        """Edit a user's message and queue the ``edited_message`` update.
+
+        ``media`` replaces a media message's photo, video, file... with a new one of that
+        kind (the caption stays unless ``caption`` is given too), as Telegram apps allow.
+        """
         stored = self.stored(message)
         if stored.sender_id == self.state.bot.id:
             raise ValueError("users cannot edit the bot's messages")
+        if media is not None:
+            if not MEDIA_KINDS_SET & stored.data.keys():
+                raise ValueError("only a media message's media can be replaced")
+            fresh = self.content(media={media: {}})
+            for kind in MEDIA_KINDS_SET:
+                stored.data.pop(kind, None)
+            stored.data[media] = fresh[media]
         if text is not None:
             if "text" not in stored.data:
                 raise ValueError("this message has no text; edit its caption=")
@@ -269,11 +283,47 @@ class UserActions:
                 entities=entities,
                 detected=[],
             )
-        else:
-            raise ValueError("give the new text= or caption=")
+        elif media is None:
+            raise ValueError("give the new text=, caption= or media=")
         stored.data["edit_date"] = unix_now()
         self._deliver(self.state.chats[stored.chat_id], "edited_message", stored.snapshot())
         return stored
+
+    def react(self, user: FakeUser, message: ApiObject, emoji: Sequence[str]) -> ApiObject:
+        """Set ``user``'s reactions on a message and queue the ``message_reaction`` update.
+
+        The update carries the reactions before and after, as Telegram sends it; the bot
+        gets it in a private chat, and in a group only as an admin (and, like every update,
+        only when it lists ``message_reaction`` in ``allowed_updates``).
+
+        Args:
+            user: Who reacts (a member of the group, or the private chat's user).
+            message: The message reacted to.
+            emoji: The reactions after the change (empty: all taken off).
+        """
+        stored = self.stored(message)
+        chat = self.state.chats[stored.chat_id]
+        if chat.type == "private" and chat.user is not user:
+            raise ValueError(f"{user.full_name} cannot react in another user's chat")
+        if chat.type != "private" and chat.status_of(user) not in SPEAKING_STATUSES:
+            raise ValueError(f"{user.full_name} is not a member of {chat.title!r}: add_member()")
+        if stored.is_service:
+            raise ValueError("service messages take no reactions")
+        key = (stored.chat_id, stored.message_id, user.id)
+        old = self.state.reactions.get(key, [])
+        new: list[ApiObject] = [{"type": "emoji", "emoji": e} for e in emoji]
+        self.state.reactions[key] = new
+        update: ApiObject = {
+            "chat": chat.to_api(),
+            "message_id": stored.message_id,
+            "user": user.to_api(),
+            "date": unix_now(),
+            "old_reaction": old,
+            "new_reaction": new,
+        }
+        if chat.type == "private" or chat.bot_status in ADMIN_STATUSES:
+            self.state.updates.push("message_reaction", update)
+        return update
 
     def press(
         self,

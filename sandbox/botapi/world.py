@@ -366,11 +366,34 @@ class TelegramWorld:
         *,
         caption: str | None = None,
         entities: list[ApiObject] | None = None,
+        media: str | None = None,
     ) -> ApiObject:
-        """The author edits their message; the bot gets an ``edited_message`` update."""
-        edited = self._user_actions.edit(message, text=text, caption=caption, entities=entities)
+        """The author edits their message (its text, caption, or media: ``media="photo"``
+        puts a new photo in); the bot gets an ``edited_message`` update."""
+        edited = self._user_actions.edit(
+            message, text=text, caption=caption, entities=entities, media=media
+        )
         await asyncio.sleep(0)
         return edited.snapshot()
+
+    async def user_reacts(self, user: FakeUser, message: ApiObject, *emoji: str) -> ApiObject:
+        """The user sets their reactions on a message (none: takes them off); the bot gets a
+        ``message_reaction`` update (in a group only as an admin).
+
+        Returns:
+            The MessageReactionUpdated object queued.
+        """
+        update = self._user_actions.react(user, message, emoji)
+        await asyncio.sleep(0)
+        return update
+
+    def reactions_on(
+        self, chat: ChatRef, message_id: int, who: FakeUser | None = None
+    ) -> list[str]:
+        """The emoji on a message, by one person (the bot by default)."""
+        who_id = who.id if who is not None else self.bot.id
+        found = self.state.reactions.get((self.chat_id(chat), message_id, who_id), [])
+        return [str(r.get("emoji") or r.get("custom_emoji_id")) for r in found]
 
     async def user_presses(
         self,

@@ -85,6 +85,28 @@ class TestExport:
         assert len(numbers) == 600
 
 
+class TestEditedMessages:
+    async def test_the_export_carries_every_earlier_version(
+        self, desk: Desk, ann: Actor, alice: Actor
+    ) -> None:
+        await ann_story(desk, ann, alice)
+        await desk.edits.edit(ChatRef(ann.ref, 55), NewMessage("smelly indeed"))
+        (document,) = await desk.customer_data.export(ANN)
+        (ticket,) = json.loads(document)["tickets"]
+        photo = ticket["messages"][1]
+        assert photo["text"] == "smelly indeed"
+        assert [v["text"] for v in photo["earlier_versions"]] == ["smelly"]
+
+    async def test_erasure_leaves_no_earlier_version(
+        self, desk: Desk, ann: Actor, alice: Actor
+    ) -> None:
+        await ann_story(desk, ann, alice)
+        await desk.edits.edit(ChatRef(ann.ref, 55), NewMessage("it was nothing"))
+        await desk.customer_data.erase(Actor.customer_ref(ann.ref), ANN)
+        leftovers = await _strings_in_database(desk)
+        assert not [s for s in leftovers if "smelly" in s or "nothing" in s]
+
+
 class TestErase:
     async def test_nothing_of_the_customer_is_left_but_counts(
         self, desk: Desk, ann: Actor, alice: Actor

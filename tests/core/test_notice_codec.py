@@ -23,6 +23,8 @@ from core.notices.kinds import (
     Digest,
     EventLine,
     MessageCopy,
+    MessageEdit,
+    MessageReaction,
     NoticeBody,
     PendingReminder,
     SlaAlert,
@@ -76,6 +78,10 @@ EVERY_KIND: list[NoticeBody] = [
     SwarmAlert(),
     CustomerTopicClose(),
     CustomerTopicReopen(),
+    MessageEdit(9, CopyStyle.CUSTOMER, "Ann"),
+    MessageEdit(10, CopyStyle.REPLY, "alice", tag_ticket=True, media_changed=True),
+    MessageReaction(11, ("👍",)),
+    MessageReaction(12, ()),
 ]
 
 # Kinds added after typed notices: no row of theirs was ever written in an older shape.
@@ -83,6 +89,8 @@ NEWER_KINDS = {
     NoticeKind.STAFF_ALERT.value,
     NoticeKind.CUSTOMER_TOPIC_CLOSE.value,
     NoticeKind.CUSTOMER_TOPIC_REOPEN.value,
+    NoticeKind.MESSAGE_EDIT.value,
+    NoticeKind.MESSAGE_REACTION.value,
 }
 
 # Payloads exactly as the version before typed notices wrote them (dumped from its outbox).

@@ -14,6 +14,7 @@ from typing import Any
 from sandbox.botapi.methods.chats import CHAT_HANDLERS
 from sandbox.botapi.methods.copying import COPYING_HANDLERS
 from sandbox.botapi.methods.editing import EDITING_HANDLERS
+from sandbox.botapi.methods.reactions import REACTION_HANDLERS
 from sandbox.botapi.methods.sending import SENDING_HANDLERS
 from sandbox.botapi.methods.topics import TOPIC_HANDLERS
 from sandbox.botapi.params import RequestParams
@@ -27,6 +28,7 @@ HANDLERS: dict[str, Handler] = {
     **COPYING_HANDLERS,
     **EDITING_HANDLERS,
     **TOPIC_HANDLERS,
+    **REACTION_HANDLERS,
 }
 """Every method by its Bot API name."""
 

@@ -18,6 +18,8 @@ NOT_MODIFIED = (
     "the same as a current content and reply markup of the message"
 )
 ADMIN_STATUSES = frozenset({"administrator", "creator"})
+EDIT_WINDOW_SECONDS = 48 * 3600
+"""The bot may edit its own messages for 48 hours."""
 
 
 def edit_message_text(state: BotApiState, params: RequestParams) -> ApiObject:
@@ -93,6 +95,8 @@ def _editable_message(state: BotApiState, params: RequestParams) -> StoredMessag
     if message is None:
         raise bad_request("message to edit not found")
     if message.sender_id != state.bot.id or message.is_service:
+        raise bad_request("message can't be edited")
+    if unix_now() - int(message.data.get("date") or 0) > EDIT_WINDOW_SECONDS:
         raise bad_request("message can't be edited")
     return message
 
