@@ -16,6 +16,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from sandbox.botapi.http_app import json_response
+from sandbox.botapi.params import MEDIA_KINDS
 
 if TYPE_CHECKING:
     from sandbox.botapi.server import FakeBotApi
@@ -29,14 +30,7 @@ SEND_OPTIONS = frozenset(
         "thread_id",
         "reply_to",
         "entities",
-        "photo",
-        "document",
-        "video",
-        "audio",
-        "voice",
-        "animation",
-        "video_note",
-        "sticker",
+        *MEDIA_KINDS,
     }
 )
 

@@ -12,19 +12,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from sandbox.botapi.errors import bad_request
-from sandbox.botapi.params import UploadedFile
+from sandbox.botapi.params import MEDIA_KINDS, UploadedFile
 from sandbox.botapi.sequences import IdSequence
 
-MEDIA_KINDS = (
-    "photo",
-    "document",
-    "video",
-    "audio",
-    "voice",
-    "animation",
-    "video_note",
-    "sticker",
-)
 """Message fields that carry a file (``photo`` is a list of sizes, the others one object)."""
 
 PHOTO_SIZES = ((90, 68), (320, 240), (1280, 960))

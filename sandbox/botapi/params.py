@@ -15,6 +15,18 @@ from typing import Any
 
 from sandbox.botapi.errors import bad_request
 
+MEDIA_KINDS = (
+    "photo",
+    "document",
+    "video",
+    "audio",
+    "voice",
+    "animation",
+    "video_note",
+    "sticker",
+)
+"""The kinds of attached media a message can carry, as Bot API field names."""
+
 STRING_PARAMETERS = frozenset(
     {
         "text",
@@ -38,14 +50,7 @@ STRING_PARAMETERS = frozenset(
         "inline_message_id",
         "business_connection_id",
         "message_effect_id",
-        "photo",
-        "document",
-        "video",
-        "audio",
-        "voice",
-        "animation",
-        "video_note",
-        "sticker",
+        *MEDIA_KINDS,
     }
 )
 """Parameters that are always strings, even when they look like JSON (``text="123"``)."""

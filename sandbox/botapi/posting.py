@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from sandbox.botapi.errors import bad_request
-from sandbox.botapi.params import RequestParams
+from sandbox.botapi.params import MEDIA_KINDS, RequestParams
 from sandbox.botapi.state import (
     ApiObject,
     BotApiState,
@@ -26,14 +26,7 @@ CONTENT_FIELDS = (
     "text",
     "entities",
     "link_preview_options",
-    "photo",
-    "document",
-    "video",
-    "audio",
-    "voice",
-    "animation",
-    "video_note",
-    "sticker",
+    *MEDIA_KINDS,
     "location",
     "venue",
     "contact",

@@ -15,7 +15,7 @@ from typing import Any
 
 from sandbox.botapi.html_check import utf16_length
 from sandbox.botapi.keyboards import inline_buttons
-from sandbox.botapi.media import MEDIA_KINDS
+from sandbox.botapi.params import MEDIA_KINDS
 from sandbox.botapi.posting import post_message
 from sandbox.botapi.state import (
     ApiObject,
