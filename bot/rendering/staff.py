@@ -9,7 +9,7 @@ from bot.i18n import N_, NP_, format_staff_duration
 from bot.i18n import staff_gettext as _
 from bot.i18n import staff_pgettext as pgettext
 from bot.rendering.html import esc, label_html, plain_label, shorten, subject_html
-from bot.rendering.words import priority_label, status_label, when, when_local
+from bot.rendering.words import priority_label, priority_word, status_label, when, when_local
 from core.domain.text import graphemes
 from core.domain.values import EventKind, Priority, Status
 from core.durations import parse_duration
@@ -213,8 +213,15 @@ def render_event_line(line: EventLine, *, link: str | None = None) -> str:
         detail = esc(sla_target_name(line.detail or ""))
     elif kind == EventKind.UNDELIVERED and line.detail in _UNDELIVERED:
         detail = esc(_(_UNDELIVERED[line.detail]))
+    elif kind == EventKind.PRIORITY:
+        detail = esc(" → ".join(_priority_name(part) for part in (line.detail or "").split(" → ")))
     target = _("nobody") if detail == "nobody" else f"<b>{detail}</b>"
     return _(template).format(actor=actor, detail=detail, target=target)
+
+
+def _priority_name(value: str) -> str:
+    """A priority core named (``urgent``) in ``STAFF_LANGUAGE``; anything else as it is."""
+    return priority_word(Priority(value)) if value in set(Priority) else value
 
 
 def sla_target_name(which: str) -> str:
