@@ -8,7 +8,7 @@ here it is put in the reader's language where a translation exists
 
 from __future__ import annotations
 
-from bot.rendering.desk_errors import customer_error
+from bot.rendering.desk_errors import customer_error, staff_error
 from bot.rendering.html import esc
 from core.errors import AccountLocked, AuthenticationFailed, DeskError
 
@@ -23,6 +23,12 @@ def answer_for(error: DeskError) -> str:
     """The chat answer (HTML) to a refused request: a sign, then the error's sentence."""
     sign = next((sign for kind, sign in _SIGNS if isinstance(error, kind)), _DEFAULT_SIGN)
     return f"{sign} {esc(customer_error(error))}"
+
+
+def staff_answer_for(error: DeskError) -> str:
+    """``answer_for`` for agents: the sentence in ``STAFF_LANGUAGE``."""
+    sign = next((sign for kind, sign in _SIGNS if isinstance(error, kind)), _DEFAULT_SIGN)
+    return f"{sign} {esc(staff_error(error))}"
 
 
 def alert_for(error: DeskError) -> str:
