@@ -6,18 +6,20 @@ from telegram import Update
 
 from bot.context import DeskContext
 from bot.handlers.common import say
-from bot.i18n import _
+from bot.i18n import _, staff_gettext
 from bot.rendering.html import esc
 
 
 async def unknown_command(update: Update, context: DeskContext) -> None:
-    """Say that a command is unknown, and where the list is."""
-    command = _command_of(update)
-    if command is None:
+    """Say that a command is unknown, and where the list is (in the staff group, in
+    ``STAFF_LANGUAGE``)."""
+    command, chat = _command_of(update), update.effective_chat
+    if command is None or chat is None:
         return
+    translate = staff_gettext if context.staff.is_staff_chat(chat.id) else _
     await say(
         update,
-        _("I do not know the command {command}. /help lists what I understand.").format(
+        translate("I do not know the command {command}. /help lists what I understand.").format(
             command=esc(command[:40])
         ),
     )
@@ -29,12 +31,15 @@ async def chat_id_command(update: Update, context: DeskContext) -> None:
     if chat is None:
         return
     configured = context.staff.is_staff_chat(chat.id)
-    note = (
-        "This is the staff chat."
+    text = (
+        staff_gettext("This chat's id is <code>{id}</code>. This is the staff chat.")
         if configured
-        else "Set STAFF_CHAT_ID to it to make this the staff chat."
+        else staff_gettext(
+            "This chat's id is <code>{id}</code>. "
+            "Set STAFF_CHAT_ID to it to make this the staff chat."
+        )
     )
-    await say(update, f"This chat's id is <code>{chat.id}</code>. {note}")
+    await say(update, text.format(id=chat.id))
 
 
 async def staff_command(update: Update, context: DeskContext) -> None:
@@ -44,8 +49,10 @@ async def staff_command(update: Update, context: DeskContext) -> None:
         return
     await say(
         update,
-        f"{esc(command[:40])} works in a private chat with me. Here, use the ticket card's "
-        "buttons, write in the ticket's topic to answer, or /note text for an internal note.",
+        staff_gettext(
+            "{command} works in a private chat with me. Here, use the ticket card's buttons, "
+            "write in the ticket's topic to answer, or /note text for an internal note."
+        ).format(command=esc(command[:40])),
     )
 
 
