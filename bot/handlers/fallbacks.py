@@ -6,8 +6,18 @@ from telegram import Update
 
 from bot.context import DeskContext
 from bot.handlers.common import say
-from bot.i18n import _, staff_gettext
+from bot.i18n import N_, _, staff_gettext
 from bot.rendering.html import esc
+
+UNKNOWN_COMMAND = N_("I do not know the command {command}. /help lists what I understand.")
+STAFF_CHAT_ID = N_("This chat's id is <code>{id}</code>. This is the staff chat.")
+OTHER_CHAT_ID = N_(
+    "This chat's id is <code>{id}</code>. Set STAFF_CHAT_ID to it to make this the staff chat."
+)
+PRIVATE_COMMAND = N_(
+    "{command} works in a private chat with me. Here, use the ticket card's buttons, write in "
+    "the ticket's topic to answer, or /note text for an internal note."
+)
 
 
 async def unknown_command(update: Update, context: DeskContext) -> None:
@@ -19,9 +29,7 @@ async def unknown_command(update: Update, context: DeskContext) -> None:
     translate = staff_gettext if context.staff.is_staff_chat(chat.id) else _
     await say(
         update,
-        translate("I do not know the command {command}. /help lists what I understand.").format(
-            command=esc(command[:40])
-        ),
+        translate(UNKNOWN_COMMAND).format(command=esc(command[:40])),
     )
 
 
@@ -31,14 +39,7 @@ async def chat_id_command(update: Update, context: DeskContext) -> None:
     if chat is None:
         return
     configured = context.staff.is_staff_chat(chat.id)
-    text = (
-        staff_gettext("This chat's id is <code>{id}</code>. This is the staff chat.")
-        if configured
-        else staff_gettext(
-            "This chat's id is <code>{id}</code>. "
-            "Set STAFF_CHAT_ID to it to make this the staff chat."
-        )
-    )
+    text = staff_gettext(STAFF_CHAT_ID if configured else OTHER_CHAT_ID)
     await say(update, text.format(id=chat.id))
 
 
@@ -49,10 +50,7 @@ async def staff_command(update: Update, context: DeskContext) -> None:
         return
     await say(
         update,
-        staff_gettext(
-            "{command} works in a private chat with me. Here, use the ticket card's buttons, "
-            "write in the ticket's topic to answer, or /note text for an internal note."
-        ).format(command=esc(command[:40])),
+        staff_gettext(PRIVATE_COMMAND).format(command=esc(command[:40])),
     )
 
 

@@ -21,6 +21,10 @@ from core.errors import DuplicateMessage, InvalidInput, TicketClosed, TicketNotF
 from core.flows.states import IntakeState, LoginState, OfferState, UnknownFlow
 from core.views import Conversation, PostedMessages, TicketView
 
+LOGGED_IN_AS_AGENT = N_(
+    "You are logged in as agent <b>{name}</b>, so I do not open tickets for you. Use /reply 12 "
+    "text to answer a customer, /queue to see tickets, or /logout to write as a customer."
+)
 SLOW_DOWN = N_(
     "🐢 You are writing faster than our team can read. Everything you send is kept and "
     "reaches them at the end of this minute."
@@ -50,11 +54,7 @@ async def on_private_message(update: Update, context: DeskContext) -> None:
     if where.agent is not None:
         await say(
             update,
-            staff_gettext(
-                "You are logged in as agent <b>{name}</b>, so I do not open tickets for you. "
-                "Use /reply 12 text to answer a customer, /queue to see tickets, or /logout to "
-                "write as a customer."
-            ).format(name=esc(where.agent.username)),
+            staff_gettext(LOGGED_IN_AS_AGENT).format(name=esc(where.agent.username)),
         )
         return
     await route_to_ticket(update, context, conversation, where.ticket)
