@@ -5,7 +5,7 @@ from __future__ import annotations
 from telegram import Update
 
 from bot.context import DeskContext
-from bot.handlers.common import say
+from bot.handlers.common import agent_actor, say
 from bot.i18n import N_, _, staff_gettext
 from bot.rendering.html import esc
 
@@ -21,12 +21,13 @@ PRIVATE_COMMAND = N_(
 
 
 async def unknown_command(update: Update, context: DeskContext) -> None:
-    """Say that a command is unknown, and where the list is (in the staff group, in
-    ``STAFF_LANGUAGE``)."""
+    """Say that a command is unknown, and where the list is (to agents, in the staff group
+    or logged in, in ``STAFF_LANGUAGE``)."""
     command, chat = _command_of(update), update.effective_chat
     if command is None or chat is None:
         return
-    translate = staff_gettext if context.staff.is_staff_chat(chat.id) else _
+    to_staff = context.staff.is_staff_chat(chat.id) or await agent_actor(update, context)
+    translate = staff_gettext if to_staff else _
     await say(
         update,
         translate(UNKNOWN_COMMAND).format(command=esc(command[:40])),
