@@ -17,7 +17,7 @@ from bot.context import DeskContext
 from bot.handlers.common import (
     Handler,
     agent_actor,
-    answers_refusals,
+    answers_staff_refusals,
     edit_keyboard,
     edit_text,
     parse_number,
@@ -97,7 +97,7 @@ def agent_command(usage: str, arguments: int, *, rest: bool = False) -> Callable
                 await say(update, staff_answer_for(error))
 
         handler.__doc__ = action.__doc__
-        return answers_refusals(handler)
+        return answers_staff_refusals(handler)
 
     return wrap
 

@@ -15,7 +15,7 @@ from bot.handlers.common import say
 from bot.handlers.saved import saved_name_in
 from bot.i18n import N_, staff_gettext
 from bot.inbound import command_argument, new_message_from
-from bot.rendering.refusals import answer_for
+from bot.rendering.refusals import answer_for, staff_answer_for
 from core.domain.actors import ChatRef, NewMessage
 from core.errors import InvalidInput
 
@@ -39,7 +39,7 @@ async def on_edited_message(update: Update, context: DeskContext) -> None:
     try:
         await context.desk.edits.edit(ChatRef(message.chat.id, message.message_id), new)
     except InvalidInput as exc:
-        await say(update, answer_for(exc))
+        await say(update, staff_answer_for(exc) if _by_staff(message) else answer_for(exc))
 
 
 def _by_staff(message: Message) -> bool:

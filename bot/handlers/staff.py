@@ -9,7 +9,7 @@ from __future__ import annotations
 from telegram import Message, Update
 
 from bot.context import DeskContext
-from bot.handlers.common import agent_actor, answers_refusals, say
+from bot.handlers.common import agent_actor, answers_staff_refusals, say
 from bot.handlers.saved import saved_name_in, send_saved
 from bot.i18n import staff_gettext as _
 from bot.inbound import command_argument, new_message_from, unsupported_kind
@@ -62,7 +62,7 @@ def _is_about_a_ticket(context: DeskContext, message: Message) -> bool:
     )
 
 
-@answers_refusals
+@answers_staff_refusals
 async def on_staff_message(update: Update, context: DeskContext) -> None:
     """Relay a logged-in agent's message in a ticket's topic to the customer."""
     message, user = update.effective_message, update.effective_user
@@ -108,7 +108,7 @@ async def _relay(
         await _say_moved_on(update, context, ticket)
 
 
-@answers_refusals
+@answers_staff_refusals
 async def note_command(update: Update, context: DeskContext) -> None:
     """Add an internal note to the ticket of this topic: ``/note text``."""
     message = update.effective_message

@@ -37,6 +37,15 @@ CUSTOMER_ERRORS = (
     N_("The comment is empty."),
     N_("That page link is no longer valid; open the list again."),
     N_("This button is not valid any more."),
+    N_("{tag} is not a language tag."),
+    N_("Unknown category {category}; choose one of: {names}."),
+    N_("There are no categories to choose from."),
+    N_(
+        "You opened {count} tickets in the last 24 hours, as many as a day allows. "
+        "Write in one of them (/my lists them), or open a new one tomorrow."
+    ),
+    N_("The data was erased on {day}; nothing has been written since."),
+    N_("Ticket #{number} alone is larger than one file."),
 )
 STAFF_ERRORS = (
     N_("Wrong username or password."),
@@ -70,6 +79,42 @@ STAFF_ERRORS = (
     N_("A ticket cannot go from {current} to {requested}: the ticket is already {status}."),
     N_("A ticket cannot go from {current} to {requested}: only {who} may make this move."),
     N_("A ticket cannot go from {current} to {requested}: the lifecycle has no such move."),
+    N_("Ticket #{number} has no assignee already."),
+    N_("Ticket #{number} has no category already."),
+    N_("Ticket #{number} already has category {category}."),
+    N_(
+        "#{source} and #{target} belong to different customers ({first} and {second}): "
+        "only one customer's tickets can be merged."
+    ),
+    N_("#{number} is closed: reopen it first, or merge it into #{other} instead."),
+    N_("#{number} is already closed: there is nothing to merge."),
+    N_("#{number} is already closed (merged into #{target}): there is nothing to merge."),
+    N_("Only agents can ban or unban customers."),
+    N_("Only agents can write internal notes."),
+    N_("Only customers report tickets."),
+    N_("Only customers have their own ticket list."),
+    N_("Only customers have a current ticket."),
+    N_("Only customers have an active ticket."),
+    N_("Only the customer can rate a ticket."),
+    N_("Only the customer can comment on a rating."),
+    N_(
+        "{name} is the Telegram account of an agent; agents are never banned. "
+        "To stop an agent, use: helpdesk agent disable USERNAME."
+    ),
+    N_("“{text}” names no customer: use @username or a Telegram id."),
+    N_("“{text}” names no customer: give a ticket number (12), an @username or id:TELEGRAM_ID."),
+    N_("“{text}” cannot name a saved reply: use up to {limit} letters (a–z), digits, - and _."),
+    N_("Unknown placeholder {placeholder}: use {customer}, {ticket} or {agent}."),
+    N_("A saved reply “{name}” was just saved; try again."),
+    N_(
+        "The saved reply “{name}” is another agent's: only its author or an admin may "
+        "change or delete it."
+    ),
+    N_(
+        "“{text}” is not a tag: use letters, digits, - and _ only, starting with a letter or digit."
+    ),
+    N_("The search is {length} characters long; keep it under {limit}."),
+    N_("A search shows 1 to {limit} tickets."),
 )
 """Refusals only agents meet, matched before ``CUSTOMER_ERRORS`` (which they meet too)."""
 _FIELD = re.compile(r"\{(\w+)\}")
@@ -93,28 +138,37 @@ def _patterns(templates: tuple[str, ...]) -> tuple[tuple[str, re.Pattern[str]], 
 def customer_error(error: Exception) -> str:
     """What a refusal says, in the customer's language when it is one they can meet."""
     text = str(error)
-    for template, pattern in _patterns(CUSTOMER_ERRORS):
-        found = pattern.fullmatch(text)
-        if found is None:
-            continue
-        values = {
-            name: customer_status_word(_STATUSES[value]) if value in _STATUSES else value
-            for name, value in found.groupdict().items()
-        }
-        return _(template).format(**values)
-    return text
+    matched = matching_template(text, CUSTOMER_ERRORS)
+    if matched is None:
+        return text
+    template, found = matched
+    values = {
+        name: customer_status_word(_STATUSES[value]) if value in _STATUSES else value
+        for name, value in found.items()
+    }
+    return _(template).format(**values)
 
 
 def staff_error(error: Exception) -> str:
     """What a refusal says, in ``STAFF_LANGUAGE`` when it is one the desk knows."""
     text = str(error)
-    for template, pattern in _patterns(STAFF_ERRORS + CUSTOMER_ERRORS):
-        found = pattern.fullmatch(text)
-        if found is None:
-            continue
-        values = {name: _staff_word(value) for name, value in found.groupdict().items()}
-        return staff_gettext(template).format(**values)
-    return text
+    matched = matching_template(text, STAFF_ERRORS + CUSTOMER_ERRORS)
+    if matched is None:
+        return text
+    template, found = matched
+    values = {name: _staff_word(value) for name, value in found.items()}
+    return staff_gettext(template).format(**values)
+
+
+def matching_template(
+    sentence: str, templates: tuple[str, ...]
+) -> tuple[str, dict[str, str]] | None:
+    """The first of ``templates`` a sentence of core's fits, with the values it carries."""
+    for template, pattern in _patterns(templates):
+        found = pattern.fullmatch(sentence)
+        if found is not None:
+            return template, found.groupdict()
+    return None
 
 
 def _staff_word(value: str) -> str:

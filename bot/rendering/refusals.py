@@ -34,3 +34,8 @@ def staff_answer_for(error: DeskError) -> str:
 def alert_for(error: DeskError) -> str:
     """The answer (plain text) to a refused button press: the error's sentence."""
     return customer_error(error)
+
+
+def staff_alert_for(error: DeskError) -> str:
+    """``alert_for`` for agents' buttons: the sentence in ``STAFF_LANGUAGE``."""
+    return staff_error(error)

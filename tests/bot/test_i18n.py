@@ -19,7 +19,7 @@ from bot.rendering.desk_errors import customer_error, staff_error
 from bot.rendering.words import status_label, when_local
 from core.domain.values import Status
 from core.durations import format_duration
-from core.errors import TicketNotFound, TransitionRefused
+from core.errors import InvalidInput, TicketNotFound, TransitionRefused
 from tests.bot.test_rendering import ticket_view
 
 TRANSLATED = [language for language in SHIPPED_LANGUAGES if language != SOURCE_LANGUAGE]
@@ -240,6 +240,30 @@ class TestStaffTexts:
                 TransitionRefused("open", "pending", "the ticket is already open")
             )
         assert refused == "Тикет не может перейти из «открыт» в «ждёт клиента»: он уже открыт."
+
+    def test_merge_assignment_and_saved_reply_refusals_are_in_the_staff_language(self) -> None:
+        i18n.configure(default_language="en", staff_language="de")
+        with speaking("ru"):
+            merged = staff_error(
+                InvalidInput("#4 is already closed (merged into #9): there is nothing to merge.")
+            )
+            unassigned = staff_error(InvalidInput("Ticket #4 has no assignee already."))
+            placeholder = staff_error(
+                InvalidInput("Unknown placeholder {nmae}: use {customer}, {ticket} or {agent}.")
+            )
+        assert merged == (
+            "#4 ist schon geschlossen (in #9 zusammengeführt): es gibt nichts zusammenzuführen."
+        )
+        assert unassigned == "Ticket #4 ist schon niemandem zugewiesen."
+        assert placeholder == (
+            "Unbekannter Platzhalter {nmae}: nutze {customer}, {ticket} oder {agent}."
+        )
+
+    def test_a_customers_refusal_is_in_their_language_not_the_staffs(self) -> None:
+        i18n.configure(default_language="en", staff_language="de")
+        with speaking("es"):
+            refused = customer_error(InvalidInput("There are no categories to choose from."))
+        assert refused == "No hay categorías entre las que elegir."
 
 
 class TestMenus:

@@ -34,7 +34,7 @@ class TestStaffLanguage:
         self, german_desk: Harness
     ) -> None:
         server, staff = german_desk.server, german_desk.staff
-        agent = await german_desk.agent("Alice", username="alice")
+        agent = await german_desk.agent("Alice", username="alice", language_code="es")
         olga = server.add_user("Olga", language_code="ru")
         await server.user_sends(olga, "/new")
         await german_desk.wait_bot_says(olga, "Это будет тема тикета")
@@ -71,3 +71,48 @@ class TestStaffLanguage:
         assert refusal["text"] == "⚠️ Ticket #9999 wurde nicht gefunden."
         to_olga = [str(m.get("text")) for m in server.bot_messages(olga)]
         assert not any("Ticket" in text or "Status" in text for text in to_olga)
+
+        before = len(server.bot_messages(agent))
+        await server.user_sends(agent, "/asign 1 bob")
+        unknown = await german_desk.wait_bot_says(agent, "/asign", after=before)
+        assert unknown["text"].startswith("Den Befehl /asign kenne ich nicht.")
+
+    async def test_an_agents_button_presses_and_topic_refusals_are_in_german(
+        self, german_desk: Harness
+    ) -> None:
+        server, staff = german_desk.server, german_desk.staff
+        agent = await german_desk.agent("Alice", username="alice", language_code="es")
+        olga = server.add_user("Olga", language_code="ru")
+        await server.user_sends(olga, "/new")
+        await german_desk.wait_bot_says(olga, "Это будет тема тикета")
+        await server.user_sends(olga, "Принтер горит")
+        await german_desk.wait_bot_says(olga, "Теперь опишите проблему")
+        await server.user_sends(olga, "Дым идёт.")
+        number = ticket_number_in(await german_desk.wait_bot_says(olga, "Ваш тикет"))
+        thread = await german_desk.topic_of(number)
+        card = await german_desk.wait_bot_says(staff, "🎫", thread_id=thread)
+
+        stale = await server.user_presses(agent, card, "t:zz", check_button=False)
+        assert await self._answer(german_desk, stale) == "Diese Schaltfläche gilt nicht mehr."
+        await german_desk.server.user_sends(agent, f"/take {number}")
+        await german_desk.wait_bot_says(staff, "🆕 neu → 🟢 offen", thread_id=thread)
+        again = await server.user_presses(agent, card, f"t:st:{number}:open", check_button=False)
+        assert await self._answer(german_desk, again) == (
+            "Ein Ticket kann nicht von offen zu offen wechseln: das Ticket ist schon offen."
+        )
+
+        long_note = "/note " + "x" * 65_537
+        await server.user_sends(agent, long_note, chat=staff, thread_id=thread)
+        refusal = await german_desk.wait_bot_says(staff, "⚠️", thread_id=thread)
+        assert refusal["text"] == "⚠️ Die Nachricht ist länger als 65536 Zeichen."
+
+        confirmation = server.bot_messages(olga)[-1]
+        olgas = await server.user_presses(olga, confirmation, "c:zz", check_button=False)
+        assert await self._answer(german_desk, olgas) == "Эта кнопка больше не действует."
+
+    @staticmethod
+    async def _answer(desk: Harness, query: str) -> str:
+        await desk.server.wait_for(lambda: desk.server.callback_answer(query) is not None)
+        answer = desk.server.callback_answer(query)
+        assert answer is not None
+        return str(answer.get("text"))
