@@ -107,6 +107,7 @@ async def serve(settings: Settings) -> None:
     try:
         if worker is not None:
             await worker.start()
+            running.application.bot_data.wake_worker = worker.wake
         if api is not None:
             await api.start()
         logger.info("the desk is running; Ctrl-C stops it")
