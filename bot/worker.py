@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import os
 import signal
@@ -59,6 +60,8 @@ async def deliver(
         # Started by the bot, which has said how to set a missing staff chat already.
         await check_staff_chat(application, say_if_missing=parent_pid is None)
         logger.info("delivery worker running")
+        gc.collect()  # what startup made is left out of later collections (see bot.main)
+        gc.freeze()
         if parent_pid is not None:
             wakes = loop.create_task(_wake_on_stdin(dispatcher))
         while not stop.is_set():
