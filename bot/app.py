@@ -50,7 +50,7 @@ from core.desk import Desk
 
 logger = logging.getLogger(__name__)
 
-DISPATCH_INTERVAL = timedelta(seconds=2)
+DISPATCH_INTERVAL = timedelta(seconds=0.5)  # for rows other processes wrote, and retries
 ALLOWED_UPDATES = [
     Update.MESSAGE,
     Update.EDITED_MESSAGE,
