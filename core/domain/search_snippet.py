@@ -11,15 +11,20 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Sequence
+from itertools import islice
 
 from core.domain.search_text import MARK_END, MARK_START
 
 ELLIPSIS = "…"
 _TOKEN = re.compile(r"[^\W_]+")
+_ASCII_TOKEN = re.compile(r"[A-Za-z0-9]+")
+_ASCII_SPACES = str.maketrans({c: " " for c in map(chr, range(128)) if not c.isalnum()})
 
 
 def fold(word: str) -> str:
     """A word as the index compares it: case folded, accents removed."""
+    if word.isascii():
+        return word.lower()
     decomposed = unicodedata.normalize("NFKD", word.casefold())
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
@@ -36,34 +41,48 @@ def snippet(columns: Sequence[str], phrases: Sequence[str], words: int) -> str:
     column and the earliest place); ``…`` shows text left out before or after it. A
     document without any match gives the start of its first non-empty column.
     """
-    wanted = [[fold(piece) for piece in phrase.split()] for phrase in phrases]
+    starting: dict[str, list[tuple[int, list[str]]]] = {}
+    for term, phrase in enumerate(phrases):
+        pieces = [fold(piece) for piece in phrase.split()]
+        if pieces:
+            starting.setdefault(pieces[0], []).append((term, pieces))
     best: tuple[tuple[int, int], str] | None = None
     for text in columns:
-        tokens = [(m.start(), m.end(), fold(m.group())) for m in _TOKEN.finditer(text)]
-        if not tokens:
+        # Text in ASCII (most of it) is cut into words by C code: faster by far than a
+        # Unicode pattern, and folding it is lower-casing it.
+        ascii_text = text.isascii()
+        if ascii_text:
+            folded = text.lower().translate(_ASCII_SPACES).split()
+        else:
+            folded = [fold(word) for word in _TOKEN.findall(text)]
+        if not folded:
             continue
-        spans = _matches(tokens, wanted)
-        first, score = _best_window(spans, len(tokens), words)
+        spans = _matches(folded, starting)
+        first, score = _best_window(spans, len(folded), words)
         if best is None or score > best[0]:
-            best = (score, _render(text, tokens, spans, first, words))
+            last = min(len(folded), first + words) - 1
+            pattern = _ASCII_TOKEN if ascii_text else _TOKEN
+            # Where the words are in the text: up to the window's end only.
+            tokens = [m.span() for m in islice(pattern.finditer(text), last + 1)]
+            best = (score, _render(text, tokens, spans, first, len(folded)))
     return best[1] if best is not None else ""
 
 
 def _matches(
-    tokens: list[tuple[int, int, str]], wanted: list[list[str]]
+    folded: list[str], starting: dict[str, list[tuple[int, list[str]]]]
 ) -> list[tuple[int, int, int]]:
     """Each match as (first token, last token, which term), in text order, not overlapping."""
     found: list[tuple[int, int, int]] = []
-    position = 0
-    while position < len(tokens):
-        for term, pieces in enumerate(wanted):
+    after = 0  # the first token a next match may start at
+    for position in [i for i, word in enumerate(folded) if word in starting]:
+        if position < after:
+            continue
+        for term, pieces in starting[folded[position]]:
             end = position + len(pieces)
-            if pieces and [t[2] for t in tokens[position:end]] == pieces:
+            if folded[position:end] == pieces:
                 found.append((position, end - 1, term))
-                position = end
+                after = end
                 break
-        else:
-            position += 1
     return found
 
 
@@ -72,10 +91,16 @@ def _best_window(
 ) -> tuple[int, tuple[int, int]]:
     """The first token of the best window and its score (different terms, matches)."""
     best_first, best_score = 0, (0, 0)
+    low = high = 0  # spans[low:high] lie inside the window (both move forward only)
     for start, _end, _term in spans:
         # A window starting a little before the match, so it reads in context.
         first = max(0, min(start - words // 4, count - words))
-        inside = [s for s in spans if s[0] >= first and s[1] < first + words]
+        while spans[low][0] < first:
+            low += 1
+        high = max(high, low)
+        while high < len(spans) and spans[high][1] < first + words:
+            high += 1
+        inside = spans[low:high]
         score = (len({s[2] for s in inside}), len(inside))
         if score > best_score:
             best_first, best_score = first, score
@@ -84,12 +109,13 @@ def _best_window(
 
 def _render(
     text: str,
-    tokens: list[tuple[int, int, str]],
+    tokens: list[tuple[int, int]],
     spans: list[tuple[int, int, int]],
     first: int,
-    words: int,
+    count: int,
 ) -> str:
-    last = min(len(tokens), first + words) - 1
+    """The text of ``tokens[first:]`` (the window), its matches marked; ``count`` words in all."""
+    last = len(tokens) - 1
     begin, finish = tokens[first][0], tokens[last][1]
     pieces = [ELLIPSIS] if first > 0 else []
     at = begin
@@ -100,6 +126,6 @@ def _render(
         pieces.append(MARK_END)
         at = tokens[end][1]
     pieces.append(text[at:finish])
-    if last < len(tokens) - 1:
+    if last < count - 1:
         pieces.append(ELLIPSIS)
     return "".join(pieces)

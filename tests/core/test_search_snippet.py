@@ -41,3 +41,11 @@ class TestSnippet:
     def test_no_match_gives_the_start_and_no_text_gives_nothing(self) -> None:
         assert snippet(["", "hello there"], ["printer"], 1) == f"hello{ELLIPSIS}"
         assert snippet(["", ""], ["printer"], 14) == ""
+
+    def test_a_long_text_full_of_matches_shows_the_first_window_with_every_term(self) -> None:
+        body = " ".join(["printer"] * 20_000 + ["toner", "printer"])
+        found = _shown(snippet(["", body], ["printer", "toner"], 14))
+        # The first window holding both terms, fourteen matches in all.
+        assert found.startswith(ELLIPSIS)
+        assert found.endswith(f"[toner]{ELLIPSIS}")
+        assert found.count("[") == 14
