@@ -135,16 +135,25 @@ async def find(
         numbers = await _few_filtered(session, filters, params)
         if numbers == []:
             return []
-    sqlite = _is_sqlite(session)
-    if sqlite:
+    if _is_sqlite(session):
         ranked = await _rank_sqlite(
             session, query, filters=filters, params=params, numbers=numbers, limit=limit
         )
+        texts = await _texts(session, [number for number, _ in ranked])
     else:
-        ranked = await _rank_postgresql(
+        rows = await _rank_postgresql(
             session, query, filters=filters, params=params, numbers=numbers, limit=limit
         )
-    return await _with_snippets(session, query, ranked, key="rowid" if sqlite else "ticket_id")
+        ranked = [(number, score) for number, score, _, _ in rows]
+        texts = {number: (subject, body) for number, _, subject, body in rows}
+    # Both databases' own snippet functions cost more than the ranking at a million
+    # tickets (FTS5 seeks the query's terms again for each row; ``ts_headline`` parses the
+    # whole text), so the page's snippets are made here from its documents' text.
+    phrases = query.phrases()
+    return [
+        Hit(n, score, snippet(texts.get(n, ("", "")), phrases, SNIPPET_WORDS))
+        for n, score in ranked
+    ]
 
 
 async def _few_filtered(
@@ -202,7 +211,8 @@ async def _rank_postgresql(
     params: dict[str, object],
     numbers: list[int] | None,
     limit: int,
-) -> list[tuple[int, float]]:
+) -> list[tuple[int, float, str, str]]:
+    """The hits, best first, each with its score and its document's subject and body."""
     source, where = f"{TABLE} AS d", ""
     if numbers is not None:
         where = _listed("d.ticket_id", numbers)
@@ -219,7 +229,8 @@ async def _rank_postgresql(
     sql = (
         f"WITH recent AS MATERIALIZED (SELECT d.ticket_id FROM {source}"
         f" WHERE d.tsv @@ ({tsquery}){where} ORDER BY d.ticket_id DESC LIMIT :pool)"
-        f" SELECT r.ticket_id, ts_rank_cd(d.tsv, {tsquery}) AS score FROM recent AS r"
+        f" SELECT r.ticket_id, ts_rank_cd(d.tsv, {tsquery}) AS score, d.subject, d.body"
+        " FROM recent AS r"
         f" JOIN {TABLE} AS d ON d.ticket_id = r.ticket_id"
         " ORDER BY score DESC, r.ticket_id DESC LIMIT :limit"
     )
@@ -229,39 +240,29 @@ async def _rank_postgresql(
         "pool": RANKED_POOL,
         "limit": limit,
     }
-    return [(int(n), float(score)) for n, score in await session.execute(text(sql), values)]
-
-
-async def _with_snippets(
-    session: AsyncSession, query: SearchQuery, ranked: list[tuple[int, float]], *, key: str
-) -> list[Hit]:
-    """Read the text of the hits shown, by their key, and make their snippets here.
-
-    Both databases' own snippet functions cost more than the ranking at a million tickets
-    (FTS5 seeks the query's terms again for each row; ``ts_headline`` parses the whole
-    text), so the page's documents are read by key and marked in Python.
-    """
-    if not ranked:
-        return []
-    numbers = ", ".join(str(number) for number, _ in ranked)  # integers read back above
-    texts = {
-        int(n): (str(subject), str(body))
-        for n, subject, body in await session.execute(
-            text(f"SELECT {key}, subject, body FROM {TABLE} WHERE {key} IN ({numbers})")
-        )
-    }
-    phrases = query.phrases()
     return [
-        Hit(n, score, snippet(texts.get(n, ("", "")), phrases, SNIPPET_WORDS))
-        for n, score in ranked
+        (int(n), float(score), str(subject), str(body))
+        for n, score, subject, body in await session.execute(text(sql), values)
     ]
+
+
+async def _texts(session: AsyncSession, numbers: list[int]) -> dict[int, tuple[str, str]]:
+    """The subject and body of the SQLite documents of these tickets, read by rowid."""
+    if not numbers:
+        return {}
+    listed = ", ".join(str(number) for number in numbers)  # integers read back before
+    rows = await session.execute(
+        text(f"SELECT rowid, subject, body FROM {TABLE} WHERE rowid IN ({listed})")
+    )
+    return {int(n): (str(subject), str(body)) for n, subject, body in rows}
 
 
 def rebuild(connection: Connection) -> int:
     """Make the index again from every ticket and message; return how many tickets.
 
     Runs on a synchronous connection (inside the caller's transaction): from the
-    ``reindex`` command through ``run_sync``, and from a migration.
+    ``reindex`` command through ``run_sync``, and from a migration. On SQLite the index
+    ends as one segment (see ``_optimize``).
     """
     sqlite = _is_sqlite(connection)
     connection.execute(text(f"DELETE FROM {TABLE}"))
@@ -273,6 +274,8 @@ def rebuild(connection: Connection) -> int:
             {"last": last, "n": _REBUILD_BATCH},
         ).all()
         if not tickets:
+            if sqlite:
+                _optimize(connection)
             return count
         first, last = tickets[0][0], tickets[-1][0]
         bodies: dict[int, list[str]] = {}
@@ -297,3 +300,14 @@ def rebuild(connection: Connection) -> int:
             )
         connection.execute(text(sql), rows)
         count += len(rows)
+
+
+def _optimize(connection: Connection) -> None:
+    """Merge the FTS5 index into one segment.
+
+    Inserting in batches leaves FTS5 with many segments (14 at a million tickets), and a
+    search reads a word's matches from each and merges them: at a million tickets two
+    words rank in 2.7 ms from one segment against 6.4 ms from fourteen. Merging costs
+    about 10 % of the time the rebuild takes.
+    """
+    connection.execute(text(f"INSERT INTO {TABLE} ({TABLE}) VALUES ('optimize')"))
