@@ -116,7 +116,10 @@ def _render(
 ) -> str:
     """The text of ``tokens[first:]`` (the window), its matches marked; ``count`` words in all."""
     last = len(tokens) - 1
-    begin, finish = tokens[first][0], tokens[last][1]
+    # From the text's very start or to its very end when the window reaches it, so no
+    # punctuation there is lost ("<script> printer", "is it broken?").
+    begin = tokens[first][0] if first > 0 else 0
+    finish = tokens[last][1] if last < count - 1 else len(text)
     pieces = [ELLIPSIS] if first > 0 else []
     at = begin
     for start, end, _term in spans:

@@ -27,6 +27,10 @@ class TestSnippet:
         assert "[printer] [toner]" in found
         assert len(found.strip(ELLIPSIS).split()) == 6
 
+    def test_text_before_the_first_word_and_after_the_last_is_kept(self) -> None:
+        found = snippet(["", "<script> printer driver?"], ["printer"], 14)
+        assert _shown(found) == "<script> [printer] driver?"
+
     def test_a_subject_match_shows_the_subject_when_it_is_as_good(self) -> None:
         found = snippet(["Printer smokes", "then the printer stopped"], ["printer"], 14)
         assert _shown(found) == "[Printer] smokes"
