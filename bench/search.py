@@ -223,7 +223,11 @@ def main(argv: list[str] | None = None) -> int:
     """Run this benchmark alone: ``python -m bench.search [--quick] [--keep DIR]``."""
     parser = argparse.ArgumentParser(prog="python -m bench.search", description=__doc__)
     parser.add_argument("--quick", action="store_true", help=f"sizes {QUICK_SIZES}")
-    parser.add_argument("--keep", type=Path, help="keep the databases in this folder")
+    parser.add_argument(
+        "--keep",
+        type=Path,
+        help="keep the databases in this folder, and use those already there again",
+    )
     args = parser.parse_args(argv)
     if args.keep is not None:
         args.keep.mkdir(parents=True, exist_ok=True)
