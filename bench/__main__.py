@@ -46,6 +46,7 @@ async def run_all(workdir: Path, *, quick: bool) -> dict[str, Any]:
     results["memory"] = {
         "end_to_end_peak_rss_mb": results["end_to_end"]["peak_rss_mb"],
         "end_to_end_worker_peak_rss_mb": results["end_to_end"]["worker_peak_rss_mb"],
+        "end_to_end_desk_peak_rss_mb": results["end_to_end"]["desk_peak_rss_mb"],
         "largest_database": await memory.run(workdir, largest),
     }
     results["sandbox"] = await sandbox.run(workdir, quick=quick)

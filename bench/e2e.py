@@ -190,6 +190,7 @@ async def _desk_run(
         result["stored"] = float(stored or 0)
         result["peak_rss_mb"] = bot.peak_rss / 2**20
         result["worker_peak_rss_mb"] = bot.peak_child_rss / 2**20
+        result["desk_peak_rss_mb"] = bot.peak_tree_rss / 2**20
         result["copy_calls"] = float(len(calls))
     finally:
         await bot.stop()
@@ -294,6 +295,7 @@ async def run(workdir: Path, *, quick: bool, database_url: str | None = None) ->
         "lost": max(messages - int(run["stored"]) for run in desk_runs),
         "peak_rss_mb": max(run["peak_rss_mb"] for run in desk_runs),
         "worker_peak_rss_mb": max(run["worker_peak_rss_mb"] for run in desk_runs),
+        "desk_peak_rss_mb": max(run["desk_peak_rss_mb"] for run in desk_runs),
         "ratio": desk["rate"] / echo["rate"],
         "idle": idle_figures,
         "database": "postgresql" if database_url and "postgres" in database_url else "sqlite",

@@ -50,6 +50,7 @@ async def run(workdir: Path, database: Path) -> dict[str, Any]:
                 "database_mb": size / 2**20,
                 "peak_rss_mb": bot.peak_rss / 2**20,
                 "worker_peak_rss_mb": bot.peak_child_rss / 2**20,
+                "desk_peak_rss_mb": bot.peak_tree_rss / 2**20,
                 "rss_after_mb": bot.rss() / 2**20,
             }
         finally:

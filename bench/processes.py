@@ -18,6 +18,7 @@ import psutil
 
 TOKEN = "424242:BENCH-TOKEN"
 ROOT = Path(__file__).resolve().parent.parent
+PASSED_ON = ("DELIVERY_WORKER",)  # the desk's settings a benchmark run may choose
 PROFILE_ENV = "BENCH_PROFILE_DIR"  # set to a folder: every bot runs under py-spy, profiles there
 
 
@@ -99,6 +100,7 @@ class BotProcess:
     process: asyncio.subprocess.Process | None = None
     peak_rss: int = 0
     peak_child_rss: int = 0  # the delivery worker, a child of the bot
+    peak_tree_rss: int = 0  # the process and its children together, at one moment
     cpu_samples: list[tuple[float, float]] = field(default_factory=list)  # (time, CPU seconds)
     _sampler: asyncio.Task[None] | None = field(default=None, repr=False)
 
@@ -124,14 +126,19 @@ class BotProcess:
         watched = psutil.Process(self.process.pid)
         while True:
             try:
-                self.peak_rss = max(self.peak_rss, watched.memory_info().rss)
+                own = watched.memory_info().rss
+                self.peak_rss = max(self.peak_rss, own)
                 times = watched.cpu_times()
                 cpu = times.user + times.system
+                tree = own
                 for child in watched.children():
                     with contextlib.suppress(psutil.Error):
-                        self.peak_child_rss = max(self.peak_child_rss, child.memory_info().rss)
+                        rss = child.memory_info().rss
+                        self.peak_child_rss = max(self.peak_child_rss, rss)
+                        tree += rss
                         times = child.cpu_times()
                         cpu += times.user + times.system
+                self.peak_tree_rss = max(self.peak_tree_rss, tree)
                 self.cpu_samples.append((time.monotonic(), cpu))
             except psutil.Error:
                 return
@@ -178,7 +185,12 @@ async def _terminate(process: asyncio.subprocess.Process | None) -> None:
 def desk_env(
     server: FakeServer, staff_chat_id: int, database_url: str, **extra: str
 ) -> dict[str, str]:
-    """The environment that points the desk bot at the fake server."""
+    """The environment that points the desk bot at the fake server.
+
+    ``DELIVERY_WORKER``, when set in the benchmark's own environment, is passed on, so
+    either way of delivering can be measured (``DELIVERY_WORKER=true python -m bench``).
+    """
+    chosen = {name: os.environ[name] for name in PASSED_ON if name in os.environ}
     return {
         "TELEGRAM_BOT_TOKEN": TOKEN,
         "TELEGRAM_BASE_URL": server.base_url,
@@ -187,6 +199,7 @@ def desk_env(
         "POLL_TIMEOUT": "1",
         "HTTP_TIMEOUT": "10",
         "LOG_LEVEL": "WARNING",
+        **chosen,
         **extra,
     }
 

@@ -50,7 +50,7 @@ from core.desk import Desk
 
 logger = logging.getLogger(__name__)
 
-DISPATCH_INTERVAL = timedelta(seconds=2)
+DISPATCH_INTERVAL = timedelta(seconds=0.5)  # for rows other processes wrote, and retries
 ALLOWED_UPDATES = [
     Update.MESSAGE,
     Update.EDITED_MESSAGE,
@@ -101,7 +101,7 @@ def build_application(settings: Settings, desk: Desk, *, deliver: bool = True) -
         desk=desk, settings=settings, dispatcher=dispatcher, staff=staff_chat
     )
     application.bot_data.delivers = deliver
-    _add_handlers(application, settings, deliver=deliver)
+    _add_handlers(application, settings)
     application.add_error_handler(on_error)
     if application.job_queue is None:
         raise RuntimeError("python-telegram-bot was installed without the job-queue extra")
@@ -115,7 +115,7 @@ def build_application(settings: Settings, desk: Desk, *, deliver: bool = True) -
     return application
 
 
-def _add_handlers(application: DeskApplication, settings: Settings, *, deliver: bool) -> None:
+def _add_handlers(application: DeskApplication, settings: Settings) -> None:
     new = filters.UpdateType.MESSAGE
     private = filters.ChatType.PRIVATE & new
 
@@ -187,9 +187,8 @@ def _add_handlers(application: DeskApplication, settings: Settings, *, deliver: 
             message_reaction_types=MessageReactionHandler.MESSAGE_REACTION_UPDATED,
         )
     )
-    if deliver:
-        # After every update, deliver what it queued without waiting for the timer.
-        application.add_handler(TypeHandler(Update, _kick_after_update), group=1)
+    # After every update, deliver what it queued (here, or by waking the delivery worker).
+    application.add_handler(TypeHandler(Update, _kick_after_update), group=1)
 
 
 async def _kick_after_update(update: Update, context: DeskContext) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -38,6 +39,7 @@ class BotServices:
         self._dispatcher: OutboxDispatcher | None = None
         self.staff = StaffChat(chat_id=None)
         self.delivers = True  # False when a delivery worker process does it
+        self.wake_worker: Callable[[], None] | None = None  # that worker, told of new rows
         self.languages = LanguageChoices()
         self.left_chats: set[int] = set()  # groups the bot left (they were not the staff chat)
 
@@ -89,9 +91,12 @@ class DeskContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], 
         return self.bot_data.staff
 
     def kick_delivery(self) -> None:
-        """Ask the dispatcher to deliver what the last operation queued, now."""
-        if self.bot_data.delivers:
-            self.bot_data.dispatcher.kick()
+        """Ask the dispatcher (or the delivery worker) to deliver what was queued, now."""
+        services = self.bot_data
+        if services.delivers:
+            services.dispatcher.kick()
+        elif services.wake_worker is not None:
+            services.wake_worker()
 
 
 DeskApplication = Application[

@@ -8,8 +8,10 @@ Two audiences, two functions:
 
 - ``_`` / ``ngettext`` render in the *customer's* language: the one set for the update or
   the notice being handled (``speaking``), else ``DEFAULT_LANGUAGE``.
-- ``staff_gettext`` / ``staff_ngettext`` render in ``STAFF_LANGUAGE`` whatever the
-  customer speaks; staff modules import them as ``_``, so one extraction finds both.
+- ``staff_gettext`` / ``staff_ngettext`` / ``staff_pgettext`` render in ``STAFF_LANGUAGE``
+  whatever the customer speaks; staff modules import them as ``_`` / ``ngettext`` /
+  ``pgettext``, so one extraction finds both. ``staff_weekday``, ``staff_day_month`` and
+  ``format_staff_duration`` write dates and durations the staff's way.
 
 ``N_`` marks a string for extraction where it is defined, to be translated where it is used.
 """
@@ -202,6 +204,34 @@ def format_short_when(moment: datetime) -> str:
     """A day and a time for a history line: ``Nov 26 09:05``, ``26 нояб. 09:05``."""
     utc = moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
     return f"{format_skeleton('MMMd', utc, locale=current_language())} {utc:%H:%M}"
+
+
+def staff_weekday(moment: datetime) -> str:
+    """A weekday's short name in ``STAFF_LANGUAGE``: ``Mon``, ``Mo.``, ``пн``."""
+    return format_skeleton("EEE", moment, locale=_setup.staff)
+
+
+def staff_day_month(moment: datetime) -> str:
+    """A day and a month in ``STAFF_LANGUAGE``, as the moment gives them: ``26 Nov``."""
+    return format_date(moment, "dd MMM", locale=_setup.staff)
+
+
+def format_staff_duration(delta: timedelta) -> str:
+    """A duration for staff, short: ``1h30m``, ``25m`` in English, ``1 ч 30 мин`` in Russian.
+
+    English keeps the desk's own short form (the one settings are written in).
+    """
+    seconds = max(int(delta.total_seconds()), 0)
+    parts = []
+    for unit, size in (("day", 86_400), ("hour", 3_600), ("minute", 60), ("second", 1)):
+        count, seconds = divmod(seconds, size)
+        if count:
+            parts.append(
+                format_unit(count, f"duration-{unit}", length="narrow", locale=_setup.staff)
+            )
+    if not parts:
+        return format_unit(0, "duration-second", length="narrow", locale=_setup.staff)
+    return ("" if _setup.staff == SOURCE_LANGUAGE else " ").join(parts)
 
 
 def format_span(delta: timedelta) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import os
 import signal
@@ -99,6 +100,7 @@ async def serve(settings: Settings) -> None:
     """Run until SIGINT or SIGTERM, then stop cleanly (with the delivery worker, if any)."""
     api = configured_api()  # with API_PORT set, the HTTP API runs beside the bot
     running = await start_bot(settings, deliver=not settings.delivery_worker)
+    freeze_startup_objects()
     worker = DeliveryWorker(running.desk) if settings.delivery_worker else None
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -107,6 +109,7 @@ async def serve(settings: Settings) -> None:
     try:
         if worker is not None:
             await worker.start()
+            running.application.bot_data.wake_worker = worker.wake
         if api is not None:
             await api.start()
         logger.info("the desk is running; Ctrl-C stops it")
@@ -119,6 +122,19 @@ async def serve(settings: Settings) -> None:
         await running.stop()
         if worker is not None:
             await worker.stop()
+
+
+def freeze_startup_objects() -> None:
+    """Leave what startup made (modules, classes, the application) out of every later
+    garbage collection.
+
+    A full collection walks every tracked object: with the libraries loaded, about 110,000,
+    some hundreds of milliseconds on a busy machine, during which no update is handled. What
+    startup made lives as long as the process, so after one last collection it is frozen
+    (``gc.freeze``) and later full collections walk only what came after.
+    """
+    gc.collect()
+    gc.freeze()
 
 
 async def watch_polling(polling: DurablePolling | None, stop: asyncio.Event) -> None:

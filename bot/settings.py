@@ -121,7 +121,7 @@ class Settings(_WithDeskRules):
     flood_limit_private_per_second: float = Field(default=1, gt=0)
     jobs_interval: Duration = timedelta(seconds=30)
     outbox_keep_sent: Duration = timedelta(days=7)
-    delivery_worker: bool = True
+    delivery_worker: bool = False
     default_language: str = "en"
     staff_language: str = "en"
     private_topics: Literal["auto", "off"] = "auto"

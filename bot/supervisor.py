@@ -27,6 +27,7 @@ class SupervisedProcess:
     """
 
     name = "child process"
+    stdin_pipe = False  # give the child a pipe on its stdin (``self._process.stdin``)
 
     def __init__(self) -> None:
         self._process: asyncio.subprocess.Process | None = None
@@ -46,7 +47,8 @@ class SupervisedProcess:
         self._watch = asyncio.get_running_loop().create_task(self._keep_alive())
 
     async def _spawn(self) -> None:
-        self._process = await asyncio.create_subprocess_exec(*self.command())
+        stdin = asyncio.subprocess.PIPE if self.stdin_pipe else None
+        self._process = await asyncio.create_subprocess_exec(*self.command(), stdin=stdin)
 
     async def _keep_alive(self) -> None:
         delay = RESTART_DELAY / 2

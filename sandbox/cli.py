@@ -12,10 +12,6 @@ import shutil
 import sys
 from pathlib import Path
 
-from sandbox.desk_process import OVERRIDDEN, DeskFailed
-from sandbox.persistence import FILES_DIR, WORLD_FILE, WorldFileError
-from sandbox.supervisor import DESK_DATABASE, Sandbox, SandboxFailed, SandboxOptions, say
-
 DEFAULT_PORT = 8080
 DEFAULT_DIRECTORY = Path("sandbox-data")
 WRITE_PROBE = ".write-check"
@@ -55,6 +51,12 @@ def _port(value: str) -> int:
 
 def run(args: argparse.Namespace) -> int:
     """Run the sandbox until Ctrl-C or SIGTERM; the exit code."""
+    # The sandbox's modules (its Bot API server, a web stack) load only when it runs: the
+    # ``helpdesk`` command, and so the bot, does without them.
+    from sandbox.desk_process import OVERRIDDEN, DeskFailed  # noqa: PLC0415
+    from sandbox.persistence import WorldFileError  # noqa: PLC0415
+    from sandbox.supervisor import Sandbox, SandboxFailed, SandboxOptions, say  # noqa: PLC0415
+
     directory: Path = args.directory
     say(
         "The sandbox uses its own bot token, Bot API, staff chat and database: "
@@ -79,6 +81,9 @@ def prepare_directory(directory: Path, *, reset: bool) -> None:
     Raises:
         SandboxFailed: the directory cannot be created or written.
     """
+    from sandbox.persistence import FILES_DIR, WORLD_FILE  # noqa: PLC0415 - see run()
+    from sandbox.supervisor import DESK_DATABASE, SandboxFailed  # noqa: PLC0415
+
     try:
         directory.mkdir(parents=True, exist_ok=True)
         probe = directory / WRITE_PROBE

@@ -22,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 import uuid
 from collections.abc import Sequence
 from dataclasses import replace
@@ -53,12 +54,16 @@ STAFF_AUDIENCES = (Audience.TICKET_TOPIC, Audience.STAFF)
 URGENT = (NoticeKind.CARD_POST, NoticeKind.STAFF_ALERT)  # first at the group when they ask
 MAX_UNEXPECTED_ATTEMPTS = 10
 MARK_RETRY = 1.0  # seconds between tries to write marks the database refused
-LINGER = 0.02  # seconds a kick waits, so rows written meanwhile are claimed together
+LINGER = 0.02  # seconds a kick waits while busy, so rows written meanwhile go together
 BUSY_LINGER = 0.1  # the same while rows keep coming: bigger claims, more copies merged
+QUIET = 0.05  # seconds since a claim last found rows after which a kick claims at once
 
 
 class OutboxDispatcher:
     """Delivers outbox rows; ``kick()`` after a change, and from a timer.
+
+    A kick on an idle desk claims at once; while rows keep coming, it waits ``LINGER`` so
+    one claim takes what several updates wrote.
 
     Args:
         desk: the outbox (and the bookkeeping of what was sent).
@@ -87,6 +92,7 @@ class OutboxDispatcher:
         self._heartbeat: asyncio.Task[None] | None = None
         self._acks: list[tuple[list[int], Receipts | None, asyncio.Future[None]]] = []
         self._busy = False  # the last claim found rows
+        self._found_at = -math.inf  # when a claim last found rows (timer seconds)
         self._acking: asyncio.Task[None] | None = None
         self._again = False
         self._stopped = False
@@ -134,13 +140,27 @@ class OutboxDispatcher:
 
     async def _claim_loop(self) -> None:
         while self._again and not self._stopped:
-            await self._timer.sleep(BUSY_LINGER if self._busy else LINGER)
+            linger = self._linger()
+            if linger:
+                await self._timer.sleep(linger)
             self._again = False
             try:
                 while await self.claim_round() and not self._stopped:
                     pass  # claimed something: more may be due already
             except Exception:
                 logger.exception("claiming outbox rows failed; they stay queued")
+
+    def _linger(self) -> float:
+        """How long a kick waits before claiming: not at all when the desk is idle.
+
+        An idle desk (nothing in flight, no rows found lately) sends what an update wrote at
+        once. While rows keep coming, a short wait lets one claim take what several updates
+        wrote, and lets a lane's copies go out together.
+        """
+        if self._busy:
+            return BUSY_LINGER
+        recently = self._timer.time() - self._found_at < QUIET
+        return LINGER if self._in_flight or recently else 0.0
 
     async def claim_round(self) -> int:
         """Claim due rows for lanes with room, hand them to lane workers; return how many."""
@@ -170,6 +190,8 @@ class OutboxDispatcher:
                 self._queues.setdefault(item.lane, []).append(item)
             claimed += len(items)
         self._busy = claimed > 0
+        if claimed:
+            self._found_at = self._timer.time()
         for lane in list(self._queues):
             worker = self._workers.get(lane)
             if worker is None or worker.done():

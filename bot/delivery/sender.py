@@ -28,7 +28,7 @@ from bot.rendering import staff as staff_text
 from bot.rendering.agent_tools import topic_link
 from bot.rendering.figures import render_figures
 from bot.rendering.forwarded import forwarded_header
-from bot.rendering.html import label_html, subject_html
+from bot.rendering.html import label_html
 from bot.settings import Settings
 from core.desk import Desk
 from core.domain.actors import ChatRef
@@ -534,11 +534,10 @@ class NoticeSender(NoticeSending):
         self, item: OutboxItem, news: AssignedToYou, receipts: Receipts
     ) -> None:
         number = item.ticket_number or 0
-        text = (
-            f"📌 <b>{label_html(news.by)}</b> assigned ticket <b>#{number}</b> "
-            f"“{subject_html(news.subject)}” to you."
+        text = staff_text.assigned_to_you(news.by, number, news.subject)
+        button = InlineKeyboardButton(
+            staff_text.open_ticket_button(number), callback_data=encode("t", "show", number)
         )
-        button = InlineKeyboardButton(f"Open #{number}", callback_data=encode("t", "show", number))
         await self._private(item, receipts, text, InlineKeyboardMarkup([[button]]))
 
     async def _sla_alert(self, item: OutboxItem, alert: SlaAlert, receipts: Receipts) -> None:
@@ -574,7 +573,7 @@ class NoticeSender(NoticeSending):
 def _general_text(news: Digest | SwarmAlert) -> str:
     """What a notice for the staff chat's general topic says."""
     if isinstance(news, Digest):
-        return render_figures(news.figures, "Daily digest")
+        return render_figures(news.figures, staff_text.digest_title())
     return staff_text.swarm_alert()
 
 

@@ -18,17 +18,20 @@ from bot.callback_data import Press, StaleButton
 from bot.context import DeskContext
 from bot.handlers.common import agent_actor, edit_text, parse_number, say
 from bot.handlers.staff import ticket_of
+from bot.i18n import N_
+from bot.i18n import staff_gettext as _
+from bot.i18n import staff_ngettext as ngettext
 from bot.inbound import command_argument
 from bot.rendering import agent_tools as views
 from bot.rendering.html import esc
-from bot.rendering.refusals import answer_for
+from bot.rendering.refusals import staff_answer_for
 from bot.rendering.staff import not_agent_hint
 from bot.rendering.words import status_label
 from core.domain.actors import Actor
 from core.errors import DeskError
 from core.services.saved_replies import SavedReplyInput
 
-NOT_AGENT = "This command is for agents. Agents log in first with /login."
+NOT_AGENT = N_("This command is for agents. Agents log in first with /login.")
 SAVED_PAGE = 8
 
 
@@ -57,16 +60,21 @@ def agent_tool(
             actor = await agent_actor(update, context)
             in_private = chat.type == ChatType.PRIVATE
             if actor is None:
-                await say(update, NOT_AGENT if in_private else not_agent_hint())
+                await say(update, _(NOT_AGENT) if in_private else not_agent_hint())
                 return
             try:
                 topic = None if in_private else await ticket_of(context, message, actor)
                 where = Where(actor, topic.number if topic else None, in_private)
                 await tool(update, context, where, list(context.args or []))
             except _Usage as exc:
-                await say(update, f"{esc(str(exc))}\nUsage: {esc(usage)}")
+                await say(
+                    update,
+                    _("{problem}\nUsage: {usage}").format(
+                        problem=esc(str(exc)), usage=esc(_(usage))
+                    ),
+                )
             except DeskError as exc:
-                await say(update, answer_for(exc))
+                await say(update, staff_answer_for(exc))
 
         handler.__doc__ = tool.__doc__
         return handler
@@ -82,58 +90,60 @@ def _ticket_and_rest(where: Where, args: list[str]) -> tuple[int, list[str]]:
     if where.topic_ticket is not None:
         return where.topic_ticket, args
     if not args:
-        raise _Usage("Name the ticket first.")
+        raise _Usage(_("Name the ticket first."))
     number = parse_number(args[0])
     if number is None:
-        raise _Usage(f"“{args[0][:20]}” is not a ticket number.")
+        raise _Usage(_("“{text}” is not a ticket number.").format(text=args[0][:20]))
     return number, args[1:]
 
 
 # --- tags -------------------------------------------------------------------------------
 
 
-@agent_tool("/tag 12 word… (in a ticket's topic: /tag word…)")
+@agent_tool(N_("/tag 12 word… (in a ticket's topic: /tag word…)"))
 async def tag_command(update: Update, context: DeskContext, where: Where, args: list[str]) -> None:
     """Put tags on a ticket."""
     number, words = _ticket_and_rest(where, args)
     if not words:
-        raise _Usage("Name at least one tag.")
+        raise _Usage(_("Name at least one tag."))
     ticket = await context.desk.tags.tag(where.actor, number, words)
-    await say(update, f"🏷 #{number}: {views.tags_html(ticket.tags) or 'no tags'}")
+    await say(update, f"🏷 #{number}: {views.tags_html(ticket.tags) or _('no tags')}")
 
 
-@agent_tool("/untag 12 word (in a ticket's topic: /untag word)")
+@agent_tool(N_("/untag 12 word (in a ticket's topic: /untag word)"))
 async def untag_command(
     update: Update, context: DeskContext, where: Where, args: list[str]
 ) -> None:
     """Take a tag off a ticket."""
     number, words = _ticket_and_rest(where, args)
     if len(words) != 1:
-        raise _Usage("Name one tag.")
+        raise _Usage(_("Name one tag."))
     ticket = await context.desk.tags.untag(where.actor, number, words[0])
-    await say(update, f"🏷 #{number}: {views.tags_html(ticket.tags) or 'no tags left'}")
+    await say(update, f"🏷 #{number}: {views.tags_html(ticket.tags) or _('no tags left')}")
 
 
 # --- the customer's card ----------------------------------------------------------------
 
 
-@agent_tool("/customer 12, /customer @username or /customer 123456789 (a Telegram id)")
+@agent_tool(N_("/customer 12, /customer @username or /customer 123456789 (a Telegram id)"))
 async def customer_command(
     update: Update, context: DeskContext, where: Where, args: list[str]
 ) -> None:
     """Show a customer's card."""
     if len(args) > 1:
-        raise _Usage("Name one ticket or one customer.")
+        raise _Usage(_("Name one ticket or one customer."))
     if not args:
         if where.topic_ticket is None:
-            raise _Usage("Name a ticket or a customer.")
+            raise _Usage(_("Name a ticket or a customer."))
         card = await context.desk.customers.card_of_ticket(where.actor, where.topic_ticket)
     elif args[0].startswith("@") or (args[0].isdigit() and len(args[0]) > 7):
         card = await context.desk.customers.card(where.actor, args[0])
     else:
         number = parse_number(args[0])
         if number is None:
-            raise _Usage(f"“{args[0][:20]}” is neither a ticket number nor a @username.")
+            raise _Usage(
+                _("“{text}” is neither a ticket number nor a @username.").format(text=args[0][:20])
+            )
         card = await context.desk.customers.card_of_ticket(where.actor, number)
     await say(update, views.customer_card(card), views.customer_keyboard(card))
 
@@ -156,20 +166,28 @@ async def saved_command(
     verb = args[0].lower()
     if verb == "add":
         if len(args) < 3:
-            raise _Usage("Give the reply a name and a text.")
+            raise _Usage(_("Give the reply a name and a text."))
         name, reply = _saved_text(message, args[1])
         saved = await context.desk.saved_replies.add(where.actor, name, reply)
-        await say(update, f"💾 Saved. Send it with <code>!{esc(saved.name)}</code>.")
+        await say(
+            update,
+            _("💾 Saved. Send it with <code>!{name}</code>.").format(name=esc(saved.name)),
+        )
     elif verb in ("del", "delete"):
         if len(args) != 2:
-            raise _Usage("Name the reply to delete.")
+            raise _Usage(_("Name the reply to delete."))
         await context.desk.saved_replies.delete(where.actor, args[1])
-        await say(update, f"🗑 The saved reply “{esc(args[1].lstrip('!').lower())}” is deleted.")
+        await say(
+            update,
+            _("🗑 The saved reply “{name}” is deleted.").format(
+                name=esc(args[1].lstrip("!").lower())
+            ),
+        )
     elif len(args) == 1:
         reply_view = await context.desk.saved_replies.get(where.actor, args[0])
         await say(update, views.saved_reply(reply_view))
     else:
-        raise _Usage(f"Unknown action “{args[0][:20]}”.")
+        raise _Usage(_("Unknown action “{action}”.").format(action=args[0][:20]))
 
 
 def _saved_text(message: Message, name: str) -> tuple[str, SavedReplyInput]:
@@ -177,7 +195,7 @@ def _saved_text(message: Message, name: str) -> tuple[str, SavedReplyInput]:
     argument = command_argument(message)
     plain = argument.text.split(maxsplit=2)
     if len(plain) < 3:
-        raise _Usage("Write the reply's text after its name.")
+        raise _Usage(_("Write the reply's text after its name."))
     text = plain[2]
     formatted = argument.formatted
     html_text = None
@@ -207,7 +225,7 @@ async def search_command(
 # --- merge ------------------------------------------------------------------------------
 
 
-@agent_tool("/merge 12 15 — merge #12 into #15 (in #12's topic: /merge 15)")
+@agent_tool(N_("/merge 12 15 — merge #12 into #15 (in #12's topic: /merge 15)"))
 async def merge_command(
     update: Update, context: DeskContext, where: Where, args: list[str]
 ) -> None:
@@ -216,7 +234,7 @@ async def merge_command(
     if where.topic_ticket is not None and len(numbers) == 1:
         numbers = [where.topic_ticket, *numbers]
     if len(numbers) != 2 or None in numbers:
-        raise _Usage("Name the ticket to merge and the ticket it goes into.")
+        raise _Usage(_("Name the ticket to merge and the ticket it goes into."))
     source, target = int(numbers[0] or 0), int(numbers[1] or 0)
     a, b = await context.desk.merge.check(where.actor, source, target)
     await say(update, views.merge_question(a, b), views.merge_keyboard(source, target))
@@ -232,7 +250,9 @@ async def on_tool_button(update: Update, context: DeskContext, press: Press) -> 
         return None
     actor = await agent_actor(update, context)
     if actor is None:
-        return "Only logged-in agents can use these buttons. Send /login to me in a private chat."
+        return _(
+            "Only logged-in agents can use these buttons. Send /login to me in a private chat."
+        )
     action = _TOOL_BUTTONS.get(press.action)
     if action is None:
         raise StaleButton
@@ -276,17 +296,25 @@ async def _merge_button(
     merged = await context.desk.merge.merge(actor, _pressed_number(press), target)
     await edit_text(
         query,
-        f"🔀 #{merged.source.number} is merged into #{merged.target.number} "
-        f"({merged.messages_moved} messages moved; #{merged.target.number} is "
-        f"{status_label(merged.target.status)}).",
+        ngettext(
+            "🔀 #{source} is merged into #{target} ({count} message moved; #{target} is {status}).",
+            "🔀 #{source} is merged into #{target} "
+            "({count} messages moved; #{target} is {status}).",
+            merged.messages_moved,
+        ).format(
+            source=merged.source.number,
+            target=merged.target.number,
+            count=merged.messages_moved,
+            status=status_label(merged.target.status),
+        ),
     )
-    return f"Merged into #{merged.target.number}."
+    return _("Merged into #{number}.").format(number=merged.target.number)
 
 
 async def _merge_cancel_button(
     query: CallbackQuery, message: Message, context: DeskContext, actor: Actor, press: Press
 ) -> str | None:
-    await edit_text(query, "Merge cancelled: nothing changed.")
+    await edit_text(query, _("Merge cancelled: nothing changed."))
     return None
 
 

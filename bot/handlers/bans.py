@@ -13,17 +13,21 @@ from telegram.constants import ChatType
 from bot.context import DeskContext
 from bot.handlers.common import agent_actor, say
 from bot.handlers.staff import ticket_of
+from bot.i18n import N_
+from bot.i18n import staff_gettext as _
+from bot.i18n import staff_ngettext as ngettext
+from bot.rendering.desk_errors import staff_error
 from bot.rendering.html import esc
 from core.domain.actors import Actor
 from core.errors import DeskError, InvalidInput
 from core.services.bans import BanView
 from core.services.customer_refs import CustomerRef
 
-NOT_AGENT = "This command is for agents. Agents log in first with /login."
-BAN_USAGE = (
+NOT_AGENT = N_("This command is for agents. Agents log in first with /login.")
+BAN_USAGE = N_(
     "Usage: /ban 12|@username|id:TELEGRAM_ID [reason] — or /ban [reason] in a ticket's topic"
 )
-UNBAN_USAGE = "Usage: /unban 12|@username|id:TELEGRAM_ID — or /unban in a ticket's topic"
+UNBAN_USAGE = N_("Usage: /unban 12|@username|id:TELEGRAM_ID — or /unban in a ticket's topic")
 
 
 async def ban_command(update: Update, context: DeskContext) -> None:
@@ -35,13 +39,15 @@ async def ban_command(update: Update, context: DeskContext) -> None:
         target, reason = await _target(update, context, actor, BAN_USAGE)
         ban = await context.desk.bans.ban(actor, target, reason)
     except DeskError as exc:
-        await say(update, f"⚠️ {esc(str(exc))}")
+        await say(update, f"⚠️ {esc(staff_error(exc))}")
         return
-    closed = ", ".join(f"#{number}" for number in ban.closed_tickets) or "none were open"
+    closed = ", ".join(f"#{number}" for number in ban.closed_tickets) or _("none were open")
     await say(
         update,
-        f"🚫 Banned {_who(ban)}. Tickets closed: {closed}. Their messages are kept but not "
-        f"passed on. Undo: <code>/unban id:{ban.telegram_user_id}</code>",
+        _(
+            "🚫 Banned {who}. Tickets closed: {closed}. Their messages are kept but not "
+            "passed on. Undo: <code>/unban id:{id}</code>"
+        ).format(who=_who(ban), closed=closed, id=ban.telegram_user_id),
     )
 
 
@@ -51,12 +57,15 @@ async def unban_command(update: Update, context: DeskContext) -> None:
     if actor is None:
         return
     try:
-        target, _ = await _target(update, context, actor, UNBAN_USAGE)
+        target, _reason = await _target(update, context, actor, UNBAN_USAGE)
         ban = await context.desk.bans.unban(actor, target)
     except DeskError as exc:
-        await say(update, f"⚠️ {esc(str(exc))}")
+        await say(update, f"⚠️ {esc(staff_error(exc))}")
         return
-    await say(update, f"✅ {_who(ban)} is no longer banned; their next message is served.")
+    await say(
+        update,
+        _("✅ {who} is no longer banned; their next message is served.").format(who=_who(ban)),
+    )
 
 
 async def banned_command(update: Update, context: DeskContext) -> None:
@@ -65,21 +74,33 @@ async def banned_command(update: Update, context: DeskContext) -> None:
         return
     bans = await context.desk.bans.list_bans()
     if not bans:
-        await say(update, "Nobody is banned.")
+        await say(update, _("Nobody is banned."))
         return
     lines = [
-        f"• {_who(ban)} — {ban.banned_at:%Y-%m-%d} by {esc(ban.banned_by)}"
+        _("• {who} — {day} by {agent}").format(
+            who=_who(ban), day=f"{ban.banned_at:%Y-%m-%d}", agent=esc(ban.banned_by)
+        )
         + (f": {esc(ban.reason)}" if ban.reason else "")
         for ban in bans[:50]
     ]
-    more = f"\n…and {len(bans) - 50} more." if len(bans) > 50 else ""
-    await say(update, f"<b>Banned ({len(bans)})</b>\n" + "\n".join(lines) + more)
+    more = (
+        "\n"
+        + ngettext("…and {count} more.", "…and {count} more.", len(bans) - 50).format(
+            count=len(bans) - 50
+        )
+        if len(bans) > 50
+        else ""
+    )
+    await say(
+        update,
+        _("<b>Banned ({count})</b>").format(count=len(bans)) + "\n" + "\n".join(lines) + more,
+    )
 
 
 async def _agent_or_refuse(update: Update, context: DeskContext) -> Actor | None:
     actor = await agent_actor(update, context)
     if actor is None:
-        await say(update, NOT_AGENT)
+        await say(update, _(NOT_AGENT))
     return actor
 
 
@@ -102,7 +123,7 @@ async def _target(
                 raise
     ticket = await ticket_of(context, message, actor) if in_group and message else None
     if ticket is None:
-        raise InvalidInput(usage)
+        raise InvalidInput(_(usage))
     return CustomerRef(ticket=ticket.number), " ".join(args) or None
 
 

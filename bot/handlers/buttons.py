@@ -12,8 +12,8 @@ from telegram.error import TelegramError
 from bot.callback_data import Press, StaleButton, decode
 from bot.context import DeskContext
 from bot.handlers import agent_tools, console, customer, human_check, my_data
-from bot.i18n import N_, _
-from bot.rendering.refusals import alert_for
+from bot.i18n import N_, _, staff_gettext
+from bot.rendering.refusals import alert_for, staff_alert_for
 from core.errors import DeskError
 
 logger = logging.getLogger(__name__)
@@ -25,17 +25,35 @@ async def on_button(update: Update, context: DeskContext) -> None:
     query = update.callback_query
     if query is None:
         return
-    answer: str | None = SORRY
+    staff = _by_staff(update, context)
+    answer: str | None = staff_gettext(SORRY) if staff else _(SORRY)
     try:
         answer = await _route(update, context)
     except DeskError as error:
-        answer = alert_for(error)
+        answer = staff_alert_for(error) if staff else alert_for(error)
     finally:
         try:
-            text = _(answer)[:200] if answer else None
+            text = answer[:200] if answer else None
             await query.answer(text, show_alert=bool(text and len(text) > 60))
         except TelegramError as exc:  # too old to answer; the action itself is done
             logger.info("could not answer a button press: %s", exc)
+
+
+STAFF_SCOPES = frozenset({"t", "a", "q"})
+"""Button scopes of the agents' (card, console and tool buttons): answered in
+``STAFF_LANGUAGE``; the others in the presser's own language."""
+
+
+def _by_staff(update: Update, context: DeskContext) -> bool:
+    """A press of an agents' button, or of any button in the staff group."""
+    query = update.callback_query
+    if query is None:
+        return False
+    press = decode(query.data)
+    if press is not None and press.scope in STAFF_SCOPES:
+        return True
+    message = query.message
+    return message is not None and context.staff.is_staff_chat(message.chat.id)
 
 
 async def _route(update: Update, context: DeskContext) -> str | None:

@@ -13,7 +13,7 @@ from telegram.constants import ChatType, ParseMode
 from telegram.error import BadRequest, TelegramError
 
 from bot.context import DeskContext
-from bot.rendering.refusals import answer_for
+from bot.rendering.refusals import answer_for, staff_answer_for
 from core.domain.actors import Actor
 from core.errors import DeskError
 
@@ -44,7 +44,8 @@ Handler = Callable[[Update, DeskContext], Coroutine[Any, Any, None]]
 
 
 def answers_refusals(handler: Handler) -> Handler:
-    """Wrap a command or message handler: a ``DeskError`` it raises is answered in the chat.
+    """Wrap a customer's command or message handler: a ``DeskError`` it raises is answered
+    in the chat, in the customer's language.
 
     Button presses get theirs in ``buttons.on_button``; what is not a ``DeskError`` goes on
     to the global error handler.
@@ -56,6 +57,19 @@ def answers_refusals(handler: Handler) -> Handler:
             await handler(update, context)
         except DeskError as error:
             await say(update, answer_for(error))
+
+    return answered
+
+
+def answers_staff_refusals(handler: Handler) -> Handler:
+    """``answers_refusals`` for the agents' handlers: the refusal in ``STAFF_LANGUAGE``."""
+
+    @functools.wraps(handler)
+    async def answered(update: Update, context: DeskContext) -> None:
+        try:
+            await handler(update, context)
+        except DeskError as error:
+            await say(update, staff_answer_for(error))
 
     return answered
 

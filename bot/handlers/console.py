@@ -17,19 +17,22 @@ from bot.context import DeskContext
 from bot.handlers.common import (
     Handler,
     agent_actor,
-    answers_refusals,
+    answers_staff_refusals,
     edit_keyboard,
     edit_text,
     parse_number,
     say,
 )
 from bot.handlers.saved import saved_name_in, send_saved
+from bot.i18n import N_
+from bot.i18n import staff_gettext as _
 from bot.inbound import command_argument
 from bot.rendering import console as views
 from bot.rendering import staff as staff_text
 from bot.rendering.figures import render_figures
 from bot.rendering.html import esc
-from bot.rendering.words import status_label
+from bot.rendering.refusals import staff_answer_for
+from bot.rendering.words import priority_word, status_label, status_word
 from core.domain.actors import Actor, NewMessage
 from core.domain.search_text import normalise_tag
 from core.domain.values import ACTIVE_STATUSES, Priority, Status
@@ -38,7 +41,7 @@ from core.services.queries import UNASSIGNED, TicketFilter
 from core.sla import sla_due
 from core.views import TicketPage
 
-AGENT_HELP = (
+AGENT_HELP = N_(
     "<b>Agent commands</b> (in this private chat)\n"
     "/queue [status] — tickets, most recent activity first. Status: active (default), new, "
     "open, pending, resolved, closed, all, mine, unassigned, or tag:word. "
@@ -61,7 +64,13 @@ AGENT_HELP = (
     "In the staff group, write in a ticket's topic to answer the customer; "
     "<code>/note text</code> there is an internal note."
 )
-NOT_AGENT = "This command is for agents. Agents log in first with /login."
+NOT_AGENT = N_("This command is for agents. Agents log in first with /login.")
+
+
+def agent_help() -> str:
+    """The agents' /help, in ``STAFF_LANGUAGE``."""
+    return _(AGENT_HELP)
+
 
 Action = Callable[[Update, DeskContext, Actor, list[str]], Awaitable[None]]
 
@@ -76,16 +85,19 @@ def agent_command(usage: str, arguments: int, *, rest: bool = False) -> Callable
                 return
             actor = await agent_actor(update, context)
             if actor is None:
-                await say(update, NOT_AGENT)
+                await say(update, _(NOT_AGENT))
                 return
             args = list(context.args or [])
             if len(args) < arguments or (not rest and len(args) > arguments):
-                await say(update, f"Usage: {usage}")
+                await say(update, _("Usage: {usage}").format(usage=_(usage)))
                 return
-            await action(update, context, actor, args)
+            try:
+                await action(update, context, actor, args)
+            except DeskError as error:
+                await say(update, staff_answer_for(error))
 
         handler.__doc__ = action.__doc__
-        return answers_refusals(handler)
+        return answers_staff_refusals(handler)
 
     return wrap
 
@@ -93,7 +105,9 @@ def agent_command(usage: str, arguments: int, *, rest: bool = False) -> Callable
 def _number(text: str, usage: str) -> int:
     number = parse_number(text)
     if number is None:
-        raise _Usage(f"“{text}” is not a ticket number. Usage: {usage}")
+        raise _Usage(
+            _("“{text}” is not a ticket number. Usage: {usage}").format(text=text, usage=usage)
+        )
     return number
 
 
@@ -112,7 +126,12 @@ def _named(kind: type[_Choice], text: str, choices: tuple[_Choice, ...]) -> _Cho
         return kind(text.lower())
     except ValueError:
         names = ", ".join(choice.value for choice in choices)
-        raise _Usage(f"Unknown {kind.__name__.lower()} “{text}”. Use one of: {names}.") from None
+        unknown = (
+            _("Unknown status “{text}”. Use one of: {names}.")
+            if kind is Status
+            else _("Unknown priority “{text}”. Use one of: {names}.")
+        )
+        raise _Usage(unknown.format(text=text, names=names)) from None
 
 
 @agent_command("/queue [active|new|open|pending|resolved|closed|all|mine|unassigned]", 0, rest=True)
@@ -126,7 +145,9 @@ async def queue_command(
     label = (args[0] if args else "active").lower()
     if label not in views.QUEUE_FILTERS or len(args) > 1:
         raise _Usage(
-            f"Unknown queue “{' '.join(args)}”. Use one of: {', '.join(views.QUEUE_FILTERS)}."
+            _("Unknown queue “{queue}”. Use one of: {names}.").format(
+                queue=" ".join(args), names=", ".join(views.QUEUE_FILTERS)
+            )
         )
     page = await _queue_page(context, actor, label, None)
     await say(
@@ -137,7 +158,7 @@ async def queue_command(
 async def _tag_queue(update: Update, context: DeskContext, actor: Actor, args: list[str]) -> None:
     """Show the first page of the tickets carrying a tag (any status)."""
     if len(args) > 1:
-        raise _Usage("Name one tag: /queue tag:billing")
+        raise _Usage(_("Name one tag: /queue tag:billing"))
     tag = normalise_tag(args[0][len("tag:") :])
     page = await context.desk.queries.list_tickets(actor, TicketFilter(tag=tag), limit=8)
     await say(
@@ -191,13 +212,16 @@ async def _post(
     # Drop the ticket number from the front of the argument, keeping its formatting.
     body = text.text[len(args[0]) :].lstrip()
     if not body:
-        raise _Usage(f"Write the text after the number. Usage: {usage}")
+        raise _Usage(_("Write the text after the number. Usage: {usage}").format(usage=usage))
     saved = None if internal else saved_name_in(body)
     if saved is not None:  # "/reply 12 !name": a saved reply, filled in
         posted = await send_saved(update, context, actor, number, saved)
         if posted is not None:
             await say(
-                update, f"✅ Reply sent on ticket #{number} ({status_label(posted.ticket.status)})."
+                update,
+                _("✅ Reply sent on ticket #{number} ({status}).").format(
+                    number=number, status=status_label(posted.ticket.status)
+                ),
             )
         return
     formatted = text.formatted
@@ -210,8 +234,12 @@ async def _post(
         posted = await context.desk.messages.send_message(actor, number, part, internal=internal)
     except DuplicateMessage:
         return
-    what = "Note added to" if internal else "Reply sent on"
-    await say(update, f"✅ {what} ticket #{number} ({status_label(posted.ticket.status)}).")
+    done = (
+        _("✅ Note added to ticket #{number} ({status}).")
+        if internal
+        else _("✅ Reply sent on ticket #{number} ({status}).")
+    )
+    await say(update, done.format(number=number, status=status_label(posted.ticket.status)))
 
 
 @agent_command("/reply 12 text", 2, rest=True)
@@ -236,7 +264,12 @@ async def status_command(
     number = _number(args[0], "/status 12 pending")
     status = _named(Status, args[1], REQUESTABLE_STATUSES)
     ticket = await context.desk.tickets.change_status(actor, number, status)
-    await say(update, f"✅ Ticket #{number} is now {status_label(ticket.status)}.")
+    await say(
+        update,
+        _("✅ Ticket #{number} is now {status}.").format(
+            number=number, status=status_label(ticket.status)
+        ),
+    )
 
 
 @agent_command("/take 12", 1)
@@ -244,10 +277,15 @@ async def take_command(update: Update, context: DeskContext, actor: Actor, args:
     """Take a ticket."""
     number = _number(args[0], "/take 12")
     ticket = await context.desk.tickets.take(actor, number)
-    await say(update, f"✅ Ticket #{number} is yours ({status_label(ticket.status)}).")
+    await say(
+        update,
+        _("✅ Ticket #{number} is yours ({status}).").format(
+            number=number, status=status_label(ticket.status)
+        ),
+    )
 
 
-@agent_command("/assign 12 alice (or - to unassign)", 2)
+@agent_command(N_("/assign 12 alice (or - to unassign)"), 2)
 async def assign_command(
     update: Update, context: DeskContext, actor: Actor, args: list[str]
 ) -> None:
@@ -255,7 +293,13 @@ async def assign_command(
     number = _number(args[0], "/assign 12 alice")
     username = None if args[1] == "-" else args[1]
     ticket = await context.desk.tickets.assign(actor, number, username)
-    await say(update, f"✅ Ticket #{number} is assigned to {esc(ticket.assignee or 'nobody')}.")
+    assignee = esc(ticket.assignee) if ticket.assignee else _("nobody")
+    await say(
+        update,
+        _("✅ Ticket #{number} is assigned to {assignee}.").format(
+            number=number, assignee=assignee
+        ),
+    )
 
 
 @agent_command("/priority 12 low|normal|high|urgent", 2)
@@ -266,7 +310,12 @@ async def priority_command(
     number = _number(args[0], "/priority 12 high")
     priority = _named(Priority, args[1], tuple(Priority))
     await context.desk.tickets.set_priority(actor, number, priority)
-    await say(update, f"✅ Ticket #{number} now has {priority.value} priority.")
+    await say(
+        update,
+        _("✅ Ticket #{number} now has {priority} priority.").format(
+            number=number, priority=priority_word(priority)
+        ),
+    )
 
 
 @agent_command("/stats [today|7d|30d]", 0, rest=True)
@@ -276,16 +325,18 @@ async def stats_command(
     """Show the desk's figures for today, the last 7 days (default) or the last 30 days."""
     period = (args[0] if args else "7d").lower()
     if period not in PERIODS or len(args) > 1:
-        raise _Usage(f"Unknown period “{' '.join(args)}”. Use today, 7d or 30d.")
+        raise _Usage(
+            _("Unknown period “{period}”. Use today, 7d or 30d.").format(period=" ".join(args))
+        )
     since = context.desk.stats.period_start(period)
     figures = await context.desk.stats.figures(actor, since)
-    await say(update, render_figures(figures, PERIODS[period]))
+    await say(update, render_figures(figures, _(PERIODS[period])))
 
 
 PERIODS = {
-    "today": "Figures for today",
-    "7d": "Figures for the last 7 days",
-    "30d": "Figures for the last 30 days",
+    "today": N_("Figures for today"),
+    "7d": N_("Figures for the last 7 days"),
+    "30d": N_("Figures for the last 30 days"),
 }
 
 
@@ -299,7 +350,9 @@ async def on_ticket_button(update: Update, context: DeskContext, press: Press) -
         return None
     actor = await agent_actor(update, context)
     if actor is None:
-        return "Only logged-in agents can use these buttons. Send /login to me in a private chat."
+        return _(
+            "Only logged-in agents can use these buttons. Send /login to me in a private chat."
+        )
     n = press.number
     if n is None:
         raise StaleButton
@@ -322,14 +375,16 @@ async def _show(
     query: CallbackQuery, context: DeskContext, actor: Actor, press: Press, n: int
 ) -> str | None:
     await context.desk.queries.find_ticket(actor, n)
-    return None if _is_private(query) else f"Open it in a private chat with me: /ticket {n}"
+    if _is_private(query):
+        return None
+    return _("Open it in a private chat with me: /ticket {number}").format(number=n)
 
 
 async def _take(
     query: CallbackQuery, context: DeskContext, actor: Actor, press: Press, n: int
 ) -> str:
     await context.desk.tickets.take(actor, n)
-    return f"Ticket #{n} is yours."
+    return _("Ticket #{number} is yours.").format(number=n)
 
 
 async def _status(
@@ -337,7 +392,9 @@ async def _status(
 ) -> str:
     status = _parse(Status, press.argument)
     ticket = await context.desk.tickets.change_status(actor, n, status)
-    return f"Ticket #{n} is now {ticket.status.value}."
+    return _("Ticket #{number} is now {status}.").format(
+        number=n, status=status_word(ticket.status)
+    )
 
 
 async def _priority_menu(
@@ -355,7 +412,9 @@ async def _priority(
     if ticket.priority is not priority:
         ticket = await context.desk.tickets.set_priority(actor, n, priority)
     await edit_keyboard(query, staff_text.card_keyboard(ticket))
-    return f"Priority of #{n}: {priority.value}."
+    return _("Priority of #{number}: {priority}.").format(
+        number=n, priority=priority_word(priority)
+    )
 
 
 async def _back_to_card(
@@ -402,7 +461,7 @@ async def on_queue_button(update: Update, context: DeskContext, press: Press) ->
         return None
     actor = await agent_actor(update, context)
     if actor is None:
-        return "Only logged-in agents can see the queue. Send /login first."
+        return _("Only logged-in agents can see the queue. Send /login first.")
     label = press.action
     if label not in views.QUEUE_FILTERS:
         raise StaleButton

@@ -29,9 +29,9 @@ async def help_command(update: Update, context: DeskContext) -> None:
     """List the commands (agents get theirs)."""
     user = update.effective_user
     if user is not None and await context.desk.accounts.agent_for(user.id) is not None:
-        from bot.handlers.console import AGENT_HELP  # noqa: PLC0415 - avoids an import cycle
+        from bot.handlers.console import agent_help  # noqa: PLC0415 - avoids an import cycle
 
-        await say(update, AGENT_HELP)
+        await say(update, agent_help())
         return
     await say(update, texts.help_text())
 

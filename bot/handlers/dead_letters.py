@@ -11,12 +11,15 @@ from telegram import Update
 from bot.context import DeskContext
 from bot.handlers.common import say
 from bot.handlers.console import agent_command
+from bot.i18n import N_
+from bot.i18n import staff_gettext as _
+from bot.i18n import staff_ngettext as ngettext
 from bot.rendering.html import esc
 from core.domain.actors import Actor
 from core.services.dead_letters import DeadLetter
 
 MAX_SHOWN = 25
-RETRY_HINT = (
+RETRY_HINT = N_(
     "They are retried at every start of the bot; to retry now, on the server: "
     "<code>helpdesk updates retry</code>."
 )
@@ -33,15 +36,31 @@ async def dead_letters_command(
 def render_dead_letters(letters: list[DeadLetter]) -> str:
     """The list as HTML: one entry per update, the oldest first, at most ``MAX_SHOWN``."""
     if not letters:
-        return "📭 No unreadable updates: every update from Telegram was read."
-    lines = [f"📮 <b>{len(letters)} unreadable update(s)</b>, kept whole (content not shown):"]
+        return _("📭 No unreadable updates: every update from Telegram was read.")
+    lines = [
+        ngettext(
+            "📮 <b>{count} unreadable update</b>, kept whole (content not shown):",
+            "📮 <b>{count} unreadable updates</b>, kept whole (content not shown):",
+            len(letters),
+        ).format(count=len(letters))
+    ]
     for letter in letters[:MAX_SHOWN]:
         lines.append(
-            f"• <code>{letter.update_id}</code> {esc(letter.kind)} · "
-            f"{letter.first_seen_at:%Y-%m-%d %H:%M} UTC · tries: {letter.attempts}\n"
-            f"   {esc(letter.error)}"
+            _("• <code>{id}</code> {kind} · {when} UTC · tries: {tries}\n   {error}").format(
+                id=letter.update_id,
+                kind=esc(letter.kind),
+                when=f"{letter.first_seen_at:%Y-%m-%d %H:%M}",
+                tries=letter.attempts,
+                error=esc(letter.error),
+            )
         )
     if len(letters) > MAX_SHOWN:
-        lines.append(f"… and {len(letters) - MAX_SHOWN} more: <code>helpdesk updates list</code>.")
-    lines.append(RETRY_HINT)
+        lines.append(
+            ngettext(
+                "… and {count} more: <code>helpdesk updates list</code>.",
+                "… and {count} more: <code>helpdesk updates list</code>.",
+                len(letters) - MAX_SHOWN,
+            ).format(count=len(letters) - MAX_SHOWN)
+        )
+    lines.append(_(RETRY_HINT))
     return "\n".join(lines)

@@ -13,12 +13,13 @@ from telegram.constants import ChatType
 from bot.context import DeskContext
 from bot.handlers.common import say
 from bot.handlers.saved import saved_name_in
+from bot.i18n import N_, staff_gettext
 from bot.inbound import command_argument, new_message_from
-from bot.rendering.refusals import answer_for
+from bot.rendering.refusals import answer_for, staff_answer_for
 from core.domain.actors import ChatRef, NewMessage
 from core.errors import InvalidInput
 
-SAVED_REPLY_EDITED = (
+SAVED_REPLY_EDITED = N_(
     "✏️ A saved reply goes out as it was saved: editing <code>!name</code> changes nothing "
     "that was sent. Send the reply again to send another."
 )
@@ -33,12 +34,12 @@ async def on_edited_message(update: Update, context: DeskContext) -> None:
         return
     new = new_version_of(message)
     if _by_staff(message) and saved_name_in(new.text) is not None:
-        await say(update, SAVED_REPLY_EDITED)
+        await say(update, staff_gettext(SAVED_REPLY_EDITED))
         return
     try:
         await context.desk.edits.edit(ChatRef(message.chat.id, message.message_id), new)
     except InvalidInput as exc:
-        await say(update, answer_for(exc))
+        await say(update, staff_answer_for(exc) if _by_staff(message) else answer_for(exc))
 
 
 def _by_staff(message: Message) -> bool:

@@ -5,21 +5,32 @@ from __future__ import annotations
 from telegram import Update
 
 from bot.context import DeskContext
-from bot.handlers.common import say
-from bot.i18n import _
+from bot.handlers.common import agent_actor, say
+from bot.i18n import N_, _, staff_gettext
 from bot.rendering.html import esc
+
+UNKNOWN_COMMAND = N_("I do not know the command {command}. /help lists what I understand.")
+STAFF_CHAT_ID = N_("This chat's id is <code>{id}</code>. This is the staff chat.")
+OTHER_CHAT_ID = N_(
+    "This chat's id is <code>{id}</code>. Set STAFF_CHAT_ID to it to make this the staff chat."
+)
+PRIVATE_COMMAND = N_(
+    "{command} works in a private chat with me. Here, use the ticket card's buttons, write in "
+    "the ticket's topic to answer, or /note text for an internal note."
+)
 
 
 async def unknown_command(update: Update, context: DeskContext) -> None:
-    """Say that a command is unknown, and where the list is."""
-    command = _command_of(update)
-    if command is None:
+    """Say that a command is unknown, and where the list is (to agents, in the staff group
+    or logged in, in ``STAFF_LANGUAGE``)."""
+    command, chat = _command_of(update), update.effective_chat
+    if command is None or chat is None:
         return
+    to_staff = context.staff.is_staff_chat(chat.id) or await agent_actor(update, context)
+    translate = staff_gettext if to_staff else _
     await say(
         update,
-        _("I do not know the command {command}. /help lists what I understand.").format(
-            command=esc(command[:40])
-        ),
+        translate(UNKNOWN_COMMAND).format(command=esc(command[:40])),
     )
 
 
@@ -29,12 +40,8 @@ async def chat_id_command(update: Update, context: DeskContext) -> None:
     if chat is None:
         return
     configured = context.staff.is_staff_chat(chat.id)
-    note = (
-        "This is the staff chat."
-        if configured
-        else "Set STAFF_CHAT_ID to it to make this the staff chat."
-    )
-    await say(update, f"This chat's id is <code>{chat.id}</code>. {note}")
+    text = staff_gettext(STAFF_CHAT_ID if configured else OTHER_CHAT_ID)
+    await say(update, text.format(id=chat.id))
 
 
 async def staff_command(update: Update, context: DeskContext) -> None:
@@ -44,8 +51,7 @@ async def staff_command(update: Update, context: DeskContext) -> None:
         return
     await say(
         update,
-        f"{esc(command[:40])} works in a private chat with me. Here, use the ticket card's "
-        "buttons, write in the ticket's topic to answer, or /note text for an internal note.",
+        staff_gettext(PRIVATE_COMMAND).format(command=esc(command[:40])),
     )
 
 

@@ -10,6 +10,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from bot.callback_data import Press, encode
 from bot.context import DeskContext
 from bot.handlers.common import edit_text, say
+from bot.i18n import _
 from bot.inbound import profile_of
 from core.errors import TicketNotFound
 
@@ -24,15 +25,18 @@ async def ask_if_waiting(update: Update, context: DeskContext, number: int) -> b
         [
             [
                 InlineKeyboardButton(
-                    "✅ I am a person: open my ticket", callback_data=encode(SCOPE, "ok", number)
+                    _("✅ I am a person: open my ticket"),
+                    callback_data=encode(SCOPE, "ok", number),
                 )
             ]
         ]
     )
     await say(
         update,
-        f"📝 Your ticket #{number} is saved. Many people are writing right now: tap the "
-        "button to open it for our team.",
+        _(
+            "📝 Your ticket #{number} is saved. Many people are writing right now: tap the "
+            "button to open it for our team."
+        ).format(number=number),
         keyboard,
     )
     return True
@@ -42,10 +46,12 @@ async def on_check_press(update: Update, context: DeskContext, press: Press) -> 
     """Open the ticket whose check was tapped; return the answer for the press."""
     query, user = update.callback_query, update.effective_user
     if query is None or user is None or press.action != "ok" or press.number is None:
-        return "This button is not valid any more."
+        return _("This button is not valid any more.")
     try:
         ticket = await context.desk.floods.confirm_human(profile_of(user), press.number)
     except TicketNotFound:
-        return "This ticket is open already."
-    await edit_text(query, f"📝 Thank you. Opening ticket #{ticket.number}…")
+        return _("This ticket is open already.")
+    await edit_text(
+        query, _("📝 Thank you. Opening ticket #{number}…").format(number=ticket.number)
+    )
     return None

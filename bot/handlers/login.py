@@ -16,8 +16,9 @@ from bot.commands import set_agent_commands, unset_agent_commands
 from bot.context import DeskContext
 from bot.handlers import flows, offer
 from bot.handlers.common import say
+from bot.i18n import staff_gettext as _
 from bot.rendering.html import esc
-from bot.rendering.refusals import answer_for
+from bot.rendering.refusals import staff_answer_for
 from core.errors import AccountLocked, AuthenticationFailed
 from core.flows.states import LoginState, LoginStep, OfferState
 from core.views import Conversation
@@ -32,13 +33,15 @@ async def login_command(update: Update, context: DeskContext) -> None:
     if chat is None or user is None:
         return
     if chat.type != ChatType.PRIVATE:
-        await say(update, "🔐 Please log in in a private chat with me, never in a group.")
+        await say(update, _("🔐 Please log in in a private chat with me, never in a group."))
         return
     agent = await context.desk.accounts.agent_for(user.id)
     if agent is not None:
         await say(
             update,
-            f"You are logged in as <b>{esc(agent.username)}</b>. Send /logout first to switch.",
+            _("You are logged in as <b>{username}</b>. Send /logout first to switch.").format(
+                username=esc(agent.username)
+            ),
         )
         return
     waiting = await flows.current(context, chat.id)
@@ -48,17 +51,17 @@ async def login_command(update: Update, context: DeskContext) -> None:
     if context.args:
         if len(context.args) > 1:  # "/login alice hunter2": the password is in the chat
             await _delete(update)
-            await say(update, "⚠️ Never put the password in the command: I deleted that message.")
+            await say(update, _("⚠️ Never put the password in the command: I deleted that message."))
         await _ask_password(update, context, chat.id, context.args[0])
         return
     await context.desk.conversations.set(chat.id, LoginState(LoginStep.USERNAME))
-    await say(update, "🔐 Agent login. What is your username? (/cancel to stop)")
+    await say(update, _("🔐 Agent login. What is your username? (/cancel to stop)"))
 
 
 async def _ask_password(update: Update, context: DeskContext, chat_id: int, username: str) -> None:
     asking = LoginState(LoginStep.PASSWORD, username=username[:USERNAME_LIMIT])
     await context.desk.conversations.set(chat_id, asking)
-    await say(update, "Now your password. I delete your message as soon as it arrives.")
+    await say(update, _("Now your password. I delete your message as soon as it arrives."))
 
 
 async def on_step(
@@ -74,7 +77,7 @@ async def on_step(
 async def _take_username(update: Update, context: DeskContext, conversation: Conversation) -> None:
     message = update.effective_message
     if message is None or not message.text:
-        await say(update, "Send your username as text, or /cancel.")
+        await say(update, _("Send your username as text, or /cancel."))
         return
     await _ask_password(update, context, conversation.chat_id, message.text.strip())
 
@@ -89,31 +92,45 @@ async def _take_password(
     password = message.text or ""
     deleted = await _delete(update)
     await context.desk.conversations.clear(conversation.chat_id)
-    warning = "" if deleted else "\n⚠️ I could not delete your password message: delete it yourself."
+    warning = (
+        ""
+        if deleted
+        else "\n" + _("⚠️ I could not delete your password message: delete it yourself.")
+    )
     if flows.is_stale(context, conversation):
         await say(
             update,
-            "⌛ The login timed out. I deleted that message in case it was your password. "
-            f"Send /login to start again.{warning}",
+            _(
+                "⌛ The login timed out. I deleted that message in case it was your password. "
+                "Send /login to start again."
+            )
+            + warning,
         )
         return
     if not password:
-        await say(update, "Send the password as text. Send /login to start again." + warning)
+        await say(update, _("Send the password as text. Send /login to start again.") + warning)
         return
     try:
         agent = await context.desk.accounts.login(state.username, password, user.id)
     except AuthenticationFailed as exc:
-        await say(update, f"{answer_for(exc)} Send /login to try again.{warning}")
+        await say(
+            update,
+            _("{refusal} Send /login to try again.").format(refusal=staff_answer_for(exc))
+            + warning,
+        )
         return
     except AccountLocked as exc:
-        await say(update, f"{answer_for(exc)}{warning}")
+        await say(update, f"{staff_answer_for(exc)}{warning}")
         return
     logger.info("agent %s logged in from Telegram user %s", agent.username, user.id)
     await set_agent_commands(context.bot, user.id)
     await say(
         update,
-        f"✅ Logged in as <b>{esc(agent.username)}</b>. Your messages in ticket topics now go to "
-        f"customers. Send /help for the agent commands.{warning}",
+        _(
+            "✅ Logged in as <b>{username}</b>. Your messages in ticket topics now go to "
+            "customers. Send /help for the agent commands."
+        ).format(username=esc(agent.username))
+        + warning,
     )
 
 
@@ -136,7 +153,7 @@ async def logout_command(update: Update, context: DeskContext) -> None:
         return
     agent = await context.desk.accounts.logout(user.id)
     if agent is None:
-        await say(update, "You are not logged in.")
+        await say(update, _("You are not logged in."))
         return
     await unset_agent_commands(context.bot, user.id)
-    await say(update, f"👋 Logged out {esc(agent.username)}.")
+    await say(update, _("👋 Logged out {username}.").format(username=esc(agent.username)))

@@ -13,7 +13,7 @@ from telegram import Update
 from bot.context import DeskContext
 from bot.handlers import comment, flows, intake, login, offer
 from bot.handlers.common import answers_refusals, say
-from bot.i18n import _
+from bot.i18n import N_, _, staff_gettext
 from bot.inbound import customer_actor, new_message_from, profile_of, unsupported_kind
 from bot.rendering.html import esc
 from core.domain.actors import ChatRef
@@ -21,7 +21,11 @@ from core.errors import DuplicateMessage, InvalidInput, TicketClosed, TicketNotF
 from core.flows.states import IntakeState, LoginState, OfferState, UnknownFlow
 from core.views import Conversation, PostedMessages, TicketView
 
-SLOW_DOWN = (
+LOGGED_IN_AS_AGENT = N_(
+    "You are logged in as agent <b>{name}</b>, so I do not open tickets for you. Use /reply 12 "
+    "text to answer a customer, /queue to see tickets, or /logout to write as a customer."
+)
+SLOW_DOWN = N_(
     "🐢 You are writing faster than our team can read. Everything you send is kept and "
     "reaches them at the end of this minute."
 )
@@ -50,9 +54,7 @@ async def on_private_message(update: Update, context: DeskContext) -> None:
     if where.agent is not None:
         await say(
             update,
-            f"You are logged in as agent <b>{esc(where.agent.username)}</b>, so I do not open "
-            "tickets for you. Use /reply 12 text to answer a customer, /queue to see tickets, "
-            "or /logout to write as a customer.",
+            staff_gettext(LOGGED_IN_AS_AGENT).format(name=esc(where.agent.username)),
         )
         return
     await route_to_ticket(update, context, conversation, where.ticket)
@@ -166,7 +168,7 @@ async def _post(update: Update, context: DeskContext, ticket: TicketView) -> Non
 
 async def _tell_reopened(update: Update, posted: PostedMessages) -> None:
     if posted.slowed:
-        await say(update, SLOW_DOWN)
+        await say(update, _(SLOW_DOWN))
     if posted.reopened:
         number = posted.ticket.number
         await say(

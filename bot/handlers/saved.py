@@ -9,7 +9,7 @@ from telegram import Update
 from bot.context import DeskContext
 from bot.handlers.common import say
 from bot.rendering.html import esc
-from bot.rendering.refusals import answer_for
+from bot.rendering.refusals import staff_answer_for
 from core.domain.actors import Actor, ChatRef
 from core.errors import DeskError, DuplicateMessage
 from core.views import PostedMessages
@@ -35,7 +35,7 @@ async def send_saved(
     except DuplicateMessage:
         return None
     except DeskError as exc:
-        await say(update, answer_for(exc))
+        await say(update, staff_answer_for(exc))
         return None
 
 

@@ -9,12 +9,13 @@ from __future__ import annotations
 from telegram import Message, Update
 
 from bot.context import DeskContext
-from bot.handlers.common import agent_actor, answers_refusals, say
+from bot.handlers.common import agent_actor, answers_staff_refusals, say
 from bot.handlers.saved import saved_name_in, send_saved
+from bot.i18n import staff_gettext as _
 from bot.inbound import command_argument, new_message_from, unsupported_kind
 from bot.rendering import staff as staff_text
 from bot.rendering.agent_tools import topic_link
-from bot.rendering.refusals import answer_for
+from bot.rendering.refusals import staff_answer_for
 from core.domain.actors import Actor, ChatRef
 from core.errors import DuplicateMessage, TicketClosed
 from core.views import TicketView
@@ -61,7 +62,7 @@ def _is_about_a_ticket(context: DeskContext, message: Message) -> bool:
     )
 
 
-@answers_refusals
+@answers_staff_refusals
 async def on_staff_message(update: Update, context: DeskContext) -> None:
     """Relay a logged-in agent's message in a ticket's topic to the customer."""
     message, user = update.effective_message, update.effective_user
@@ -76,7 +77,7 @@ async def on_staff_message(update: Update, context: DeskContext) -> None:
         return  # team talk outside any ticket
     kind = unsupported_kind(message)
     if kind is not None:
-        await say(update, f"⚠️ I cannot relay {kind} to the customer.")
+        await say(update, _("⚠️ I cannot relay {kind} to the customer.").format(kind=_(kind)))
         return
     saved = saved_name_in(message.text)
     if saved is not None:  # "!name": a saved reply, filled in, to the customer
@@ -95,7 +96,11 @@ async def _relay(
             actor, ticket.number, new_message_from(message), written_in_topic=not moved_on
         )
     except TicketClosed as exc:
-        await say(update, f"{answer_for(exc)}. Not sent.", staff_text.card_keyboard(ticket))
+        await say(
+            update,
+            _("{refusal}. Not sent.").format(refusal=staff_answer_for(exc)),
+            staff_text.card_keyboard(ticket),
+        )
         return
     except DuplicateMessage:
         return
@@ -103,7 +108,7 @@ async def _relay(
         await _say_moved_on(update, context, ticket)
 
 
-@answers_refusals
+@answers_staff_refusals
 async def note_command(update: Update, context: DeskContext) -> None:
     """Add an internal note to the ticket of this topic: ``/note text``."""
     message = update.effective_message
@@ -116,13 +121,15 @@ async def note_command(update: Update, context: DeskContext) -> None:
     ticket = await ticket_of(context, message, actor)
     if ticket is None:
         where = (
-            "in a ticket's topic" if context.staff.is_forum else "as a reply to a ticket's message"
+            _("Use /note text in a ticket's topic.")
+            if context.staff.is_forum
+            else _("Use /note text as a reply to a ticket's message.")
         )
-        await say(update, f"Use /note text {where}.")
+        await say(update, where)
         return
     note = command_argument(message)
     if not note.text.strip():
-        await say(update, "Usage: /note text — an internal note the customer never sees.")
+        await say(update, _("Usage: /note text — an internal note the customer never sees."))
         return
     moved_on = _moved_on(context, message, ticket)
     try:

@@ -6,6 +6,8 @@ from __future__ import annotations
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.callback_data import encode
+from bot.i18n import staff_gettext as _
+from bot.i18n import staff_ngettext as ngettext
 from bot.rendering.html import esc, label_html, plain_label, shorten
 from bot.rendering.words import STATUS_MARK, when
 from core.domain.search_text import MARK_END, MARK_START
@@ -33,9 +35,16 @@ def snippet_html(snippet: str) -> str:
 
 def search_results(query: str, hits: list[SearchHit]) -> str:
     """List the tickets found, best first, each with where the words matched."""
+    shown = esc(shorten(query, 80))
     if not hits:
-        return f"🔎 Nothing found for “{esc(shorten(query, 80))}”."
-    lines = [f"🔎 <b>{len(hits)} found</b> for “{esc(shorten(query, 80))}” (best first)"]
+        return _("🔎 Nothing found for “{query}”.").format(query=shown)
+    lines = [
+        ngettext(
+            "🔎 <b>{count} found</b> for “{query}” (best first)",
+            "🔎 <b>{count} found</b> for “{query}” (best first)",
+            len(hits),
+        ).format(count=len(hits), query=shown)
+    ]
     for hit in hits:
         t = hit.ticket
         lines.append(
@@ -65,23 +74,36 @@ def customer_card(card: CustomerCard) -> str:
     c = card.customer
     lines = [
         f"👤 <b>{label_html(c.display_name)}</b>",
-        f"Username: {'@' + label_html(c.username) if c.username else '—'}",
-        f"Telegram id: <code>{c.telegram_user_id}</code>",
-        f"Language: {esc(c.language_code) if c.language_code else '—'}",
-        f"First seen: {when(card.first_seen)}",
-        f"Tickets: {card.ticket_count} ({len(card.open_tickets)} open shown, "
-        f"{len(card.past_tickets)} past shown)",
+        _("Username: {username}").format(
+            username="@" + label_html(c.username) if c.username else "—"
+        ),
+        _("Telegram id: <code>{id}</code>").format(id=c.telegram_user_id),
+        _("Language: {language}").format(language=esc(c.language_code) if c.language_code else "—"),
+        _("First seen: {when}").format(when=when(card.first_seen)),
+        ngettext(
+            "Tickets: {count} ({open} open shown, {past} past shown)",
+            "Tickets: {count} ({open} open shown, {past} past shown)",
+            card.ticket_count,
+        ).format(count=card.ticket_count, open=len(card.open_tickets), past=len(card.past_tickets)),
     ]
     if card.average_rating is not None:
-        lines.append(f"Average rating: {card.average_rating:.1f}/5 ({card.ratings} rated)")
+        lines.append(
+            ngettext(
+                "Average rating: {average}/5 ({count} rated)",
+                "Average rating: {average}/5 ({count} rated)",
+                card.ratings,
+            ).format(average=f"{card.average_rating:.1f}", count=card.ratings)
+        )
     else:
-        lines.append("Average rating: — (none rated)")
+        lines.append(_("Average rating: — (none rated)"))
     if c.unreachable_since is not None:
-        lines.append(f"⚠️ <b>Has blocked the bot</b> since {when(c.unreachable_since)}")
+        lines.append(
+            _("⚠️ <b>Has blocked the bot</b> since {when}").format(when=when(c.unreachable_since))
+        )
     else:
-        lines.append("Bot blocked: no")
+        lines.append(_("Bot blocked: no"))
     if card.tags:
-        lines.append(f"Tags on their tickets: {tags_html(card.tags)}")
+        lines.append(_("Tags on their tickets: {tags}").format(tags=tags_html(card.tags)))
     return "\n".join(lines)
 
 
@@ -103,12 +125,18 @@ def saved_list(page: SavedReplyPage, offset: int) -> str:
     """One page of saved replies: name, author and the start of the text."""
     if not page.replies:
         return (
-            "No saved replies yet. Add one: <code>/saved add thanks Hi {customer}, "
-            "thank you for writing!</code>"
+            _(
+                "No saved replies yet. Add one: <code>/saved add thanks Hi {customer}, "
+                "thank you for writing!</code>"
+            )
             if offset == 0
-            else "No more saved replies."
+            else _("No more saved replies.")
         )
-    lines = [f"💾 <b>Saved replies</b> ({page.total}) — send one with <code>!name</code>"]
+    lines = [
+        _("💾 <b>Saved replies</b> ({count}) — send one with <code>!name</code>").format(
+            count=page.total
+        )
+    ]
     for reply in page.replies:
         by = f" · {label_html(reply.author)}" if reply.author else ""
         lines.append(f"<code>!{esc(reply.name)}</code>{by}: {esc(shorten(reply.text, 60))}")
@@ -123,7 +151,11 @@ def saved_keyboard(page: SavedReplyPage) -> InlineKeyboardMarkup | None:
     ]
     if page.next_offset is not None:
         rows.append(
-            [InlineKeyboardButton("More ▸", callback_data=encode(SCOPE, "svp", page.next_offset))]
+            [
+                InlineKeyboardButton(
+                    _("More ▸"), callback_data=encode(SCOPE, "svp", page.next_offset)
+                )
+            ]
         )
     return InlineKeyboardMarkup(rows) if rows else None
 
@@ -131,17 +163,29 @@ def saved_keyboard(page: SavedReplyPage) -> InlineKeyboardMarkup | None:
 def saved_reply(reply: SavedReplyView) -> str:
     """A saved reply whole, as it will be sent (placeholders still in)."""
     body = reply.formatted if reply.formatted is not None else esc(reply.text)
-    by = f" by {label_html(reply.author)}" if reply.author else ""
-    return f"💾 <code>!{esc(reply.name)}</code>{by}, updated {when(reply.updated_at)}:\n\n{body}"
+    name = esc(reply.name)
+    if reply.author:
+        head = _("💾 <code>!{name}</code> by {author}, updated {when}:").format(
+            name=name, author=label_html(reply.author), when=when(reply.updated_at)
+        )
+    else:
+        head = _("💾 <code>!{name}</code>, updated {when}:").format(
+            name=name, when=when(reply.updated_at)
+        )
+    return f"{head}\n\n{body}"
 
 
 def merge_question(source: TicketView, target: TicketView) -> str:
     """Ask before a merge, which cannot be undone."""
-    return (
-        f"🔀 Merge <b>#{source.number}</b> {label_html(source.subject, 60)} into "
-        f"<b>#{target.number}</b> {label_html(target.subject, 60)}?\n"
-        f"#{source.number}'s messages, notes and history move to #{target.number}, and "
-        f"#{source.number} is closed. The customer is told once. This cannot be undone."
+    return _(
+        "🔀 Merge <b>#{source}</b> {source_subject} into <b>#{target}</b> {target_subject}?\n"
+        "#{source}'s messages, notes and history move to #{target}, and "
+        "#{source} is closed. The customer is told once. This cannot be undone."
+    ).format(
+        source=source.number,
+        source_subject=label_html(source.subject, 60),
+        target=target.number,
+        target_subject=label_html(target.subject, 60),
     )
 
 
@@ -151,10 +195,10 @@ def merge_keyboard(source: int, target: int) -> InlineKeyboardMarkup:
         [
             [
                 InlineKeyboardButton(
-                    f"🔀 Merge #{source} into #{target}",
+                    _("🔀 Merge #{source} into #{target}").format(source=source, target=target),
                     callback_data=encode(SCOPE, "mg", source, str(target)),
                 ),
-                InlineKeyboardButton("Cancel", callback_data=encode(SCOPE, "mgx", source)),
+                InlineKeyboardButton(_("Cancel"), callback_data=encode(SCOPE, "mgx", source)),
             ]
         ]
     )

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.callback_data import encode
+from bot.i18n import staff_day_month
+from bot.i18n import staff_gettext as _
 from bot.rendering.forwarded import forwarded_from
 from bot.rendering.html import TEXT_LIMIT, esc, label_html, plain_label, shorten
 from bot.rendering.staff import card_keyboard, render_card, render_event_line
@@ -30,8 +34,10 @@ QUEUE_FILTERS = (
 def queue_text(page: TicketPage, label: str, *, first_page: bool) -> str:
     """List one page of the queue."""
     if not page.tickets:
-        return f"No tickets in “{esc(label)}”." if first_page else "No more tickets."
-    lines = [f"<b>Queue: {esc(label)}</b> (most recent activity first)"]
+        if first_page:
+            return _("No tickets in “{queue}”.").format(queue=esc(label))
+        return _("No more tickets.")
+    lines = [_("<b>Queue: {queue}</b> (most recent activity first)").format(queue=esc(label))]
     for t in page.tickets:
         who = label_html(t.assignee) if t.assignee else "—"
         lines.append(
@@ -54,7 +60,7 @@ def queue_keyboard(page: TicketPage, label: str) -> InlineKeyboardMarkup | None:
     ]
     if page.next_cursor:
         rows.append(
-            [InlineKeyboardButton("More ▸", callback_data=f"q:{label}:0:{page.next_cursor}")]
+            [InlineKeyboardButton(_("More ▸"), callback_data=f"q:{label}:0:{page.next_cursor}")]
         )
     return InlineKeyboardMarkup(rows) if rows else None
 
@@ -62,9 +68,9 @@ def queue_keyboard(page: TicketPage, label: str) -> InlineKeyboardMarkup | None:
 def _history_line(item: MessageView | EventView) -> str:
     if isinstance(item, EventView):
         line = render_event_line(event_line(item))
-        return f"<i>{item.at.strftime('%d %b %H:%M')}</i> {line}"
+        return f"<i>{_stamp(item.at)}</i> {line}"
     if item.internal:
-        who = f"📝 {label_html(item.author_name)} (note)"
+        who = _("📝 {author} (note)").format(author=label_html(item.author_name))
     elif item.author_role is Role.CUSTOMER:
         who = f"👤 {label_html(item.author_name)}"
     else:
@@ -72,15 +78,20 @@ def _history_line(item: MessageView | EventView) -> str:
     body = item.text
     if item.attachment:
         body = f"[{item.attachment.kind.value}] {body}".strip()
-    line = f"<i>{item.created_at.strftime('%d %b %H:%M')}</i> {who}: {esc(shorten(body, 400))}"
+    line = f"<i>{_stamp(item.created_at)}</i> {who}: {esc(shorten(body, 400))}"
     if item.forwarded_from is not None:
         line += f"\n    {forwarded_from(item.forwarded_from)}"
     return line
 
 
+def _stamp(moment: datetime) -> str:
+    """When a history line happened: ``26 Nov 09:05`` (the month in ``STAFF_LANGUAGE``)."""
+    return f"{staff_day_month(moment)} {moment:%H:%M}"
+
+
 def ticket_text(detail: TicketDetail, due: SlaDue | None = None) -> str:
     """The card (with ``due``: when its SLA targets fall due) and recent history that fits."""
-    head = render_card(detail.ticket, due) + "\n\n<b>History</b> (latest last)"
+    head = render_card(detail.ticket, due) + "\n\n" + _("<b>History</b> (latest last)")
     lines: list[str] = []
     budget = TEXT_LIMIT - len(head) - 200
     for item in reversed(detail.timeline()):
@@ -96,5 +107,5 @@ def ticket_text(detail: TicketDetail, due: SlaDue | None = None) -> str:
 def ticket_keyboard(detail: TicketDetail) -> InlineKeyboardMarkup:
     """The card's buttons plus a refresh."""
     number = detail.ticket.number
-    refresh = InlineKeyboardButton("🔄 Refresh", callback_data=encode("t", "show", number))
+    refresh = InlineKeyboardButton(_("🔄 Refresh"), callback_data=encode("t", "show", number))
     return InlineKeyboardMarkup([*card_keyboard(detail.ticket).inline_keyboard, (refresh,)])

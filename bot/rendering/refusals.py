@@ -8,7 +8,7 @@ here it is put in the reader's language where a translation exists
 
 from __future__ import annotations
 
-from bot.rendering.desk_errors import customer_error
+from bot.rendering.desk_errors import customer_error, staff_error
 from bot.rendering.html import esc
 from core.errors import AccountLocked, AuthenticationFailed, DeskError
 
@@ -25,6 +25,17 @@ def answer_for(error: DeskError) -> str:
     return f"{sign} {esc(customer_error(error))}"
 
 
+def staff_answer_for(error: DeskError) -> str:
+    """``answer_for`` for agents: the sentence in ``STAFF_LANGUAGE``."""
+    sign = next((sign for kind, sign in _SIGNS if isinstance(error, kind)), _DEFAULT_SIGN)
+    return f"{sign} {esc(staff_error(error))}"
+
+
 def alert_for(error: DeskError) -> str:
     """The answer (plain text) to a refused button press: the error's sentence."""
     return customer_error(error)
+
+
+def staff_alert_for(error: DeskError) -> str:
+    """``alert_for`` for agents' buttons: the sentence in ``STAFF_LANGUAGE``."""
+    return staff_error(error)

@@ -5,10 +5,14 @@ from __future__ import annotations
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.callback_data import encode
+from bot.i18n import N_, NP_, format_staff_duration
+from bot.i18n import staff_gettext as _
+from bot.i18n import staff_pgettext as pgettext
 from bot.rendering.html import esc, label_html, plain_label, shorten, subject_html
-from bot.rendering.words import priority_label, status_label, when, when_local
+from bot.rendering.words import priority_label, priority_word, status_label, when, when_local
 from core.domain.text import graphemes
 from core.domain.values import EventKind, Priority, Status
+from core.durations import parse_duration
 from core.notices.kinds import CopyStyle, EventLine
 from core.sla import SlaDue
 from core.views import TicketView
@@ -64,40 +68,58 @@ def render_card(ticket: TicketView, due: SlaDue | None = None) -> str:
         ticket: the ticket.
         due: when its running SLA targets fall due, shown in the team's time zone.
     """
+    assignee = label_html(ticket.assignee) if ticket.assignee else _("— nobody yet")
     lines = [
         f"🎫 <b>#{ticket.number} {subject_html(ticket.subject)}</b>",
-        f"Status: {status_label(ticket.status)} · Priority: {priority_label(ticket.priority)}",
-        f"Customer: {customer_line(ticket)}",
-        f"Assignee: {label_html(ticket.assignee) if ticket.assignee else '— nobody yet'}",
+        _("Status: {status} · Priority: {priority}").format(
+            status=status_label(ticket.status), priority=priority_label(ticket.priority)
+        ),
+        _("Customer: {customer}").format(customer=customer_line(ticket)),
+        _("Assignee: {assignee}").format(assignee=assignee),
     ]
     if ticket.category:
-        lines.append(f"Category: {label_html(ticket.category)}")
+        lines.append(_("Category: {category}").format(category=label_html(ticket.category)))
     if ticket.follow_up_of:
-        lines.append(f"Follow-up of #{ticket.follow_up_of}")
+        lines.append(_("Follow-up of #{number}").format(number=ticket.follow_up_of))
     if ticket.tags:
-        lines.append("Tags: " + " ".join(f"#{esc(tag)}" for tag in ticket.tags))
+        tags = " ".join(f"#{esc(tag)}" for tag in ticket.tags)
+        lines.append(_("Tags: {tags}").format(tags=tags))
     if ticket.merged_into:
-        lines.append(f"🔀 Merged into #{ticket.merged_into}")
-    lines.append(f"Opened: {when(ticket.created_at)}")
+        lines.append(_("🔀 Merged into #{number}").format(number=ticket.merged_into))
+    lines.append(_("Opened: {when}").format(when=when(ticket.created_at)))
     if ticket.rating is not None:
         comment = (
             f" — “{esc(shorten(ticket.rating_comment, 200))}”" if ticket.rating_comment else ""
         )
-        lines.append(f"Rating: {'⭐' * ticket.rating} {ticket.rating}/5{comment}")
-    for which, breached, target in (
-        ("first response", ticket.sla_first_breached_at, "answer"),
-        ("resolution", ticket.sla_resolution_breached_at, "solution"),
+        lines.append(
+            _("Rating: {stars} {rating}/5{comment}").format(
+                stars="⭐" * ticket.rating, rating=ticket.rating, comment=comment
+            )
+        )
+    for missed, breached in (
+        (
+            _("⏰ <b>SLA missed</b>: first response (answer overdue since {when})"),
+            ticket.sla_first_breached_at,
+        ),
+        (
+            _("⏰ <b>SLA missed</b>: resolution (solution overdue since {when})"),
+            ticket.sla_resolution_breached_at,
+        ),
     ):
         if breached is not None:
-            lines.append(f"⏰ <b>SLA missed</b>: {which} ({target} overdue since {when(breached)})")
+            lines.append(missed.format(when=when(breached)))
     if due is not None:
-        for label, moment in (("First answer", due.first_response), ("Resolution", due.resolution)):
+        for label, moment in (
+            (_("⏱ First answer due: {when}"), due.first_response),
+            (_("⏱ Resolution due: {when}"), due.resolution),
+        ):
             if moment is not None:
-                lines.append(f"⏱ {label} due: {when_local(moment, due.timezone)}")
+                lines.append(label.format(when=when_local(moment, due.timezone)))
     if ticket.customer.unreachable_since is not None:
         lines.append(
-            "⚠️ <b>The customer has blocked the bot</b> since "
-            f"{when(ticket.customer.unreachable_since)}: replies cannot reach them."
+            _(
+                "⚠️ <b>The customer has blocked the bot</b> since {when}: replies cannot reach them."
+            ).format(when=when(ticket.customer.unreachable_since))
         )
     return "\n".join(lines)
 
@@ -105,23 +127,23 @@ def render_card(ticket: TicketView, due: SlaDue | None = None) -> str:
 def card_keyboard(ticket: TicketView) -> InlineKeyboardMarkup:
     """The buttons under a card: take, status moves, priority (reopen when closed)."""
     n = ticket.number
-    customer = InlineKeyboardButton("👤 Customer", callback_data=encode("a", "cust", n))
+    customer = InlineKeyboardButton(_("👤 Customer"), callback_data=encode("a", "cust", n))
     if ticket.status is Status.CLOSED:
         return InlineKeyboardMarkup(
             [
-                [InlineKeyboardButton("↩️ Reopen", callback_data=encode("t", "st", n, "open"))],
+                [InlineKeyboardButton(_("↩️ Reopen"), callback_data=encode("t", "st", n, "open"))],
                 [customer],
             ]
         )
     moves = [
-        ("⏳ Pending", Status.PENDING),
-        ("✅ Resolve", Status.RESOLVED),
-        ("🔒 Close", Status.CLOSED),
+        (_("⏳ Pending"), Status.PENDING),
+        (_("✅ Resolve"), Status.RESOLVED),
+        (_("🔒 Close"), Status.CLOSED),
     ]
-    first_row = [InlineKeyboardButton("🙋 Take", callback_data=encode("t", "take", n))]
+    first_row = [InlineKeyboardButton(_("🙋 Take"), callback_data=encode("t", "take", n))]
     if ticket.status in (Status.PENDING, Status.RESOLVED):
         first_row.append(
-            InlineKeyboardButton("🟢 Open", callback_data=encode("t", "st", n, "open"))
+            InlineKeyboardButton(_("🟢 Open"), callback_data=encode("t", "st", n, "open"))
         )
     second_row = [
         InlineKeyboardButton(label, callback_data=encode("t", "st", n, status.value))
@@ -129,7 +151,8 @@ def card_keyboard(ticket: TicketView) -> InlineKeyboardMarkup:
         if status is not ticket.status
     ]
     priority = InlineKeyboardButton(
-        f"Priority: {priority_label(ticket.priority)} ▾", callback_data=encode("t", "pm", n)
+        _("Priority: {priority} ▾").format(priority=priority_label(ticket.priority)),
+        callback_data=encode("t", "pm", n),
     )
     return InlineKeyboardMarkup([first_row, second_row, [priority, customer]])
 
@@ -144,33 +167,41 @@ def priority_keyboard(ticket: TicketView) -> InlineKeyboardMarkup:
         )
         for p in Priority
     ]
-    back = InlineKeyboardButton("◂ Back", callback_data=encode("t", "card", n))
+    back = InlineKeyboardButton(_("◂ Back"), callback_data=encode("t", "card", n))
     return InlineKeyboardMarkup([choices[:2], choices[2:], [back]])
 
 
 _EVENT_LINES = {
-    EventKind.ASSIGNED: "👤 <b>{actor}</b> assigned the ticket to {target}",
-    EventKind.PRIORITY: "⚡ <b>{actor}</b> changed the priority: {detail}",
-    EventKind.RATED: "⭐ <b>{actor}</b> rated the ticket {detail}",
-    EventKind.SLA_BREACH: "⏰ SLA missed: {detail}",
-    EventKind.REMINDED: "🔔 The customer was reminded that we wait for their answer",
-    EventKind.UNDELIVERED: "⚠️ A message could not be delivered to the customer: {detail}",
-    EventKind.TAGGED: "🏷 <b>{actor}</b> tagged the ticket: {detail}",
-    EventKind.UNTAGGED: "🏷 <b>{actor}</b> removed the tag {detail}",
-    EventKind.MERGED_FROM: "🔀 <b>{actor}</b> merged {detail} into this ticket",
+    EventKind.ASSIGNED: N_("👤 <b>{actor}</b> assigned the ticket to {target}"),
+    EventKind.PRIORITY: N_("⚡ <b>{actor}</b> changed the priority: {detail}"),
+    EventKind.RATED: N_("⭐ <b>{actor}</b> rated the ticket {detail}"),
+    EventKind.SLA_BREACH: N_("⏰ SLA missed: {detail}"),
+    EventKind.REMINDED: N_("🔔 The customer was reminded that we wait for their answer"),
+    EventKind.UNDELIVERED: N_("⚠️ A message could not be delivered to the customer: {detail}"),
+    EventKind.TAGGED: N_("🏷 <b>{actor}</b> tagged the ticket: {detail}"),
+    EventKind.UNTAGGED: N_("🏷 <b>{actor}</b> removed the tag {detail}"),
+    EventKind.MERGED_FROM: N_("🔀 <b>{actor}</b> merged {detail} into this ticket"),
 }
+_SLA_TARGETS = {
+    "first response": NP_("sla", "first response"),
+    "resolution": NP_("sla", "resolution"),
+}
+"""Core's names of the SLA targets (``core.services.timers``), as staff read them."""
+_UNDELIVERED = {"the customer blocked the bot": N_("the customer blocked the bot")}
+"""Why a message did not reach the customer, as the dispatcher records it."""
+BUSINESS_HOURS = " of business hours"
 
 
 def render_event_line(line: EventLine, *, link: str | None = None) -> str:
     """Render one audit event as a line in the topic (``link``: the topic it points to)."""
-    actor = label_html(line.actor or "system")
+    actor = label_html(line.actor) if line.actor else _("system")
     kind = line.event_kind
     detail = esc(line.detail or "")
     if kind == EventKind.MERGED_INTO:
         target = f'<a href="{esc(link)}">{detail}</a>' if link else detail
-        return (
-            f"🔀 <b>{actor}</b> merged this ticket into {target}: the conversation continues there."
-        )
+        return _(
+            "🔀 <b>{actor}</b> merged this ticket into {target}: the conversation continues there."
+        ).format(actor=actor, target=target)
     if kind == EventKind.STATUS and line.from_status and line.to_status:
         frm, to = line.from_status, line.to_status
         why = f" ({detail})" if detail else ""
@@ -178,34 +209,78 @@ def render_event_line(line: EventLine, *, link: str | None = None) -> str:
     template = _EVENT_LINES.get(EventKind(kind)) if kind in set(EventKind) else None
     if template is None:
         return f"• <b>{actor}</b>: {esc(kind)} {detail}".rstrip()
-    target = "nobody" if detail == "nobody" else f"<b>{detail}</b>"
-    return template.format(actor=actor, detail=detail, target=target)
+    if kind == EventKind.SLA_BREACH:
+        detail = esc(sla_target_name(line.detail or ""))
+    elif kind == EventKind.UNDELIVERED and line.detail in _UNDELIVERED:
+        detail = esc(_(_UNDELIVERED[line.detail]))
+    elif kind == EventKind.PRIORITY:
+        detail = esc(" → ".join(_priority_name(part) for part in (line.detail or "").split(" → ")))
+    target = _("nobody") if detail == "nobody" else f"<b>{detail}</b>"
+    return _(template).format(actor=actor, detail=detail, target=target)
+
+
+def _priority_name(value: str) -> str:
+    """A priority core named (``urgent``) in ``STAFF_LANGUAGE``; anything else as it is."""
+    return priority_word(Priority(value)) if value in set(Priority) else value
+
+
+def sla_target_name(which: str) -> str:
+    """An SLA target's name (``first response``) in ``STAFF_LANGUAGE``; others as they are."""
+    name = _SLA_TARGETS.get(which)
+    return pgettext("sla", name) if name else which
+
+
+def sla_time(target: str) -> str:
+    """The time an SLA target allows (core's ``1h of business hours``), the staff's way."""
+    business = target.endswith(BUSINESS_HOURS)
+    short = target.removesuffix(BUSINESS_HOURS)
+    try:
+        span = format_staff_duration(parse_duration(short))
+    except ValueError:
+        return target
+    return _("{duration} of business hours").format(duration=span) if business else span
 
 
 def sla_alert(number: int, subject: str, which: str, target: str) -> str:
     """Alert staff that a ticket missed an SLA target."""
-    return (
-        f"⏰ <b>SLA missed</b> on ticket <b>#{number}</b> “{subject_html(subject)}”: "
-        f"no {esc(which)} within {esc(target)}."
+    if which == "first response":
+        text = _(
+            "⏰ <b>SLA missed</b> on ticket <b>#{number}</b> “{subject}”: "
+            "no first response within {target}."
+        )
+    elif which == "resolution":
+        text = _(
+            "⏰ <b>SLA missed</b> on ticket <b>#{number}</b> “{subject}”: "
+            "no resolution within {target}."
+        )
+    else:
+        text = _(
+            "⏰ <b>SLA missed</b> on ticket <b>#{number}</b> “{subject}”: "
+            "no {which} within {target}."
+        )
+    return text.format(
+        number=number, subject=subject_html(subject), which=esc(which), target=esc(sla_time(target))
     )
 
 
 def relay_header(style: CopyStyle, author: str) -> str:
     """Head a reply or note that was written outside the ticket's topic."""
     if style is CopyStyle.NOTE:
-        return f"📝 <b>Note by {label_html(author)}</b>"
-    return f"💬 <b>{label_html(author)}</b> replied to the customer"
+        return _("📝 <b>Note by {author}</b>").format(author=label_html(author))
+    return _("💬 <b>{author}</b> replied to the customer").format(author=label_html(author))
 
 
 def routed_to_merged(number: int, link: str | None) -> str:
     """Tell an agent who wrote in a merged ticket's topic where their message went."""
     target = f'<a href="{esc(link)}">#{number}</a>' if link else f"#{number}"
-    return f"↪️ This ticket was merged into {target}: your message went there."
+    return _("↪️ This ticket was merged into {target}: your message went there.").format(
+        target=target
+    )
 
 
 def not_agent_hint() -> str:
     """Tell a staff-chat member why their message was not relayed."""
-    return (
+    return _(
         "ℹ️ Only logged-in agents are relayed to customers. "
         "Send /login to me in a private chat to log in."
     )
@@ -213,7 +288,24 @@ def not_agent_hint() -> str:
 
 def swarm_alert() -> str:
     """The one alert of a swarm of new customers, for the staff chat's general topic."""
-    return (
+    return _(
         "⚠️ Many new customers at once: their first tickets wait until each taps a button "
         "to show they are a person; their topics open then. Nothing they wrote is lost."
     )
+
+
+def assigned_to_you(by: str, number: int, subject: str) -> str:
+    """Tell an agent, in private, that someone assigned them a ticket."""
+    return _("📌 <b>{by}</b> assigned ticket <b>#{number}</b> “{subject}” to you.").format(
+        by=label_html(by), number=number, subject=subject_html(subject)
+    )
+
+
+def open_ticket_button(number: int) -> str:
+    """The label of the button that opens a ticket in the console: ``Open #12``."""
+    return _("Open #{number}").format(number=number)
+
+
+def digest_title() -> str:
+    """The title of the daily digest in the staff chat's general topic."""
+    return _("Daily digest")

@@ -136,8 +136,12 @@ class MergeService:
                 f"#{b.id} is closed: reopen it first, or merge it into #{a.id} instead."
             )
         if a.status == Status.CLOSED.value:
-            where = f" (merged into #{a.merged_into_id})" if a.merged_into_id else ""
-            raise InvalidInput(f"#{a.id} is already closed{where}: there is nothing to merge.")
+            if a.merged_into_id:
+                raise InvalidInput(
+                    f"#{a.id} is already closed (merged into #{a.merged_into_id}): "
+                    "there is nothing to merge."
+                )
+            raise InvalidInput(f"#{a.id} is already closed: there is nothing to merge.")
         return a, b
 
 

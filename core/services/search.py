@@ -80,9 +80,9 @@ class SearchService:
             filters.append(f"t.status IN ({', '.join(names)})")
             params.update({f"status{i}": s.value for i, s in enumerate(query.statuses)})
         for i, tag in enumerate(query.tags):
+            # An IN over the tag's index (tag, ticket): the tickets can be read from it.
             filters.append(
-                f"EXISTS (SELECT 1 FROM ticket_tags AS g WHERE g.ticket_id = t.id "
-                f"AND g.tag = :tag{i})"
+                f"t.id IN (SELECT g.ticket_id FROM ticket_tags AS g WHERE g.tag = :tag{i})"
             )
             params[f"tag{i}"] = tag
         if query.customer is not None:

@@ -64,8 +64,11 @@ class TicketService:
         choices = self._ctx.config.categories
         match = next((c for c in choices if c.casefold() == category.strip().casefold()), None)
         if match is None:
-            listed = ", ".join(choices) if choices else "none are configured"
-            raise InvalidInput(f"Unknown category {category!r}; choose one of: {listed}.")
+            if not choices:
+                raise InvalidInput("There are no categories to choose from.")
+            raise InvalidInput(
+                f"Unknown category {category!r}; choose one of: {', '.join(choices)}."
+            )
         return match
 
     async def report_ticket(
@@ -270,8 +273,9 @@ class TicketService:
             if assignee is None:
                 raise AgentNotFound(name)
         if ticket.assignee_id == (assignee.id if assignee else None):
-            who = assignee.username if assignee else "nobody"
-            raise InvalidInput(f"Ticket #{ticket.id} is already assigned to {who}.")
+            if assignee is None:
+                raise InvalidInput(f"Ticket #{ticket.id} has no assignee already.")
+            raise InvalidInput(f"Ticket #{ticket.id} is already assigned to {assignee.username}.")
         ticket.assignee = assignee
         ticket.updated_at = now
         detail = assignee.username if assignee else "nobody"
@@ -318,7 +322,9 @@ class TicketService:
         async with self._ctx.database.write_session() as session:
             ticket = await load_ticket(session, actor, number, for_update=True)
             if ticket.category == clean:
-                raise InvalidInput(f"Ticket #{number} already has category {clean or 'none'}.")
+                if clean is None:
+                    raise InvalidInput(f"Ticket #{number} has no category already.")
+                raise InvalidInput(f"Ticket #{number} already has category {clean}.")
             detail = f"{ticket.category or 'none'} → {clean or 'none'}"
             ticket.category = clean
             ticket.updated_at = now

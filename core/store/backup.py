@@ -21,12 +21,11 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from alembic.script import ScriptDirectory
 from sqlalchemy.engine import make_url
 
 from core.errors import BackupRefused
 from core.store.desk_lock import DeskLock, sqlite_file
-from core.store.migrate import alembic_config, head_revision
+from core.store.migrate import head_revision, shipped_revisions
 from core.store.urls import async_database_url
 
 SQLITE_HEADER = b"SQLite format 3\x00"
@@ -147,9 +146,7 @@ def _schema(connection: sqlite3.Connection, path: Path) -> str:
     if row is None:
         raise BackupRefused(f"{path} is not a backup of this helpdesk (no schema version)")
     version = str(row[0])
-    known = {
-        script.revision for script in ScriptDirectory.from_config(alembic_config()).walk_revisions()
-    }
+    known = set(shipped_revisions())
     if version not in known:
         raise BackupRefused(
             f"{path} has schema {version}, newer than this helpdesk knows (up to "

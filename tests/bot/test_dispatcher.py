@@ -120,16 +120,32 @@ class TestLaneOrder:
         assert sender.ids_sent_to("chat:7001") == [4, 8]
         assert await _pending(desk) == 0
 
-    async def test_a_kick_claims_after_the_linger(
+    async def test_a_kick_on_an_idle_desk_sends_at_once(
         self, desk: Desk, dispatcher: OutboxDispatcher, sender: ScriptedSender, timer: ManualTimer
     ) -> None:
         await _report(desk, ANN, "Printer")
         try:
             dispatcher.kick()
-            await _until(lambda: timer.sleepers == 2)  # the linger and the lease heartbeat
-            assert sender.calls == [], "rows written meanwhile are claimed together"
-            timer.advance(LINGER)
             await _until(lambda: len(sender.calls) == 4 and not dispatcher.busy)
+            assert timer.time() == 0, "no time passed: nothing waited"
+        finally:
+            await dispatcher.stop()
+        assert await _pending(desk) == 0
+
+    async def test_a_kick_soon_after_rows_were_found_lingers_to_claim_them_together(
+        self, desk: Desk, dispatcher: OutboxDispatcher, sender: ScriptedSender, timer: ManualTimer
+    ) -> None:
+        await _report(desk, ANN, "Printer")
+        try:
+            await _deliver_due(dispatcher)
+            sent = len(sender.calls)
+            await _report(desk, BOB, "Chair")
+            dispatcher.kick()
+            await _until(lambda: timer.sleepers == 2)  # the linger and the lease heartbeat
+            await _report(desk, ANN, "Mouse")
+            assert len(sender.calls) == sent, "rows written meanwhile are claimed together"
+            timer.advance(LINGER)
+            await _until(lambda: len(sender.calls) == sent + 8 and not dispatcher.busy)
         finally:
             await dispatcher.stop()
         assert await _pending(desk) == 0
@@ -290,9 +306,7 @@ class TestLeases:
         held = asyncio.Event()
         sender.script("chat:7001", held)
         try:
-            dispatcher.kick()
-            await _until(lambda: timer.sleepers == 2)
-            timer.advance(LINGER)
+            dispatcher.kick()  # an idle desk: claimed at once
             await _until(lambda: sender.ids_sent_to("chat:7001") == [4] and timer.sleepers == 1)
             await _until(lambda: len(sender.calls) == 7)  # all but the held lane's second row
             leases = {row.id: row.lease_until for row in await _lane(desk, "chat:7001")}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import string
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -14,10 +14,13 @@ from babel.messages.pofile import read_po
 from bot import i18n
 from bot.commands import customer_menu, menu_language_code
 from bot.i18n import SHIPPED_LANGUAGES, SOURCE_LANGUAGE, match_language, speaking
-from bot.rendering import customer
-from bot.rendering.desk_errors import customer_error
+from bot.rendering import customer, staff
+from bot.rendering.desk_errors import customer_error, staff_error
+from bot.rendering.words import status_label, when_local
 from core.domain.values import Status
-from core.errors import TicketNotFound, TransitionRefused
+from core.durations import format_duration
+from core.errors import InvalidInput, TicketNotFound, TransitionRefused
+from tests.bot.test_rendering import ticket_view
 
 TRANSLATED = [language for language in SHIPPED_LANGUAGES if language != SOURCE_LANGUAGE]
 TEMPLATE = i18n.LOCALES / "helpdesk.pot"
@@ -174,6 +177,93 @@ class TestCustomerTexts:
     def test_an_unlisted_refusal_is_shown_as_it_is(self) -> None:
         with speaking("ru"):
             assert customer_error(ValueError("odd")) == "odd"
+
+
+class TestStaffTexts:
+    def test_the_card_follows_the_staff_language_not_the_customers(self) -> None:
+        i18n.configure(default_language="en", staff_language="ru")
+        with speaking("de"):
+            card = staff.render_card(ticket_view())
+            buttons = [
+                b.text for row in staff.card_keyboard(ticket_view()).inline_keyboard for b in row
+            ]
+        assert "Статус: 🟢 открыт · Приоритет: 🔵 обычный" in card
+        assert "Исполнитель: — пока никто" in card
+        assert "🙋 Взять" in buttons
+
+    def test_a_staff_status_word_is_the_agents_not_the_customers(self) -> None:
+        i18n.configure(default_language="en", staff_language="de")
+        assert status_label(Status.PENDING) == "⏳ wartet auf Kunden"
+        with speaking("de"):
+            assert customer.customer_status_label(Status.PENDING) == "⏳ wartet auf dich"
+
+    @pytest.mark.parametrize(
+        ("count", "expected"),
+        [(1, "1 сообщение перенесено"), (3, "3 сообщения перенесено"), (5, "5 сообщений")],
+    )
+    def test_russian_plural_forms_for_staff(self, count: int, expected: str) -> None:
+        i18n.configure(default_language="en", staff_language="ru")
+        text = i18n.staff_ngettext(
+            "🔀 #{source} is merged into #{target} ({count} message moved; #{target} is {status}).",
+            "🔀 #{source} is merged into #{target} "
+            "({count} messages moved; #{target} is {status}).",
+            count,
+        ).format(source=1, target=2, count=count, status="x")
+        assert expected in text
+
+    @pytest.mark.parametrize(
+        "delta",
+        [
+            timedelta(seconds=5),
+            timedelta(minutes=25),
+            timedelta(hours=1, minutes=30),
+            timedelta(days=3, seconds=2),
+        ],
+    )
+    def test_english_staff_durations_keep_the_desks_short_form(self, delta: timedelta) -> None:
+        assert i18n.format_staff_duration(delta) == format_duration(delta)
+
+    def test_figures_durations_and_weekdays_are_in_the_staff_language(self) -> None:
+        i18n.configure(default_language="en", staff_language="ru")
+        assert i18n.format_staff_duration(timedelta(hours=1, minutes=30)) == "1 ч 30 мин"
+        assert staff.sla_time("4h of business hours") == "4 ч рабочего времени"
+        monday = datetime(2026, 11, 30, 9, 5, tzinfo=UTC)
+        i18n.configure(default_language="en", staff_language="de")
+        assert when_local(monday, "UTC") == "Mo 2026-11-30 09:05 UTC"
+        assert staff.digest_title() == "Tagesübersicht"
+
+    def test_refusals_agents_meet_are_in_the_staff_language(self) -> None:
+        i18n.configure(default_language="en", staff_language="ru")
+        with speaking("es"):
+            assert staff_error(TicketNotFound(12)) == "Тикет #12 не найден."
+            refused = staff_error(
+                TransitionRefused("open", "pending", "the ticket is already open")
+            )
+        assert refused == "Тикет не может перейти из «открыт» в «ждёт клиента»: он уже открыт."
+
+    def test_merge_assignment_and_saved_reply_refusals_are_in_the_staff_language(self) -> None:
+        i18n.configure(default_language="en", staff_language="de")
+        with speaking("ru"):
+            merged = staff_error(
+                InvalidInput("#4 is already closed (merged into #9): there is nothing to merge.")
+            )
+            unassigned = staff_error(InvalidInput("Ticket #4 has no assignee already."))
+            placeholder = staff_error(
+                InvalidInput("Unknown placeholder {nmae}: use {customer}, {ticket} or {agent}.")
+            )
+        assert merged == (
+            "#4 ist schon geschlossen (in #9 zusammengeführt): es gibt nichts zusammenzuführen."
+        )
+        assert unassigned == "Ticket #4 ist schon niemandem zugewiesen."
+        assert placeholder == (
+            "Unbekannter Platzhalter {nmae}: nutze {customer}, {ticket} oder {agent}."
+        )
+
+    def test_a_customers_refusal_is_in_their_language_not_the_staffs(self) -> None:
+        i18n.configure(default_language="en", staff_language="de")
+        with speaking("es"):
+            refused = customer_error(InvalidInput("There are no categories to choose from."))
+        assert refused == "No hay categorías entre las que elegir."
 
 
 class TestMenus:

@@ -1,18 +1,23 @@
-"""The bot's supervision of its delivery worker: restarts, and a stop that leaves no child."""
+"""The bot's supervision of its delivery worker: restarts, a stop that leaves no child, and
+the wakes the bot sends it over the child's stdin."""
 
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
 import pytest
 
 from bot import supervisor
+from bot import worker as worker_module
 from bot.worker import DeliveryWorker
 
 if TYPE_CHECKING:
+    from bot.delivery.dispatcher import OutboxDispatcher
     from core.desk import Desk
 
 SLEEPER = [sys.executable, "-c", "import time; time.sleep(60)"]
@@ -93,3 +98,78 @@ class TestSupervision:
         await worker.stop()
         assert len(worker.children) == 2
         assert all(child.returncode is not None for child in worker.children)
+
+
+class EchoingWorker(DeliveryWorker):
+    """A worker whose child copies what reaches its stdin into a file."""
+
+    def __init__(self, into: Path) -> None:
+        self.delivery = FreedLeases()
+        super().__init__(cast("Desk", self))
+        self.into = into
+
+    def command(self) -> list[str]:
+        copy = (
+            "import sys; o = open(sys.argv[1], 'ab', 0)\n"
+            "while b := sys.stdin.buffer.read(1): o.write(b)"
+        )
+        return [sys.executable, "-c", copy, str(self.into)]
+
+
+class KickCounter:
+    """The dispatcher's side of a wake: counts kicks."""
+
+    def __init__(self) -> None:
+        self.kicks = 0
+
+    def kick(self) -> None:
+        self.kicks += 1
+
+
+class TestWakes:
+    async def test_a_wake_is_a_byte_on_the_running_childs_stdin(self, tmp_path: Path) -> None:
+        received = tmp_path / "stdin"
+        worker = EchoingWorker(received)
+        worker.wake()  # no child yet: nothing to tell
+        await worker.start()
+        try:
+            worker.wake()
+            await _until(lambda: received.exists() and received.read_bytes() == b".")
+            worker.wake()
+            await _until(lambda: received.read_bytes() == b"..")
+        finally:
+            await worker.stop()
+        worker.wake()  # the child is gone: nothing is written, nothing raised
+
+    async def test_each_wake_the_worker_reads_kicks_its_dispatcher(
+        self, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        reading, writing = os.pipe()
+        stdin = os.fdopen(reading, "rb", buffering=0)
+        monkeypatch.setattr(sys, "stdin", stdin)
+        dispatcher = KickCounter()
+        listening = asyncio.get_running_loop().create_task(
+            worker_module._wake_on_stdin(cast("OutboxDispatcher", dispatcher))
+        )
+        try:
+            os.write(writing, b".")
+            await _until(lambda: dispatcher.kicks == 1)
+            os.write(writing, b".")
+            await _until(lambda: dispatcher.kicks == 2)
+        finally:
+            os.close(writing)  # the bot is gone: the end of the pipe ends the listening
+        async with asyncio.timeout(5):
+            await listening
+        assert dispatcher.kicks == 2
+
+    async def test_without_a_pipe_on_stdin_the_worker_only_polls(
+        self, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    ) -> None:
+        plain = tmp_path / "plain"
+        plain.write_bytes(b"...")
+        with plain.open("rb") as stdin:
+            monkeypatch.setattr(sys, "stdin", stdin)
+            dispatcher = KickCounter()
+            async with asyncio.timeout(5):
+                await worker_module._wake_on_stdin(cast("OutboxDispatcher", dispatcher))
+        assert dispatcher.kicks == 0

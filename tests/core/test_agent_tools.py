@@ -209,6 +209,7 @@ class TestSearch:
         found = await desk.search.search(alice, "FIRMWARE")
         assert [h.ticket.number for h in found] == [noted.number]
 
+    @pytest.mark.parametrize("few", [search_index.FEW_FILTERED, 0], ids=["listed", "joined"])
     async def test_ranks_the_newest_matches_by_relevance_and_filters_reach_older_ones(
         self,
         desk: Desk,
@@ -217,8 +218,10 @@ class TestSearch:
         alice: Actor,
         report: Report,
         monkeypatch: pytest.MonkeyPatch,
+        few: int,
     ) -> None:
         monkeypatch.setattr(search_index, "RANKED_POOL", 3)
+        monkeypatch.setattr(search_index, "FEW_FILTERED", few)
         oldest = await report(bob, "Toner toner toner", "toner everywhere, toner")
         weak = await report(ann, "Question", "about the toner")
         strong = await report(ann, "Toner empty", "the toner is out of toner")
@@ -260,9 +263,20 @@ class TestSearch:
         hits = await desk.search.search(alice, query)
         assert len(hits) <= 1
 
+    @pytest.mark.parametrize("few", [search_index.FEW_FILTERED, 0], ids=["listed", "joined"])
     async def test_filters_narrow_the_search(
-        self, desk: Desk, ann: Actor, bob: Actor, alice: Actor, report: Report
+        self,
+        desk: Desk,
+        ann: Actor,
+        bob: Actor,
+        alice: Actor,
+        report: Report,
+        monkeypatch: pytest.MonkeyPatch,
+        few: int,
     ) -> None:
+        # Either way a filter is applied: as a list of the few tickets passing it, or
+        # by joining the tickets while walking the matches.
+        monkeypatch.setattr(search_index, "FEW_FILTERED", few)
         a = await report(ann, "Printer one")
         b = await report(bob, "Printer two")
         await desk.tags.tag(alice, a.number, ["hardware"])

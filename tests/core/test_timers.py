@@ -13,6 +13,7 @@ from core.config import DeskConfig
 from core.desk import Desk
 from core.domain.actors import Actor
 from core.domain.values import Audience, NoticeKind, Priority, Status
+from core.services import timers
 from core.views import OutboxItem
 from tests.core.conftest import text_from
 
@@ -203,3 +204,28 @@ class TestRestarts:
             assert (first.pending_closed, first.reminders) == (0, 1)
         assert second.total == 0
         assert third.total == 0
+
+
+class TestBacklog:
+    async def test_many_due_tickets_are_handled_batch_by_batch_each_once(
+        self,
+        desk: Desk,
+        ann: Actor,
+        report: Callable[..., Any],
+        clock: ManualClock,
+        monkeypatch: pytest.MonkeyPatch,
+    ) -> None:
+        monkeypatch.setattr(timers, "BATCH", 3)
+        numbers = []
+        for n in range(8):  # opened at four moments, two at each: batches end between twins
+            numbers.append((await report(ann, f"backlog {n}")).number)
+            if n % 2:
+                clock.advance(SECOND)
+        await _drain(desk)
+        clock.advance(timedelta(days=2))
+        run = await desk.timers.run_due()
+        assert (run.first_response_breaches, run.resolution_breaches) == (8, 8)
+        alerts = [i for i in await _drain(desk) if i.kind is NoticeKind.SLA_ALERT]
+        topics = sorted(i.ticket_number for i in alerts if i.audience is Audience.TICKET_TOPIC)
+        assert topics == sorted(numbers * 2), "every ticket alerted once for each target"
+        assert (await desk.timers.run_due()).total == 0

@@ -59,10 +59,16 @@ class Harness:
         await self.stop()
         await self.start()
 
-    async def agent(self, first_name: str = "Alice", *, username: str | None = None) -> FakeUser:
+    async def agent(
+        self,
+        first_name: str = "Alice",
+        *,
+        username: str | None = None,
+        language_code: str | None = None,
+    ) -> FakeUser:
         """A staff member with an agent account, logged in through the desk."""
         name = username or f"{first_name.lower()}{next(_agent_names)}"
-        user = self.server.add_user(first_name, username=name)
+        user = self.server.add_user(first_name, username=name, language_code=language_code)
         self.staff.add_member(user)
         await self.desk.accounts.add_agent(name, PASSWORD)
         await self.desk.accounts.login(name, PASSWORD, user.id)

@@ -84,6 +84,7 @@ class TestWorkerKilledMidBurst:
         bot = BotProcess(server, staff, tmp_path)
         # No flood limits in the way: the burst goes out as fast as the desk can send it.
         bot.env |= {
+            "DELIVERY_WORKER": "true",
             "FLOOD_LIMIT_PER_SECOND": "100000",
             "FLOOD_LIMIT_GROUP_PER_MINUTE": "1000000",
             "FLOOD_LIMIT_PRIVATE_PER_SECOND": "100000",

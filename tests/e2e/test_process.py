@@ -136,7 +136,7 @@ class TestKilledProcess:
                 ),
                 timeout=60,
             )
-            for _ in range(100):
+            for _ in range(300):  # a row retried often before the kill waits its backoff
                 if await _count(watcher, pending) == 0:
                     break
                 await asyncio.sleep(0.1)
@@ -286,14 +286,22 @@ def _copied_to_staff(server: FakeBotApi, message_id: int) -> bool:
     return False
 
 
+def _with_worker(server: FakeBotApi, staff: FakeChat, folder: Path) -> BotProcess:
+    """``helpdesk run`` with ``DELIVERY_WORKER=true``: delivery in a child process."""
+    bot = BotProcess(server, staff, folder)
+    bot.env["DELIVERY_WORKER"] = "true"
+    return bot
+
+
 class TestDeliveryWorker:
-    """``helpdesk run`` delivers from a child process; ``helpdesk deliver`` runs it alone."""
+    """``DELIVERY_WORKER=true``: ``helpdesk run`` delivers from a child process;
+    ``helpdesk deliver`` runs it alone."""
 
     async def test_a_killed_worker_is_started_again_and_delivers(
         self, server: FakeBotApi, tmp_path: Path
     ) -> None:
         staff = server.add_forum("Support staff")
-        bot = BotProcess(server, staff, tmp_path)
+        bot = _with_worker(server, staff, tmp_path)
         await bot.start()
         try:
             ann = server.add_user("Ann")
@@ -314,7 +322,7 @@ class TestDeliveryWorker:
         self, server: FakeBotApi, tmp_path: Path
     ) -> None:
         staff = server.add_forum("Support staff")
-        bot = BotProcess(server, staff, tmp_path)
+        bot = _with_worker(server, staff, tmp_path)
         await bot.start()
         ann = server.add_user("Ann")
         await _open_ticket(server, staff, ann)

@@ -36,7 +36,7 @@ class TestSandboxProcess:
 
         assert page.status_code == 200
         assert "Helpdesk sandbox" in page.text
-        assert len(children) >= 2  # the desk and its delivery worker
+        assert len(children) >= 1  # the desk
         assert code == 0
         assert took < STOP_WITHIN_SECONDS
         assert [child.pid for child in children if _alive(child)] == []
