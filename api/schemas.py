@@ -8,7 +8,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from core.domain.values import Priority, Role, Status
-from core.views import EventView, MessageView, TicketDetail, TicketPage, TicketView
+from core.views import EventView, MessageView, TicketDetail, TicketView
 
 TEXT_LIMIT = 4096
 """The bot's limit for one message (Telegram's), so whatever is posted can be delivered."""
@@ -219,11 +219,6 @@ class TicketPageOut(BaseModel):
 
     items: list[TicketOut]
     next_cursor: str | None
-
-    @classmethod
-    def of(cls, page: TicketPage) -> TicketPageOut:
-        """Render a page."""
-        return cls(items=[TicketOut.of(t) for t in page.tickets], next_cursor=page.next_cursor)
 
 
 class NewTicketRequest(Body):

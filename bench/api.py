@@ -225,6 +225,7 @@ def serve_bare(port: int, answers_file: Path) -> None:
         access_log=False,
         log_config=None,
         http="httptools",
+        loop="asyncio",  # as helpdesk api runs: its own asyncio loop, uvloop or not installed
         lifespan="off",
     )
 

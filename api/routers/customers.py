@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 
 from api.deps import ActorDep, DeskDep
+from api.json_bodies import JsonBody, page_json
 from api.routers.common import AUTHED, errors
 from api.schemas import TicketPageOut
 from core.services.queries import TicketFilter
@@ -14,16 +15,17 @@ from core.services.queries import TicketFilter
 router = APIRouter(prefix="/customers", tags=["customers"])
 
 
-@router.get("/{telegram_user_id}/tickets", responses=errors(*AUTHED, 403))
+@router.get(
+    "/{telegram_user_id}/tickets", response_model=TicketPageOut, responses=errors(*AUTHED, 403)
+)
 async def customer_tickets(
     telegram_user_id: int,
     actor: ActorDep,
     desk: DeskDep,
     cursor: Annotated[str | None, Query(max_length=64)] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
-) -> TicketPageOut:
+) -> Response:
     """A customer's tickets, most recent activity first (a customer sees only their own)."""
-    page = await desk.queries.list_tickets(
-        actor, TicketFilter(customer=telegram_user_id), cursor=cursor, limit=limit
-    )
-    return TicketPageOut.of(page)
+    where = TicketFilter(customer=telegram_user_id)
+    page = await desk.queries.list_tickets(actor, where, cursor=cursor, limit=limit, tags=False)
+    return JsonBody(page_json(page))

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 
 from api.deps import ActorDep, DeskDep
+from api.json_bodies import JsonBody, message_json, ticket_json
 from api.routers.common import AUTHED, errors, subject_from, text_message
 from api.schemas import (
     ContentRequest,
@@ -46,13 +47,18 @@ async def change_status(
     return TicketOut.of(await desk.tickets.change_status(actor, ticket_id, body.status))
 
 
-@router.post("/{ticket_id}/messages", status_code=201, responses=errors(*AUTHED, 403, 404, 409))
+@router.post(
+    "/{ticket_id}/messages",
+    status_code=201,
+    response_model=MessageOut,
+    responses=errors(*AUTHED, 403, 404, 409),
+)
 async def post_message(
     ticket_id: int, body: ContentRequest, actor: ActorDep, desk: DeskDep
-) -> MessageOut:
+) -> Response:
     """Write on a ticket: a customer's message, or an agent's public reply."""
     posted = await desk.messages.send_message(actor, ticket_id, text_message(body.content))
-    return MessageOut.of(posted.messages[0])
+    return JsonBody(message_json(posted.messages[0]), status_code=201)
 
 
 @router.post("/report-issue", status_code=201, responses=errors(*AUTHED, 403, 404))
@@ -65,22 +71,20 @@ async def report_issue(body: ReportIssueRequest, actor: ActorDep, desk: DeskDep)
     return TicketOut.of(ticket)
 
 
-@router.get("/view-tickets", responses=errors(*AUTHED, 403))
+@router.get("/view-tickets", response_model=list[TicketOut], responses=errors(*AUTHED, 403))
 async def view_tickets(
     *,
     actor: ActorDep,
     desk: DeskDep,
-    response: Response,
     status: Status | None = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 100,
     cursor: Annotated[str | None, Query(max_length=64)] = None,
-) -> list[TicketOut]:
+) -> Response:
     """List tickets with that status (all without it), most recent activity first.
 
     Past ``limit`` tickets, the ``X-Next-Cursor`` header holds the cursor of the next page.
     """
     where = TicketFilter(statuses=(status,) if status else ())
-    page = await desk.queries.list_tickets(actor, where, cursor=cursor, limit=limit)
-    if page.next_cursor:
-        response.headers["X-Next-Cursor"] = page.next_cursor
-    return [TicketOut.of(ticket) for ticket in page.tickets]
+    page = await desk.queries.list_tickets(actor, where, cursor=cursor, limit=limit, tags=False)
+    headers = {"X-Next-Cursor": page.next_cursor} if page.next_cursor else None
+    return JsonBody([ticket_json(ticket) for ticket in page.tickets], headers=headers)

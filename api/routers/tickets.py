@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 
 from api.deps import ActorDep, DeskDep
+from api.json_bodies import JsonBody, message_json, page_json
 from api.routers.common import AUTHED, errors, text_message
 from api.schemas import (
     AssigneeRequest,
@@ -29,7 +30,7 @@ router = APIRouter(prefix="/tickets", tags=["tickets"])
 CHANGES = errors(*AUTHED, 403, 404, 409)
 
 
-@router.get("", responses=errors(*AUTHED, 403))
+@router.get("", response_model=TicketPageOut, responses=errors(*AUTHED, 403))
 async def list_tickets(
     *,
     actor: ActorDep,
@@ -45,7 +46,7 @@ async def list_tickets(
     updated_since: datetime | None = None,
     cursor: Annotated[str | None, Query(max_length=64)] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
-) -> TicketPageOut:
+) -> Response:
     """List tickets, most recent activity first, a page at a time (customers: their own)."""
     assignee_id = None
     if assignee is not None:
@@ -61,8 +62,8 @@ async def list_tickets(
         customer=customer,
         updated_since=updated_since,
     )
-    page = await desk.queries.list_tickets(actor, where, cursor=cursor, limit=limit)
-    return TicketPageOut.of(page)
+    page = await desk.queries.list_tickets(actor, where, cursor=cursor, limit=limit, tags=False)
+    return JsonBody(page_json(page))
 
 
 @router.post("", status_code=201, responses=errors(*AUTHED, 403, 404))
@@ -118,15 +119,15 @@ async def set_category(
     return TicketOut.of(await desk.tickets.set_category(actor, ticket_id, body.category))
 
 
-@router.post("/{ticket_id}/messages", status_code=201, responses=CHANGES)
+@router.post("/{ticket_id}/messages", status_code=201, response_model=MessageOut, responses=CHANGES)
 async def post_message(
     ticket_id: int, body: PostMessageRequest, actor: ActorDep, desk: DeskDep
-) -> MessageOut:
+) -> Response:
     """Write on a ticket: a public reply, or (agents) an internal note."""
     posted = await desk.messages.send_message(
         actor, ticket_id, text_message(body.content), internal=body.internal
     )
-    return MessageOut.of(posted.messages[0])
+    return JsonBody(message_json(posted.messages[0]), status_code=201)
 
 
 @router.put("/{ticket_id}/rating", responses=CHANGES)

@@ -178,8 +178,9 @@ class TokenService:
             CredentialsRejected: unknown, expired or revoked token, or its agent is disabled.
         """
         now = self._ctx.clock.now()
-        async with self._ctx.database.read_session() as session:
-            row = (await session.execute(_TOKEN_HOLDER, {"digest": token_digest(secret)})).first()
+        digest = token_digest(secret)
+        async with self._ctx.database.read_connection() as connection:
+            row = (await connection.execute(_TOKEN_HOLDER, {"digest": digest})).first()
         if row is None or row.revoked_at is not None:
             raise CredentialsRejected("The token is unknown or was revoked; log in again.")
         if row.expires_at is not None and row.expires_at <= now:

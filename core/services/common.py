@@ -10,6 +10,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import joinedload
 
 from core.clock import Clock
 from core.config import DeskConfig
@@ -37,6 +38,10 @@ class ServiceContext:
         await enqueue(session, notices, now, batch_wait=self.config.album_wait)
 
 
+_TICKET_IN_ONE_QUERY = (joinedload(TicketRow.tag_rows),)
+"""A ticket with its tags, customer and assignee in one statement (not a second for tags)."""
+
+
 async def load_ticket(
     session: AsyncSession, actor: Actor, number: int, *, for_update: bool = False
 ) -> TicketRow:
@@ -48,6 +53,7 @@ async def load_ticket(
     if for_update and session.get_bind().dialect.name != "sqlite":
         query = (
             select(TicketRow)
+            .options(*_TICKET_IN_ONE_QUERY)
             .where(TicketRow.id == number)
             .with_for_update(of=TicketRow)
             # A row this transaction read before the lock may be stale: read it again.
@@ -57,7 +63,7 @@ async def load_ticket(
     else:
         # SQLite has no row locks (its writers take turns); a ticket this transaction read
         # already comes from the session without another query.
-        ticket = await session.get(TicketRow, number)
+        ticket = await session.get(TicketRow, number, options=_TICKET_IN_ONE_QUERY)
     if ticket is None or not may_see(actor, ticket):
         raise TicketNotFound(number)
     return ticket

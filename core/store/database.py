@@ -21,7 +21,12 @@ from sqlalchemy import event
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.exc import ArgumentError, InvalidRequestError
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
+from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
+    AsyncEngine,
+    AsyncSession,
+    create_async_engine,
+)
 from sqlalchemy.pool import ConnectionPoolEntry
 
 from core.errors import InvalidInput
@@ -29,6 +34,7 @@ from core.store.inline_sqlite import inline_connector
 from core.store.urls import async_database_url, url_without_password
 
 READ_ONLY = "helpdesk_read_only"
+READ_EACH = "helpdesk_read_each"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 
@@ -60,6 +66,11 @@ class Database:
         if self.is_sqlite:
             _tune_sqlite(self.engine)
         self._read_engine = self.engine.execution_options(**{READ_ONLY: True})
+        # Reads that need no snapshot across statements skip BEGIN and ROLLBACK: on SQLite
+        # the begin hook leaves the transaction to each statement, PostgreSQL autocommits.
+        self._each_engine = self._read_engine.execution_options(
+            **({READ_EACH: True} if self.is_sqlite else {"isolation_level": "AUTOCOMMIT"})
+        )
 
     @asynccontextmanager
     async def write_session(self) -> AsyncIterator[AsyncSession]:
@@ -79,6 +90,16 @@ class Database:
         """Open a session for reading only; it never waits for writers."""
         async with AsyncSession(self._read_engine, expire_on_commit=False) as session:
             yield session
+
+    @asynccontextmanager
+    async def read_connection(self) -> AsyncIterator[AsyncConnection]:
+        """Open a pooled connection for plain reading statements (no ORM session).
+
+        Each statement sees what was committed when it runs (there is no transaction around
+        them): the cheapest read, for a lookup or a page and its details.
+        """
+        async with self._each_engine.connect() as connection:
+            yield connection
 
     async def dispose(self) -> None:
         """Close every pooled connection."""
@@ -125,5 +146,7 @@ def _tune_sqlite(engine: AsyncEngine) -> None:
 
     @event.listens_for(sync_engine, "begin")
     def _on_begin(connection: Connection) -> None:
-        read_only = connection.get_execution_options().get(READ_ONLY, False)
-        connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+        options = connection.get_execution_options()
+        if options.get(READ_EACH, False):
+            return  # autocommit: each statement reads in its own implicit transaction
+        connection.exec_driver_sql("BEGIN" if options.get(READ_ONLY, False) else "BEGIN IMMEDIATE")

@@ -1,8 +1,10 @@
 """The statement behind every filtered ticket list, built once per shape and reused.
 
-A list is one newest-first index walk per status, merged: each walk stops after a page, so
-a page costs the same with ten thousand tickets or a million (an IN over statuses would
-sort every matching ticket instead). Building that union of subqueries costs SQLAlchemy
+A list of some statuses is one newest-first index walk per status, merged: each walk stops
+after a page, so a page costs the same with ten thousand tickets or a million (an IN over
+statuses would sort every matching ticket instead). A list of every status (unless it is
+filtered by assignee, whose index leads with the status) is a single walk of the activity
+index, or of the customer's. Building that union of subqueries costs SQLAlchemy
 several times what running it does, so each shape (which statuses, which conditions) is
 built once with bound parameters, and a call only binds its values.
 """
@@ -13,7 +15,16 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import BigInteger, Integer, Select, bindparam, select, tuple_, union_all
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Integer,
+    Select,
+    bindparam,
+    select,
+    tuple_,
+    union_all,
+)
 
 from core.domain.values import Status
 from core.store.tables import CustomerRow, TicketRow, TicketTagRow, table_of
@@ -47,41 +58,21 @@ def list_statement(shape: ListShape) -> Select[Any]:
     ``since``, ``tag``, ``after_at`` with ``after_id`` (the cursor), ``limit``.
     """
     limit = bindparam("limit", type_=Integer())
-    customer_id = (
-        select(_customers.c.id)
-        .where(_customers.c.telegram_user_id == bindparam("customer", type_=BigInteger()))
-        .scalar_subquery()
-    )
-    branches = []
-    for status in shape.statuses:
-        branch = select(_tickets.c.id, _tickets.c.updated_at).where(
-            _tickets.c.status == status.value
+    newest_first = (_tickets.c.updated_at.desc(), _tickets.c.id.desc())
+    conditions = _conditions(shape)
+    if set(shape.statuses) == set(Status) and not (shape.assignee or shape.unassigned):
+        # Every status: one walk of the activity index (or a customer's) needs no merge.
+        return TICKET_COLUMNS.where(*conditions).order_by(*newest_first).limit(limit)
+    branches = [
+        select(
+            select(_tickets.c.id, _tickets.c.updated_at)
+            .where(_tickets.c.status == status.value, *conditions)
+            .order_by(*newest_first)
+            .limit(limit)
+            .subquery()
         )
-        if shape.unassigned:
-            branch = branch.where(_tickets.c.assignee_id.is_(None))
-        elif shape.assignee:
-            branch = branch.where(_tickets.c.assignee_id == bindparam("assignee"))
-        if shape.priority:
-            branch = branch.where(_tickets.c.priority == bindparam("priority"))
-        if shape.category:
-            branch = branch.where(_tickets.c.category == bindparam("category"))
-        if shape.customer:
-            branch = branch.where(_tickets.c.customer_id == customer_id)
-        if shape.updated_since:
-            branch = branch.where(
-                _tickets.c.updated_at >= bindparam("since", type_=_tickets.c.updated_at.type)
-            )
-        if shape.tag:
-            tagged = select(_tags.c.ticket_id).where(_tags.c.tag == bindparam("tag"))
-            branch = branch.where(_tickets.c.id.in_(tagged))
-        if shape.after:
-            after = tuple_(
-                bindparam("after_at", type_=_tickets.c.updated_at.type),
-                bindparam("after_id", type_=BigInteger()),
-            )
-            branch = branch.where(tuple_(_tickets.c.updated_at, _tickets.c.id) < after)
-        branch = branch.order_by(_tickets.c.updated_at.desc(), _tickets.c.id.desc())
-        branches.append(select(branch.limit(limit).subquery()))
+        for status in shape.statuses
+    ]
     merged = union_all(*branches).subquery()
     newest = (
         select(merged.c.id)
@@ -91,6 +82,39 @@ def list_statement(shape: ListShape) -> Select[Any]:
     )
     return (
         TICKET_COLUMNS.join(newest, _tickets.c.id == newest.c.id)
-        .order_by(_tickets.c.updated_at.desc(), _tickets.c.id.desc())
+        .order_by(*newest_first)
         .limit(limit)
     )
+
+
+def _conditions(shape: ListShape) -> list[ColumnElement[bool]]:
+    """The shape's conditions besides the status, each with its bound parameter."""
+    conditions: list[ColumnElement[bool]] = []
+    if shape.unassigned:
+        conditions.append(_tickets.c.assignee_id.is_(None))
+    elif shape.assignee:
+        conditions.append(_tickets.c.assignee_id == bindparam("assignee"))
+    if shape.priority:
+        conditions.append(_tickets.c.priority == bindparam("priority"))
+    if shape.category:
+        conditions.append(_tickets.c.category == bindparam("category"))
+    if shape.customer:
+        customer_id = (
+            select(_customers.c.id)
+            .where(_customers.c.telegram_user_id == bindparam("customer", type_=BigInteger()))
+            .scalar_subquery()
+        )
+        conditions.append(_tickets.c.customer_id == customer_id)
+    if shape.updated_since:
+        since = bindparam("since", type_=_tickets.c.updated_at.type)
+        conditions.append(_tickets.c.updated_at >= since)
+    if shape.tag:
+        tagged = select(_tags.c.ticket_id).where(_tags.c.tag == bindparam("tag"))
+        conditions.append(_tickets.c.id.in_(tagged))
+    if shape.after:
+        after = tuple_(
+            bindparam("after_at", type_=_tickets.c.updated_at.type),
+            bindparam("after_id", type_=BigInteger()),
+        )
+        conditions.append(tuple_(_tickets.c.updated_at, _tickets.c.id) < after)
+    return conditions

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
@@ -13,7 +14,7 @@ from core.desk import Desk
 from core.domain.actors import Actor
 from core.domain.values import Status
 from core.errors import InvalidInput
-from core.services.queries import UNASSIGNED
+from core.services.queries import UNASSIGNED, TicketFilter
 from tests.core.conftest import PASSWORD, text_from
 
 
@@ -80,6 +81,46 @@ class TestQueue:
         first, second = await report(ann, "first"), await report(ann, "second")
         page = await desk.queries.view_tickets(alice, statuses=[Status.NEW, Status.NEW])
         assert [t.number for t in page.tickets] == [second.number, first.number]
+
+    async def test_every_status_in_one_walk_pages_like_the_walks_merged_per_status(
+        self, desk: Desk, ann: Actor, alice: Actor, report: Callable[..., Any], clock: ManualClock
+    ) -> None:
+        numbers, new = [], []
+        for i, status in enumerate([*Status, *Status]):
+            clock.advance(timedelta(minutes=1))
+            ticket = await report(ann, f"T{i}")
+            numbers.append(ticket.number)
+            if status is Status.NEW:
+                new.append(ticket.number)
+                continue
+            await desk.tickets.assign(alice, ticket.number, "alice")
+            if status is not Status.OPEN:
+                await desk.tickets.change_status(alice, ticket.number, status)
+        newest_first = list(reversed(numbers))
+        everything = await _all_pages(desk, alice)  # one walk of the activity index
+        assert [n for page in everything for n in page] == newest_first
+        # Filtered by assignee: a walk per status, merged.
+        alices = await _all_pages(desk, alice, assignee_id=alice.ref)
+        assert [n for page in alices for n in page] == [n for n in newest_first if n not in new]
+        nobodys = await _all_pages(desk, alice, assignee_id=UNASSIGNED)
+        assert [n for page in nobodys for n in page] == list(reversed(new))
+
+    async def test_listed_tickets_carry_their_tags_unless_left_out(
+        self, desk: Desk, ann: Actor, alice: Actor, report: Callable[..., Any]
+    ) -> None:
+        first, second = await report(ann, "first"), await report(ann, "second")
+        await desk.tags.tag(alice, first.number, ["vip", "billing"])
+        page = await desk.queries.list_tickets(alice, TicketFilter())
+        assert [(t.number, t.tags) for t in page.tickets] == [
+            (second.number, ()),
+            (first.number, ("billing", "vip")),
+        ]
+        bare = await desk.queries.list_tickets(alice, TicketFilter(), tags=False)
+        assert [(t.number, t.tags) for t in bare.tickets] == [
+            (second.number, ()),
+            (first.number, ()),
+        ]
+        assert [replace(t, tags=()) for t in page.tickets] == list(bare.tickets)
 
     @pytest.mark.parametrize("cursor", ["garbage", "1.2.3", "..", "99999999999999999999999.1"])
     async def test_a_forged_cursor_gets_a_clear_answer(

@@ -1,0 +1,78 @@
+"""The hot endpoints' answers: the core's frozen views straight to JSON bytes.
+
+The core already returns typed, checked views, so these endpoints skip Pydantic's response
+models (build a model, validate it, serialize it) and encode the view once with orjson. The
+shapes are the ones ``api/schemas.py`` declares for the OpenAPI schema (``TicketOut``,
+``MessageOut``, ``TicketPageOut``); ``tests/api/test_json_bodies.py`` checks that both
+encodings give the same JSON.
+
+Example::
+
+    return JsonBody(page_json(page))
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+from starlette.responses import Response
+
+from core.views import MessageView, TicketPage, TicketView
+
+_OPTIONS = orjson.OPT_UTC_Z  # "...Z" for UTC, as Pydantic writes it
+
+
+class JsonBody(Response):
+    """A JSON response encoded by orjson (datetimes as ISO 8601 in UTC with ``Z``)."""
+
+    media_type = "application/json"
+
+    def render(self, content: Any) -> bytes:
+        """Encode the content."""
+        return orjson.dumps(content, option=_OPTIONS)
+
+
+def ticket_json(view: TicketView) -> dict[str, Any]:
+    """A ticket, as ``TicketOut``."""
+    customer = view.customer
+    return {
+        "id": view.number,
+        "title": view.subject,
+        "status": view.status,
+        "priority": view.priority,
+        "category": view.category,
+        "customer": {
+            "telegram_user_id": customer.telegram_user_id,
+            "display_name": customer.display_name,
+            "username": customer.username,
+        },
+        "assignee": view.assignee,
+        "follow_up_of": view.follow_up_of,
+        "created_at": view.created_at,
+        "updated_at": view.updated_at,
+        "first_response_at": view.first_response_at,
+        "resolved_at": view.resolved_at,
+        "closed_at": view.closed_at,
+        "rating": view.rating,
+        "rating_comment": view.rating_comment,
+    }
+
+
+def page_json(page: TicketPage) -> dict[str, Any]:
+    """A page of tickets, as ``TicketPageOut``."""
+    return {"items": [ticket_json(t) for t in page.tickets], "next_cursor": page.next_cursor}
+
+
+def message_json(view: MessageView) -> dict[str, Any]:
+    """A message, as ``MessageOut``."""
+    return {
+        "id": view.id,
+        "ticket_id": view.ticket_number,
+        "author_role": view.author_role,
+        "author_name": view.author_name,
+        "content": view.text,
+        "internal": view.internal,
+        "attachment": view.attachment.kind.value if view.attachment else None,
+        "created_at": view.created_at,
+    }
