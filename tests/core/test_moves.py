@@ -246,6 +246,7 @@ PURE_ROOTS = {
     "re",
     "collections",
     "zoneinfo",  # business hours are read in the team's time zone
+    "itertools",
 }
 PURE_CORE = ("core.domain", "core.errors")
 
