@@ -67,6 +67,7 @@ def _copied(server: FakeBotApi, staff: int, thread: int) -> list[tuple[str, int]
 
 
 class TestFairUse:
+    @pytest.mark.slow
     async def test_a_flood_leaves_room_for_a_newcomer_and_loses_nothing(
         self, fair_bot: Harness
     ) -> None:

@@ -134,6 +134,7 @@ async def fixture_swarm_bot(
 
 
 class TestSwarm:
+    @pytest.mark.slow
     async def test_sixty_accounts_in_ten_seconds(self, swarm_bot: Harness) -> None:
         server = swarm_bot.server
         regular = server.add_user("Regular")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 
+import pytest
 from sqlalchemy import func, select
 
 from core.domain.actors import Actor, CustomerProfile, NewMessage
@@ -16,6 +17,7 @@ MESSAGES = 10
 
 
 class TestLoad:
+    @pytest.mark.slow
     async def test_every_message_is_stored_once_and_copied_to_its_topic_once(
         self, desk_bot: Harness
     ) -> None:

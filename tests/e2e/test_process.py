@@ -77,6 +77,7 @@ async def _count(desk: Desk, query: object) -> int:
 
 
 class TestKilledProcess:
+    @pytest.mark.slow
     async def test_messages_queued_when_the_process_is_killed_are_delivered_once_after_restart(
         self, server: FakeBotApi, tmp_path: Path
     ) -> None:
