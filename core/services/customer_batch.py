@@ -19,12 +19,13 @@ as a duplicate; the others are stored.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import Enum
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
 
 from core.domain.actors import Actor, CustomerProfile, NewMessage
 from core.domain.moves import Outcome, customer_reply
@@ -134,6 +135,7 @@ async def store_customer_batch(
         recorded = await _recorded_origins(session, (items[i].message for i in candidates))
         sent = await _sent_this_minute(session, [t.customer_id for t in tickets.values()], now)
         left: set[int] = set()
+        touched: dict[int, datetime] = {}  # tickets whose only change is their activity time
         stored: list[_Stored] = []
         for index in candidates:
             item = items[index]
@@ -159,13 +161,14 @@ async def store_customer_batch(
             before = sent.get(ticket.customer_id, 0)
             sent[ticket.customer_id] = before + 1
             pace = pace_after(before, 1, now, context.config.customer_messages_per_minute)
-            news = await store_outcome(session, ticket, actor, outcome, now)
+            news = await _store(session, ticket, actor, outcome, now=now, touched=touched)
             if ticket.customer.active_ticket_id != ticket.id:
                 ticket.customer.active_ticket_id = ticket.id
             stored.append(_Stored(index, ticket, actor, part, pace, outcome, news))
         if not stored:
             return results
         await _write(session, stored, now)
+        await _touch(session, touched)
         await session.commit()
     views = {user: ticket_view(ticket) for user, ticket in tickets.items()}
     for entry in stored:
@@ -176,6 +179,40 @@ async def store_customer_batch(
         )
         results[entry.index] = BatchedWrite(Taken.STORED, posted)
     return results
+
+
+async def _store(
+    session: AsyncSession,
+    ticket: TicketRow,
+    actor: Actor,
+    outcome: Outcome,
+    *,
+    now: datetime,
+    touched: dict[int, datetime],
+) -> list[notices.Notice]:
+    """``store_outcome``, but a mere new activity time is kept for one UPDATE of all."""
+    if outcome.events or replace(outcome.state, updated_at=ticket.updated_at) != ticket_state(
+        ticket
+    ):
+        return await store_outcome(session, ticket, actor, outcome, now)
+    if ticket.updated_at != outcome.state.updated_at:
+        touched[ticket.id] = outcome.state.updated_at
+        set_committed_value(ticket, "updated_at", outcome.state.updated_at)
+    return []
+
+
+async def _touch(session: AsyncSession, touched: dict[int, datetime]) -> None:
+    """Write the tickets' new activity times, one statement for all."""
+    if not touched:
+        return
+    tickets = table_of(TicketRow)
+    connection = await session.connection()
+    await connection.execute(
+        update(tickets)
+        .where(tickets.c.id == bindparam("ticket"))
+        .values(updated_at=bindparam("at")),
+        [{"ticket": number, "at": at} for number, at in touched.items()],
+    )
 
 
 def _may_batch(message: NewMessage) -> bool:

@@ -76,6 +76,21 @@ class TestStoring:
         ticket = await desk.queries.get_ticket(alice, anns.number)
         assert ticket.ticket.status is Status.OPEN
 
+    async def test_each_ticket_written_to_shows_the_new_activity_time(
+        self,
+        desk: Desk,
+        ann: Actor,
+        bob: Actor,
+        alice: Actor,
+        report: Callable[..., Any],
+        clock: ManualClock,
+    ) -> None:
+        anns, bobs = await report(ann), await report(bob)
+        later = clock.advance(timedelta(minutes=5))
+        await desk.batches.customer_messages([_item(ann, "a"), _item(ann, "b")])
+        assert (await desk.queries.get_ticket(alice, anns.number)).ticket.updated_at == later
+        assert (await desk.queries.get_ticket(alice, bobs.number)).ticket.updated_at < later
+
 
 class TestRefusingAlone:
     async def test_a_duplicate_in_the_middle_is_refused_and_the_rest_stored(
