@@ -156,12 +156,16 @@ async def _desk_run(
     per_customer: int,
     workdir: Path,
     tag: str,
+    delivery_in_bot: bool = False,
 ) -> dict[str, Any]:
     desk, staff, url = setup
     sent = await _inject(server, customers, per_customer, tag)  # the backlog
     blocks = workdir / f"sqlite_blocks_{tag}.json"
     blocks.unlink(missing_ok=True)
-    env = desk_env(server, staff, url, **FAST_LIMITS, **{sqlite_blocks.ENV: str(blocks)})
+    extra = {sqlite_blocks.ENV: str(blocks)}
+    if delivery_in_bot:
+        extra["DELIVERY_WORKER"] = "false"
+    env = desk_env(server, staff, url, **FAST_LIMITS, **extra)
     bot = BotProcess("bot", env)
     started = time.monotonic()
     await bot.start(workdir / "desk_bot.log")
@@ -247,13 +251,16 @@ async def _idle_latency(workdir: Path, count: int, url: str | None) -> dict[str,
     }
 
 
-async def run(workdir: Path, *, quick: bool, database_url: str | None = None) -> dict[str, Any]:
+async def run(
+    workdir: Path, *, quick: bool, database_url: str | None = None, delivery_in_bot: bool = False
+) -> dict[str, Any]:
     """Run the floor and the desk twice each, alternately, on one fake server; then both
     idle, one message at a time.
 
     The better run of each counts: this machine is shared and noisy, and the best run is
     the one least disturbed, for the floor as for the desk. ``database_url`` puts the desk
-    on that database (PostgreSQL, say) instead of a new SQLite file.
+    on that database (PostgreSQL, say) instead of a new SQLite file; ``delivery_in_bot``
+    runs the desk's backlog runs with ``DELIVERY_WORKER=false`` (no worker process).
     """
     customers_count, per_customer = (50, 20) if quick else (100, 30)
     server = FakeServer()
@@ -275,6 +282,7 @@ async def run(workdir: Path, *, quick: bool, database_url: str | None = None) ->
                         per_customer=per_customer,
                         workdir=workdir,
                         tag=f"desk{attempt}",
+                        delivery_in_bot=delivery_in_bot,
                     )
                 )
         finally:
@@ -297,6 +305,7 @@ async def run(workdir: Path, *, quick: bool, database_url: str | None = None) ->
         "ratio": desk["rate"] / echo["rate"],
         "idle": idle_figures,
         "database": "postgresql" if database_url and "postgres" in database_url else "sqlite",
+        "delivery_in_bot": delivery_in_bot,
         "sqlite_blocks": sqlite_blocks.summary(blocked),  # both runs' calls together
         "all_rates": {
             "echo": [run["rate"] for run in echo_runs],
@@ -306,21 +315,31 @@ async def run(workdir: Path, *, quick: bool, database_url: str | None = None) ->
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m bench.e2e [--quick] [--workdir DIR]``: this benchmark alone, as JSON."""
+    """``python -m bench.e2e [--quick] [--workdir DIR] [--database-url URL] [--delivery-in-bot]``:
+    this benchmark alone, as JSON."""
     parser = argparse.ArgumentParser(prog="python -m bench.e2e", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="1,000 messages instead of 3,000")
     parser.add_argument("--workdir", type=Path, help="keep the database and logs here")
     parser.add_argument(
         "--database-url", help="run the desk on this database (e.g. PostgreSQL) instead of SQLite"
     )
+    parser.add_argument(
+        "--delivery-in-bot",
+        action="store_true",
+        help="the desk delivers from the bot process (DELIVERY_WORKER=false) in the backlog runs",
+    )
     args = parser.parse_args(argv)
-    url = args.database_url
+    url, in_bot = args.database_url, args.delivery_in_bot
     if args.workdir:
         args.workdir.mkdir(parents=True, exist_ok=True)
-        result = asyncio.run(run(args.workdir, quick=args.quick, database_url=url))
+        result = asyncio.run(
+            run(args.workdir, quick=args.quick, database_url=url, delivery_in_bot=in_bot)
+        )
     else:
         with tempfile.TemporaryDirectory(prefix="helpdesk-e2e-") as folder:
-            result = asyncio.run(run(Path(folder), quick=args.quick, database_url=url))
+            result = asyncio.run(
+                run(Path(folder), quick=args.quick, database_url=url, delivery_in_bot=in_bot)
+            )
     sys.stdout.write(json.dumps(result, indent=2) + "\n")
     return 0
 
