@@ -100,26 +100,15 @@ async def start_bot(
 async def serve(settings: Settings) -> None:
     """Run until SIGINT or SIGTERM, then stop cleanly (with the delivery worker, if any)."""
     api = configured_api()  # with API_PORT set, the HTTP API runs beside the bot
-    if settings.telegram_bot_token is None:
-        raise CommandFailed(NO_TOKEN)
-    # The desk is opened (and migrated) here and the worker started before polling: it takes
-    # a second or two to start, and a backlog waiting for the bot should go out as it is read.
-    desk = await Desk.open(settings.database_url, config=settings.desk_config())
-    worker = DeliveryWorker(desk) if settings.delivery_worker else None
-    try:
-        if worker is not None:
-            await worker.start()
-        running = await start_bot(settings, desk=desk, deliver=worker is None)
-    except BaseException:
-        if worker is not None:
-            await worker.stop()
-        await desk.close()
-        raise
+    running = await start_bot(settings, deliver=not settings.delivery_worker)
+    worker = DeliveryWorker(running.desk) if settings.delivery_worker else None
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     try:
+        if worker is not None:
+            await worker.start()
         if api is not None:
             await api.start()
         logger.info("the desk is running; Ctrl-C stops it")
@@ -132,7 +121,6 @@ async def serve(settings: Settings) -> None:
         await running.stop()
         if worker is not None:
             await worker.stop()
-        await desk.close()
 
 
 async def watch_polling(polling: DurablePolling | None, stop: asyncio.Event) -> None:
