@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import sys
 import tempfile
 import time
@@ -33,6 +34,9 @@ from core.domain.actors import Actor, CustomerProfile, NewMessage
 from core.store.tables import MessageRow
 
 FAST_LIMITS = {
+    # Each customer writes 20 messages a run, twice in a minute or so: the desk's fair-use
+    # pace would hold the copies of the second run to the minute's end, by the clock.
+    "CUSTOMER_MESSAGES_PER_MINUTE": "100000",
     "FLOOD_LIMIT_PER_SECOND": "100000",
     "FLOOD_LIMIT_GROUP_PER_MINUTE": "10000000",
     "FLOOD_LIMIT_PRIVATE_PER_SECOND": "100000",
@@ -254,7 +258,8 @@ async def run(workdir: Path, *, quick: bool, database_url: str | None = None) ->
 
     The better run of each counts: this machine is shared and noisy, and the best run is
     the one least disturbed, for the floor as for the desk. ``database_url`` puts the desk
-    on that database (PostgreSQL, say) instead of a new SQLite file.
+    on that database (PostgreSQL, say) instead of a new SQLite file. ``DELIVERY_WORKER=true``
+    in the benchmark's environment measures the desk with its delivery worker process.
     """
     customers_count, per_customer = (50, 20) if quick else (100, 30)
     server = FakeServer()
@@ -299,6 +304,7 @@ async def run(workdir: Path, *, quick: bool, database_url: str | None = None) ->
         "ratio": desk["rate"] / echo["rate"],
         "idle": idle_figures,
         "database": "postgresql" if database_url and "postgres" in database_url else "sqlite",
+        "delivery_worker": os.environ.get("DELIVERY_WORKER", "false"),
         "sqlite_blocks": sqlite_blocks.summary(blocked),  # both runs' calls together
         "all_rates": {
             "echo": [run["rate"] for run in echo_runs],
@@ -308,7 +314,8 @@ async def run(workdir: Path, *, quick: bool, database_url: str | None = None) ->
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m bench.e2e [--quick] [--workdir DIR]``: this benchmark alone, as JSON."""
+    """``python -m bench.e2e [--quick] [--workdir DIR] [--database-url URL]``:
+    this benchmark alone, as JSON."""
     parser = argparse.ArgumentParser(prog="python -m bench.e2e", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="1,000 messages instead of 3,000")
     parser.add_argument("--workdir", type=Path, help="keep the database and logs here")

@@ -40,6 +40,7 @@ from bot.handlers import (
     reactions,
     staff,
 )
+from bot.handlers.batch import PLAIN_PRIVATE
 from bot.handlers.buttons import on_button
 from bot.handlers.errors import on_error
 from bot.handlers.private import on_private_message
@@ -172,9 +173,7 @@ def _add_handlers(application: DeskApplication, settings: Settings) -> None:
         application.add_handler(
             MessageHandler(staff_chat & filters.COMMAND, fallbacks.staff_command)
         )
-    application.add_handler(
-        MessageHandler(private & ~filters.COMMAND & ~filters.StatusUpdate.ALL, on_private_message)
-    )
+    application.add_handler(MessageHandler(PLAIN_PRIVATE, on_private_message))
     application.add_handler(MessageHandler(private & filters.COMMAND, fallbacks.unknown_command))
     edited = filters.UpdateType.EDITED_MESSAGE
     edited_where = filters.ChatType.PRIVATE & edited

@@ -43,6 +43,13 @@ class BotServices:
         self.languages = LanguageChoices()
         self.left_chats: set[int] = set()  # groups the bot left (they were not the staff chat)
 
+    def deliver_now(self) -> None:
+        """Ask the dispatcher (or the delivery worker) to deliver what was queued, now."""
+        if self.delivers:
+            self.dispatcher.kick()
+        elif self.wake_worker is not None:
+            self.wake_worker()
+
     def attach(
         self, *, desk: Desk, settings: Settings, dispatcher: OutboxDispatcher, staff: StaffChat
     ) -> None:
@@ -92,11 +99,7 @@ class DeskContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], 
 
     def kick_delivery(self) -> None:
         """Ask the dispatcher (or the delivery worker) to deliver what was queued, now."""
-        services = self.bot_data
-        if services.delivers:
-            services.dispatcher.kick()
-        elif services.wake_worker is not None:
-            services.wake_worker()
+        self.bot_data.deliver_now()
 
 
 DeskApplication = Application[

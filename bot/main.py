@@ -19,6 +19,7 @@ from bot.api_process import configured_api
 from bot.app import ALLOWED_UPDATES, build_application, prepare
 from bot.cli import CommandFailed
 from bot.context import DeskApplication
+from bot.handlers.batch import PlainMessages
 from bot.logs import configure_logging, secret_forms
 from bot.polling import DurablePolling
 from bot.settings import Settings
@@ -84,7 +85,8 @@ async def start_bot(
             poll_timeout=settings.poll_timeout,
             http_timeout=settings.http_timeout,
         )
-        running.polling = DurablePolling(application, source)
+        intake = PlainMessages(application.bot_data, application.bot.id)
+        running.polling = DurablePolling(application, source, intake=intake)
         await running.polling.start()
     except BaseException:
         with contextlib.suppress(Exception):

@@ -20,7 +20,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Protocol
 
 from telegram import Update
 from telegram.error import Conflict, InvalidToken, NetworkError, RetryAfter, TelegramError, TimedOut
@@ -36,15 +37,39 @@ logger = logging.getLogger(__name__)
 MAX_BACKOFF = 30.0
 
 
+class BatchIntake(Protocol):
+    """What takes a batch's common updates in one go, before they are handled one by one."""
+
+    async def take(
+        self, updates: Sequence[Update]
+    ) -> dict[int, Callable[[], Awaitable[None]] | None]:
+        """Handle (and commit) what it can of a batch, in one go.
+
+        Only a leading run of each chat's updates may be taken, so each chat keeps its
+        order. Returns the ids of the updates taken, each with what is left to do for it
+        in its chat's turn (an answer), which must not raise; raises when nothing was taken.
+        """
+        ...
+
+
 class DurablePolling:
     """Fetch updates, handle them (in order within each chat), then confirm them."""
 
     def __init__(
-        self, application: UpdateHandling, source: UpdateSource, *, timer: Timer | None = None
+        self,
+        application: UpdateHandling,
+        source: UpdateSource,
+        *,
+        timer: Timer | None = None,
+        intake: BatchIntake | None = None,
     ) -> None:
-        """Poll ``source`` for ``application``; pauses between tries wait on ``timer``."""
+        """Poll ``source`` for ``application``; pauses between tries wait on ``timer``.
+
+        ``intake``, when given, is offered each batch first (see ``_handle``).
+        """
         self._application = application
         self._source = source
+        self._intake = intake
         self._timer = timer if timer is not None else LoopTimer()
         self._offset: int | None = None
         self._stop = asyncio.Event()
@@ -121,7 +146,9 @@ class DurablePolling:
     async def _handle(self, batch: ReadBatch) -> bool:
         """Handle a batch: each chat's updates in order, different chats side by side.
 
-        Unreadable updates are kept as dead letters first. One chat waiting (a reply held
+        Unreadable updates are kept as dead letters first. The intake then takes the
+        common updates in one go (one transaction for the batch); the rest are handled one
+        by one, after those of their chat it took. One chat waiting (a reply held
         back by its flood limit, a slow send) then never holds up everyone else. A stop
         lets the batch finish, so nothing handled is handed out again; the offset moves past
         the whole batch, or, should a handler raise or a dead letter not be stored, up to
@@ -156,8 +183,16 @@ class DurablePolling:
                 )
             by_chat.setdefault(chat_id, []).append(update)
 
+        taken = await self._take(batch.updates)
+        unhandled.difference_update(taken)  # committed: confirmed even should a chat fail
+
         async def handle_in_order(chat_updates: list[Update]) -> None:
             for update in chat_updates:
+                if update.update_id in taken:
+                    follow_up = taken[update.update_id]
+                    if follow_up is not None:
+                        await follow_up()
+                    continue
                 await self._application.process_update(update)
                 unhandled.discard(update.update_id)
 
@@ -170,6 +205,20 @@ class DurablePolling:
             if isinstance(outcome, BaseException):
                 raise outcome
         return not unhandled
+
+    async def _take(self, updates: list[Update]) -> dict[int, Callable[[], Awaitable[None]] | None]:
+        """Offer the batch to the intake; nothing is taken when it fails (or there is none)."""
+        if self._intake is None or not updates:
+            return {}
+        try:
+            return await self._intake.take(updates)
+        except Exception as exc:  # the updates are then handled one by one, as ever
+            # The error's text may quote an update (SQL parameters): name its type only.
+            logger.warning(
+                "could not store the batch's messages together (%s); handling them one by one",
+                type(exc).__name__,
+            )
+            return {}
 
     async def _fetch(self) -> list[object]:
         """One fetch from the source, given up as soon as a stop is asked for."""

@@ -17,6 +17,7 @@ from core.services.api_tokens import TokenService
 from core.services.bans import BanService
 from core.services.common import ServiceContext
 from core.services.conversations import ConversationService
+from core.services.customer_batch import BatchService
 from core.services.customer_data import CustomerDataService
 from core.services.customers import CustomerService
 from core.services.dead_letters import DeadLetterService
@@ -56,6 +57,7 @@ class Desk:
         self.tokens = TokenService(context, self.accounts)
         self.tickets = TicketService(context)
         self.messages = MessageService(context)
+        self.batches = BatchService(context)
         self.queries = QueryService(context)
         self.conversations = ConversationService(context)
         self.delivery = DeliveryService(context)

@@ -101,7 +101,7 @@ async def _stored_at_once(
         return False  # nothing to store (an empty message): the slower path says so
     if written.posted is None:
         return False
-    await _tell_reopened(update, written.posted)
+    await tell_posted(update, written.posted)
     return True
 
 
@@ -163,10 +163,11 @@ async def _post(update: Update, context: DeskContext, ticket: TicketView) -> Non
     except DuplicateMessage:
         pass  # delivered twice by Telegram; stored once already
     else:
-        await _tell_reopened(update, posted)
+        await tell_posted(update, posted)
 
 
-async def _tell_reopened(update: Update, posted: PostedMessages) -> None:
+async def tell_posted(update: Update, posted: PostedMessages) -> None:
+    """Say what the customer must know about a message just stored: slow down, reopened."""
     if posted.slowed:
         await say(update, _(SLOW_DOWN))
     if posted.reopened:

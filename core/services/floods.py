@@ -74,9 +74,14 @@ async def pace_of(
             MessageRow.created_at >= start,
         )
     )
-    before = int(sent or 0)
+    return pace_after(int(sent or 0), count, now, per_minute)
+
+
+def pace_after(before: int, count: int, now: datetime, per_minute: int) -> Pace:
+    """When ``count`` new messages may be relayed, ``before`` having come this clock minute."""
     if before + count <= per_minute:
         return Pace(due=now)
+    start = now.replace(second=0, microsecond=0)
     return Pace(due=start + MINUTE, held=True, first_held=before <= per_minute)
 
 

@@ -72,25 +72,7 @@ async def add_messages(
     Raises:
         DuplicateMessage: one of the origins was recorded before.
     """
-    values = [
-        {
-            "ticket_id": ticket.id,
-            "author_role": actor.role.value,
-            "author_agent_id": actor.ref if actor.role is Role.AGENT else None,
-            "author_name": actor.name,
-            "text": part.text,
-            "formatted": part.formatted,
-            "attachment_kind": part.attachment.kind.value if part.attachment else None,
-            "attachment_file_id": part.attachment.file_id if part.attachment else None,
-            "attachment_details": part.attachment.details if part.attachment else None,
-            "album": part.album,
-            "internal": internal,
-            "copyable": part.copyable,
-            "created_at": now,
-            "forward_origin": part.forwarded_from.to_json() if part.forwarded_from else None,
-        }
-        for part in parts
-    ]
+    values = [message_values(ticket.id, actor, part, now, internal=internal) for part in parts]
     table = table_of(MessageRow)
     # On the connection, not the session: plain statements skip the ORM's execute path.
     connection = await session.connection()
@@ -115,23 +97,58 @@ async def add_messages(
         except IntegrityError as exc:  # the (chat, message id) of an origin is unique
             raise DuplicateMessage("The message was already recorded.") from exc
     return [
-        MessageView(
-            id=message_id,
-            ticket_number=ticket.id,
-            author_role=actor.role,
-            author_name=actor.name,
-            text=part.text,
-            formatted=part.formatted,
-            attachment=part.attachment,
-            album=part.album,
-            internal=internal,
-            created_at=now,
-            origin=part.origin,
-            copyable=part.copyable,
-            forwarded_from=part.forwarded_from,
-        )
+        message_view_of(message_id, ticket.id, actor, part, now, internal=internal)
         for message_id, part in zip(ids, parts, strict=True)
     ]
+
+
+def message_values(
+    ticket_id: int, actor: Actor, part: NewMessage, now: datetime, *, internal: bool = False
+) -> dict[str, object]:
+    """The ``messages`` row of one part, as the values of a plain INSERT."""
+    return {
+        "ticket_id": ticket_id,
+        "author_role": actor.role.value,
+        "author_agent_id": actor.ref if actor.role is Role.AGENT else None,
+        "author_name": actor.name,
+        "text": part.text,
+        "formatted": part.formatted,
+        "attachment_kind": part.attachment.kind.value if part.attachment else None,
+        "attachment_file_id": part.attachment.file_id if part.attachment else None,
+        "attachment_details": part.attachment.details if part.attachment else None,
+        "album": part.album,
+        "internal": internal,
+        "copyable": part.copyable,
+        "created_at": now,
+        "forward_origin": part.forwarded_from.to_json() if part.forwarded_from else None,
+    }
+
+
+def message_view_of(
+    message_id: int,
+    ticket_id: int,
+    actor: Actor,
+    part: NewMessage,
+    now: datetime,
+    *,
+    internal: bool = False,
+) -> MessageView:
+    """The view of a part just stored as message ``message_id``."""
+    return MessageView(
+        id=message_id,
+        ticket_number=ticket_id,
+        author_role=actor.role,
+        author_name=actor.name,
+        text=part.text,
+        formatted=part.formatted,
+        attachment=part.attachment,
+        album=part.album,
+        internal=internal,
+        created_at=now,
+        origin=part.origin,
+        copyable=part.copyable,
+        forwarded_from=part.forwarded_from,
+    )
 
 
 class MessageService:

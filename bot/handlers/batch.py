@@ -1,0 +1,125 @@
+"""Customers' plain messages of a fetched batch, stored together before anything else.
+
+Most of what a desk receives is customers writing on their open ticket. Polling hands each
+batch here first (``bot.polling.BatchIntake``): every chat's leading run of plain private
+messages goes to the desk in one call (``desk.batches.customer_messages``), one
+transaction for the whole batch. The desk stores what is the common case and leaves the
+rest (a conversation going on, an agent, a banned customer, no open ticket...) to the
+handlers, one update at a time, after the stored ones, so each chat keeps its order. What
+the handlers would have answered (slow down, ticket reopened) is answered after the commit,
+in the customer's language.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+
+from telegram import Update
+from telegram.ext import filters
+
+from bot.context import BotServices
+from bot.handlers import comment
+from bot.handlers.private import tell_posted
+from bot.i18n import customer_language, set_language
+from bot.inbound import new_message_from, profile_of, unsupported_kind
+from core.services.customer_batch import CustomerMessage, Taken
+from core.views import PostedMessages
+
+logger = logging.getLogger(__name__)
+
+PLAIN_PRIVATE = (
+    filters.ChatType.PRIVATE
+    & filters.UpdateType.MESSAGE
+    & ~filters.COMMAND
+    & ~filters.StatusUpdate.ALL
+)
+"""A plain private message: what ``on_private_message`` handles."""
+
+FollowUp = Callable[[], Awaitable[None]]
+
+
+class PlainMessages:
+    """Store the customers' plain messages of a batch in one go (``bot.polling.BatchIntake``).
+
+    Args:
+        services: the application's ``bot_data``.
+        bot_id: the bot's own user id (a reply to its comment prompt is not plain).
+    """
+
+    def __init__(self, services: BotServices, bot_id: int) -> None:
+        self._services = services
+        self._bot_id = bot_id
+
+    async def take(self, updates: Sequence[Update]) -> dict[int, FollowUp | None]:
+        """Store what the desk takes; return its update ids, each with what is left to do.
+
+        Raises:
+            Exception: whatever the desk raised; nothing of the batch was stored then.
+        """
+        runs = self._leading_runs(updates)
+        if not runs:
+            return {}
+        items = [item for _, item in runs]
+        outcomes = await self._services.desk.batches.customer_messages(items)
+        taken: dict[int, FollowUp | None] = {}
+        for (update, _), outcome in zip(runs, outcomes, strict=True):
+            if outcome.taken is Taken.LEFT:
+                continue
+            posted = outcome.posted
+            needs_answer = posted is not None and (posted.slowed or posted.reopened)
+            taken[update.update_id] = self._answer(update, posted) if needs_answer else None
+        if taken:
+            self._services.deliver_now()
+        return taken
+
+    def _leading_runs(self, updates: Sequence[Update]) -> list[tuple[Update, CustomerMessage]]:
+        """Each chat's updates up to its first that is not a plain message, in order."""
+        run: list[tuple[Update, CustomerMessage]] = []
+        cut: set[int | None] = set()
+        for update in updates:
+            chat = update.effective_chat
+            chat_id = chat.id if chat is not None else None
+            if chat_id in cut:
+                continue
+            item = self._plain(update)
+            if item is not None:
+                run.append((update, item))
+            else:
+                cut.add(chat_id)
+        return run
+
+    def _plain(self, update: Update) -> CustomerMessage | None:
+        """A customer's own message with nothing to decide before storing it, else None."""
+        message, user = update.message, update.effective_user
+        if message is None or user is None or user.is_bot:
+            return None
+        if not PLAIN_PRIVATE.check_update(update):
+            return None
+        if (
+            message.reply_to_message is not None
+            or message.is_topic_message
+            or message.media_group_id is not None
+            or comment.prompt_answered(message, self._bot_id) is not None
+            or unsupported_kind(message) is not None
+        ):
+            return None
+        return CustomerMessage(profile_of(user), new_message_from(message))
+
+    def _answer(self, update: Update, posted: PostedMessages | None) -> FollowUp:
+        async def answer() -> None:
+            user = update.effective_user
+            if user is None or posted is None:
+                return
+            try:
+                chosen = await self._services.languages.chosen(self._services.desk, user.id)
+                set_language(customer_language(chosen, user.language_code))
+                await tell_posted(update, posted)
+            except Exception as exc:  # stored already: an answer lost is logged, not retried
+                logger.warning(
+                    "could not answer update %s after storing it (%s)",
+                    update.update_id,
+                    type(exc).__name__,
+                )
+
+        return answer

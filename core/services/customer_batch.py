@@ -1,0 +1,348 @@
+"""Customers' plain messages of one batch of updates, stored in one transaction.
+
+A front end that fetches updates in batches (the bot's polling) hands over the plain
+messages customers wrote, in the order received. Each is stored as
+``MessageService.customer_writes`` stores it: on the customer's active ticket, reopening it
+when the lifecycle says so, paced like any other, copied into the ticket's topic. But the
+batch is one transaction of a few statements: who may be served this way, the duplicate
+check and the flood pace are read once for all senders, and the messages, their origins
+and the outbox rows are one INSERT each.
+
+Only that common case is taken. A message is *left* for the one-by-one path when its sender
+is unknown, has a conversation going on, is a logged-in agent or is banned, has no active
+ticket or one that no longer takes messages; when it is a part of an album or not a valid
+message. Once one of a sender's messages is left, the rest of theirs are left too, so each
+chat keeps its order. A message recorded before (Telegram sent it again) is refused alone,
+as a duplicate; the others are stored.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from enum import Enum
+
+from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
+
+from core.domain.actors import Actor, CustomerProfile, NewMessage
+from core.domain.moves import Outcome, customer_reply
+from core.domain.values import Role, Status
+from core.errors import InvalidInput, TicketClosed
+from core.services import notices
+from core.services.common import ServiceContext, refresh_customer
+from core.services.floods import Pace, pace_after
+from core.services.messages import as_parts, message_values, message_view_of
+from core.services.moves import store_outcome, ticket_state
+from core.store import search_index
+from core.store.tables import (
+    AgentRow,
+    ConversationRow,
+    CustomerBanRow,
+    CustomerRow,
+    MessageCopyRow,
+    MessageRow,
+    OutboxRow,
+    TicketRow,
+    table_of,
+)
+from core.store.to_views import ticket_view
+from core.views import PostedMessages
+
+
+class Taken(Enum):
+    """What became of one message of a batch."""
+
+    STORED = "stored"
+    DUPLICATE = "duplicate"  # recorded before: nothing stored, nothing more to do
+    LEFT = "left"  # not taken here: the front end handles it on its own
+
+
+@dataclass(frozen=True, slots=True)
+class CustomerMessage:
+    """A plain message a customer wrote in their private chat (its origin set)."""
+
+    profile: CustomerProfile
+    message: NewMessage
+
+
+@dataclass(frozen=True, slots=True)
+class BatchedWrite:
+    """One message's outcome; ``posted`` is what was stored (``STORED`` only)."""
+
+    taken: Taken
+    posted: PostedMessages | None = None
+
+
+LEFT = BatchedWrite(Taken.LEFT)
+DUPLICATE = BatchedWrite(Taken.DUPLICATE)
+
+
+@dataclass(slots=True)
+class _Stored:
+    """A message decided on, waiting for the batch's INSERTs."""
+
+    index: int
+    ticket: TicketRow
+    actor: Actor
+    part: NewMessage
+    pace: Pace
+    outcome: Outcome
+    news: list[notices.Notice] = field(default_factory=list)
+    message_id: int = 0  # known once the batch's messages are inserted
+
+
+class BatchService:
+    """Work a front end hands over a batch at a time."""
+
+    def __init__(self, context: ServiceContext) -> None:
+        self._ctx = context
+
+    async def customer_messages(self, items: Sequence[CustomerMessage]) -> list[BatchedWrite]:
+        """Store customers' plain messages of one batch of updates in one transaction.
+
+        Each item comes back stored, refused as a duplicate, or left for
+        ``MessageService.customer_writes`` one by one (see the module's description).
+
+        Raises:
+            SQLAlchemyError: the transaction failed; nothing of the batch is stored then.
+        """
+        return await store_customer_batch(self._ctx, items)
+
+
+async def store_customer_batch(
+    context: ServiceContext, items: Sequence[CustomerMessage]
+) -> list[BatchedWrite]:
+    """Store the common case of a batch in one transaction; one outcome per item, in order.
+
+    Raises:
+        SQLAlchemyError: the transaction failed (a duplicate that arrived meanwhile from
+            another process among them); nothing of the batch is stored then.
+    """
+    results = [LEFT] * len(items)
+    candidates = [i for i, item in enumerate(items) if _may_batch(item.message)]
+    if not candidates:
+        return results
+    now = context.clock.now()
+    async with context.database.write_session() as session:
+        users = {items[i].profile.telegram_user_id for i in candidates}
+        tickets = await _routable_tickets(session, users)
+        if not tickets:
+            return results
+        candidates = [i for i in candidates if items[i].profile.telegram_user_id in tickets]
+        recorded = await _recorded_origins(session, (items[i].message for i in candidates))
+        sent = await _sent_this_minute(session, [t.customer_id for t in tickets.values()], now)
+        left: set[int] = set()
+        touched: dict[int, datetime] = {}  # tickets whose only change is their activity time
+        stored: list[_Stored] = []
+        for index in candidates:
+            item = items[index]
+            user = item.profile.telegram_user_id
+            if user in left:
+                continue
+            origin = _origin_key(item.message)
+            if origin in recorded:
+                results[index] = DUPLICATE
+                continue
+            ticket = tickets[user]
+            try:
+                [part] = as_parts(item.message)
+                outcome = customer_reply(
+                    ticket_state(ticket), now=now, reopen_window=context.config.reopen_window
+                )
+            except (InvalidInput, TicketClosed):
+                left.add(user)
+                continue
+            recorded.add(origin)
+            actor = Actor.customer(item.profile)
+            await refresh_customer(session, ticket.customer, item.profile, now)
+            before = sent.get(ticket.customer_id, 0)
+            sent[ticket.customer_id] = before + 1
+            pace = pace_after(before, 1, now, context.config.customer_messages_per_minute)
+            news = await _store(session, ticket, actor, outcome, now=now, touched=touched)
+            if ticket.customer.active_ticket_id != ticket.id:
+                ticket.customer.active_ticket_id = ticket.id
+            stored.append(_Stored(index, ticket, actor, part, pace, outcome, news))
+        if not stored:
+            return results
+        await _write(session, stored, now)
+        await _touch(session, touched)
+        await session.commit()
+    views = {user: ticket_view(ticket) for user, ticket in tickets.items()}
+    for entry in stored:
+        user = items[entry.index].profile.telegram_user_id
+        view = message_view_of(entry.message_id, entry.ticket.id, entry.actor, entry.part, now)
+        posted = PostedMessages(
+            views[user], (view,), entry.outcome.moved, slowed=entry.pace.first_held
+        )
+        results[entry.index] = BatchedWrite(Taken.STORED, posted)
+    return results
+
+
+async def _store(
+    session: AsyncSession,
+    ticket: TicketRow,
+    actor: Actor,
+    outcome: Outcome,
+    *,
+    now: datetime,
+    touched: dict[int, datetime],
+) -> list[notices.Notice]:
+    """``store_outcome``, but a mere new activity time is kept for one UPDATE of all."""
+    if outcome.events or replace(outcome.state, updated_at=ticket.updated_at) != ticket_state(
+        ticket
+    ):
+        return await store_outcome(session, ticket, actor, outcome, now)
+    if ticket.updated_at != outcome.state.updated_at:
+        touched[ticket.id] = outcome.state.updated_at
+        set_committed_value(ticket, "updated_at", outcome.state.updated_at)
+    return []
+
+
+async def _touch(session: AsyncSession, touched: dict[int, datetime]) -> None:
+    """Write the tickets' new activity times, one statement for all."""
+    if not touched:
+        return
+    tickets = table_of(TicketRow)
+    connection = await session.connection()
+    await connection.execute(
+        update(tickets)
+        .where(tickets.c.id == bindparam("ticket"))
+        .values(updated_at=bindparam("at")),
+        [{"ticket": number, "at": at} for number, at in touched.items()],
+    )
+
+
+def _may_batch(message: NewMessage) -> bool:
+    """A single message from a chat (an album's parts wait for each other one by one)."""
+    return message.origin is not None and message.album is None
+
+
+def _origin_key(message: NewMessage) -> tuple[int, int]:
+    origin = message.origin
+    if origin is None:
+        raise ValueError("a batched message has an origin")
+    return origin.chat_id, origin.message_id
+
+
+async def _routable_tickets(session: AsyncSession, users: set[int]) -> dict[int, TicketRow]:
+    """The active ticket of each sender the batch may serve, by Telegram user id.
+
+    Left out: unknown senders, a chat with a conversation going on, an agent's account, a
+    banned customer, and a closed active ticket (or none). On PostgreSQL the tickets are
+    locked, in order, as ``load_ticket`` does for one.
+    """
+    in_conversation = (
+        select(ConversationRow.chat_id)
+        .where(ConversationRow.chat_id == CustomerRow.telegram_user_id)
+        .exists()
+    )
+    is_agent = (
+        select(AgentRow.id)
+        .where(AgentRow.telegram_user_id == CustomerRow.telegram_user_id)
+        .where(AgentRow.is_active.is_(True))
+        .exists()
+    )
+    banned = select(CustomerBanRow.customer_id).where(CustomerBanRow.customer_id == CustomerRow.id)
+    query = (
+        select(TicketRow, CustomerRow.telegram_user_id)
+        .join(
+            CustomerRow,
+            (CustomerRow.active_ticket_id == TicketRow.id)
+            & (TicketRow.customer_id == CustomerRow.id),
+        )
+        .where(
+            CustomerRow.telegram_user_id.in_(sorted(users)),
+            TicketRow.status != Status.CLOSED.value,
+            ~in_conversation,
+            ~is_agent,
+            ~banned.exists(),
+        )
+        .order_by(TicketRow.id)
+    )
+    if session.get_bind().dialect.name != "sqlite":
+        query = query.with_for_update(of=TicketRow).execution_options(populate_existing=True)
+    rows = (await session.execute(query)).unique().all()
+    return {user: ticket for ticket, user in rows}
+
+
+async def _recorded_origins(
+    session: AsyncSession, messages: Iterable[NewMessage]
+) -> set[tuple[int, int]]:
+    """Which of these messages' origins were recorded before."""
+    wanted = {_origin_key(message) for message in messages}
+    if not wanted:
+        return set()
+    copies = table_of(MessageCopyRow)
+    connection = await session.connection()  # a plain statement: no ORM path
+    found = await connection.execute(
+        select(copies.c.chat_id, copies.c.chat_message_id).where(
+            copies.c.chat_id.in_(sorted({chat for chat, _ in wanted})),
+            copies.c.chat_message_id.in_(sorted({number for _, number in wanted})),
+        )
+    )
+    return {(chat, number) for chat, number in found} & wanted
+
+
+async def _sent_this_minute(
+    session: AsyncSession, customer_ids: list[int], now: datetime
+) -> dict[int, int]:
+    """How many messages each customer wrote this clock minute (``pace_of``, for many)."""
+    messages, tickets = table_of(MessageRow), table_of(TicketRow)
+    connection = await session.connection()
+    counted = await connection.execute(
+        select(tickets.c.customer_id, func.count(messages.c.id))
+        .join(tickets, tickets.c.id == messages.c.ticket_id)
+        .where(
+            tickets.c.customer_id.in_(sorted(set(customer_ids))),
+            messages.c.author_role == Role.CUSTOMER.value,
+            messages.c.created_at >= now.replace(second=0, microsecond=0),
+        )
+        .group_by(tickets.c.customer_id)
+    )
+    return {customer_id: int(count) for customer_id, count in counted}
+
+
+async def _write(session: AsyncSession, stored: list[_Stored], now: datetime) -> None:
+    """The messages, their origins, the search text and the outbox rows, in batch order.
+
+    Each message's copy into its topic is queued before the news its message caused, as
+    ``MessageService`` does, so every lane gets its rows in the order things happened.
+    """
+    connection = await session.connection()
+    table = table_of(MessageRow)
+    inserted = await connection.execute(
+        insert(table).returning(table.c.id),
+        [message_values(e.ticket.id, e.actor, e.part, now) for e in stored],
+    )
+    for entry, message_id in zip(stored, sorted(inserted.scalars()), strict=True):
+        entry.message_id = message_id
+    await connection.execute(
+        insert(table_of(MessageCopyRow)),
+        [_origin_values(entry) for entry in stored],
+    )
+    texts: dict[int, list[str]] = {}
+    for entry in stored:
+        texts.setdefault(entry.ticket.id, []).append(entry.part.text)
+    for number, written in texts.items():
+        await search_index.add_text(session, number, written)
+    rows: list[dict[str, object]] = []
+    for entry in stored:
+        view = message_view_of(entry.message_id, entry.ticket.id, entry.actor, entry.part, now)
+        copies = notices.on_customer_messages(entry.ticket, [view], [entry.part])
+        rows += [notice.to_values(entry.pace.due) for notice in copies]
+        rows += [notice.to_values(now) for notice in entry.news]
+    if rows:
+        await connection.execute(insert(table_of(OutboxRow)), rows)
+
+
+def _origin_values(entry: _Stored) -> dict[str, object]:
+    chat_id, number = _origin_key(entry.part)
+    return {
+        "message_id": entry.message_id,
+        "chat_id": chat_id,
+        "chat_message_id": number,
+        "is_origin": True,
+    }
