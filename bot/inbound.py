@@ -13,6 +13,7 @@ from telegram import (
     MessageOriginChat,
     MessageOriginHiddenUser,
     MessageOriginUser,
+    Update,
     User,
 )
 
@@ -217,3 +218,10 @@ def subject_from(messages: list[NewMessage], limit: int) -> str:
         if first
         else "New request"
     )
+
+
+def chat_in_order(update: Update) -> int | None:
+    """The chat whose updates are handled in order (the user's, for inline queries)."""
+    if update.effective_chat is not None:
+        return update.effective_chat.id
+    return update.effective_user.id if update.effective_user is not None else None

@@ -28,6 +28,7 @@ from telegram.error import Conflict, InvalidToken, NetworkError, RetryAfter, Tel
 
 from bot.context import UpdateHandling
 from bot.dead_letters import keep_dead_letter, retry_dead_letters
+from bot.inbound import chat_in_order
 from bot.ratelimit import retry_wait
 from bot.raw_updates import ReadBatch, read_batch
 from bot.update_source import UpdateSource
@@ -176,7 +177,7 @@ class DurablePolling:
                 unhandled.add(unreadable.update_id)
         by_chat: dict[int | None, list[Update]] = {}
         for update in batch.updates:
-            chat_id = _chat_of(update)
+            chat_id = chat_in_order(update)
             if logger.isEnabledFor(logging.DEBUG):  # the kind costs a serialisation
                 logger.debug(
                     "update %s: %s in chat %s", update.update_id, _kind_of(update), chat_id
@@ -263,13 +264,6 @@ async def _first_of(work: Awaitable[object], stop: Awaitable[object]) -> bool:
             working.cancel()
         await asyncio.gather(working, stopping, return_exceptions=True)
     return not working.cancelled()
-
-
-def _chat_of(update: Update) -> int | None:
-    """The chat whose updates must be handled in order (the user's, for inline queries)."""
-    if update.effective_chat is not None:
-        return update.effective_chat.id
-    return update.effective_user.id if update.effective_user is not None else None
 
 
 def _kind_of(update: Update) -> str:

@@ -16,13 +16,14 @@ import logging
 from collections.abc import Awaitable, Callable, Sequence
 
 from telegram import Update
+from telegram.constants import ChatType
 from telegram.ext import filters
 
 from bot.context import BotServices
 from bot.handlers import comment
 from bot.handlers.private import tell_posted
 from bot.i18n import customer_language, set_language
-from bot.inbound import new_message_from, profile_of, unsupported_kind
+from bot.inbound import chat_in_order, new_message_from, profile_of, unsupported_kind
 from core.services.customer_batch import CustomerMessage, Taken
 from core.views import PostedMessages
 
@@ -74,12 +75,19 @@ class PlainMessages:
         return taken
 
     def _leading_runs(self, updates: Sequence[Update]) -> list[tuple[Update, CustomerMessage]]:
-        """Each chat's updates up to its first that is not a plain message, in order."""
+        """Each private chat's updates up to its first that is not a plain message, in order.
+
+        Nothing after the batch's first update from outside a private chat is taken: a
+        ``/ban``, a close or a merge in the staff group acts before the customer messages
+        that came after it, as it does one update at a time.
+        """
         run: list[tuple[Update, CustomerMessage]] = []
         cut: set[int | None] = set()
         for update in updates:
             chat = update.effective_chat
-            chat_id = chat.id if chat is not None else None
+            if chat is None or chat.type != ChatType.PRIVATE:
+                break
+            chat_id = chat_in_order(update)
             if chat_id in cut:
                 continue
             item = self._plain(update)
@@ -104,7 +112,13 @@ class PlainMessages:
             or unsupported_kind(message) is not None
         ):
             return None
-        return CustomerMessage(profile_of(user), new_message_from(message))
+        try:
+            return CustomerMessage(profile_of(user), new_message_from(message))
+        except Exception as exc:  # an odd message: the handlers answer it, on its own
+            logger.debug(
+                "update %s left to the handlers (%s)", update.update_id, type(exc).__name__
+            )
+            return None
 
     def _answer(self, update: Update, posted: PostedMessages | None) -> FollowUp:
         async def answer() -> None:

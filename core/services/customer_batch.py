@@ -122,17 +122,21 @@ async def store_customer_batch(
             another process among them); nothing of the batch is stored then.
     """
     results = [LEFT] * len(items)
-    candidates = [i for i, item in enumerate(items) if _may_batch(item.message)]
-    if not candidates:
+    batchable = {i for i, item in enumerate(items) if _may_batch(item.message)}
+    if not batchable:
         return results
     now = context.clock.now()
     async with context.database.write_session() as session:
-        users = {items[i].profile.telegram_user_id for i in candidates}
+        users = {items[i].profile.telegram_user_id for i in batchable}
         tickets = await _routable_tickets(session, users)
         if not tickets:
             return results
-        candidates = [i for i in candidates if items[i].profile.telegram_user_id in tickets]
-        recorded = await _recorded_origins(session, (items[i].message for i in candidates))
+        # Every item of these senders, in order: one that cannot be batched (an album's
+        # part, say) leaves the rest of its sender's messages too, so their order holds.
+        candidates = [i for i, item in enumerate(items) if item.profile.telegram_user_id in tickets]
+        recorded = await _recorded_origins(
+            session, (items[i].message for i in candidates if i in batchable)
+        )
         sent = await _sent_this_minute(session, [t.customer_id for t in tickets.values()], now)
         left: set[int] = set()
         touched: dict[int, datetime] = {}  # tickets whose only change is their activity time
@@ -141,6 +145,9 @@ async def store_customer_batch(
             item = items[index]
             user = item.profile.telegram_user_id
             if user in left:
+                continue
+            if index not in batchable:
+                left.add(user)
                 continue
             origin = _origin_key(item.message)
             if origin in recorded:
@@ -170,6 +177,18 @@ async def store_customer_batch(
         await _write(session, stored, now)
         await _touch(session, touched)
         await session.commit()
+    _tell_stored(results, items, tickets, stored, now)
+    return results
+
+
+def _tell_stored(
+    results: list[BatchedWrite],
+    items: Sequence[CustomerMessage],
+    tickets: dict[int, TicketRow],
+    stored: list[_Stored],
+    now: datetime,
+) -> None:
+    """Fill in the outcome of each stored item: its ticket and message as views."""
     views = {user: ticket_view(ticket) for user, ticket in tickets.items()}
     for entry in stored:
         user = items[entry.index].profile.telegram_user_id
@@ -178,7 +197,6 @@ async def store_customer_batch(
             views[user], (view,), entry.outcome.moved, slowed=entry.pace.first_held
         )
         results[entry.index] = BatchedWrite(Taken.STORED, posted)
-    return results
 
 
 async def _store(
@@ -314,10 +332,10 @@ async def _write(session: AsyncSession, stored: list[_Stored], now: datetime) ->
     connection = await session.connection()
     table = table_of(MessageRow)
     inserted = await connection.execute(
-        insert(table).returning(table.c.id),
+        insert(table).returning(table.c.id, sort_by_parameter_order=True),
         [message_values(e.ticket.id, e.actor, e.part, now) for e in stored],
     )
-    for entry, message_id in zip(stored, sorted(inserted.scalars()), strict=True):
+    for entry, message_id in zip(stored, inserted.scalars(), strict=True):
         entry.message_id = message_id
     await connection.execute(
         insert(table_of(MessageCopyRow)),

@@ -232,3 +232,26 @@ class TestPlainMessages:
         ]
         updates = [Update.de_json(item, Bot("1:T")) for item in raw]
         assert await intake.take(updates) == {}
+
+    async def test_nothing_after_a_staff_group_update_is_taken(
+        self, desk: Desk, handlers: RecordingHandlers
+    ) -> None:
+        """A /ban or a close in the staff group acts before the messages that came after it."""
+        anns, bobs = await _ticket_for(desk, ANN), await _ticket_for(desk, BOB)
+        intake = PlainMessages(handlers.bot_data, BOT_ID)
+        staff = {"id": -100_123, "type": "supergroup", "title": "Staff"}
+        agent = {"id": 7, "is_bot": False, "first_name": "Alice"}
+        raw = [
+            plain(1, ANN, text="before"),
+            message(2, -100_123, chat=staff, text="/ban 43", **{"from": agent}),
+            plain(3, BOB, text="after the staff's command"),
+            plain(4, ANN, text="after it too"),
+        ]
+        updates = [Update.de_json(item, handlers.bot) for item in raw]
+        try:
+            taken = await intake.take(updates)
+        finally:
+            await handlers.bot_data.dispatcher.stop()  # the intake kicked it
+        assert sorted(taken) == [1]
+        assert await _customer_texts(desk, anns) == ["It broke.", "before"]
+        assert await _customer_texts(desk, bobs) == ["It broke."]

@@ -183,6 +183,17 @@ class TestLeftToTheFrontEnd:
         outcomes = await desk.batches.customer_messages([CustomerMessage(ann.profile, part)])
         assert [o.taken for o in outcomes] == [Taken.LEFT]
 
+    async def test_an_album_part_leaves_the_rest_of_its_senders_messages(
+        self, desk: Desk, ann: Actor, alice: Actor, report: Callable[..., Any]
+    ) -> None:
+        ticket = await report(ann)
+        assert ann.profile is not None
+        part = NewMessage("photo", origin=ChatRef(ann.ref, 99_002), album="a1")
+        items = [_item(ann, "before"), CustomerMessage(ann.profile, part), _item(ann, "after")]
+        outcomes = await desk.batches.customer_messages(items)
+        assert [o.taken for o in outcomes] == [Taken.STORED, Taken.LEFT, Taken.LEFT]
+        assert await _texts(desk, alice, ticket.number) == ["It smokes.", "before"]
+
 
 class TestPace:
     @pytest.fixture(name="config")
