@@ -6,6 +6,7 @@ import asyncio
 import itertools
 import re
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -202,9 +203,9 @@ def e2e_settings(server: FakeBotApi, tmp_path: Path, **overrides: object) -> Set
     return load_settings(**{**values, **overrides})
 
 
-@pytest.fixture(name="desk_bot")
-async def fixture_desk_bot(server: FakeBotApi, settings: Settings) -> AsyncIterator[Harness]:
-    """The running bot with its fake world."""
+@asynccontextmanager
+async def running_desk(server: FakeBotApi, settings: Settings) -> AsyncIterator[Harness]:
+    """The bot running with these settings in the fake world, stopped on the way out."""
     assert settings.staff_chat_id is not None
     harness = Harness(server, server.chat(settings.staff_chat_id), settings)
     await harness.start()
@@ -212,3 +213,10 @@ async def fixture_desk_bot(server: FakeBotApi, settings: Settings) -> AsyncItera
         yield harness
     finally:
         await harness.stop()
+
+
+@pytest.fixture(name="desk_bot")
+async def fixture_desk_bot(server: FakeBotApi, settings: Settings) -> AsyncIterator[Harness]:
+    """The running bot with its fake world."""
+    async with running_desk(server, settings) as harness:
+        yield harness

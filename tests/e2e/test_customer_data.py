@@ -15,7 +15,7 @@ from core.domain.actors import Actor, CustomerProfile
 from core.domain.values import Status
 from core.store.tables import CustomerRow
 from sandbox.botapi import FakeBotApi
-from tests.e2e.conftest import Harness, e2e_settings
+from tests.e2e.conftest import Harness, e2e_settings, running_desk
 
 
 class TestMyData:
@@ -85,13 +85,8 @@ async def fixture_retaining_bot(
         retention_after_close=timedelta(seconds=1),
         jobs_interval=timedelta(seconds=1),
     )
-    assert settings.staff_chat_id is not None
-    harness = Harness(server, server.chat(settings.staff_chat_id), settings)
-    await harness.start()
-    try:
+    async with running_desk(server, settings) as harness:
         yield harness
-    finally:
-        await harness.stop()
 
 
 class TestRetention:

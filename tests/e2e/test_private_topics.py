@@ -12,20 +12,15 @@ import pytest
 from bot.settings import Settings
 from core.domain.actors import Actor
 from sandbox.botapi import FakeBotApi, FakeUser
-from tests.e2e.conftest import Harness, e2e_settings, ticket_number_in
+from tests.e2e.conftest import Harness, e2e_settings, running_desk, ticket_number_in
 
 
 @pytest.fixture(name="topics_bot")
 async def fixture_topics_bot(server: FakeBotApi, settings: Settings) -> AsyncIterator[Harness]:
     """The running bot, its private chats with topics turned on in BotFather."""
     server.set_private_topics(True)
-    assert settings.staff_chat_id is not None
-    harness = Harness(server, server.chat(settings.staff_chat_id), settings)
-    await harness.start()
-    try:
+    async with running_desk(server, settings) as harness:
         yield harness
-    finally:
-        await harness.stop()
 
 
 async def _customer_topic(harness: Harness, number: int) -> int:

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from bot import i18n
-from sandbox.botapi import FakeBotApi
-from tests.e2e.conftest import Harness, e2e_settings, ticket_number_in
+from sandbox.botapi import FakeBotApi, FakeUser
+from tests.e2e.conftest import Harness, e2e_settings, running_desk, ticket_number_in
 
 
 @pytest.fixture(name="german_desk")
@@ -19,14 +19,24 @@ async def fixture_german_desk(
     """The desk with STAFF_LANGUAGE=de (the languages are set back for the tests after)."""
     monkeypatch.chdir(tmp_path)
     settings = e2e_settings(server, tmp_path, staff_language="de")
-    assert settings.staff_chat_id is not None
-    harness = Harness(server, server.chat(settings.staff_chat_id), settings)
-    await harness.start()
     try:
-        yield harness
+        async with running_desk(server, settings) as harness:
+            yield harness
     finally:
-        await harness.stop()
         i18n.configure(default_language="en", staff_language="en")
+
+
+async def _olga_opens_a_ticket(desk: Harness) -> tuple[FakeUser, int, int]:
+    """A Russian-speaking customer opens a ticket with /new: her, its number, its topic."""
+    server = desk.server
+    olga = server.add_user("Olga", language_code="ru")
+    await server.user_sends(olga, "/new")
+    await desk.wait_bot_says(olga, "Это будет тема тикета")
+    await server.user_sends(olga, "Принтер горит")
+    await desk.wait_bot_says(olga, "Теперь опишите проблему")
+    await server.user_sends(olga, "Дым идёт.")
+    number = ticket_number_in(await desk.wait_bot_says(olga, "Ваш тикет"))
+    return olga, number, await desk.topic_of(number)
 
 
 class TestStaffLanguage:
@@ -35,14 +45,7 @@ class TestStaffLanguage:
     ) -> None:
         server, staff = german_desk.server, german_desk.staff
         agent = await german_desk.agent("Alice", username="alice", language_code="es")
-        olga = server.add_user("Olga", language_code="ru")
-        await server.user_sends(olga, "/new")
-        await german_desk.wait_bot_says(olga, "Это будет тема тикета")
-        await server.user_sends(olga, "Принтер горит")
-        await german_desk.wait_bot_says(olga, "Теперь опишите проблему")
-        await server.user_sends(olga, "Дым идёт.")
-        number = ticket_number_in(await german_desk.wait_bot_says(olga, "Ваш тикет"))
-        thread = await german_desk.topic_of(number)
+        olga, number, thread = await _olga_opens_a_ticket(german_desk)
 
         card = await german_desk.wait_bot_says(staff, "🎫", thread_id=thread)
         assert "Status: 🆕 neu · Priorität: 🔵 normal" in card["text"]
@@ -82,14 +85,7 @@ class TestStaffLanguage:
     ) -> None:
         server, staff = german_desk.server, german_desk.staff
         agent = await german_desk.agent("Alice", username="alice", language_code="es")
-        olga = server.add_user("Olga", language_code="ru")
-        await server.user_sends(olga, "/new")
-        await german_desk.wait_bot_says(olga, "Это будет тема тикета")
-        await server.user_sends(olga, "Принтер горит")
-        await german_desk.wait_bot_says(olga, "Теперь опишите проблему")
-        await server.user_sends(olga, "Дым идёт.")
-        number = ticket_number_in(await german_desk.wait_bot_says(olga, "Ваш тикет"))
-        thread = await german_desk.topic_of(number)
+        olga, number, thread = await _olga_opens_a_ticket(german_desk)
         card = await german_desk.wait_bot_says(staff, "🎫", thread_id=thread)
 
         stale = await server.user_presses(agent, card, "t:zz", check_button=False)
