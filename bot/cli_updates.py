@@ -46,11 +46,19 @@ def run_updates_command(args: argparse.Namespace, settings: Settings) -> None:
     from bot.cli import CommandFailed  # noqa: PLC0415 - bot.cli imports this module
 
     outcome = _retry(settings, args.update_ids)
+    problems = []
     if outcome.unreadable:
-        raise CommandFailed(
+        problems.append(
             f"{len(outcome.unreadable)} update(s) still unreadable: "
             f"{', '.join(map(str, outcome.unreadable))}"
         )
+    if outcome.failed:
+        problems.append(
+            f"{len(outcome.failed)} update(s) failed again in a handler (see the log): "
+            f"{', '.join(map(str, outcome.failed))}"
+        )
+    if problems:
+        raise CommandFailed("; ".join(problems))
 
 
 async def _list(settings: Settings, *, include_handled: bool) -> None:
@@ -97,7 +105,7 @@ def _retry(settings: Settings, update_ids: list[int]) -> RetryOutcome:
         raise CommandFailed("Telegram refused the bot token; check TELEGRAM_BOT_TOKEN") from None
     except NetworkError as exc:
         raise CommandFailed(f"cannot reach the Telegram Bot API: {exc}") from None
-    if not outcome.handled and not outcome.unreadable:
+    if not outcome.handled and not outcome.unreadable and not outcome.failed:
         print("No unreadable updates to retry.")  # noqa: T201
     if outcome.handled:
         print(  # noqa: T201

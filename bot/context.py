@@ -42,6 +42,19 @@ class BotServices:
         self.wake_worker: Callable[[], None] | None = None  # that worker, told of new rows
         self.languages = LanguageChoices()
         self.left_chats: set[int] = set()  # groups the bot left (they were not the staff chat)
+        self.failed_updates: dict[int, str] = {}  # update id -> the error a handler raised
+
+    def handling_failed(self, update_id: int, error: BaseException) -> None:
+        """Note that a handler raised on an update, so it is kept rather than confirmed lost.
+
+        python-telegram-bot hands a handler's exception to the error handler and returns
+        normally; polling and the dead-letter retry read this note after each update.
+        """
+        self.failed_updates[update_id] = type(error).__name__
+
+    def failure_of(self, update_id: int) -> str | None:
+        """The error a handler raised on this update (forgotten once asked), or None."""
+        return self.failed_updates.pop(update_id, None)
 
     def deliver_now(self) -> None:
         """Ask the dispatcher (or the delivery worker) to deliver what was queued, now."""

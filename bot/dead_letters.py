@@ -7,9 +7,12 @@ checks make a second handling harmless.
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+from telegram import Update
 
 from bot.context import UpdateHandling
 from bot.raw_updates import UnreadableUpdate, read_update
@@ -24,6 +27,7 @@ class RetryOutcome:
 
     handled: list[int]
     unreadable: list[int]
+    failed: list[int] = field(default_factory=list)  # read, but a handler raised again
 
 
 async def keep_dead_letter(application: UpdateHandling, unreadable: UnreadableUpdate) -> None:
@@ -43,6 +47,33 @@ async def keep_dead_letter(application: UpdateHandling, unreadable: UnreadableUp
         unreadable.kind,
         unreadable.chat_id if unreadable.chat_id is not None else "?",
         unreadable.error,
+        letter.attempts,
+    )
+
+
+async def keep_failed_update(application: UpdateHandling, update: Update, error: str) -> None:
+    """Keep an update a handler raised on as a dead letter, to be handled again later.
+
+    A handler that fails (the database locked or gone, a bug) leaves the update perhaps not
+    stored; kept, it is tried again at every start and by ``helpdesk updates retry``, where
+    the desk's duplicate checks make a second handling harmless.
+
+    Raises:
+        sqlalchemy.exc.SQLAlchemyError: the database refused it (the caller must not confirm
+            the update to Telegram then).
+    """
+    raw = json.loads(update.to_json())
+    kinds = [key for key in raw if key != "update_id"]
+    kind = kinds[0] if kinds else "unknown"
+    letter = await application.bot_data.desk.dead_letters.record(
+        update.update_id, kind, raw, f"a handler raised {error}"
+    )
+    logger.warning(
+        "update %s (%s) failed in its handler (%s); kept as a dead letter (tries: %s). "
+        "Admins see it with /deadletters or `helpdesk updates list`.",
+        update.update_id,
+        kind,
+        error,
         letter.attempts,
     )
 
@@ -74,6 +105,13 @@ async def retry_dead_letters(
             outcome.unreadable.append(letter.update_id)
             continue
         await application.process_update(read)
+        failure = application.bot_data.failure_of(letter.update_id)
+        if failure is not None:
+            await desk.dead_letters.record(
+                letter.update_id, letter.kind, letter.raw, f"a handler raised {failure}"
+            )
+            outcome.failed.append(letter.update_id)
+            continue
         await desk.dead_letters.mark_handled(letter.update_id)
         logger.info("dead letter %s (%s) read and handled", letter.update_id, letter.kind)
         outcome.handled.append(letter.update_id)

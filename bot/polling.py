@@ -27,7 +27,7 @@ from telegram import Update
 from telegram.error import Conflict, InvalidToken, NetworkError, RetryAfter, TelegramError, TimedOut
 
 from bot.context import UpdateHandling
-from bot.dead_letters import keep_dead_letter, retry_dead_letters
+from bot.dead_letters import keep_dead_letter, keep_failed_update, retry_dead_letters
 from bot.inbound import chat_in_order
 from bot.ratelimit import retry_wait
 from bot.raw_updates import ReadBatch, read_batch
@@ -195,6 +195,9 @@ class DurablePolling:
                         await follow_up()
                     continue
                 await self._application.process_update(update)
+                failure = self._application.bot_data.failure_of(update.update_id)
+                if failure is not None and not await self._keep_failed(update, failure):
+                    return  # it comes again, and the rest of its chat after it
                 unhandled.discard(update.update_id)
 
         outcomes = await asyncio.gather(
@@ -206,6 +209,20 @@ class DurablePolling:
             if isinstance(outcome, BaseException):
                 raise outcome
         return not unhandled
+
+    async def _keep_failed(self, update: Update, failure: str) -> bool:
+        """Keep an update its handler failed on; whether it was kept (else it comes again)."""
+        try:
+            await keep_failed_update(self._application, update, failure)
+        except Exception as exc:  # not kept: not confirmed either
+            # The error's text may quote the update (SQL parameters): name its type only.
+            logger.error(  # noqa: TRY400 - the traceback may quote the update too
+                "could not keep update %s its handler failed on (%s); it comes again",
+                update.update_id,
+                type(exc).__name__,
+            )
+            return False
+        return True
 
     async def _take(self, updates: list[Update]) -> dict[int, Callable[[], Awaitable[None]] | None]:
         """Offer the batch to the intake; nothing is taken when it fails (or there is none)."""
@@ -237,11 +254,13 @@ class DurablePolling:
                 "could not retry the dead letters (%s); they stay kept", type(exc).__name__
             )
             return
-        if outcome.handled or outcome.unreadable:
+        if outcome.handled or outcome.unreadable or outcome.failed:
             logger.info(
-                "dead letters retried at startup: %d read and handled, %d still unreadable",
+                "dead letters retried at startup: %d read and handled, %d still unreadable, "
+                "%d failed again in a handler",
                 len(outcome.handled),
                 len(outcome.unreadable),
+                len(outcome.failed),
             )
 
     async def _pause(self, seconds: float) -> None:

@@ -23,6 +23,8 @@ async def on_error(update: object, context: DeskContext) -> None:
     logger.error("unexpected error handling %s", where, exc_info=context.error)
     if not isinstance(update, Update) or isinstance(context.error, TelegramError):
         return
+    if context.error is not None:  # not a failed answer: what it meant to store may be lost
+        context.bot_data.handling_failed(update.update_id, context.error)
     chat, message = update.effective_chat, update.effective_message
     if chat is None or chat.type != ChatType.PRIVATE:
         return

@@ -127,6 +127,8 @@ class RecordingHandlers:
     Attributes:
         handled: ``(update id, chat id)`` of each update handled, in the order handled.
         failing: update ids whose handling raises.
+        swallowed: update ids whose handler raises the way python-telegram-bot reports it:
+            to the error handler, which notes it, while ``process_update`` returns.
         holds: chat id -> an event its updates wait for before being handled.
     """
 
@@ -135,6 +137,7 @@ class RecordingHandlers:
         self._services = services
         self.handled: list[tuple[int, int | None]] = []
         self.failing: set[int] = set()
+        self.swallowed: set[int] = set()
         self.holds: dict[int, asyncio.Event] = {}
 
     @property
@@ -156,6 +159,9 @@ class RecordingHandlers:
             await hold.wait()
         if update.update_id in self.failing:
             raise RuntimeError(f"handler failed on update {update.update_id}")
+        if update.update_id in self.swallowed:
+            self._services.handling_failed(update.update_id, TimeoutError("database is locked"))
+            return
         await asyncio.sleep(0)
         self.handled.append((update.update_id, chat))
 

@@ -11,8 +11,10 @@ from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
+from telegram import Update
 from telegram.error import InvalidToken, NetworkError, RetryAfter
 
+from bot.dead_letters import keep_failed_update, retry_dead_letters
 from bot.polling import DurablePolling
 from core.clock import ManualTimer
 from core.desk import Desk
@@ -127,6 +129,66 @@ class TestDeadLetters:
         await _until(lambda: len(source.fetched_with) == 2)
         assert source.fetched_with == [None, 21], "21 comes again"
         assert handlers.handled == [(20, ANN), (22, ANN)]
+
+
+class TestFailedHandlers:
+    """python-telegram-bot swallows a handler's error: the update is kept, never lost."""
+
+    async def test_an_update_whose_handler_failed_is_kept_and_the_offset_moves_on(
+        self,
+        polling: DurablePolling,
+        source: ScriptedUpdates,
+        handlers: RecordingHandlers,
+        desk: Desk,
+    ) -> None:
+        handlers.swallowed.add(21)
+        source.batches = [[message(20, ANN), message(21, ANN), message(22, ANN)]]
+        await polling.start()
+        await _until(lambda: len(source.fetched_with) == 2)
+        assert source.fetched_with == [None, 23]
+        assert handlers.handled == [(20, ANN), (22, ANN)]
+        [letter] = await desk.dead_letters.letters()
+        assert (letter.update_id, letter.kind) == (21, "message")
+        assert letter.error == "a handler raised TimeoutError"
+        assert letter.raw["message"]["text"] == "message 21", "kept whole, to be handled again"
+
+    async def test_a_failed_update_that_cannot_be_kept_is_not_confirmed(
+        self,
+        polling: DurablePolling,
+        source: ScriptedUpdates,
+        handlers: RecordingHandlers,
+        desk: Desk,
+        timer: ManualTimer,
+        monkeypatch: pytest.MonkeyPatch,
+    ) -> None:
+        async def refuse(*args: object, **kwargs: object) -> None:
+            raise OSError("disk full")
+
+        monkeypatch.setattr(desk.dead_letters, "record", refuse)
+        handlers.swallowed.add(21)
+        source.batches = [[message(20, ANN), message(21, ANN), message(22, BOB)]]
+        await polling.start()
+        await _until(lambda: bool(timer.slept))
+        timer.advance(timer.slept[-1])
+        await _until(lambda: len(source.fetched_with) == 2)
+        assert source.fetched_with == [None, 21], "21 comes again"
+        assert sorted(handlers.handled) == [(20, ANN), (22, BOB)]
+
+    async def test_a_retry_handles_a_kept_update_or_counts_one_more_failure(
+        self, handlers: RecordingHandlers, desk: Desk
+    ) -> None:
+        update = Update.de_json(message(21, ANN), handlers.bot)
+        await keep_failed_update(handlers, update, "TimeoutError")
+        handlers.swallowed.add(21)
+        again = await retry_dead_letters(handlers)
+        assert (again.handled, again.failed) == ([], [21])
+        [letter] = await desk.dead_letters.letters()
+        assert letter.attempts == 2
+        handlers.swallowed.clear()
+        done = await retry_dead_letters(handlers)
+        assert (done.handled, done.failed) == ([21], [])
+        assert handlers.handled == [(21, ANN)]
+        assert await desk.dead_letters.letters() == []
 
 
 class TestPauses:
