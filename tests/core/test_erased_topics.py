@@ -83,6 +83,12 @@ async def lane(desk: Desk, number: int) -> list[str]:
         return list(kinds)
 
 
+async def erase(desk: Desk, customer: Actor) -> None:
+    """The customer asks for their data to be erased (``/forgetme``)."""
+    me = CustomerRef(reference=str(customer.ref))
+    await desk.customer_data.erase(Actor.customer_ref(customer.ref), me)
+
+
 async def close(desk: Desk, customer: Actor, number: int) -> None:
     await desk.tickets.change_status(customer, number, Status.CLOSED)
 
@@ -92,14 +98,15 @@ class TestCustomerErasure:
         self, keeping: Desk, ann: Actor
     ) -> None:
         number = await reported(keeping, ann, "Printer on fire", topic=501)
-        await keeping.customer_data.erase(Actor.customer_ref(ann.ref), CustomerRef(reference=str(ann.ref)))
+        await erase(keeping, ann)
 
         assert await deletions(keeping) == {number: TopicDelete(thread_id=501, chat_id=STAFF)}
         async with keeping.database.read_session() as session:
             row = await session.scalar(
                 select(OutboxRow).where(OutboxRow.kind == NoticeKind.TOPIC_DELETE.value)
             )
-        assert row is not None and row.payload == {"thread_id": 501, "chat_id": STAFF}
+        assert row is not None
+        assert row.payload == {"thread_id": 501, "chat_id": STAFF}
         assert await topic_rows(keeping, number) == (None, None)
         # Closing an open ticket tells no topic that is about to be deleted.
         assert await lane(keeping, number) == [NoticeKind.TOPIC_DELETE.value]
@@ -108,7 +115,7 @@ class TestCustomerErasure:
         self, keeping: Desk, ann: Actor
     ) -> None:
         number = await reported(keeping, ann, "Printer on fire", topic=None)
-        await keeping.customer_data.erase(Actor.customer_ref(ann.ref), CustomerRef(reference=str(ann.ref)))
+        await erase(keeping, ann)
 
         assert await deletions(keeping) == {}
         assert NoticeKind.TOPIC_DELETE.value not in await lane(keeping, number)
@@ -118,7 +125,7 @@ class TestCustomerErasure:
     ) -> None:
         number = await reported(keeping, ann, "Printer on fire", topic=501)
         await keeping.delivery.set_customer_topic(number, 9)
-        await keeping.customer_data.erase(Actor.customer_ref(ann.ref), CustomerRef(reference=str(ann.ref)))
+        await erase(keeping, ann)
 
         async with keeping.database.read_session() as session:
             to_customer = await session.scalar(
@@ -132,7 +139,7 @@ class TestCustomerErasure:
     ) -> None:
         anns = await reported(keeping, ann, "Printer on fire", topic=501)
         bobs = await reported(keeping, bob, "Router", topic=501)
-        await keeping.customer_data.erase(Actor.customer_ref(ann.ref), CustomerRef(reference=str(ann.ref)))
+        await erase(keeping, ann)
 
         assert await deletions(keeping) == {}
         assert (await topic_rows(keeping, anns))[0] == 501
@@ -144,7 +151,7 @@ class TestCustomerErasure:
         source = await reported(keeping, ann, "Printer", topic=501)
         target = await reported(keeping, ann, "Printer again", topic=601)
         await keeping.merge.merge(alice, source, target)
-        await keeping.customer_data.erase(Actor.customer_ref(ann.ref), CustomerRef(reference=str(ann.ref)))
+        await erase(keeping, ann)
 
         assert await deletions(keeping) == {
             source: TopicDelete(501, STAFF),
@@ -180,7 +187,8 @@ class TestRetention:
         assert await deletions(keeping) == {}
         assert await topic_rows(keeping, source) == (501, 502)
         topic_ticket = await keeping.queries.ticket_for_topic(alice, 501)
-        assert topic_ticket is not None and topic_ticket.number == target
+        assert topic_ticket is not None
+        assert topic_ticket.number == target
 
         await close(keeping, alice, target)
         clock.advance(YEAR + timedelta(days=1))
