@@ -277,3 +277,12 @@ async def check_staff_chat(application: DeskApplication, *, say_if_missing: bool
             "it cannot open a topic per ticket",
             chat.title,
         )
+    may_delete = member.status == ChatMemberStatus.OWNER or getattr(
+        member, "can_delete_messages", False
+    )
+    if is_admin and chat.is_forum and not may_delete:
+        logger.warning(
+            "the bot may not delete messages in the staff chat %r: give it that admin right, "
+            "or the topics of erased tickets cannot be deleted",
+            chat.title,
+        )

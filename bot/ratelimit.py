@@ -63,6 +63,7 @@ GROUP_ONLY = frozenset(
         "editForumTopic",
         "closeForumTopic",
         "reopenForumTopic",
+        "deleteForumTopic",
         "setMessageReaction",
     }
 )

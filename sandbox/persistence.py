@@ -191,6 +191,7 @@ def _chat_json(chat: FakeChat, next_ids: IdSequence) -> dict[str, Any]:
         "user_id": chat.user.id if chat.user is not None else None,
         "bot_status": chat.bot_status,
         "bot_can_manage_topics": chat.bot_can_manage_topics,
+        "bot_can_delete_messages": chat.bot_can_delete_messages,
         "members": [[user.id, status] for user, status in chat.members.values()],
         "topics": [asdict(topic) for topic in chat.topics.values()],
         "next_message_id": next_ids.next_value,
@@ -209,6 +210,8 @@ def _restore_chat(server: FakeBotApi, entry: dict[str, Any]) -> None:
         user=state.users[int(user_id)] if user_id is not None else None,
         bot_status=entry["bot_status"],
         bot_can_manage_topics=bool(entry["bot_can_manage_topics"]),
+        # Worlds saved before the right was modelled had it.
+        bot_can_delete_messages=bool(entry.get("bot_can_delete_messages", True)),
     )
     for member_id, status in entry["members"]:
         chat.members[int(member_id)] = (state.users[int(member_id)], status)

@@ -566,6 +566,37 @@ class TestForumTopics:
                 await bot.send_message(staff.id, "hello?", message_thread_id=thread_id)
         assert [t.deleted for t in server.topics(staff)] == [True, True]
 
+    async def test_deleting_a_topic_takes_its_messages_and_only_once(
+        self, bot: Bot, server: FakeBotApi, staff: FakeChat
+    ) -> None:
+        topic = await bot.create_forum_topic(staff.id, "#12")
+        thread_id = topic.message_thread_id
+        await bot.send_message(staff.id, "card", message_thread_id=thread_id)
+        general = await bot.send_message(staff.id, "elsewhere")
+
+        assert await bot.delete_forum_topic(staff.id, thread_id) is True
+
+        assert server.chat_messages(staff, thread_id, include_service=True) == []
+        assert [m["message_id"] for m in server.chat_messages(staff)] == [general.message_id]
+        for unknown in (thread_id, 4242):
+            with pytest.raises(BadRequest, match="Topic_id_invalid"):
+                await bot.delete_forum_topic(staff.id, unknown)
+        plain = server.add_group("Plain", forum=False)
+        with pytest.raises(BadRequest, match="The chat is not a forum"):
+            await bot.delete_forum_topic(plain.id, thread_id)
+
+    async def test_deleting_a_topic_takes_the_right_to_delete_messages(
+        self, bot: Bot, server: FakeBotApi
+    ) -> None:
+        forum = server.add_group("Staff", forum=True, bot_can_delete_messages=False)
+        topic = await bot.create_forum_topic(forum.id, "#13")
+        me = await bot.get_chat_member(forum.id, bot.id)
+
+        with pytest.raises(BadRequest, match="Not enough rights to delete topics"):
+            await bot.delete_forum_topic(forum.id, topic.message_thread_id)
+        assert not server.topic(forum, topic.message_thread_id).deleted
+        assert getattr(me, "can_delete_messages", None) is False
+
     async def test_topics_need_a_forum(self, bot: Bot, server: FakeBotApi) -> None:
         plain = server.add_group("Staff", forum=False)
 

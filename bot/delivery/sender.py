@@ -14,7 +14,7 @@ from typing import assert_never
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message, ReactionTypeEmoji
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, TelegramError
+from telegram.error import BadRequest, Forbidden, TelegramError
 
 from bot.callback_data import encode
 from bot.context import StaffChat
@@ -52,6 +52,7 @@ from core.notices.kinds import (
     TicketConfirmed,
     TopicClose,
     TopicCreate,
+    TopicDelete,
     TopicReopen,
     UnreadableNotice,
 )
@@ -129,6 +130,7 @@ class NoticeSender(NoticeSending):
                 | CardRefresh()
                 | TopicClose()
                 | TopicReopen()
+                | TopicDelete()
                 | CustomerTopicClose()
                 | CustomerTopicReopen()
             ) as do:
@@ -166,6 +168,7 @@ class NoticeSender(NoticeSending):
         | CardRefresh
         | TopicClose
         | TopicReopen
+        | TopicDelete
         | CustomerTopicClose
         | CustomerTopicReopen,
     ) -> None:
@@ -181,6 +184,8 @@ class NoticeSender(NoticeSending):
                 await self._topic_close(item)
             case TopicReopen():
                 await self._topic_reopen(item)
+            case TopicDelete() as gone:
+                await self._topic_delete(item, gone)
             case CustomerTopicClose():
                 await self._customer_topics.set_closed(item, closed=True)
             case CustomerTopicReopen():
@@ -304,6 +309,35 @@ class NoticeSender(NoticeSending):
         ticket = await self._ticket(item)
         if self._staff.is_forum and ticket.status is not Status.CLOSED and ticket.staff_topic_id:
             await self._bot.reopen_forum_topic(self._staff_chat_id(), ticket.staff_topic_id)
+
+    async def _topic_delete(self, item: OutboxItem, gone: TopicDelete) -> None:
+        """Delete an erased ticket's topic with all its messages.
+
+        A topic that is gone already counts as deleted. In the staff chat as configured, any
+        other refusal is raised (and retried: an admin can give the bot its rights); in a
+        chat that is no longer the staff chat, it is logged and left, as nobody can fix it.
+        """
+        if item.ticket_number is not None:
+            self._topics.pop(item.ticket_number, None)
+        chat_id = self._staff_chat_id() if gone.chat_id is None else gone.chat_id
+        ours = self._staff.is_staff_chat(chat_id)
+        if ours and not self._staff.is_forum:
+            logger.info("the staff chat has no topics; topic %s not deleted", gone.thread_id)
+            return
+        try:
+            await self._bot.delete_forum_topic(chat_id, gone.thread_id)
+        except (BadRequest, Forbidden) as exc:
+            if isinstance(exc, BadRequest) and _topic_missing(exc):
+                logger.info("topic %s of chat %s was gone already", gone.thread_id, chat_id)
+                return
+            if ours:
+                raise
+            logger.warning(
+                "topic %s of the former staff chat %s not deleted: %s",
+                gone.thread_id,
+                chat_id,
+                exc.message,
+            )
 
     async def _event_line(self, item: OutboxItem, line: EventLine, receipts: Receipts) -> None:
         ticket = await self._ticket(item)
@@ -581,6 +615,12 @@ def _name_refused(error: BadRequest) -> bool:
     """Tell whether Telegram refused a topic's name (too long, empty, not allowed)."""
     lowered = error.message.lower()
     return any(word in lowered for word in ("topic_name", "topic_title", "topic name"))
+
+
+def _topic_missing(error: BadRequest) -> bool:
+    """Tell whether Telegram says the topic to delete does not exist (deleted already)."""
+    lowered = error.message.lower()
+    return "topic_id_invalid" in lowered or thread_gone(error)
 
 
 def _one_chat_in_order(originals: Sequence[ChatRef]) -> bool:

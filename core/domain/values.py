@@ -86,6 +86,7 @@ class NoticeKind(StrEnum):
     CARD_REFRESH = "card_refresh"  # staff: edit the card to the ticket's current state
     TOPIC_CLOSE = "topic_close"  # staff: close the ticket's topic
     TOPIC_REOPEN = "topic_reopen"  # staff: reopen it
+    TOPIC_DELETE = "topic_delete"  # staff: delete the topic of an erased ticket, with its messages
     EVENT_LINE = "event_line"  # staff: one line saying what happened
     MESSAGE_COPY = "message_copy"  # customer or staff: a copy of stored messages
     TICKET_CONFIRMED = "ticket_confirmed"  # customer: your ticket is #N

@@ -9,6 +9,7 @@ went out already (written by the delivery service; read here as the row's progre
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import fields
 from datetime import datetime, timedelta
 from typing import Any, assert_never
 
@@ -35,6 +36,7 @@ from core.notices.kinds import (
     TicketConfirmed,
     TopicClose,
     TopicCreate,
+    TopicDelete,
     TopicReopen,
     UnreadableNotice,
 )
@@ -63,12 +65,8 @@ def encode(body: NoticeBody) -> Payload:
                 "event_id": body.event_id,
                 "reason": body.reason,
             }
-        case AssignedToYou(by=by, subject=subject):
-            payload = {"by": by, "subject": subject}
-        case SlaAlert(subject=subject, which=which, target=target):
-            payload = {"subject": subject, "which": which, "target": target}
-        case PendingReminder(subject=subject, closes_in=closes_in):
-            payload = {"subject": subject, "closes_in": closes_in}
+        case AssignedToYou() | SlaAlert() | PendingReminder() | TopicDelete():
+            payload = _plain_fields_json(body)
         case Digest(figures=figures):
             payload = _figures_json(figures)
         case MessageReaction(message_id=message_id, emoji=emoji):
@@ -114,6 +112,11 @@ def progress_of(payload: Mapping[str, Any]) -> int:
 def with_progress(payload: Mapping[str, Any], done: int) -> Payload:
     """The payload, noting that the first ``done`` calls of its send went out."""
     return {**payload, PROGRESS_KEY: done}
+
+
+def _plain_fields_json(body: AssignedToYou | SlaAlert | PendingReminder | TopicDelete) -> Payload:
+    """A notice whose fields are plain strings and numbers, each under its own name."""
+    return {field.name: getattr(body, field.name) for field in fields(body)}
 
 
 def _event_line_json(line: EventLine) -> Payload:
@@ -249,6 +252,10 @@ _READERS: dict[NoticeKind, Callable[[Mapping[str, Any]], NoticeBody]] = {
     NoticeKind.CARD_REFRESH: lambda _: CardRefresh(),
     NoticeKind.TOPIC_CLOSE: lambda _: TopicClose(),
     NoticeKind.TOPIC_REOPEN: lambda _: TopicReopen(),
+    NoticeKind.TOPIC_DELETE: lambda p: TopicDelete(
+        thread_id=int(p["thread_id"]),
+        chat_id=None if p.get("chat_id") is None else int(p["chat_id"]),
+    ),
     NoticeKind.EVENT_LINE: _event_line,
     NoticeKind.MESSAGE_COPY: _message_copy,
     NoticeKind.TICKET_CONFIRMED: lambda p: TicketConfirmed(str(p["subject"])),

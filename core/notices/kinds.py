@@ -61,6 +61,23 @@ class TopicReopen:
 
 
 @dataclass(frozen=True, slots=True)
+class TopicDelete:
+    """Staff: delete a ticket's topic with every message in it (the ticket's content was erased).
+
+    It names the topic only: the ticket no longer records it, and nothing of what was said.
+
+    Attributes:
+        thread_id: the topic (its ``message_thread_id``).
+        chat_id: the staff chat the topic is in, when the desk knows it (where the ticket's
+            card was posted); None: the staff chat as configured now.
+    """
+
+    thread_id: int
+    chat_id: int | None = None
+    kind: ClassVar[NoticeKind] = NoticeKind.TOPIC_DELETE
+
+
+@dataclass(frozen=True, slots=True)
 class EventLine:
     """Staff: one line in the topic saying what happened (an audit event).
 
@@ -241,6 +258,7 @@ NoticeBody = (
     | CardRefresh
     | TopicClose
     | TopicReopen
+    | TopicDelete
     | EventLine
     | MessageCopy
     | TicketConfirmed

@@ -25,6 +25,7 @@ from core.errors import InvalidInput
 from core.services.bans import record_customer_event
 from core.services.common import ServiceContext
 from core.services.customer_refs import CustomerRef, find_customer
+from core.services.erased_topics import forget_topics
 from core.services.moves import store_outcome, ticket_state
 from core.services.notices import Notice
 from core.store.erasure import ERASED, erase_ticket_contents, forget_chat
@@ -127,8 +128,11 @@ class CustomerDataService:
                     "nothing has been written since."
                 )
             ids = [ticket.id for ticket in ticket_rows]
+            topics_gone = await forget_topics(session, ids)
             await erase_ticket_contents(session, ids, now)
-            closed = await self._close(session, list(ticket_rows), actor, now)
+            without_topic = {notice.ticket_id for notice in topics_gone}
+            closed = await self._close(session, list(ticket_rows), actor, now, without_topic)
+            await self._ctx.enqueue(session, topics_gone, now)
             await session.execute(
                 delete(HeldMessageRow).where(HeldMessageRow.customer_id == customer.id)
             )
@@ -141,8 +145,14 @@ class CustomerDataService:
             return Erasure(tickets=len(ids), closed=tuple(closed))
 
     async def _close(
-        self, session: AsyncSession, tickets: list[TicketRow], actor: Actor, now: datetime
+        self,
+        session: AsyncSession,
+        tickets: list[TicketRow],
+        actor: Actor,
+        now: datetime,
+        topics_gone: set[int | None],
     ) -> list[int]:
+        """Close the open tickets; tell the staff, except in topics about to be deleted."""
         news: list[Notice] = []
         closed = []
         for ticket in tickets:
@@ -154,7 +164,12 @@ class CustomerDataService:
             )
             news += await store_outcome(session, ticket, actor, outcome, now)
             closed.append(ticket.id)
-        staff_news = [notice for notice in news if notice.audience is not Audience.CUSTOMER]
+        staff_news = [
+            notice
+            for notice in news
+            if notice.audience is not Audience.CUSTOMER
+            and not (notice.audience is Audience.TICKET_TOPIC and notice.ticket_id in topics_gone)
+        ]
         await self._ctx.enqueue(session, staff_news, now)
         return closed
 

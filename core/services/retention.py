@@ -1,8 +1,9 @@
 """Retention: the content of tickets closed longer ago than ``retention_after_close`` is erased.
 
-Run by the timer jobs. Each batch is one transaction that erases the content of its tickets
-and marks them (``content_erased_at``), so a ticket is erased exactly once, and a restart in
-the middle resumes with the tickets not yet marked.
+Run by the timer jobs. Each batch is one transaction that erases the content of its tickets,
+marks them (``content_erased_at``) and queues the deletion of their staff topics
+(``core.services.erased_topics``), so a ticket is erased exactly once, and a restart in the
+middle resumes with the tickets not yet marked.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from sqlalchemy import select
 
 from core.domain.values import Status
 from core.services.common import ServiceContext
+from core.services.erased_topics import forget_topics
 from core.store.erasure import erase_ticket_contents
 from core.store.tables import TicketRow
 
@@ -52,6 +54,9 @@ class RetentionService:
                 )
                 if not ids:
                     return erased
-                await erase_ticket_contents(session, ids, self._ctx.clock.now())
+                now = self._ctx.clock.now()
+                topics_gone = await forget_topics(session, ids)
+                await erase_ticket_contents(session, ids, now)
+                await self._ctx.enqueue(session, topics_gone, now)
                 await session.commit()
             erased += len(ids)

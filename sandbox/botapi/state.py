@@ -124,6 +124,7 @@ class FakeChat:
         user: The other side of a private chat.
         bot_status: The bot's membership (``administrator`` unless told otherwise).
         bot_can_manage_topics: The bot's admin right to create and edit topics.
+        bot_can_delete_messages: The bot's admin right to delete messages (and topics).
         members: Status of each known member, by user id.
         topics: Forum topics by thread id.
     """
@@ -136,6 +137,7 @@ class FakeChat:
     user: FakeUser | None = None
     bot_status: MemberStatus = "administrator"
     bot_can_manage_topics: bool = True
+    bot_can_delete_messages: bool = True
     members: dict[int, tuple[FakeUser, MemberStatus]] = field(default_factory=dict)
     topics: dict[int, FakeTopic] = field(default_factory=dict)
 

@@ -87,6 +87,7 @@ class TelegramWorld:
         username: str | None = None,
         bot_status: MemberStatus = "administrator",
         bot_can_manage_topics: bool = True,
+        bot_can_delete_messages: bool = True,
     ) -> FakeChat:
         """A group the bot is in (an admin unless ``bot_status`` says otherwise)."""
         if forum and not supergroup:
@@ -100,6 +101,7 @@ class TelegramWorld:
             username=username,
             bot_status=bot_status,
             bot_can_manage_topics=bot_can_manage_topics,
+            bot_can_delete_messages=bot_can_delete_messages,
         )
         return self.state.add_chat(chat)
 

@@ -33,6 +33,7 @@ from core.notices.kinds import (
     TicketConfirmed,
     TopicClose,
     TopicCreate,
+    TopicDelete,
     TopicReopen,
     UnreadableNotice,
 )
@@ -82,6 +83,8 @@ EVERY_KIND: list[NoticeBody] = [
     MessageEdit(10, CopyStyle.REPLY, "alice", tag_ticket=True, media_changed=True),
     MessageReaction(11, ("👍",)),
     MessageReaction(12, ()),
+    TopicDelete(501, -1001234),
+    TopicDelete(502),
 ]
 
 # Kinds added after typed notices: no row of theirs was ever written in an older shape.
@@ -91,6 +94,7 @@ NEWER_KINDS = {
     NoticeKind.CUSTOMER_TOPIC_REOPEN.value,
     NoticeKind.MESSAGE_EDIT.value,
     NoticeKind.MESSAGE_REACTION.value,
+    NoticeKind.TOPIC_DELETE.value,
 }
 
 # Payloads exactly as the version before typed notices wrote them (dumped from its outbox).

@@ -12,8 +12,9 @@ import pytest
 from sqlalchemy import select
 
 from core.domain.actors import Actor, CustomerProfile
-from core.domain.values import Status
-from core.store.tables import CustomerRow
+from core.domain.values import NoticeKind, Status
+from core.services.customer_refs import CustomerRef
+from core.store.tables import CustomerRow, OutboxRow
 from sandbox.botapi import FakeBotApi
 from tests.e2e.conftest import Harness, e2e_settings, running_desk
 
@@ -72,6 +73,50 @@ class TestForgetMe:
         await server.user_presses(ann, again, button_text="Erase my data")
         await desk_bot.wait_bot_says(ann, "nothing has been written since")
 
+    async def test_the_staff_topic_goes_with_every_copy_in_it(self, desk_bot: Harness) -> None:
+        server, staff = desk_bot.server, desk_bot.staff
+        ann, bob = server.add_user("Ann", username="ann"), server.add_user("Bob")
+        number = await desk_bot.open_ticket(ann, "Printer on fire", "My password is hunter2")
+        kept = await desk_bot.open_ticket(bob, "Router", "It blinks.")
+        thread, other = await desk_bot.topic_of(number), await desk_bot.topic_of(kept)
+        await server.wait_for(lambda: len(server.bot_messages(staff, thread)) >= 2)
+
+        await server.user_sends(ann, "/forgetme")
+        ask = await desk_bot.wait_bot_says(ann, "cannot be undone")
+        await server.user_presses(ann, ask, button_text="Erase my data")
+        await desk_bot.wait_bot_says(ann, "Erased. 1 ticket(s)")
+        await server.wait_for(lambda: server.topic(staff, thread).deleted)
+        await desk_bot.settled()
+
+        assert server.chat_messages(staff, thread, include_service=True) == []
+        assert not [m for m in server.chat_messages(staff) if "hunter2" in str(m)]
+        assert not server.topic(staff, other).deleted
+        assert server.bot_messages(staff, other)
+        ticket = await desk_bot.desk.delivery.ticket(number)
+        assert (ticket.staff_topic_id, ticket.staff_card_message_id) == (None, None)
+        # The bot's messages in Ann's own chat stay (a bot cannot delete them after 48 h).
+        assert server.bot_messages(ann)
+
+    async def test_a_topic_deleted_already_counts_as_deleted(self, desk_bot: Harness) -> None:
+        server, staff = desk_bot.server, desk_bot.staff
+        ann = server.add_user("Ann", username="ann")
+        number = await desk_bot.open_ticket(ann, "Printer on fire", "It smokes badly.")
+        thread = await desk_bot.topic_of(number)
+        await desk_bot.settled()
+        server.delete_topic(staff, thread)  # an admin was quicker
+        topics = len(server.topics(staff))
+
+        await desk_bot.desk.customer_data.erase(Actor.system(), CustomerRef(ticket=number))
+        await desk_bot.settled()
+
+        async with desk_bot.desk.database.read_session() as session:
+            row = await session.scalar(
+                select(OutboxRow).where(OutboxRow.kind == NoticeKind.TOPIC_DELETE.value)
+            )
+        assert row is not None
+        assert (row.sent_at is not None, row.failed_at, row.attempts) == (True, None, 0)
+        assert len(server.topics(staff)) == topics  # none made again
+
 
 @pytest.fixture(name="retaining_bot")
 async def fixture_retaining_bot(
@@ -97,6 +142,8 @@ class TestRetention:
         ann, bob = server.add_user("Ann"), server.add_user("Bob")
         closed = await retaining_bot.open_ticket(ann, "Old printer", "It smoked.")
         kept = await retaining_bot.open_ticket(bob, "New router", "It blinks.")
+        thread = await retaining_bot.topic_of(closed)
+        await retaining_bot.topic_of(kept)
         await desk.tickets.change_status(
             Actor.customer(CustomerProfile(ann.id, "Ann")), closed, Status.CLOSED
         )
@@ -115,3 +162,7 @@ class TestRetention:
         other = await desk.queries.get_ticket(Actor.system(), kept)
         assert other.ticket.subject == "New router"
         assert [m.text for m in other.messages] == ["It blinks."]
+        staff = retaining_bot.staff
+        await server.wait_for(lambda: server.topic(staff, thread).deleted)
+        assert server.chat_messages(staff, thread) == []
+        assert not server.topic(staff, other.ticket.staff_topic_id or 0).deleted

@@ -74,11 +74,14 @@ class TestStaffChatChecks:
         caplog.set_level(logging.WARNING)
         not_admin = server.add_forum("Not admin", bot_status="member")
         no_topics = server.add_forum("No topic right", bot_can_manage_topics=False)
-        for chat in (not_admin, no_topics):
+        no_deleting = server.add_forum("No delete right", bot_can_delete_messages=False)
+        for chat in (not_admin, no_topics, no_deleting):
             running = await start_bot(settings.model_copy(update={"staff_chat_id": chat.id}))
             await running.stop()
         assert "is not an admin of the staff chat" in caplog.text
         assert "may not manage topics" in caplog.text
+        assert "may not delete messages in the staff chat 'No delete right'" in caplog.text
+        assert "may not delete messages in the staff chat 'No topic right'" not in caplog.text
 
     async def test_an_unknown_staff_chat_is_a_clear_warning(
         self, server: FakeBotApi, settings: Settings, caplog: pytest.LogCaptureFixture

@@ -82,6 +82,7 @@ def chat_member(chat: FakeChat, user: FakeUser, status: MemberStatus) -> ApiObje
         member.update(can_be_edited=False, is_anonymous=False, can_promote_members=False)
         member.update(dict.fromkeys(ADMIN_RIGHTS, True))
         member["can_manage_topics"] = chat.bot_can_manage_topics if user.is_bot else True
+        member["can_delete_messages"] = chat.bot_can_delete_messages if user.is_bot else True
     elif status == "kicked":
         member["until_date"] = 0
     return member

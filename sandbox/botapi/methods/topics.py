@@ -70,8 +70,15 @@ def reopen_forum_topic(state: BotApiState, params: RequestParams) -> bool:
 
 
 def delete_forum_topic(state: BotApiState, params: RequestParams) -> bool:
-    """deleteForumTopic: the topic and all its messages are gone."""
-    chat = _managed_forum(state, params, action="manage topics")
+    """deleteForumTopic: the topic and all its messages are gone.
+
+    In a group it takes the right to delete messages (Telegram's rule), not to manage topics.
+    """
+    chat = _forum(state, params)
+    if chat.type != "private" and (
+        chat.bot_status not in ADMIN_STATUSES or not chat.bot_can_delete_messages
+    ):
+        raise bad_request("not enough rights to delete topics")
     topic = _live_topic(chat, params)
     topic.deleted = True
     remove_topic_messages(state, chat, topic)
@@ -96,7 +103,8 @@ def _set_closed(state: BotApiState, params: RequestParams, *, closed: bool) -> b
     return True
 
 
-def _managed_forum(state: BotApiState, params: RequestParams, *, action: str) -> FakeChat:
+def _forum(state: BotApiState, params: RequestParams) -> FakeChat:
+    """The chat of the call, when it has topics (a forum, or a private chat with them on)."""
     chat = state.chat(params.chat_id())
     if chat.type == "private":
         if not state.private_topics:
@@ -104,6 +112,13 @@ def _managed_forum(state: BotApiState, params: RequestParams, *, action: str) ->
         return chat
     if not chat.is_forum:
         raise bad_request("the chat is not a forum")
+    return chat
+
+
+def _managed_forum(state: BotApiState, params: RequestParams, *, action: str) -> FakeChat:
+    chat = _forum(state, params)
+    if chat.type == "private":
+        return chat
     if chat.bot_status not in ADMIN_STATUSES or not chat.bot_can_manage_topics:
         raise bad_request(f"not enough rights to {action}")
     return chat
