@@ -9,9 +9,11 @@ from telegram.constants import ChatType
 from telegram.error import TelegramError
 
 from bot.context import DeskContext
-from bot.i18n import _
+from bot.i18n import N_, _, staff_gettext
 
 logger = logging.getLogger("bot.errors")
+
+APOLOGY = N_("Something went wrong on our side. Please try again in a moment.")
 
 
 async def on_error(update: object, context: DeskContext) -> None:
@@ -32,8 +34,16 @@ async def on_error(update: object, context: DeskContext) -> None:
         return  # the button handler has answered the press already
     if message is not None:
         try:
-            await message.reply_text(
-                _("Something went wrong on our side. Please try again in a moment.")
-            )
+            await message.reply_text(await _apology(update, context))
         except TelegramError:
             logger.warning("could not tell the user about the error either")
+
+
+async def _apology(update: Update, context: DeskContext) -> str:
+    """The apology in the reader's language: an agent's is STAFF_LANGUAGE, like every staff text."""
+    user = update.effective_user
+    try:
+        is_agent = user is not None and await context.desk.accounts.agent_for(user.id) is not None
+    except Exception:  # the database may be what failed: apologise all the same
+        is_agent = False
+    return staff_gettext(APOLOGY) if is_agent else _(APOLOGY)
