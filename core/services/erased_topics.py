@@ -15,23 +15,25 @@ renamed instead (``TopicAnonymize``): its name held the erased subject.
 
 Two ways a topic could outlive its ticket's erasure are closed here too: ``erased_with_topics``
 finds the erased tickets that still name a topic (erased before topics were deleted), to run
-through ``forget_topics`` again; ``topic_of_erased`` is the deletion of a topic made for a
-ticket while it was being erased (the sender recorded it after the erasure).
+through ``forget_topics`` again, and ``retry_failed_deletions`` queues again the deletions
+Telegram refused; ``topic_of_erased`` is the deletion of a topic made for a ticket while it
+was being erased (the sender recorded it after the erasure).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.domain.values import Audience
+from core.domain.values import Audience, NoticeKind
 from core.notices.kinds import TopicAnonymize, TopicDelete
 from core.services.notices import Notice
 from core.services.routing import MAX_MERGE_HOPS
-from core.store.tables import TicketRefRow, TicketRow
+from core.store.tables import OutboxRow, TicketRefRow, TicketRow
 
 _CHUNK = 500  # ids per IN (...) list
 
@@ -128,6 +130,24 @@ async def erased_with_topics(session: AsyncSession) -> list[int]:
         .order_by(TicketRow.id)
     )
     return list(found)
+
+
+async def retry_failed_deletions(session: AsyncSession, now: datetime) -> int:
+    """Queue again the topic deletions Telegram refused for good (say, without the right).
+
+    Their tickets forgot the topics when the deletion was queued: this row is all that still
+    leads to them. Returns how many.
+    """
+    result = await session.execute(
+        update(OutboxRow)
+        .where(
+            OutboxRow.kind == NoticeKind.TOPIC_DELETE.value,
+            OutboxRow.failed_at.is_not(None),
+            OutboxRow.sent_at.is_(None),
+        )
+        .values(failed_at=None, next_attempt_at=now, lease_until=None, lease_owner=None)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 def topic_of_erased(number: int, topic_id: int) -> Notice:

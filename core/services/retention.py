@@ -16,7 +16,11 @@ from sqlalchemy import select
 from core.domain.values import Status
 from core.notices.kinds import TopicDelete
 from core.services.common import ServiceContext
-from core.services.erased_topics import erased_with_topics, forget_topics
+from core.services.erased_topics import (
+    erased_with_topics,
+    forget_topics,
+    retry_failed_deletions,
+)
 from core.store.erasure import erase_ticket_contents
 from core.store.tables import TicketRow
 
@@ -70,11 +74,14 @@ class RetentionService:
         the erasure's rules again (``forget_topics``), so a topic kept for the ticket its
         ticket was merged into stays (renamed, its name no longer the erased subject) and
         the others are deleted. Running it again queues no deletion twice: the tickets
-        forget the topics that go.
+        forget the topics that go. The deletions Telegram refused for good (the bot lacked
+        the right, since given) are queued again and counted too.
         """
+        async with self._ctx.database.write_session() as session:
+            deleted = await retry_failed_deletions(session, self._ctx.clock.now())
+            await session.commit()
         async with self._ctx.database.read_session() as session:
             ids = await erased_with_topics(session)
-        deleted = 0
         for start in range(0, len(ids), batch):
             async with self._ctx.database.write_session() as session:
                 notices = await forget_topics(session, ids[start : start + batch])

@@ -325,3 +325,22 @@ class TestLeftovers:
 
         assert await desk.retention.forget_leftover_topics() == 1
         assert await deletions(desk) == {number: TopicDelete(501)}
+
+    async def test_a_deletion_refused_for_good_is_queued_again(
+        self, keeping: Desk, ann: Actor
+    ) -> None:
+        number = await reported(keeping, ann, "Printer on fire", topic=501)
+        await erase(keeping, ann)
+        async with keeping.database.read_session() as session:
+            row_id = await session.scalar(
+                select(OutboxRow.id).where(OutboxRow.kind == NoticeKind.TOPIC_DELETE.value)
+            )
+        assert row_id is not None
+        await keeping.delivery.mark_failed([row_id], "not enough rights to delete topics")
+
+        assert await keeping.retention.forget_leftover_topics() == 1
+        async with keeping.database.read_session() as session:
+            row = await session.get(OutboxRow, row_id)
+        assert row is not None
+        assert (row.failed_at, row.sent_at, row.ticket_id) == (None, None, number)
+        assert len(await deletions(keeping)) == 1
