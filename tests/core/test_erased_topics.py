@@ -8,7 +8,7 @@ from dataclasses import replace
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 
 from core.clock import ManualClock
 from core.config import DeskConfig
@@ -19,8 +19,9 @@ from core.notices import codec
 from core.notices.kinds import TopicDelete
 from core.services.customer_refs import CustomerRef
 from core.services.erased_topics import forget_topics
+from core.services.retention import LEFTOVERS_SWEPT_KEY
 from core.store.erasure import erase_ticket_contents
-from core.store.tables import OutboxRow, TicketRow
+from core.store.tables import DeskStateRow, OutboxRow, TicketRow
 from tests.core.conftest import text_from
 
 YEAR = timedelta(days=365)
@@ -93,9 +94,13 @@ async def erase(desk: Desk, customer: Actor) -> None:
 
 
 async def erase_without_topics(desk: Desk, *numbers: int) -> None:
-    """Erase tickets as a desk did before erasing deleted topics: their topics stay named."""
+    """Erase tickets as a desk did before erasing deleted topics: their topics stay named.
+
+    Such a desk had never swept the leftovers either (no ``desk_state`` note of it).
+    """
     async with desk.database.write_session() as session:
         await erase_ticket_contents(session, list(numbers), desk.clock.now())
+        await session.execute(delete(DeskStateRow).where(DeskStateRow.key == LEFTOVERS_SWEPT_KEY))
         await session.commit()
 
 
@@ -304,6 +309,11 @@ class TestLeftovers:
         assert await deletions(keeping) == {}
         assert await topic_rows(keeping, source) == (501, 502)
         assert await lane(keeping, source) == [*before, NoticeKind.TOPIC_ANONYMIZE.value]
+
+        assert await keeping.retention.forget_leftover_topics() == 0
+        assert await lane(keeping, source) == [*before, NoticeKind.TOPIC_ANONYMIZE.value], (
+            "renamed once, not at every start"
+        )
 
     async def test_a_chain_erased_before_goes_whole(
         self, keeping: Desk, ann: Actor, alice: Actor

@@ -9,14 +9,15 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from core.desk import Desk
 from core.domain.actors import Actor, ChatRef, CustomerProfile, NewMessage
 from core.domain.values import NoticeKind, Status
 from core.services.customer_refs import CustomerRef
+from core.services.retention import LEFTOVERS_SWEPT_KEY
 from core.store.erasure import erase_ticket_contents
-from core.store.tables import CustomerRow, OutboxRow
+from core.store.tables import CustomerRow, DeskStateRow, OutboxRow
 from sandbox.botapi import FakeBotApi
 from tests.e2e.conftest import Harness, e2e_settings, running_desk
 
@@ -136,6 +137,10 @@ class TestWhatErasuresLeft:
             # Erased as before erasing deleted topics: the ticket still names its topic.
             async with desk.database.write_session() as session:
                 await erase_ticket_contents(session, [old], desk.clock.now())
+                # ...by a desk that had never swept the leftovers either.
+                await session.execute(
+                    delete(DeskStateRow).where(DeskStateRow.key == LEFTOVERS_SWEPT_KEY)
+                )
                 await session.commit()
             # Erased before its topic was made: the erasure's news for staff make one.
             bobs = Actor.customer(CustomerProfile(bob.id, "Bob"))
