@@ -222,6 +222,9 @@ async def prepare(application: DeskApplication) -> None:
     logger.info("running as @%s (id %s)", bot.username, bot.id)
     if private_topics_on(bot, services.settings):
         logger.info("private chats have topics: each ticket gets one in its customer's chat")
+    leftovers = await services.desk.retention.forget_leftover_topics()
+    if leftovers:
+        logger.info("deleting %s staff topic(s) of tickets erased before", leftovers)
     await set_default_menus(bot, services.staff.chat_id)
     for agent in await services.desk.accounts.list_agents():
         if agent.telegram_user_id and agent.is_active:

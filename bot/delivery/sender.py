@@ -50,6 +50,7 @@ from core.notices.kinds import (
     StatusChanged,
     SwarmAlert,
     TicketConfirmed,
+    TopicAnonymize,
     TopicClose,
     TopicCreate,
     TopicDelete,
@@ -72,6 +73,7 @@ class NoticeSender(NoticeSending):
         self._staff = staff
         self._settings = settings
         self._topics: dict[int, int] = {}  # ticket -> its topic, as this process knows it
+        self._doomed: dict[int, int] = {}  # erased ticket -> the topic made for it, to delete
         self._customer_topics = CustomerTopics(bot, desk, settings)
 
     async def send(self, unit: Sequence[OutboxItem], progress: Progress | None = None) -> Receipts:
@@ -131,6 +133,7 @@ class NoticeSender(NoticeSending):
                 | TopicClose()
                 | TopicReopen()
                 | TopicDelete()
+                | TopicAnonymize()
                 | CustomerTopicClose()
                 | CustomerTopicReopen()
             ) as do:
@@ -169,6 +172,7 @@ class NoticeSender(NoticeSending):
         | TopicClose
         | TopicReopen
         | TopicDelete
+        | TopicAnonymize
         | CustomerTopicClose
         | CustomerTopicReopen,
     ) -> None:
@@ -186,6 +190,8 @@ class NoticeSender(NoticeSending):
                 await self._topic_reopen(item)
             case TopicDelete() as gone:
                 await self._topic_delete(item, gone)
+            case TopicAnonymize():
+                await self._topic_anonymize(item)
             case CustomerTopicClose():
                 await self._customer_topics.set_closed(item, closed=True)
             case CustomerTopicReopen():
@@ -209,7 +215,8 @@ class NoticeSender(NoticeSending):
         if not self._staff.is_forum:
             return chat_id, None
         if ticket.staff_topic_id is None:
-            return chat_id, await self.open_topic(ticket)
+            doomed = self._doomed.get(ticket.number)
+            return chat_id, doomed if doomed is not None else await self.open_topic(ticket)
         self._topics[ticket.number] = ticket.staff_topic_id
         return chat_id, ticket.staff_topic_id
 
@@ -236,7 +243,16 @@ class NoticeSender(NoticeSending):
                 plain,
             )
             topic = await self._bot.create_forum_topic(chat_id, plain)
-        await self._desk.delivery.set_staff_topic(ticket.number, topic.message_thread_id)
+        if not await self._desk.delivery.set_staff_topic(ticket.number, topic.message_thread_id):
+            # Erased meanwhile: the desk queued the topic's deletion; until then, what the
+            # lane still holds goes there rather than into yet another topic.
+            logger.info(
+                "ticket #%s was erased meanwhile: its new topic %s is deleted",
+                ticket.number,
+                topic.message_thread_id,
+            )
+            self._doomed[ticket.number] = topic.message_thread_id
+            return topic.message_thread_id
         self._topics[ticket.number] = topic.message_thread_id
         logger.info("opened topic %s for ticket #%s", topic.message_thread_id, ticket.number)
         return topic.message_thread_id
@@ -319,6 +335,8 @@ class NoticeSender(NoticeSending):
         """
         if item.ticket_number is not None:
             self._topics.pop(item.ticket_number, None)
+            if self._doomed.get(item.ticket_number) == gone.thread_id:
+                del self._doomed[item.ticket_number]
         chat_id = self._staff_chat_id() if gone.chat_id is None else gone.chat_id
         ours = self._staff.is_staff_chat(chat_id)
         if ours and not self._staff.is_forum:
@@ -337,6 +355,25 @@ class NoticeSender(NoticeSending):
                 gone.thread_id,
                 chat_id,
                 exc.message,
+            )
+
+    async def _topic_anonymize(self, item: OutboxItem) -> None:
+        """Rename an erased ticket's kept topic to its number (it was named by the subject).
+
+        A topic deleted meanwhile has nothing to rename; one renamed already answers "not
+        modified", which counts as done.
+        """
+        ticket = await self._ticket(item)
+        if not self._staff.is_forum or ticket.staff_topic_id is None:
+            return
+        name = staff_text.erased_topic_name(ticket.number)
+        try:
+            await self._bot.edit_forum_topic(self._staff_chat_id(), ticket.staff_topic_id, name)
+        except BadRequest as exc:
+            if not _topic_missing(exc):
+                raise
+            logger.info(
+                "topic %s of ticket #%s was gone already", ticket.staff_topic_id, ticket.number
             )
 
     async def _event_line(self, item: OutboxItem, line: EventLine, receipts: Receipts) -> None:

@@ -34,6 +34,11 @@ def plain_topic_name(ticket: TicketView) -> str:
     return f"#{ticket.number}"
 
 
+def erased_topic_name(number: int) -> str:
+    """The name of an erased ticket's topic kept for the ticket it was merged into."""
+    return _("#{number} · erased").format(number=number)
+
+
 def utf16_length(text: str) -> int:
     """Count UTF-16 code units, as Telegram measures lengths (an emoji is often two)."""
     return len(text.encode("utf-16-le")) // 2

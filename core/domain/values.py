@@ -87,6 +87,7 @@ class NoticeKind(StrEnum):
     TOPIC_CLOSE = "topic_close"  # staff: close the ticket's topic
     TOPIC_REOPEN = "topic_reopen"  # staff: reopen it
     TOPIC_DELETE = "topic_delete"  # staff: delete the topic of an erased ticket, with its messages
+    TOPIC_ANONYMIZE = "topic_anonymize"  # staff: name an erased ticket's kept topic by number only
     EVENT_LINE = "event_line"  # staff: one line saying what happened
     MESSAGE_COPY = "message_copy"  # customer or staff: a copy of stored messages
     TICKET_CONFIRMED = "ticket_confirmed"  # customer: your ticket is #N

@@ -34,6 +34,7 @@ from core.notices.kinds import (
     StatusChanged,
     SwarmAlert,
     TicketConfirmed,
+    TopicAnonymize,
     TopicClose,
     TopicCreate,
     TopicDelete,
@@ -85,6 +86,7 @@ def encode(body: NoticeBody) -> Payload:
             | CardRefresh()
             | TopicClose()
             | TopicReopen()
+            | TopicAnonymize()
             | SwarmAlert()
             | CustomerTopicClose()
             | CustomerTopicReopen()
@@ -256,6 +258,7 @@ _READERS: dict[NoticeKind, Callable[[Mapping[str, Any]], NoticeBody]] = {
         thread_id=int(p["thread_id"]),
         chat_id=None if p.get("chat_id") is None else int(p["chat_id"]),
     ),
+    NoticeKind.TOPIC_ANONYMIZE: lambda _: TopicAnonymize(),
     NoticeKind.EVENT_LINE: _event_line,
     NoticeKind.MESSAGE_COPY: _message_copy,
     NoticeKind.TICKET_CONFIRMED: lambda p: TicketConfirmed(str(p["subject"])),

@@ -78,6 +78,17 @@ class TopicDelete:
 
 
 @dataclass(frozen=True, slots=True)
+class TopicAnonymize:
+    """Staff: rename an erased ticket's topic, kept for the ticket it was merged into.
+
+    The topic's name held the erased subject; the new one says only the number and that the
+    ticket was erased.
+    """
+
+    kind: ClassVar[NoticeKind] = NoticeKind.TOPIC_ANONYMIZE
+
+
+@dataclass(frozen=True, slots=True)
 class EventLine:
     """Staff: one line in the topic saying what happened (an audit event).
 
@@ -259,6 +270,7 @@ NoticeBody = (
     | TopicClose
     | TopicReopen
     | TopicDelete
+    | TopicAnonymize
     | EventLine
     | MessageCopy
     | TicketConfirmed

@@ -22,6 +22,7 @@ from core.domain.lifecycle import Mover
 from core.domain.moves import move as decide_move
 from core.domain.values import Audience, Status
 from core.errors import InvalidInput
+from core.notices.kinds import TopicDelete
 from core.services.bans import record_customer_event
 from core.services.common import ServiceContext
 from core.services.customer_refs import CustomerRef, find_customer
@@ -130,7 +131,7 @@ class CustomerDataService:
             ids = [ticket.id for ticket in ticket_rows]
             topics_gone = await forget_topics(session, ids)
             await erase_ticket_contents(session, ids, now)
-            without_topic = {notice.ticket_id for notice in topics_gone}
+            without_topic = {n.ticket_id for n in topics_gone if isinstance(n.body, TopicDelete)}
             closed = await self._close(session, list(ticket_rows), actor, now, without_topic)
             await self._ctx.enqueue(session, topics_gone, now)
             await session.execute(

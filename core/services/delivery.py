@@ -28,6 +28,7 @@ from core.errors import TicketNotFound
 from core.notices import codec as notice_codec
 from core.services import notices
 from core.services.common import ServiceContext, record_event
+from core.services.erased_topics import topic_of_erased
 from core.store.tables import (
     CustomerRow,
     MessageCopyRow,
@@ -345,13 +346,30 @@ class DeliveryService:
             found = await session.scalars(query.order_by(MessageCopyRow.chat_message_id))
             return list(found)
 
-    async def set_staff_topic(self, number: int, topic_id: int | None) -> None:
-        """Remember the ticket's staff topic (None: it is gone and must be made again)."""
+    async def set_staff_topic(self, number: int, topic_id: int | None) -> bool:
+        """Remember the ticket's staff topic (None: it is gone and must be made again).
+
+        A topic made for a ticket that was erased meanwhile is not kept: its deletion is
+        queued instead, in the same transaction (the erasure could not know it).
+
+        Returns:
+            False when the ticket is erased and the topic goes.
+        """
         async with self._ctx.database.write_session() as session:
-            await session.execute(
-                update(TicketRow).where(TicketRow.id == number).values(staff_topic_id=topic_id)
-            )
+            query = update(TicketRow).where(TicketRow.id == number)
+            if topic_id is not None:
+                query = query.where(TicketRow.content_erased_at.is_(None))
+            result = await session.execute(query.values(staff_topic_id=topic_id))
+            kept = topic_id is None or bool(getattr(result, "rowcount", 0))
+            if not kept and topic_id is not None:
+                erased = await session.scalar(
+                    select(TicketRow.content_erased_at).where(TicketRow.id == number)
+                )
+                if erased is not None:
+                    now = self._ctx.clock.now()
+                    await self._ctx.enqueue(session, [topic_of_erased(number, topic_id)], now)
             await session.commit()
+            return kept
 
     async def set_customer_topic(self, number: int, topic_id: int | None) -> None:
         """Remember the ticket's topic in the customer's chat (None: it is gone)."""

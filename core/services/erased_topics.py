@@ -10,22 +10,30 @@ ticket is erased too. A topic another ticket still names is never deleted either
 
 For each topic that goes, the ticket forgets it (the topic and its card) and a
 ``TopicDelete`` notice is returned for the caller to queue in the same transaction, in the
-ticket's topic lane, after whatever that lane holds.
+ticket's topic lane, after whatever that lane holds. A merged ticket's topic that stays is
+renamed instead (``TopicAnonymize``): its name held the erased subject.
+
+Two ways a topic could outlive its ticket's erasure are closed here too: ``erased_with_topics``
+finds the erased tickets that still name a topic (erased before topics were deleted), to run
+through ``forget_topics`` again, and ``retry_failed_deletions`` queues again the deletions
+Telegram refused; ``topic_of_erased`` is the deletion of a topic made for a ticket while it
+was being erased (the sender recorded it after the erasure).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.domain.values import Audience
-from core.notices.kinds import TopicDelete
+from core.domain.values import Audience, NoticeKind
+from core.notices.kinds import TopicAnonymize, TopicDelete
 from core.services.notices import Notice
 from core.services.routing import MAX_MERGE_HOPS
-from core.store.tables import TicketRefRow, TicketRow
+from core.store.tables import OutboxRow, TicketRefRow, TicketRow
 
 _CHUNK = 500  # ids per IN (...) list
 
@@ -52,7 +60,8 @@ async def forget_topics(session: AsyncSession, ticket_ids: Sequence[int]) -> lis
     if not ticket_ids:
         return []
     erasing = set(ticket_ids)
-    known = {t.id: t for t in await _read(session, erasing)}
+    # Locked (PostgreSQL): a topic recorded meanwhile is seen here, or sees the erasure.
+    known = {t.id: t for t in await _read(session, erasing, lock=True)}
     # Tickets erased before, merged into these, whose topics were kept for them.
     frontier = set(erasing)
     for _ in range(MAX_MERGE_HOPS):
@@ -66,12 +75,17 @@ async def forget_topics(session: AsyncSession, ticket_ids: Sequence[int]) -> lis
         return ticket.id in erasing or ticket.erased
 
     chains: dict[int, list[int]] = {}
+    renamed: list[Notice] = []
     for ticket in [t for t in known.values() if t.topic_id is not None and gone(t)]:
         chain = await _chain(session, ticket, known)
         if all(gone(known[number]) for number in chain):
             chains[ticket.id] = chain
+        elif ticket.id in erasing:
+            # Kept for the ticket it went into: its name loses the erased subject.
+            renamed.append(Notice(Audience.TICKET_TOPIC, TopicAnonymize(), ticket.id))
+    renamed.sort(key=lambda notice: notice.ticket_id or 0)
     if not chains:
-        return []
+        return renamed
     topics = {known[number].topic_id for number in chains}
     # Another ticket naming the same topic keeps it (never deleted under it).
     named_elsewhere = set(
@@ -101,26 +115,69 @@ async def forget_topics(session: AsyncSession, ticket_ids: Sequence[int]) -> lis
             .where(TicketRow.id.in_(forgotten))
             .values(staff_topic_id=None, staff_card_message_id=None)
         )
-    return notices
+    return notices + renamed
+
+
+async def erased_with_topics(session: AsyncSession) -> list[int]:
+    """The erased tickets that still name a staff topic, by number.
+
+    Those whose topic is kept for the ticket they were merged into are among them; the rest
+    were erased before erasing deleted topics, or by a desk that failed to.
+    """
+    found = await session.scalars(
+        select(TicketRow.id)
+        .where(TicketRow.content_erased_at.is_not(None), TicketRow.staff_topic_id.is_not(None))
+        .order_by(TicketRow.id)
+    )
+    return list(found)
+
+
+async def retry_failed_deletions(session: AsyncSession, now: datetime) -> int:
+    """Queue again the topic deletions Telegram refused for good (say, without the right).
+
+    Their tickets forgot the topics when the deletion was queued: this row is all that still
+    leads to them. Returns how many.
+    """
+    result = await session.execute(
+        update(OutboxRow)
+        .where(
+            OutboxRow.kind == NoticeKind.TOPIC_DELETE.value,
+            OutboxRow.failed_at.is_not(None),
+            OutboxRow.sent_at.is_(None),
+        )
+        .values(failed_at=None, next_attempt_at=now, lease_until=None, lease_owner=None)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def topic_of_erased(number: int, topic_id: int) -> Notice:
+    """The deletion of a topic made for a ticket that was erased meanwhile (the staff chat's)."""
+    return Notice(Audience.TICKET_TOPIC, TopicDelete(thread_id=topic_id), number)
 
 
 async def _read(
-    session: AsyncSession, ids: Iterable[int], *, merged: bool = False
+    session: AsyncSession, ids: Iterable[int], *, merged: bool = False, lock: bool = False
 ) -> list[_Ticket]:
-    """The tickets ``ids`` (or, with ``merged``, the tickets merged into them)."""
+    """The tickets ``ids`` (or, with ``merged``, the tickets merged into them).
+
+    With ``lock`` (PostgreSQL; SQLite's writers take turns) the rows are locked for the
+    transaction, in number order, and read as last committed.
+    """
     wanted = sorted(ids)
     column = TicketRow.merged_into_id if merged else TicketRow.id
+    locking = lock and session.get_bind().dialect.name != "sqlite"
     found: list[_Ticket] = []
     for start in range(0, len(wanted), _CHUNK):
-        rows = await session.execute(
-            select(
-                TicketRow.id,
-                TicketRow.merged_into_id,
-                TicketRow.content_erased_at,
-                TicketRow.staff_topic_id,
-                TicketRow.staff_card_message_id,
-            ).where(column.in_(wanted[start : start + _CHUNK]))
-        )
+        query = select(
+            TicketRow.id,
+            TicketRow.merged_into_id,
+            TicketRow.content_erased_at,
+            TicketRow.staff_topic_id,
+            TicketRow.staff_card_message_id,
+        ).where(column.in_(wanted[start : start + _CHUNK]))
+        if locking:
+            query = query.order_by(TicketRow.id).with_for_update()
+        rows = await session.execute(query)
         found += [
             _Ticket(row.id, row.merged_into_id, row.content_erased_at is not None, *row[3:])
             for row in rows

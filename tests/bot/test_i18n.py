@@ -191,6 +191,12 @@ class TestStaffTexts:
         assert "Исполнитель: — пока никто" in card
         assert "🙋 Взять" in buttons
 
+    def test_an_erased_tickets_kept_topic_is_named_in_the_staff_language(self) -> None:
+        assert staff.erased_topic_name(12) == "#12 · erased"
+        i18n.configure(default_language="en", staff_language="de")
+        with speaking("ru"):
+            assert staff.erased_topic_name(12) == "#12 · gelöscht"
+
     def test_a_staff_status_word_is_the_agents_not_the_customers(self) -> None:
         i18n.configure(default_language="en", staff_language="de")
         assert status_label(Status.PENDING) == "⏳ wartet auf Kunden"

@@ -31,6 +31,7 @@ from core.notices.kinds import (
     StatusChanged,
     SwarmAlert,
     TicketConfirmed,
+    TopicAnonymize,
     TopicClose,
     TopicCreate,
     TopicDelete,
@@ -85,6 +86,7 @@ EVERY_KIND: list[NoticeBody] = [
     MessageReaction(12, ()),
     TopicDelete(501, -1001234),
     TopicDelete(502),
+    TopicAnonymize(),
 ]
 
 # Kinds added after typed notices: no row of theirs was ever written in an older shape.
@@ -95,6 +97,7 @@ NEWER_KINDS = {
     NoticeKind.MESSAGE_EDIT.value,
     NoticeKind.MESSAGE_REACTION.value,
     NoticeKind.TOPIC_DELETE.value,
+    NoticeKind.TOPIC_ANONYMIZE.value,
 }
 
 # Payloads exactly as the version before typed notices wrote them (dumped from its outbox).

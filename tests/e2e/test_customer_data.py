@@ -9,12 +9,15 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
-from core.domain.actors import Actor, CustomerProfile
+from core.desk import Desk
+from core.domain.actors import Actor, ChatRef, CustomerProfile, NewMessage
 from core.domain.values import NoticeKind, Status
 from core.services.customer_refs import CustomerRef
-from core.store.tables import CustomerRow, OutboxRow
+from core.services.retention import LEFTOVERS_SWEPT_KEY
+from core.store.erasure import erase_ticket_contents
+from core.store.tables import CustomerRow, DeskStateRow, OutboxRow
 from sandbox.botapi import FakeBotApi
 from tests.e2e.conftest import Harness, e2e_settings, running_desk
 
@@ -118,6 +121,47 @@ class TestForgetMe:
         assert len(server.topics(staff)) == topics  # none made again
 
 
+class TestWhatErasuresLeft:
+    async def test_a_restart_deletes_the_topics_erased_tickets_left(
+        self, desk_bot: Harness
+    ) -> None:
+        server, staff, settings = desk_bot.server, desk_bot.staff, desk_bot.settings
+        ann, bob = server.add_user("Ann"), server.add_user("Bob")
+        old = await desk_bot.open_ticket(ann, "Printer on fire", "My password is hunter2")
+        thread = await desk_bot.topic_of(old)
+        await desk_bot.settled()
+        await desk_bot.stop()
+
+        desk = await Desk.open(settings.database_url, config=settings.desk_config())
+        try:
+            # Erased as before erasing deleted topics: the ticket still names its topic.
+            async with desk.database.write_session() as session:
+                await erase_ticket_contents(session, [old], desk.clock.now())
+                # ...by a desk that had never swept the leftovers either.
+                await session.execute(
+                    delete(DeskStateRow).where(DeskStateRow.key == LEFTOVERS_SWEPT_KEY)
+                )
+                await session.commit()
+            # Erased before its topic was made: the erasure's news for staff make one.
+            bobs = Actor.customer(CustomerProfile(bob.id, "Bob"))
+            message = NewMessage("It blinks.", origin=ChatRef(bob.id, 1))
+            late = (await desk.tickets.report_ticket(bobs, "Router", message)).number
+            await desk.customer_data.erase(Actor.system(), CustomerRef(ticket=late))
+        finally:
+            await desk.close()
+        await desk_bot.start()
+
+        await server.wait_for(lambda: server.topic(staff, thread).deleted)
+        await desk_bot.settled()
+        assert not [m for m in server.chat_messages(staff) if "hunter2" in str(m)]
+        made = [t for t in server.topics(staff) if t.name.startswith(f"#{late} ")]
+        assert len(made) == 1  # one, not one per row still for it
+        assert made[0].deleted
+        for number in (old, late):
+            ticket = await desk_bot.desk.delivery.ticket(number)
+            assert ticket.staff_topic_id is None
+
+
 @pytest.fixture(name="retaining_bot")
 async def fixture_retaining_bot(
     server: FakeBotApi, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
@@ -166,3 +210,23 @@ class TestRetention:
         await server.wait_for(lambda: server.topic(staff, thread).deleted)
         assert server.chat_messages(staff, thread) == []
         assert not server.topic(staff, other.ticket.staff_topic_id or 0).deleted
+
+    async def test_a_merged_topic_kept_for_its_target_loses_the_erased_subject(
+        self, retaining_bot: Harness
+    ) -> None:
+        server, desk, staff = retaining_bot.server, retaining_bot.desk, retaining_bot.staff
+        ann = server.add_user("Ann")
+        source = await retaining_bot.open_ticket(ann, "Old printer", "It smoked.")
+        target = await retaining_bot.open_ticket(ann, "New printer", "It smokes too.")
+        kept, other = await retaining_bot.topic_of(source), await retaining_bot.topic_of(target)
+        await retaining_bot.agent("Alice")
+        alice = (await desk.accounts.list_agents())[0]
+        await desk.merge.merge(Actor.agent(alice.id, alice.username), source, target)
+
+        erased = f"#{source} · erased"
+        await server.wait_for(lambda: server.topic(staff, kept).name == erased)
+        assert not server.topic(staff, kept).deleted
+        assert server.topic(staff, other).name == f"#{target} New printer"
+        assert not server.topic(staff, other).deleted
+        ticket = await desk.delivery.ticket(source)
+        assert ticket.staff_topic_id == kept
