@@ -27,11 +27,13 @@ async def measure(
     *,
     count: int,
     tag: str,
-    answered: Callable[[tuple[int, int], str], Awaitable[float | None]],
+    answered: Callable[[tuple[int, int], str, float], Awaitable[float | None]],
 ) -> dict[str, float]:
     """Send ``count`` single messages to a started bot; return p50/p99 latency in ms.
 
-    ``answered(key, text)`` gives the time of the first call the message caused, or None.
+    ``answered(key, text, since)`` gives the time of the first call the message caused, or
+    None; it asks the server only for the calls made since the message was sent, so that
+    watching for the answer costs the server (which the bot is waiting on) next to nothing.
     The first message is sent once the bot polls, a second after it started (its worker,
     if any, is up by then).
     """
@@ -47,12 +49,15 @@ async def measure(
     for n in range(count):
         user = customers[n % len(customers)]
         text = f"{tag}:{user}:{n}"
+        sent = time.monotonic()
         message = await server.user_sends(user, text)
         key = (user, int(message["message_id"]))
         at: list[float] = []
 
-        async def done(key: tuple[int, int] = key, text: str = text, at: list[float] = at) -> bool:
-            found = await answered(key, text)
+        async def done(
+            key: tuple[int, int] = key, text: str = text, sent: float = sent, at: list[float] = at
+        ) -> bool:
+            found = await answered(key, text, sent)
             if found is not None:
                 at.append(found)
             return found is not None
@@ -75,11 +80,13 @@ async def _delivered_at(server: FakeServer, key: tuple[int, int]) -> float:
     raise RuntimeError(f"the server has no update for {key}")
 
 
-def echo_answer(server: FakeServer) -> Callable[[tuple[int, int], str], Awaitable[float | None]]:
+def echo_answer(
+    server: FakeServer,
+) -> Callable[[tuple[int, int], str, float], Awaitable[float | None]]:
     """The echo bot's first call for a message: its ``sendMessage`` of the same text."""
 
-    async def answered(key: tuple[int, int], text: str) -> float | None:  # noqa: ARG001
-        for call in reversed(await server.calls("sendMessage")):
+    async def answered(key: tuple[int, int], text: str, since: float) -> float | None:  # noqa: ARG001
+        for call in reversed(await server.calls("sendMessage", since=since)):
             if call["params"].get("text") == text:
                 return float(call["at"])
         return None
@@ -87,12 +94,14 @@ def echo_answer(server: FakeServer) -> Callable[[tuple[int, int], str], Awaitabl
     return answered
 
 
-def desk_answer(server: FakeServer) -> Callable[[tuple[int, int], str], Awaitable[float | None]]:
+def desk_answer(
+    server: FakeServer,
+) -> Callable[[tuple[int, int], str, float], Awaitable[float | None]]:
     """The desk's first call for a message: the copy into its ticket's topic."""
 
-    async def answered(key: tuple[int, int], text: str) -> float | None:  # noqa: ARG001
-        calls: list[dict[str, Any]] = await server.calls("copyMessage")
-        calls += await server.calls("copyMessages")
+    async def answered(key: tuple[int, int], text: str, since: float) -> float | None:  # noqa: ARG001
+        calls: list[dict[str, Any]] = await server.calls("copyMessage", since=since)
+        calls += await server.calls("copyMessages", since=since)
         times = [float(call["at"]) for call in calls if key in copied_messages(call)]
         return min(times) if times else None
 

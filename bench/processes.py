@@ -74,10 +74,15 @@ class FakeServer:
         )
         return message
 
-    async def calls(self, method: str | None = None) -> list[dict[str, Any]]:
-        """Every recorded API call (optionally of one method)."""
-        path = f"calls?method={method}" if method else "calls"
-        calls: list[dict[str, Any]] = await self.control("GET", path)
+    async def calls(
+        self, method: str | None = None, *, since: float | None = None
+    ) -> list[dict[str, Any]]:
+        """Every recorded API call (optionally of one method, made at or after ``since``)."""
+        query = {"method": method, "since": None if since is None else repr(since)}
+        shown = "&".join(f"{name}={value}" for name, value in query.items() if value is not None)
+        calls: list[dict[str, Any]] = await self.control(
+            "GET", f"calls?{shown}" if shown else "calls"
+        )
         return calls
 
     async def update_times(self) -> list[dict[str, Any]]:

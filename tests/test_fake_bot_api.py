@@ -1016,6 +1016,27 @@ class TestControlApi:
         assert timings[0]["delivered_at"] >= timings[0]["queued_at"]
         assert timings[1]["delivered_at"] is None
 
+    async def test_calls_since_a_moment_are_only_the_later_ones(
+        self, server: FakeBotApi, bot: Bot, ann: FakeUser
+    ) -> None:
+        await bot.send_message(ann.id, "before")
+        moment = server.calls_of("sendMessage")[-1].at + 1e-6
+        await bot.send_message(ann.id, "after")
+        await bot.get_me()
+        async with httpx.AsyncClient(base_url=server.root_url) as client:
+            later = (await client.get("/_control/calls", params={"since": moment})).json()
+            sent = (
+                await client.get("/_control/calls", params={"method": "sendMessage", "since": 0})
+            ).json()
+            bad = await client.get("/_control/calls", params={"since": "soon"})
+
+        assert [(c["method"], c["params"].get("text")) for c in later] == [
+            ("sendMessage", "after"),
+            ("getMe", None),
+        ]
+        assert [c["params"]["text"] for c in sent] == ["before", "after"]
+        assert bad.status_code == 400
+
     async def test_faults_over_http(self, server: FakeBotApi, bot: Bot, ann: FakeUser) -> None:
         async with httpx.AsyncClient(base_url=server.root_url) as client:
             response = await client.post(

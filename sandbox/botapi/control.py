@@ -185,6 +185,11 @@ class _Control:
     async def calls(self, arguments: dict[str, Any]) -> Any:
         method = arguments.get("method")
         calls = self.server.calls_of(method) if method else self.server.calls
+        if arguments.get("since") is not None:
+            # Only the calls made since a moment (the server's monotonic clock): a poller
+            # waiting for one call then costs the server little, however many came before.
+            since = float(arguments["since"])
+            calls = [call for call in calls if call.at >= since]
         return [
             {
                 "method": call.method,
