@@ -18,12 +18,13 @@ as a duplicate; the others are stored.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import Enum
 
-from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy import Select, bindparam, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -223,13 +224,9 @@ async def _touch(session: AsyncSession, touched: dict[int, datetime]) -> None:
     """Write the tickets' new activity times, one statement for all."""
     if not touched:
         return
-    tickets = table_of(TicketRow)
     connection = await session.connection()
     await connection.execute(
-        update(tickets)
-        .where(tickets.c.id == bindparam("ticket"))
-        .values(updated_at=bindparam("at")),
-        [{"ticket": number, "at": at} for number, at in touched.items()],
+        _TOUCH, [{"ticket": number, "at": at} for number, at in touched.items()]
     )
 
 
@@ -245,12 +242,11 @@ def _origin_key(message: NewMessage) -> tuple[int, int]:
     return origin.chat_id, origin.message_id
 
 
-async def _routable_tickets(session: AsyncSession, users: set[int]) -> dict[int, TicketRow]:
-    """The active ticket of each sender the batch may serve, by Telegram user id.
+@functools.cache
+def _routable_query(dialect: str) -> Select[tuple[TicketRow, int]]:
+    """The active ticket of each sender in ``users`` the batch may serve (see below).
 
-    Left out: unknown senders, a chat with a conversation going on, an agent's account, a
-    banned customer, and a closed active ticket (or none). On PostgreSQL the tickets are
-    locked, in order, as ``load_ticket`` does for one.
+    Built once per dialect: building a statement costs more than running it.
     """
     in_conversation = (
         select(ConversationRow.chat_id)
@@ -272,7 +268,7 @@ async def _routable_tickets(session: AsyncSession, users: set[int]) -> dict[int,
             & (TicketRow.customer_id == CustomerRow.id),
         )
         .where(
-            CustomerRow.telegram_user_id.in_(sorted(users)),
+            CustomerRow.telegram_user_id.in_(bindparam("users", expanding=True)),
             TicketRow.status != Status.CLOSED.value,
             ~in_conversation,
             ~is_agent,
@@ -280,9 +276,40 @@ async def _routable_tickets(session: AsyncSession, users: set[int]) -> dict[int,
         )
         .order_by(TicketRow.id)
     )
-    if session.get_bind().dialect.name != "sqlite":
+    if dialect != "sqlite":
         query = query.with_for_update(of=TicketRow).execution_options(populate_existing=True)
-    rows = (await session.execute(query)).unique().all()
+    return query
+
+
+_copies, _messages, _tickets = table_of(MessageCopyRow), table_of(MessageRow), table_of(TicketRow)
+_RECORDED = select(_copies.c.chat_id, _copies.c.chat_message_id).where(
+    _copies.c.chat_id.in_(bindparam("chats", expanding=True)),
+    _copies.c.chat_message_id.in_(bindparam("numbers", expanding=True)),
+)
+_SENT_SINCE = (
+    select(_tickets.c.customer_id, func.count(_messages.c.id))
+    .join(_tickets, _tickets.c.id == _messages.c.ticket_id)
+    .where(
+        _tickets.c.customer_id.in_(bindparam("customers", expanding=True)),
+        _messages.c.author_role == Role.CUSTOMER.value,
+        _messages.c.created_at >= bindparam("since", type_=_messages.c.created_at.type),
+    )
+    .group_by(_tickets.c.customer_id)
+)
+_TOUCH = (
+    update(_tickets).where(_tickets.c.id == bindparam("ticket")).values(updated_at=bindparam("at"))
+)
+
+
+async def _routable_tickets(session: AsyncSession, users: set[int]) -> dict[int, TicketRow]:
+    """The active ticket of each sender the batch may serve, by Telegram user id.
+
+    Left out: unknown senders, a chat with a conversation going on, an agent's account, a
+    banned customer, and a closed active ticket (or none). On PostgreSQL the tickets are
+    locked, in order, as ``load_ticket`` does for one.
+    """
+    query = _routable_query(session.get_bind().dialect.name)
+    rows = (await session.execute(query, {"users": sorted(users)})).unique().all()
     return {user: ticket for ticket, user in rows}
 
 
@@ -293,13 +320,13 @@ async def _recorded_origins(
     wanted = {_origin_key(message) for message in messages}
     if not wanted:
         return set()
-    copies = table_of(MessageCopyRow)
     connection = await session.connection()  # a plain statement: no ORM path
     found = await connection.execute(
-        select(copies.c.chat_id, copies.c.chat_message_id).where(
-            copies.c.chat_id.in_(sorted({chat for chat, _ in wanted})),
-            copies.c.chat_message_id.in_(sorted({number for _, number in wanted})),
-        )
+        _RECORDED,
+        {
+            "chats": sorted({chat for chat, _ in wanted}),
+            "numbers": sorted({number for _, number in wanted}),
+        },
     )
     return {(chat, number) for chat, number in found} & wanted
 
@@ -308,17 +335,13 @@ async def _sent_this_minute(
     session: AsyncSession, customer_ids: list[int], now: datetime
 ) -> dict[int, int]:
     """How many messages each customer wrote this clock minute (``pace_of``, for many)."""
-    messages, tickets = table_of(MessageRow), table_of(TicketRow)
     connection = await session.connection()
     counted = await connection.execute(
-        select(tickets.c.customer_id, func.count(messages.c.id))
-        .join(tickets, tickets.c.id == messages.c.ticket_id)
-        .where(
-            tickets.c.customer_id.in_(sorted(set(customer_ids))),
-            messages.c.author_role == Role.CUSTOMER.value,
-            messages.c.created_at >= now.replace(second=0, microsecond=0),
-        )
-        .group_by(tickets.c.customer_id)
+        _SENT_SINCE,
+        {
+            "customers": sorted(set(customer_ids)),
+            "since": now.replace(second=0, microsecond=0),
+        },
     )
     return {customer_id: int(count) for customer_id, count in counted}
 
