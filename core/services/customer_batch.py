@@ -34,6 +34,7 @@ from core.domain.values import Role, Status
 from core.errors import InvalidInput, TicketClosed
 from core.services import notices
 from core.services.common import ServiceContext, refresh_customer
+from core.services.delivery import Claim, claim_due
 from core.services.floods import Pace, pace_after
 from core.services.messages import as_parts, message_values, message_view_of
 from core.services.moves import store_outcome, ticket_state
@@ -50,7 +51,7 @@ from core.store.tables import (
     table_of,
 )
 from core.store.to_views import ticket_view
-from core.views import PostedMessages
+from core.views import OutboxItem, PostedMessages
 
 
 class Taken(Enum):
@@ -75,6 +76,17 @@ class BatchedWrite:
 
     taken: Taken
     posted: PostedMessages | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StoredBatch:
+    """A batch's outcomes, one per item in order, and the outbox rows claimed with it.
+
+    ``claimed`` is None when no claim was made (none asked for, or nothing was stored).
+    """
+
+    outcomes: list[BatchedWrite]
+    claimed: list[OutboxItem] | None = None
 
 
 LEFT = BatchedWrite(Taken.LEFT)
@@ -110,13 +122,32 @@ class BatchService:
         Raises:
             SQLAlchemyError: the transaction failed; nothing of the batch is stored then.
         """
-        return await store_customer_batch(self._ctx, items)
+        return (await store_customer_batch(self._ctx, items)).outcomes
+
+    async def customer_messages_claiming(
+        self, items: Sequence[CustomerMessage], claim: Claim
+    ) -> StoredBatch:
+        """``customer_messages``, and when something was stored, claim due outbox rows
+        (``DeliveryService.claim``'s rule, the new copies among them) in the same
+        transaction.
+
+        For a dispatcher with nothing to do: what the batch queued goes out without a
+        transaction of its own to claim it. The rows are leased to ``claim.owner`` once
+        this returns; they are its to send (or to release).
+
+        Raises:
+            SQLAlchemyError: the transaction failed; nothing was stored or claimed then.
+        """
+        return await store_customer_batch(self._ctx, items, claim)
 
 
 async def store_customer_batch(
-    context: ServiceContext, items: Sequence[CustomerMessage]
-) -> list[BatchedWrite]:
+    context: ServiceContext, items: Sequence[CustomerMessage], claim: Claim | None = None
+) -> StoredBatch:
     """Store the common case of a batch in one transaction; one outcome per item, in order.
+
+    With ``claim``, due outbox rows are claimed last in the same transaction, when
+    something was stored.
 
     Raises:
         SQLAlchemyError: the transaction failed (a duplicate that arrived meanwhile from
@@ -125,13 +156,13 @@ async def store_customer_batch(
     results = [LEFT] * len(items)
     batchable = {i for i, item in enumerate(items) if _may_batch(item.message)}
     if not batchable:
-        return results
+        return StoredBatch(results)
     now = context.clock.now()
     async with context.database.write_session() as session:
         users = {items[i].profile.telegram_user_id for i in batchable}
         tickets = await _routable_tickets(session, users)
         if not tickets:
-            return results
+            return StoredBatch(results)
         # Every item of these senders, in order: one that cannot be batched (an album's
         # part, say) leaves the rest of its sender's messages too, so their order holds.
         candidates = [i for i, item in enumerate(items) if item.profile.telegram_user_id in tickets]
@@ -174,12 +205,13 @@ async def store_customer_batch(
                 ticket.customer.active_ticket_id = ticket.id
             stored.append(_Stored(index, ticket, actor, part, pace, outcome, news))
         if not stored:
-            return results
+            return StoredBatch(results)
         await _write(session, stored, now)
         await _touch(session, touched)
+        claimed = None if claim is None else await claim_due(session, claim, now)
         await session.commit()
     _tell_stored(results, items, tickets, stored, now)
-    return results
+    return StoredBatch(results, claimed)
 
 
 def _tell_stored(
@@ -243,7 +275,7 @@ def _origin_key(message: NewMessage) -> tuple[int, int]:
 
 
 @functools.cache
-def _routable_query(dialect: str) -> Select[tuple[TicketRow, int]]:
+def _routable_query(dialect: str) -> Select[TicketRow, int]:
     """The active ticket of each sender in ``users`` the batch may serve (see below).
 
     Built once per dialect: building a statement costs more than running it.
