@@ -103,6 +103,8 @@ _LEASE = (
 )
 
 
+_ADVISORY_LOCK = text("SELECT pg_advisory_xact_lock(:key)")
+
 _SENT = (
     update(table_of(OutboxRow))
     .where(table_of(OutboxRow).c.id.in_(bindparam("ids", expanding=True)))
@@ -135,12 +137,13 @@ async def claim_due(session: AsyncSession, claim: Claim, now: datetime) -> list[
     PostgreSQL this takes the claimers' advisory lock, held to the end of the transaction,
     so the caller should claim last, just before its commit.
     """
-    if session.get_bind().dialect.name != "sqlite":
-        await session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _CLAIM_LOCK_KEY})
+    connection = await session.connection()  # plain statements: no ORM path
+    if connection.dialect.name != "sqlite":
+        await connection.execute(_ADVISORY_LOCK, {"key": _CLAIM_LOCK_KEY})
     params = {"now": now, "limit": claim.limit, "owner": claim.owner}
-    rows = (await session.execute(_claim_query(claim.private), params)).mappings().all()
+    rows = (await connection.execute(_claim_query(claim.private), params)).mappings().all()
     if rows:
-        await session.execute(
+        await connection.execute(
             _LEASE,
             {"ids": [row["id"] for row in rows], "until": now + claim.lease, "owner": claim.owner},
         )
