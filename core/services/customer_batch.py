@@ -14,6 +14,10 @@ ticket or one that no longer takes messages; when it is a part of an album or no
 message. Once one of a sender's messages is left, the rest of theirs are left too, so each
 chat keeps its order. A message recorded before (Telegram sent it again) is refused alone,
 as a duplicate; the others are stored.
+
+A dispatcher with nothing to do may hand the batch a claim (``customer_messages_claiming``):
+the due outbox rows, the batch's copies among them, are then claimed in the same
+transaction, so they go out without a transaction of their own to claim them.
 """
 
 from __future__ import annotations
