@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -12,6 +12,8 @@ from telegram.ext import Application, CallbackContext, ExtBot
 from bot.languages import LanguageChoices
 from bot.settings import Settings
 from core.desk import Desk
+from core.services.delivery import Claim
+from core.views import OutboxItem
 
 if TYPE_CHECKING:
     from bot.delivery.dispatcher import OutboxDispatcher
@@ -62,6 +64,17 @@ class BotServices:
             self.dispatcher.kick()
         elif self.wake_worker is not None:
             self.wake_worker()
+
+    def idle_claim(self) -> Claim | None:
+        """A claim for a write's own transaction, when this process delivers and is idle.
+
+        Whoever gets one must hand it back with ``take_claimed``, rows or none.
+        """
+        return self.dispatcher.idle_claim() if self.delivers else None
+
+    async def take_claimed(self, claim: Claim, items: Sequence[OutboxItem]) -> None:
+        """Hand the dispatcher the rows a write claimed for it (none if the write failed)."""
+        await self.dispatcher.take_claimed(claim, items)
 
     def attach(
         self, *, desk: Desk, settings: Settings, dispatcher: OutboxDispatcher, staff: StaffChat

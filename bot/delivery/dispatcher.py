@@ -39,7 +39,7 @@ from bot.settings import Settings
 from core.clock import LoopTimer, Timer
 from core.desk import Desk
 from core.domain.values import Audience, NoticeKind
-from core.services.delivery import Receipts
+from core.services.delivery import Claim, Receipts
 from core.views import OutboxItem
 
 logger = logging.getLogger(__name__)
@@ -95,6 +95,7 @@ class OutboxDispatcher:
         self._found_at = -math.inf  # when a claim last found rows (timer seconds)
         self._acking: asyncio.Task[None] | None = None
         self._again = False
+        self._lent: Claim | None = None  # a claim handed to a write (idle_claim), not back yet
         self._stopped = False
         self._group = GroupTurns(settings.flood_limit_group_per_minute, self._timer)
 
@@ -105,6 +106,8 @@ class OutboxDispatcher:
         if self._stopped:
             return
         self._again = True
+        if self._lent is not None:
+            return  # a write is claiming for us; its rows are queued first, then we claim
         if self._claiming is None or self._claiming.done():
             self._claiming = asyncio.get_running_loop().create_task(self._claim_loop())
         if self._heartbeat is None or self._heartbeat.done():
@@ -159,8 +162,11 @@ class OutboxDispatcher:
         """
         if self._busy:
             return BUSY_LINGER
-        recently = self._timer.time() - self._found_at < QUIET
-        return LINGER if self._in_flight or recently else 0.0
+        return LINGER if self._in_flight or self._recently() else 0.0
+
+    def _recently(self) -> bool:
+        """Tell whether a claim found rows within the last ``QUIET`` seconds."""
+        return self._timer.time() - self._found_at < QUIET
 
     async def claim_round(self) -> int:
         """Claim due rows for lanes with room, hand them to lane workers; return how many."""
@@ -185,18 +191,61 @@ class OutboxDispatcher:
                 private=private,
                 look_first=not self._busy,
             )
-            for item in items:
-                self._in_flight[item.id] = item.audience in (Audience.CUSTOMER, Audience.AGENT)
-                self._queues.setdefault(item.lane, []).append(item)
+            self._queue(items)
             claimed += len(items)
         self._busy = claimed > 0
         if claimed:
             self._found_at = self._timer.time()
+        self._start_workers()
+        return claimed
+
+    def idle_claim(self) -> Claim | None:
+        """What a write may claim for this dispatcher in its own transaction, or None.
+
+        Only while the desk is idle (nothing in flight, no claim under way, no rows found
+        lately), when a kick would claim at once: the write's rows then go out without a
+        claim of their own. While rows keep coming, None: a kick's claim, a moment later,
+        takes what several writes queued.
+        """
+        if self._stopped or self._busy or self._in_flight or self._recently():
+            return None
+        if self._lent is not None or (self._claiming is not None and not self._claiming.done()):
+            return None
+        private = True if self._settings.staff_chat_id is None else None
+        self._lent = Claim(self.owner, limit=BATCH, lease=LEASE, private=private)
+        return self._lent
+
+    async def take_claimed(self, claim: Claim, items: Sequence[OutboxItem]) -> None:
+        """Send the rows a write claimed with ``idle_claim``, as if a claim round had.
+
+        Call it once for every claim handed out, with no rows when the write failed: until
+        then kicks wait, so a lane's rows are queued in the order they were claimed.
+        """
+        if self._lent is claim:
+            self._lent = None
+        if self._stopped:  # too late to send them: back to the outbox, untouched
+            if items:
+                await self._desk.delivery.release(self.owner, [item.id for item in items])
+            return
+        if items:
+            self._queue(items)
+            self._found_at = self._timer.time()
+            self._start_workers()
+            if self._heartbeat is None or self._heartbeat.done():
+                self._heartbeat = asyncio.get_running_loop().create_task(self._keep_leases())
+        if self._again or len(items) >= claim.limit:
+            self.kick()  # a kick came meanwhile, or more may be due
+
+    def _queue(self, items: Sequence[OutboxItem]) -> None:
+        for item in items:
+            self._in_flight[item.id] = item.audience in (Audience.CUSTOMER, Audience.AGENT)
+            self._queues.setdefault(item.lane, []).append(item)
+
+    def _start_workers(self) -> None:
         for lane in list(self._queues):
             worker = self._workers.get(lane)
             if worker is None or worker.done():
                 self._workers[lane] = asyncio.get_running_loop().create_task(self._work(lane))
-        return claimed
 
     async def _keep_leases(self) -> None:
         while not self._stopped:

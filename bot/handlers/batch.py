@@ -24,8 +24,8 @@ from bot.handlers import comment
 from bot.handlers.private import tell_posted
 from bot.i18n import customer_language, set_language
 from bot.inbound import chat_in_order, new_message_from, profile_of, unsupported_kind
-from core.services.customer_batch import CustomerMessage, Taken
-from core.views import PostedMessages
+from core.services.customer_batch import BatchedWrite, CustomerMessage, Taken
+from core.views import OutboxItem, PostedMessages
 
 logger = logging.getLogger(__name__)
 
@@ -61,8 +61,7 @@ class PlainMessages:
         runs = self._leading_runs(updates)
         if not runs:
             return {}
-        items = [item for _, item in runs]
-        outcomes = await self._services.desk.batches.customer_messages(items)
+        outcomes = await self._store([item for _, item in runs])
         taken: dict[int, FollowUp | None] = {}
         for (update, _), outcome in zip(runs, outcomes, strict=True):
             if outcome.taken is Taken.LEFT:
@@ -70,9 +69,27 @@ class PlainMessages:
             posted = outcome.posted
             needs_answer = posted is not None and (posted.slowed or posted.reopened)
             taken[update.update_id] = self._answer(update, posted) if needs_answer else None
-        if taken:
-            self._services.deliver_now()
         return taken
+
+    async def _store(self, items: list[CustomerMessage]) -> list[BatchedWrite]:
+        """Store the items; what they queue is claimed in the same transaction when the
+        dispatcher is idle (their copies go out without a claim of their own), else the
+        dispatcher is kicked.
+        """
+        desk, services = self._services.desk, self._services
+        claim = services.idle_claim()
+        if claim is None:
+            outcomes = await desk.batches.customer_messages(items)
+            if any(outcome.taken is not Taken.LEFT for outcome in outcomes):
+                services.deliver_now()
+            return outcomes
+        claimed: list[OutboxItem] = []
+        try:
+            stored = await desk.batches.customer_messages_claiming(items, claim)
+            claimed = stored.claimed or []
+        finally:  # handed back even when the write failed, or the dispatcher waits for it
+            await services.take_claimed(claim, claimed)
+        return stored.outcomes
 
     def _leading_runs(self, updates: Sequence[Update]) -> list[tuple[Update, CustomerMessage]]:
         """Each private chat's updates up to its first that is not a plain message, in order.

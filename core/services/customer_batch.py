@@ -14,16 +14,21 @@ ticket or one that no longer takes messages; when it is a part of an album or no
 message. Once one of a sender's messages is left, the rest of theirs are left too, so each
 chat keeps its order. A message recorded before (Telegram sent it again) is refused alone,
 as a duplicate; the others are stored.
+
+A dispatcher with nothing to do may hand the batch a claim (``customer_messages_claiming``):
+the due outbox rows, the batch's copies among them, are then claimed in the same
+transaction, so they go out without a transaction of their own to claim them.
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import Enum
 
-from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy import Select, bindparam, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -33,6 +38,7 @@ from core.domain.values import Role, Status
 from core.errors import InvalidInput, TicketClosed
 from core.services import notices
 from core.services.common import ServiceContext, refresh_customer
+from core.services.delivery import Claim, claim_due
 from core.services.floods import Pace, pace_after
 from core.services.messages import as_parts, message_values, message_view_of
 from core.services.moves import store_outcome, ticket_state
@@ -49,7 +55,7 @@ from core.store.tables import (
     table_of,
 )
 from core.store.to_views import ticket_view
-from core.views import PostedMessages
+from core.views import OutboxItem, PostedMessages
 
 
 class Taken(Enum):
@@ -74,6 +80,17 @@ class BatchedWrite:
 
     taken: Taken
     posted: PostedMessages | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StoredBatch:
+    """A batch's outcomes, one per item in order, and the outbox rows claimed with it.
+
+    ``claimed`` is None when no claim was made (none asked for, or nothing was stored).
+    """
+
+    outcomes: list[BatchedWrite]
+    claimed: list[OutboxItem] | None = None
 
 
 LEFT = BatchedWrite(Taken.LEFT)
@@ -109,13 +126,32 @@ class BatchService:
         Raises:
             SQLAlchemyError: the transaction failed; nothing of the batch is stored then.
         """
-        return await store_customer_batch(self._ctx, items)
+        return (await store_customer_batch(self._ctx, items)).outcomes
+
+    async def customer_messages_claiming(
+        self, items: Sequence[CustomerMessage], claim: Claim
+    ) -> StoredBatch:
+        """``customer_messages``, and when something was stored, claim due outbox rows
+        (``DeliveryService.claim``'s rule, the new copies among them) in the same
+        transaction.
+
+        For a dispatcher with nothing to do: what the batch queued goes out without a
+        transaction of its own to claim it. The rows are leased to ``claim.owner`` once
+        this returns; they are its to send (or to release).
+
+        Raises:
+            SQLAlchemyError: the transaction failed; nothing was stored or claimed then.
+        """
+        return await store_customer_batch(self._ctx, items, claim)
 
 
 async def store_customer_batch(
-    context: ServiceContext, items: Sequence[CustomerMessage]
-) -> list[BatchedWrite]:
+    context: ServiceContext, items: Sequence[CustomerMessage], claim: Claim | None = None
+) -> StoredBatch:
     """Store the common case of a batch in one transaction; one outcome per item, in order.
+
+    With ``claim``, due outbox rows are claimed last in the same transaction, when
+    something was stored.
 
     Raises:
         SQLAlchemyError: the transaction failed (a duplicate that arrived meanwhile from
@@ -124,13 +160,13 @@ async def store_customer_batch(
     results = [LEFT] * len(items)
     batchable = {i for i, item in enumerate(items) if _may_batch(item.message)}
     if not batchable:
-        return results
+        return StoredBatch(results)
     now = context.clock.now()
     async with context.database.write_session() as session:
         users = {items[i].profile.telegram_user_id for i in batchable}
         tickets = await _routable_tickets(session, users)
         if not tickets:
-            return results
+            return StoredBatch(results)
         # Every item of these senders, in order: one that cannot be batched (an album's
         # part, say) leaves the rest of its sender's messages too, so their order holds.
         candidates = [i for i, item in enumerate(items) if item.profile.telegram_user_id in tickets]
@@ -173,12 +209,13 @@ async def store_customer_batch(
                 ticket.customer.active_ticket_id = ticket.id
             stored.append(_Stored(index, ticket, actor, part, pace, outcome, news))
         if not stored:
-            return results
+            return StoredBatch(results)
         await _write(session, stored, now)
         await _touch(session, touched)
+        claimed = None if claim is None else await claim_due(session, claim, now)
         await session.commit()
     _tell_stored(results, items, tickets, stored, now)
-    return results
+    return StoredBatch(results, claimed)
 
 
 def _tell_stored(
@@ -223,13 +260,9 @@ async def _touch(session: AsyncSession, touched: dict[int, datetime]) -> None:
     """Write the tickets' new activity times, one statement for all."""
     if not touched:
         return
-    tickets = table_of(TicketRow)
     connection = await session.connection()
     await connection.execute(
-        update(tickets)
-        .where(tickets.c.id == bindparam("ticket"))
-        .values(updated_at=bindparam("at")),
-        [{"ticket": number, "at": at} for number, at in touched.items()],
+        _TOUCH, [{"ticket": number, "at": at} for number, at in touched.items()]
     )
 
 
@@ -245,12 +278,11 @@ def _origin_key(message: NewMessage) -> tuple[int, int]:
     return origin.chat_id, origin.message_id
 
 
-async def _routable_tickets(session: AsyncSession, users: set[int]) -> dict[int, TicketRow]:
-    """The active ticket of each sender the batch may serve, by Telegram user id.
+@functools.cache
+def _routable_query(dialect: str) -> Select[TicketRow, int]:
+    """The active ticket of each sender in ``users`` the batch may serve (see below).
 
-    Left out: unknown senders, a chat with a conversation going on, an agent's account, a
-    banned customer, and a closed active ticket (or none). On PostgreSQL the tickets are
-    locked, in order, as ``load_ticket`` does for one.
+    Built once per dialect: building a statement costs more than running it.
     """
     in_conversation = (
         select(ConversationRow.chat_id)
@@ -272,7 +304,7 @@ async def _routable_tickets(session: AsyncSession, users: set[int]) -> dict[int,
             & (TicketRow.customer_id == CustomerRow.id),
         )
         .where(
-            CustomerRow.telegram_user_id.in_(sorted(users)),
+            CustomerRow.telegram_user_id.in_(bindparam("users", expanding=True)),
             TicketRow.status != Status.CLOSED.value,
             ~in_conversation,
             ~is_agent,
@@ -280,9 +312,40 @@ async def _routable_tickets(session: AsyncSession, users: set[int]) -> dict[int,
         )
         .order_by(TicketRow.id)
     )
-    if session.get_bind().dialect.name != "sqlite":
+    if dialect != "sqlite":
         query = query.with_for_update(of=TicketRow).execution_options(populate_existing=True)
-    rows = (await session.execute(query)).unique().all()
+    return query
+
+
+_copies, _messages, _tickets = table_of(MessageCopyRow), table_of(MessageRow), table_of(TicketRow)
+_RECORDED = select(_copies.c.chat_id, _copies.c.chat_message_id).where(
+    _copies.c.chat_id.in_(bindparam("chats", expanding=True)),
+    _copies.c.chat_message_id.in_(bindparam("numbers", expanding=True)),
+)
+_SENT_SINCE = (
+    select(_tickets.c.customer_id, func.count(_messages.c.id))
+    .join(_tickets, _tickets.c.id == _messages.c.ticket_id)
+    .where(
+        _tickets.c.customer_id.in_(bindparam("customers", expanding=True)),
+        _messages.c.author_role == Role.CUSTOMER.value,
+        _messages.c.created_at >= bindparam("since", type_=_messages.c.created_at.type),
+    )
+    .group_by(_tickets.c.customer_id)
+)
+_TOUCH = (
+    update(_tickets).where(_tickets.c.id == bindparam("ticket")).values(updated_at=bindparam("at"))
+)
+
+
+async def _routable_tickets(session: AsyncSession, users: set[int]) -> dict[int, TicketRow]:
+    """The active ticket of each sender the batch may serve, by Telegram user id.
+
+    Left out: unknown senders, a chat with a conversation going on, an agent's account, a
+    banned customer, and a closed active ticket (or none). On PostgreSQL the tickets are
+    locked, in order, as ``load_ticket`` does for one.
+    """
+    query = _routable_query(session.get_bind().dialect.name)
+    rows = (await session.execute(query, {"users": sorted(users)})).unique().all()
     return {user: ticket for ticket, user in rows}
 
 
@@ -293,13 +356,13 @@ async def _recorded_origins(
     wanted = {_origin_key(message) for message in messages}
     if not wanted:
         return set()
-    copies = table_of(MessageCopyRow)
     connection = await session.connection()  # a plain statement: no ORM path
     found = await connection.execute(
-        select(copies.c.chat_id, copies.c.chat_message_id).where(
-            copies.c.chat_id.in_(sorted({chat for chat, _ in wanted})),
-            copies.c.chat_message_id.in_(sorted({number for _, number in wanted})),
-        )
+        _RECORDED,
+        {
+            "chats": sorted({chat for chat, _ in wanted}),
+            "numbers": sorted({number for _, number in wanted}),
+        },
     )
     return {(chat, number) for chat, number in found} & wanted
 
@@ -308,17 +371,13 @@ async def _sent_this_minute(
     session: AsyncSession, customer_ids: list[int], now: datetime
 ) -> dict[int, int]:
     """How many messages each customer wrote this clock minute (``pace_of``, for many)."""
-    messages, tickets = table_of(MessageRow), table_of(TicketRow)
     connection = await session.connection()
     counted = await connection.execute(
-        select(tickets.c.customer_id, func.count(messages.c.id))
-        .join(tickets, tickets.c.id == messages.c.ticket_id)
-        .where(
-            tickets.c.customer_id.in_(sorted(set(customer_ids))),
-            messages.c.author_role == Role.CUSTOMER.value,
-            messages.c.created_at >= now.replace(second=0, microsecond=0),
-        )
-        .group_by(tickets.c.customer_id)
+        _SENT_SINCE,
+        {
+            "customers": sorted(set(customer_ids)),
+            "since": now.replace(second=0, microsecond=0),
+        },
     )
     return {customer_id: int(count) for customer_id, count in counted}
 

@@ -104,6 +104,8 @@ _LEASE = (
 )
 
 
+_ADVISORY_LOCK = text("SELECT pg_advisory_xact_lock(:key)")
+
 _SENT = (
     update(table_of(OutboxRow))
     .where(table_of(OutboxRow).c.id.in_(bindparam("ids", expanding=True)))
@@ -113,6 +115,40 @@ _SENT = (
 
 def _pending() -> tuple[ColumnElement[bool], ...]:
     return (OutboxRow.sent_at.is_(None), OutboxRow.failed_at.is_(None))
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    """What a dispatcher claims: at most ``limit`` due rows, held by ``owner`` for ``lease``.
+
+    ``private``: only rows for private chats (True), only for the staff chat (False), or
+    both (None).
+    """
+
+    owner: str
+    limit: int = 50
+    lease: timedelta = timedelta(seconds=60)
+    private: bool | None = None
+
+
+async def claim_due(session: AsyncSession, claim: Claim, now: datetime) -> list[OutboxItem]:
+    """Claim due rows in the caller's write transaction (``DeliveryService.claim``'s rule).
+
+    The leases hold once the caller commits; until then no one else sees them. On
+    PostgreSQL this takes the claimers' advisory lock, held to the end of the transaction,
+    so the caller should claim last, just before its commit.
+    """
+    connection = await session.connection()  # plain statements: no ORM path
+    if connection.dialect.name != "sqlite":
+        await connection.execute(_ADVISORY_LOCK, {"key": _CLAIM_LOCK_KEY})
+    params = {"now": now, "limit": claim.limit, "owner": claim.owner}
+    rows = (await connection.execute(_claim_query(claim.private), params)).mappings().all()
+    if rows:
+        await connection.execute(
+            _LEASE,
+            {"ids": [row["id"] for row in rows], "until": now + claim.lease, "owner": claim.owner},
+        )
+    return [outbox_item_of(row) for row in rows]
 
 
 class DeliveryService:
@@ -147,26 +183,18 @@ class DeliveryService:
             look_first: check with a read whether anything is due before queueing for the
                 write lock (worth it when the outbox is usually empty).
         """
+        claim = Claim(owner, limit=limit, lease=lease, private=private)
         now = self._ctx.clock.now()
-        query = _claim_query(private)
-        params = {"now": now, "limit": limit, "owner": owner}
         if look_first:
+            params = {"now": now, "limit": limit, "owner": owner}
             async with self._ctx.database.read_session() as session:
-                if (await session.execute(_peek(query), params)).first() is None:
+                peek = _peek(_claim_query(private))
+                if (await session.execute(peek, params)).first() is None:
                     return []  # nothing due: no need to queue for the write lock
         async with self._ctx.database.write_session() as session:
-            if not self._ctx.database.is_sqlite:
-                await session.execute(
-                    text("SELECT pg_advisory_xact_lock(:key)"), {"key": _CLAIM_LOCK_KEY}
-                )
-            rows = (await session.execute(query, params)).mappings().all()
-            if rows:
-                await session.execute(
-                    _LEASE,
-                    {"ids": [row["id"] for row in rows], "until": now + lease, "owner": owner},
-                )
+            items = await claim_due(session, claim, now)
             await session.commit()
-        return [outbox_item_of(row) for row in rows]
+        return items
 
     async def extend_lease(self, owner: str, ids: Sequence[int], lease: timedelta) -> None:
         """Keep holding rows that are taking long (waiting on flood limits)."""

@@ -151,6 +151,73 @@ class TestLaneOrder:
         assert await _pending(desk) == 0
 
 
+class TestClaimsLentToAWrite:
+    """An idle dispatcher lets a write claim for it in the write's own transaction."""
+
+    async def test_a_claim_is_lent_only_while_idle_and_only_one_at_a_time(
+        self, desk: Desk, dispatcher: OutboxDispatcher, sender: ScriptedSender
+    ) -> None:
+        try:
+            claim = dispatcher.idle_claim()
+            assert claim is not None
+            assert (claim.owner, claim.private) == (dispatcher.owner, None)
+            assert dispatcher.idle_claim() is None, "one lent at a time"
+            await dispatcher.take_claimed(claim, [])
+            assert dispatcher.idle_claim() is not None, "lent again once handed back"
+        finally:
+            await dispatcher.stop()
+        assert dispatcher.idle_claim() is None, "stopped"
+
+    async def test_rows_found_lately_make_the_next_write_leave_claiming_to_a_kick(
+        self, desk: Desk, dispatcher: OutboxDispatcher, sender: ScriptedSender
+    ) -> None:
+        await _report(desk, ANN, "Printer")
+        try:
+            await dispatcher.claim_round()
+            assert dispatcher.idle_claim() is None, "rows in flight"
+            await _until(lambda: not dispatcher.busy)
+            assert dispatcher.idle_claim() is None, "rows found within QUIET"
+        finally:
+            await dispatcher.stop()
+
+    async def test_the_rows_handed_over_are_sent_in_order_and_kicks_wait_for_them(
+        self, desk: Desk, dispatcher: OutboxDispatcher, sender: ScriptedSender, timer: ManualTimer
+    ) -> None:
+        await _report(desk, ANN, "Printer")
+        claim = dispatcher.idle_claim()
+        assert claim is not None
+        try:
+            dispatcher.kick()  # say, the timer's, while the write claims
+            assert not dispatcher.busy, "the kick waits for the lent claim"
+            items = await desk.delivery.claim(claim.owner, limit=claim.limit, lease=LEASE)
+            await _report(desk, ANN, "Mouse")  # written after the write's claim
+            await dispatcher.take_claimed(claim, items)
+            await _until(lambda: len(sender.calls) == 4 and timer.sleepers == 2)
+            assert timer.time() == 0, "the rows handed over went out at once"
+            timer.advance(LINGER)  # the kick that waited: rows were found just now
+            await _until(lambda: len(sender.calls) == 8 and not dispatcher.busy)
+        finally:
+            await dispatcher.stop()
+        rows = await _rows(desk)
+        for lane in ("chat:7001", "topic:1", "topic:2"):
+            written = sorted(row.id for row in rows.values() if row.lane == lane)
+            assert sender.ids_sent_to(lane) == written, f"lane {lane} out of order"
+        assert await _pending(desk) == 0, "the waiting kick claimed what came after"
+
+    async def test_rows_handed_over_after_a_stop_are_given_back(
+        self, desk: Desk, dispatcher: OutboxDispatcher, sender: ScriptedSender
+    ) -> None:
+        await _report(desk, ANN, "Printer")
+        claim = dispatcher.idle_claim()
+        assert claim is not None
+        items = await desk.delivery.claim(claim.owner, limit=claim.limit, lease=LEASE)
+        await dispatcher.stop()
+        await dispatcher.take_claimed(claim, items)
+        assert sender.calls == []
+        assert all(row.lease_owner is None for row in (await _rows(desk)).values())
+        assert len(await desk.delivery.claim("the-next-dispatcher", limit=10)) == len(items)
+
+
 class TestMarks:
     async def test_each_call_is_marked_sent_before_its_lane_makes_the_next(
         self, desk: Desk, dispatcher: OutboxDispatcher, sender: ScriptedSender

@@ -20,6 +20,7 @@ from core.clock import ManualTimer
 from core.desk import Desk
 from core.domain.actors import Actor, CustomerProfile, NewMessage
 from core.domain.values import Role
+from core.views import OutboxItem
 from tests.bot.fakes import RecordingHandlers, ScriptedUpdates, message
 
 ANN, BOB, CAROL = 42, 43, 44
@@ -255,3 +256,45 @@ class TestPlainMessages:
         assert sorted(taken) == [1]
         assert await _customer_texts(desk, anns) == ["It broke.", "before"]
         assert await _customer_texts(desk, bobs) == ["It broke."]
+
+    async def test_an_idle_dispatcher_is_handed_the_copies_claimed_with_the_write(
+        self, desk: Desk, handlers: RecordingHandlers, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        await _ticket_for(desk, ANN)
+        claims: list[str] = []
+        claim = desk.delivery.claim
+
+        async def counted(owner: str, **options: Any) -> list[OutboxItem]:
+            claims.append(owner)
+            return await claim(owner, **options)
+
+        monkeypatch.setattr(desk.delivery, "claim", counted)
+        dispatcher = handlers.bot_data.dispatcher
+        intake = PlainMessages(handlers.bot_data, BOT_ID)
+        try:
+            taken = await intake.take([Update.de_json(plain(1, ANN, text="hi"), handlers.bot)])
+            assert dispatcher.busy, "sending what the write claimed"
+            await _until(lambda: not dispatcher.busy)
+        finally:
+            await dispatcher.stop()
+        assert sorted(taken) == [1]
+        assert claims == [], "no claim of its own"
+        assert (await desk.delivery.counts())["pending"] == 0
+
+    async def test_while_the_claim_is_lent_elsewhere_the_write_kicks_the_dispatcher(
+        self, desk: Desk, handlers: RecordingHandlers
+    ) -> None:
+        await _ticket_for(desk, ANN)
+        dispatcher = handlers.bot_data.dispatcher
+        intake = PlainMessages(handlers.bot_data, BOT_ID)
+        lent = dispatcher.idle_claim()  # another write's claim, not back yet
+        assert lent is not None
+        try:
+            await intake.take([Update.de_json(plain(1, ANN, text="hi"), handlers.bot)])
+            assert not dispatcher.busy, "the kick waits for the claim lent before"
+            await dispatcher.take_claimed(lent, [])
+            await _until(lambda: not dispatcher.busy)
+            await _until(lambda: not dispatcher.busy)
+        finally:
+            await dispatcher.stop()
+        assert (await desk.delivery.counts())["pending"] == 0

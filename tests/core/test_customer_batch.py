@@ -16,6 +16,7 @@ from core.domain.actors import Actor, ChatRef, CustomerProfile, NewMessage
 from core.domain.values import Status
 from core.flows.states import IntakeState, IntakeStep
 from core.services.customer_batch import CustomerMessage, Taken
+from core.services.delivery import Claim
 from core.store.tables import OutboxRow
 from tests.core.conftest import text_from
 
@@ -211,3 +212,45 @@ class TestPace:
         ]
         minute_end = clock.now().replace(second=0, microsecond=0) + timedelta(minutes=1)
         assert copies[-2:] == [minute_end.isoformat()] * 2
+
+
+class TestClaimingWithTheWrite:
+    async def test_the_due_rows_are_claimed_in_the_same_transaction(
+        self, desk: Desk, ann: Actor, report: Callable[..., Any]
+    ) -> None:
+        ticket = await report(ann)
+        while earlier := await desk.delivery.claim("earlier", limit=100):
+            await desk.delivery.mark_sent([item.id for item in earlier])  # reporting's news
+        claim = Claim("dispatcher-1", limit=100, lease=timedelta(seconds=30))
+        stored = await desk.batches.customer_messages_claiming([_item(ann, "hello")], claim)
+        assert [o.taken for o in stored.outcomes] == [Taken.STORED]
+        assert stored.claimed is not None
+        assert [(i.lane, i.kind.value) for i in stored.claimed] == [
+            (f"topic:{ticket.number}", "message_copy")
+        ]
+        async with desk.database.read_session() as session:
+            row = await session.get_one(OutboxRow, stored.claimed[0].id)
+        assert row.lease_owner == "dispatcher-1"
+        assert await desk.delivery.claim("another", limit=100, look_first=False) == []
+
+    async def test_a_row_behind_one_that_must_wait_is_not_claimed(
+        self, desk: Desk, ann: Actor, report: Callable[..., Any]
+    ) -> None:
+        await report(ann)
+        held = await desk.delivery.claim("earlier", limit=100)
+        await desk.delivery.reschedule([i.id for i in held], timedelta(minutes=1), "flood")
+        claim = Claim("dispatcher-1", limit=100)
+        stored = await desk.batches.customer_messages_claiming([_item(ann, "hello")], claim)
+        assert [o.taken for o in stored.outcomes] == [Taken.STORED]
+        assert stored.claimed == [], "the ticket's lane waits for its earlier rows"
+
+    async def test_nothing_is_claimed_when_nothing_was_stored(
+        self, desk: Desk, ann: Actor, report: Callable[..., Any]
+    ) -> None:
+        await report(ann)
+        stranger = Actor.customer(CustomerProfile(999, "Stranger"))
+        claim = Claim("dispatcher-1", limit=100)
+        stored = await desk.batches.customer_messages_claiming([_item(stranger, "hi")], claim)
+        assert [o.taken for o in stored.outcomes] == [Taken.LEFT]
+        assert stored.claimed is None
+        assert await desk.delivery.claim("another", limit=100), "the due rows are still free"
