@@ -83,7 +83,7 @@ class DirectReads:
         converts = compiled.from_driver
         if not converts:
             return rows
-        converted = []
+        converted: list[Row] = []
         for row in rows:
             row = list(row)  # noqa: PLW2901 - the same row, its values converted in place
             for index, convert in converts:
@@ -137,8 +137,8 @@ class DirectReads:
         positions = []
         for position in sql.positiontup or ():
             name, index = expanded.get(position, (position, None))
-            convert = binds[name].type.dialect_impl(dialect).bind_processor(dialect)
-            positions.append((name, index, convert))
+            to_driver = binds[name].type.dialect_impl(dialect).bind_processor(dialect)
+            positions.append((name, index, to_driver))
         from_driver = tuple(
             (index, convert)
             for index, column in enumerate(statement.selected_columns)
