@@ -10,11 +10,12 @@ SQLAlchemy would apply (taken from the column types), so callers get the same va
 either way.
 
 That connection is SQLite's, inline like every statement of the desk (see
-``inline_sqlite``): a statement and its fetch run in one go on the event loop's thread, so
-one connection serves every caller of the process without interleaving. It is in
-autocommit mode, so each statement reads what was committed when it runs, and refuses to
-write. On other databases ``DirectReads`` runs the statement through
-``Database.read_connection()``: there the network round trip dominates anyway.
+``inline_sqlite``, whose block log times these calls too): a statement and its fetch run
+in one go on the event loop's thread, so one connection serves every caller of the
+process without interleaving. It is in autocommit mode, so each statement reads what was
+committed when it runs, and refuses to write. On other databases ``DirectReads`` runs the
+statement through ``Database.read_connection()``: there the network round trip dominates
+anyway.
 
 Example::
 
@@ -34,6 +35,7 @@ from sqlalchemy import Select
 from sqlalchemy.engine import Dialect, make_url
 
 from core.store.database import SQLITE_BUSY_TIMEOUT_MS, Database
+from core.store.inline_sqlite import run_inline
 from core.store.types import UtcDateTime
 
 Row = Sequence[Any]
@@ -77,9 +79,8 @@ class DirectReads:
             async with self._database.read_connection() as connection:
                 return list((await connection.execute(statement, dict(values))).all())
         compiled = self._compile(statement, values)
-        rows: list[Any] = (
-            self._sqlite().execute(compiled.sql, _parameters(compiled, values)).fetchall()
-        )
+        cursor = run_inline(self._sqlite().execute, compiled.sql, _parameters(compiled, values))
+        rows: list[Any] = run_inline(cursor.fetchall)
         converts = compiled.from_driver
         if not converts:
             return rows

@@ -66,6 +66,15 @@ def _run(function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         log.append((_call_name(function, args), time.perf_counter() - started))
 
 
+def run_inline(function: Callable[..., Any], *args: Any) -> Any:
+    """Call a SQLite function now, on this thread, timed like every inline call.
+
+    For connections of the desk's own that SQLAlchemy does not drive (``direct_reads``):
+    while ``record_blocks_to`` is on, their calls are in the log too.
+    """
+    return _run(function, *args)
+
+
 def _call_name(function: Callable[..., Any], args: tuple[Any, ...]) -> str:
     if args and isinstance(args[0], str):
         words = args[0].split(None, 2)[:2]

@@ -22,6 +22,7 @@ from core.domain.values import Priority, Status
 from core.errors import CredentialsRejected
 from core.services.api_tokens import _TOKEN_HOLDER, token_digest
 from core.services.queries import TicketFilter, decode_cursor
+from core.store import inline_sqlite
 from core.store.direct_reads import DirectReads
 from core.store.ticket_lists import ListShape, list_statement
 from core.store.ticket_rows import _TAGS_OF
@@ -158,3 +159,15 @@ class TestCommitsElsewhereAreSeenAtOnce:
         await other.tickets.change_status(alice, tickets[0], Status.PENDING)
         after = await desk.queries.list_tickets(alice, TicketFilter(), limit=10)
         assert (after.tickets[0].number, after.tickets[0].status) == (tickets[0], Status.PENDING)
+
+
+class TestBlockLog:
+    async def test_direct_reads_are_timed_like_every_inline_call(
+        self, desk: Desk, alice: Actor, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        if not desk.database.is_sqlite:
+            pytest.skip("the block log is SQLite's")
+        log: list[tuple[str, float]] = []
+        monkeypatch.setattr(inline_sqlite, "_block_log", log)
+        await desk.queries.list_tickets(alice, TicketFilter(), limit=5)
+        assert [name for name, _ in log][-2:] == ["SELECT", "fetchall"]
