@@ -39,6 +39,8 @@ from core.store.inline_sqlite import run_inline
 from core.store.types import UtcDateTime
 
 Row = Sequence[Any]
+MAX_COMPILED = 1024
+"""Statements kept compiled (each keeps its statement alive, so its id stays its own)."""
 _Convert = Callable[[Any], Any] | None
 
 
@@ -122,6 +124,8 @@ class DirectReads:
         key = (id(statement), tuple(len(items) for items in lists.values()))
         compiled = self._compiled.get(key)
         if compiled is None:
+            if len(self._compiled) >= MAX_COMPILED:
+                self._compiled.clear()  # shapes come and go (an lru_cache evicts): start over
             compiled = self._compiled[key] = self._build(statement, lists)
         return compiled
 

@@ -22,7 +22,7 @@ from core.domain.values import Priority, Status
 from core.errors import CredentialsRejected
 from core.services.api_tokens import _TOKEN_HOLDER, token_digest
 from core.services.queries import TicketFilter, decode_cursor
-from core.store import inline_sqlite
+from core.store import direct_reads, inline_sqlite
 from core.store.direct_reads import DirectReads
 from core.store.ticket_lists import ListShape, list_statement
 from core.store.ticket_rows import _TAGS_OF
@@ -171,3 +171,20 @@ class TestBlockLog:
         monkeypatch.setattr(inline_sqlite, "_block_log", log)
         await desk.queries.list_tickets(alice, TicketFilter(), limit=5)
         assert [name for name, _ in log][-2:] == ["SELECT", "fetchall"]
+
+
+class TestCompiledStatements:
+    async def test_kept_up_to_a_bound_and_still_right_after_it(
+        self, desk: Desk, alice: Actor, tickets: list[int], monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        monkeypatch.setattr(direct_reads, "MAX_COMPILED", 2)
+        reads = DirectReads(desk.database)
+        try:
+            for _ in range(2):
+                for numbers in ([tickets[2]], tickets[:2], tickets):
+                    rows = await reads.all(_TAGS_OF, {"tickets": numbers})
+                    expected = await through_sqlalchemy(desk, _TAGS_OF, {"tickets": numbers})
+                    assert typed(rows) == typed(expected)
+                    assert len(reads._compiled) <= 2
+        finally:
+            reads.close()
