@@ -7,7 +7,7 @@ Example::
 
 from __future__ import annotations
 
-from fastapi import APIRouter, FastAPI
+from fastapi import FastAPI
 
 from api.errors import install_error_handlers
 from api.middleware import BodyLimit, RequestLog
@@ -33,10 +33,10 @@ def create_app(desk: Desk, settings: ApiSettings) -> FastAPI:
     install_error_handlers(app)
     app.include_router(users.router)
     app.include_router(legacy.router)
-    v1 = APIRouter(prefix=V1)
-    for module in (tickets, customers, agents, stats):
-        v1.include_router(module.router)
-    app.include_router(v1)
+    # Each straight into the app: FastAPI matches a request through every level of included
+    # routers, twice, so one level less is less work on every request.
+    for router in (tickets.listing, tickets.router, customers.router, agents.router, stats.router):
+        app.include_router(router, prefix=V1)
     app.add_middleware(BodyLimit)
     app.add_middleware(RequestLog)
     return app

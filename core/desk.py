@@ -38,6 +38,7 @@ from core.services.tickets import TicketService
 from core.services.timers import TimerService
 from core.store.database import Database
 from core.store.desk_lock import DeskLock, sqlite_file
+from core.store.direct_reads import DirectReads
 from core.store.migrate import upgrade_database
 
 
@@ -53,12 +54,13 @@ class Desk:
         self.clock: Clock = clock or SystemClock()
         self.config = config or DeskConfig()
         context = ServiceContext(database, self.clock, self.config)
+        self._direct_reads = DirectReads(database)  # the token check and the ticket lists
         self.accounts = AccountService(context)
-        self.tokens = TokenService(context, self.accounts)
+        self.tokens = TokenService(context, self.accounts, self._direct_reads)
         self.tickets = TicketService(context)
         self.messages = MessageService(context)
         self.batches = BatchService(context)
-        self.queries = QueryService(context)
+        self.queries = QueryService(context, self._direct_reads)
         self.conversations = ConversationService(context)
         self.delivery = DeliveryService(context)
         self.timers = TimerService(context)
@@ -113,6 +115,7 @@ class Desk:
 
     async def close(self) -> None:
         """Release the database connections (and the mark that the database is in use)."""
+        self._direct_reads.close()
         await self.database.dispose()
         if self._lock is not None:
             self._lock.release()

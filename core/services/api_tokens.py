@@ -20,6 +20,7 @@ from core.errors import AgentNotFound, CredentialsRejected, InvalidInput
 from core.services.accounts import AccountService, normalize_username
 from core.services.common import ServiceContext, upsert_customer
 from core.services.telegram_login import verify_init_data
+from core.store.direct_reads import DirectReads
 from core.store.tables import AgentRow, ApiTokenRow, CustomerRow, table_of
 
 TOKEN_BYTES = 32
@@ -30,7 +31,7 @@ _tokens, _agents, _customers = (
     table_of(CustomerRow),
 )
 _TOKEN_HOLDER = (
-    select(
+    select(  # actor_for reads the columns in this order
         _tokens.c.revoked_at,
         _tokens.c.expires_at,
         _tokens.c.agent_id,
@@ -77,9 +78,12 @@ class TokenInfo:
 class TokenService:
     """Logging in over HTTP, and the tokens that carry the login."""
 
-    def __init__(self, context: ServiceContext, accounts: AccountService) -> None:
+    def __init__(
+        self, context: ServiceContext, accounts: AccountService, reads: DirectReads
+    ) -> None:
         self._ctx = context
         self._accounts = accounts
+        self._reads = reads
 
     async def login_with_password(
         self, username: str, password: str, ttl: timedelta
@@ -179,25 +183,32 @@ class TokenService:
         """
         now = self._ctx.clock.now()
         digest = token_digest(secret)
-        async with self._ctx.database.read_connection() as connection:
-            row = (await connection.execute(_TOKEN_HOLDER, {"digest": digest})).first()
-        if row is None or row.revoked_at is not None:
+        row = await self._reads.first(_TOKEN_HOLDER, {"digest": digest})
+        if row is None:
             raise CredentialsRejected("The token is unknown or was revoked; log in again.")
-        if row.expires_at is not None and row.expires_at <= now:
+        (
+            revoked_at,
+            expires_at,
+            agent_id,
+            agent_username,
+            agent_is_active,
+            telegram_user_id,
+            display_name,
+            username,
+            language_code,
+        ) = row
+        if revoked_at is not None:
+            raise CredentialsRejected("The token is unknown or was revoked; log in again.")
+        if expires_at is not None and expires_at <= now:
             raise CredentialsRejected("The token has expired; log in again.")
-        if row.agent_id is not None:
-            if row.agent_username is None or not row.agent_is_active:
+        if agent_id is not None:
+            if agent_username is None or not agent_is_active:
                 raise CredentialsRejected("The token's agent account is disabled.")
-            return Actor.agent(row.agent_id, row.agent_username)
-        if row.customer_telegram_user_id is None:
+            return Actor.agent(agent_id, agent_username)
+        if telegram_user_id is None:
             raise CredentialsRejected("The token is unknown or was revoked; log in again.")
         return Actor.customer(
-            CustomerProfile(
-                row.customer_telegram_user_id,
-                row.customer_display_name,
-                row.customer_username,
-                row.customer_language_code,
-            )
+            CustomerProfile(telegram_user_id, display_name, username, language_code)
         )
 
     async def revoke(self, secret: str) -> None:

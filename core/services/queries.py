@@ -24,6 +24,7 @@ from core.services.routing import (
     private_context,
     ticket_for_reference,
 )
+from core.store.direct_reads import DirectReads
 from core.store.tables import (
     CustomerRow,
     MessageCopyRow,
@@ -86,8 +87,9 @@ class TicketFilter:
 class QueryService:
     """Read-only views of tickets."""
 
-    def __init__(self, context: ServiceContext) -> None:
+    def __init__(self, context: ServiceContext, reads: DirectReads) -> None:
         self._ctx = context
+        self._reads = reads
 
     async def view_tickets(
         self,
@@ -168,14 +170,13 @@ class QueryService:
             "after_id": after[1] if after else None,
             "tag": where.tag,
         }
-        async with self._ctx.database.read_connection() as connection:
-            rows = (await connection.execute(list_statement(shape), values)).all()
-            more = len(rows) > limit
-            rows = rows[:limit]
-            if tags:
-                views = await views_with_tags(connection, rows)
-            else:
-                views = [ticket_view_of(row) for row in rows]
+        rows = await self._reads.all(list_statement(shape), values)
+        more = len(rows) > limit
+        rows = rows[:limit]
+        if tags:
+            views = await views_with_tags(self._reads, rows)
+        else:
+            views = [ticket_view_of(row) for row in rows]
         return TicketPage(tuple(views), encode_cursor(views[-1]) if more else None)
 
     async def tickets_of_customer(

@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 
 from tests.bot.test_cli import HELPDESK, PASSWORD, assert_one_clean_error_line, run
 
@@ -44,7 +45,58 @@ class TestTokenCommands:
         assert "No agent is called 'zed'" in line
 
 
+def start_api(tmp_path: Path, port: int) -> subprocess.Popen[str]:
+    """``helpdesk api`` on the test's database, its output captured."""
+    env = {
+        "PATH": "",
+        "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'desk.db'}",
+        "API_PORT": str(port),
+    }
+    return subprocess.Popen(
+        [HELPDESK, "api"],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+
+
+def first_answer(url: str, secret: str) -> httpx.Response:
+    """The first answer of a server still starting up."""
+    deadline = time.monotonic() + 20
+    while True:
+        try:
+            return httpx.get(url, headers={"Authorization": f"Bearer {secret}"})
+        except httpx.TransportError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)
+
+
 class TestServe:
+    @pytest.mark.parametrize(
+        "command", [("token", "revoke", "website"), ("agent", "disable", "alice")]
+    )
+    def test_a_token_revoked_by_another_process_is_refused_at_once(
+        self, tmp_path: Path, command: tuple[str, ...]
+    ) -> None:
+        run(tmp_path, "agent", "add", "alice", "--password-stdin", stdin=PASSWORD)
+        created = run(tmp_path, "token", "create", "website", "--agent", "alice")
+        secret = created.stdout.strip().splitlines()[-1]
+        port = free_port()
+        url = f"http://127.0.0.1:{port}/api/v1/tickets"
+        process = start_api(tmp_path, port)
+        try:
+            assert first_answer(url, secret).status_code == 200
+            assert run(tmp_path, *command).returncode == 0
+            refused = httpx.get(url, headers={"Authorization": f"Bearer {secret}"})
+            assert refused.status_code == 401, refused.text
+            assert refused.json()["error"]["code"] == "credentials_rejected"
+        finally:
+            process.terminate()
+            process.communicate(timeout=20)
+
     def test_api_serves_and_logs_requests_without_tokens(self, tmp_path: Path) -> None:
         created = run(tmp_path, "token", "create", "website")
         secret = created.stdout.strip().splitlines()[-1]
