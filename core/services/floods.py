@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.domain.actors import ChatRef, CustomerProfile, NewMessage
@@ -24,6 +24,7 @@ from core.notices.kinds import SwarmAlert
 from core.services import notices
 from core.services.bans import hold_message
 from core.services.common import ServiceContext, upsert_customer
+from core.store.prepared import Prepared, Writer
 from core.store.tables import (
     CustomerRow,
     DeskStateRow,
@@ -60,20 +61,23 @@ class Pace:
     first_held: bool = False
 
 
+_WRITTEN_THIS_MINUTE = Prepared(
+    select(func.count(MessageRow.id))
+    .join(TicketRow, TicketRow.id == MessageRow.ticket_id)
+    .where(
+        TicketRow.customer_id == bindparam("customer"),
+        MessageRow.author_role == Role.CUSTOMER.value,
+        MessageRow.created_at >= bindparam("start"),
+    )
+)
+
+
 async def pace_of(
-    session: AsyncSession, customer_id: int, count: int, now: datetime, per_minute: int
+    writer: Writer, customer_id: int, count: int, now: datetime, per_minute: int
 ) -> Pace:
     """Decide when ``count`` new messages of a customer may be relayed."""
     start = now.replace(second=0, microsecond=0)
-    sent = await session.scalar(
-        select(func.count(MessageRow.id))
-        .join(TicketRow, TicketRow.id == MessageRow.ticket_id)
-        .where(
-            TicketRow.customer_id == customer_id,
-            MessageRow.author_role == Role.CUSTOMER.value,
-            MessageRow.created_at >= start,
-        )
-    )
+    sent = await writer.scalar(_WRITTEN_THIS_MINUTE, {"customer": customer_id, "start": start})
     return pace_after(int(sent or 0), count, now, per_minute)
 
 

@@ -23,6 +23,7 @@ from core.services.floods import check_ticket_allowance, needs_human_check, swar
 from core.services.messages import add_messages, as_parts
 from core.services.moves import move_ticket
 from core.store import search_index
+from core.store.prepared import Writer
 from core.store.tables import AgentRow, CustomerRow, TicketRow
 from core.store.to_views import ticket_view
 from core.views import TicketView
@@ -169,7 +170,7 @@ class TicketService:
             session.add(ticket)
             await session.flush()
             await search_index.add_ticket(session, ticket.id, ticket.subject)
-            rows = await add_messages(session, ticket, customer, parts, now)
+            rows = await add_messages(await Writer.of(session), ticket.id, customer, parts, now)
             if follow_up_of:
                 detail: str | None = f"follow-up of #{follow_up_of}"
             elif by is not customer:

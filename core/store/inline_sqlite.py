@@ -55,7 +55,8 @@ def record_blocks_to(path: Path) -> None:
     atexit.register(write)
 
 
-def _run(function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+def run_inline(function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """Call a function of the ``sqlite3`` connection now, timed while the probe is on."""
     log = _block_log
     if log is None:
         return function(*args, **kwargs)
@@ -81,7 +82,7 @@ class _InlineQueue:
     def put_nowait(self, item: tuple[asyncio.Future[Any] | None, Callable[[], Any]]) -> None:
         future, function = item
         try:
-            result = _run(function)
+            result = run_inline(function)
         except BaseException as error:  # handed to the awaiting caller, as aiosqlite does
             if future is not None and not future.done():
                 future.set_exception(error)
@@ -100,7 +101,18 @@ class InlineConnection(aiosqlite.Connection):
     async def _execute(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         if not self._running or not self._connection:
             raise ValueError("Connection closed")
-        return _run(fn, *args, **kwargs)
+        return run_inline(fn, *args, **kwargs)
+
+    @property
+    def sqlite_connection(self) -> sqlite3.Connection:
+        """The ``sqlite3`` connection underneath, for statements run on it directly.
+
+        Raises:
+            ValueError: the connection is closed.
+        """
+        if not self._running or self._connection is None:
+            raise ValueError("Connection closed")
+        return self._connection
 
     def __await__(self) -> Generator[Any, None, aiosqlite.Connection]:
         return self._connect().__await__()  # no thread to start
@@ -109,7 +121,7 @@ class InlineConnection(aiosqlite.Connection):
         """Close the connection (there is no thread to stop)."""
         self._running = False
         if self._connection is not None:
-            _run(self._connection.close)
+            run_inline(self._connection.close)
             self._connection = None
         return None
 

@@ -1,0 +1,325 @@
+"""A ticket as plain values for the write path, and the statements that write it.
+
+The hottest operations (a message, a status change, a new ticket) read one ticket, write a
+few rows and answer with the ticket's view. Loading it as an ORM object costs an
+identity-map entry for the ticket, its customer and its assignee and a flush at commit,
+several times the statements themselves; ``TicketRecord`` is the same values without
+that, read by one prepared statement (plus one for its tags) and written back by prepared
+UPDATEs (``core.store.prepared``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import bindparam, insert, select, update
+
+from core.domain.values import Priority, Status
+from core.store.prepared import Prepared, Writer
+from core.store.tables import (
+    AgentRow,
+    CustomerRow,
+    MessageCopyRow,
+    MessageRow,
+    OutboxRow,
+    TicketEventRow,
+    TicketRow,
+    TicketTagRow,
+    table_of,
+)
+from core.views import CustomerView, TicketView
+
+_tickets = table_of(TicketRow)
+_customers = table_of(CustomerRow)
+_agents = table_of(AgentRow)
+_tags = table_of(TicketTagRow)
+
+_TICKET_FIELDS = (
+    "id",
+    "customer_id",
+    "subject",
+    "status",
+    "priority",
+    "category",
+    "assignee_id",
+    "follow_up_of_id",
+    "created_at",
+    "updated_at",
+    "status_changed_at",
+    "first_response_at",
+    "resolved_at",
+    "closed_at",
+    "rating",
+    "rating_comment",
+    "staff_topic_id",
+    "staff_card_message_id",
+    "sla_first_breached_at",
+    "sla_resolution_breached_at",
+    "merged_into_id",
+    "customer_topic_id",
+)
+_CUSTOMER_FIELDS = (
+    "id",
+    "telegram_user_id",
+    "display_name",
+    "username",
+    "language_code",
+    "unreachable_since",
+    "active_ticket_id",
+)
+_STATUSES = {status.value: status for status in Status}
+_PRIORITIES = {priority.value: priority for priority in Priority}
+
+
+@dataclass(slots=True)
+class CustomerRecord:
+    """A customer's columns as the write path reads and changes them."""
+
+    id: int
+    telegram_user_id: int
+    display_name: str
+    username: str | None
+    language_code: str | None
+    unreachable_since: datetime | None
+    active_ticket_id: int | None
+
+    def view(self) -> CustomerView:
+        """The customer's view."""
+        return CustomerView(
+            id=self.id,
+            telegram_user_id=self.telegram_user_id,
+            display_name=self.display_name,
+            username=self.username,
+            language_code=self.language_code,
+            unreachable_since=self.unreachable_since,
+        )
+
+
+@dataclass(slots=True)
+class TicketRecord:
+    """A ticket's columns, its customer, its assignee's username and its tags."""
+
+    id: int
+    customer_id: int
+    subject: str
+    status: str
+    priority: str
+    category: str | None
+    assignee_id: int | None
+    follow_up_of_id: int | None
+    created_at: datetime
+    updated_at: datetime
+    status_changed_at: datetime
+    first_response_at: datetime | None
+    resolved_at: datetime | None
+    closed_at: datetime | None
+    rating: int | None
+    rating_comment: str | None
+    staff_topic_id: int | None
+    staff_card_message_id: int | None
+    sla_first_breached_at: datetime | None
+    sla_resolution_breached_at: datetime | None
+    merged_into_id: int | None
+    customer_topic_id: int | None
+    customer: CustomerRecord
+    assignee_username: str | None
+    tags: tuple[str, ...]
+
+    def view(self) -> TicketView:
+        """The ticket's view, as it stands now."""
+        return TicketView(
+            number=self.id,
+            subject=self.subject,
+            status=_STATUSES[self.status],
+            priority=_PRIORITIES[self.priority],
+            category=self.category,
+            customer=self.customer.view(),
+            assignee=self.assignee_username,
+            assignee_id=self.assignee_id,
+            follow_up_of=self.follow_up_of_id,
+            created_at=self.created_at,
+            updated_at=self.updated_at,
+            status_changed_at=self.status_changed_at,
+            first_response_at=self.first_response_at,
+            resolved_at=self.resolved_at,
+            closed_at=self.closed_at,
+            rating=self.rating,
+            rating_comment=self.rating_comment,
+            staff_topic_id=self.staff_topic_id,
+            staff_card_message_id=self.staff_card_message_id,
+            sla_first_breached_at=self.sla_first_breached_at,
+            sla_resolution_breached_at=self.sla_resolution_breached_at,
+            tags=self.tags,
+            merged_into=self.merged_into_id,
+            customer_topic_id=self.customer_topic_id,
+        )
+
+
+_LOAD = (
+    select(
+        *(_tickets.c[name] for name in _TICKET_FIELDS),
+        *(_customers.c[name] for name in _CUSTOMER_FIELDS),
+        _agents.c.username,
+    )
+    .join(_customers, _customers.c.id == _tickets.c.customer_id)
+    .outerjoin(_agents, _agents.c.id == _tickets.c.assignee_id)
+    .where(_tickets.c.id == bindparam("n"))
+)
+LOAD_TICKET = Prepared(_LOAD)
+LOAD_TICKET_LOCKED = Prepared(_LOAD.with_for_update(of=_tickets))
+"""The same, holding the ticket's row until the transaction ends (PostgreSQL)."""
+TAGS_OF = Prepared(
+    select(_tags.c.tag).where(_tags.c.ticket_id == bindparam("n")).order_by(_tags.c.tag)
+)
+
+_TICKETS_END = len(_TICKET_FIELDS)
+_CUSTOMER_END = _TICKETS_END + len(_CUSTOMER_FIELDS)
+
+
+async def load_ticket_record(writer: Writer, number: int) -> TicketRecord | None:
+    """Read a ticket with its customer, assignee and tags; lock its row on PostgreSQL."""
+    statement = LOAD_TICKET if writer.is_sqlite else LOAD_TICKET_LOCKED
+    row = await writer.first(statement, {"n": number})
+    if row is None:
+        return None
+    tags = tuple(tag for (tag,) in await writer.rows(TAGS_OF, {"n": number}))
+    return record_of(row, tags)
+
+
+def record_of(row: Any, tags: tuple[str, ...]) -> TicketRecord:
+    """A record from one row of the load statement."""
+    customer = CustomerRecord(*row[_TICKETS_END:_CUSTOMER_END])
+    ticket: TicketRecord = TicketRecord(*row[:_TICKETS_END], customer, row[_CUSTOMER_END], tags)  # type: ignore[call-arg]
+    return ticket
+
+
+TICKET_STATE_COLUMNS = (
+    "status",
+    "status_changed_at",
+    "updated_at",
+    "first_response_at",
+    "resolved_at",
+    "closed_at",
+    "assignee_id",
+)
+WRITE_TICKET_STATE = Prepared(
+    update(_tickets)
+    .where(_tickets.c.id == bindparam("n"))
+    .values({name: bindparam(name) for name in TICKET_STATE_COLUMNS})
+)
+"""What the lifecycle decides, written in one UPDATE whatever changed."""
+
+SET_ACTIVE_TICKET = Prepared(
+    update(_customers)
+    .where(_customers.c.id == bindparam("customer"))
+    .values(active_ticket_id=bindparam("ticket"))
+)
+
+UPDATE_PROFILE = Prepared(
+    update(_customers)
+    .where(_customers.c.id == bindparam("customer"))
+    .values(
+        display_name=bindparam("display_name"),
+        username=bindparam("username"),
+        language_code=bindparam("language_code"),
+        updated_at=bindparam("now"),
+    )
+)
+
+
+def _inserting(
+    row: type[TicketRow | MessageRow | MessageCopyRow | TicketEventRow | OutboxRow],
+    names: tuple[str, ...],
+) -> Any:
+    table = table_of(row)
+    return insert(table).values({name: bindparam(name) for name in names})
+
+
+MESSAGE_COLUMNS = (
+    "ticket_id",
+    "author_role",
+    "author_agent_id",
+    "author_name",
+    "text",
+    "formatted",
+    "attachment_kind",
+    "attachment_file_id",
+    "attachment_details",
+    "album",
+    "internal",
+    "copyable",
+    "created_at",
+    "forward_origin",
+)
+INSERT_MESSAGE = Prepared(
+    _inserting(MessageRow, MESSAGE_COLUMNS).returning(table_of(MessageRow).c.id)
+)
+INSERT_ORIGIN = Prepared(
+    _inserting(MessageCopyRow, ("message_id", "chat_id", "chat_message_id", "is_origin"))
+)
+EVENT_COLUMNS = (
+    "ticket_id",
+    "actor_role",
+    "actor_agent_id",
+    "actor_name",
+    "kind",
+    "from_status",
+    "to_status",
+    "detail",
+    "at",
+)
+INSERT_EVENT = Prepared(
+    _inserting(TicketEventRow, EVENT_COLUMNS).returning(table_of(TicketEventRow).c.id)
+)
+OUTBOX_COLUMNS = (
+    "lane",
+    "audience",
+    "chat_id",
+    "ticket_id",
+    "kind",
+    "payload",
+    "dedupe_key",
+    "batch_key",
+    "attempts",
+    "next_attempt_at",
+    "lease_until",
+    "lease_owner",
+    "sent_at",
+    "failed_at",
+    "last_error",
+    "created_at",
+)
+INSERT_OUTBOX = Prepared(_inserting(OutboxRow, OUTBOX_COLUMNS))
+_outbox = table_of(OutboxRow)
+HOLD_BATCH = Prepared(
+    update(_outbox)
+    .where(
+        _outbox.c.lane == bindparam("in_lane"),
+        _outbox.c.batch_key == bindparam("of_batch"),
+        _outbox.c.sent_at.is_(None),
+        _outbox.c.failed_at.is_(None),
+        _outbox.c.lease_until.is_(None),
+    )
+    .values(next_attempt_at=bindparam("due"))
+)
+"""The earlier parts of an album still waiting fall due with its newest part."""
+
+RESEND_MISSED = Prepared(
+    update(_outbox)
+    .where(
+        _outbox.c.chat_id == bindparam("chat"),
+        _outbox.c.audience == bindparam("to_audience"),
+        _outbox.c.failed_at.is_not(None),
+        _outbox.c.failed_at >= bindparam("since"),
+    )
+    .values(failed_at=None, next_attempt_at=bindparam("now"), attempts=0, last_error=None)
+)
+"""A customer who was unreachable wrote: what failed to reach them since goes out again."""
+MARK_REACHABLE = Prepared(
+    update(_customers)
+    .where(_customers.c.id == bindparam("customer"))
+    .values(unreachable_since=None)
+)
+AGENT_NAME = Prepared(select(_agents.c.username).where(_agents.c.id == bindparam("agent")))
