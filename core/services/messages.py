@@ -187,8 +187,7 @@ class MessageService:
         if internal and not actor.is_agent:
             raise PermissionDenied("Only agents can write internal notes.")
         now = self._ctx.clock.now()
-        async with self._ctx.database.write_session() as session:
-            writer = await Writer.of(session)
+        async with self._ctx.database.write_transaction() as writer:
             ticket = await load_record(writer, actor, number, for_update=True)
             if actor.profile is not None:  # the ticket is theirs: load_record checked it
                 await refresh_record(writer, ticket.customer, actor.profile, now)
@@ -204,8 +203,7 @@ class MessageService:
                     internal=internal,
                     written_in_topic=written_in_topic,
                 )
-            await session.commit()
-            return posted
+        return posted
 
     async def customer_writes(
         self,

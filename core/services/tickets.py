@@ -14,6 +14,7 @@ from core.errors import AgentNotFound, CustomerNotFound, InvalidInput, Permissio
 from core.services import notices
 from core.services.common import (
     ServiceContext,
+    load_record,
     load_ticket,
     record_event,
     require_agent,
@@ -21,7 +22,7 @@ from core.services.common import (
 )
 from core.services.floods import check_ticket_allowance, needs_human_check, swarm_alert
 from core.services.messages import add_messages, as_parts
-from core.services.moves import move_ticket
+from core.services.moves import move_record, move_ticket
 from core.store import search_index
 from core.store.prepared import Writer
 from core.store.tables import AgentRow, CustomerRow, TicketRow
@@ -210,11 +211,10 @@ class TicketService:
             TransitionRefused: the lifecycle does not allow this move for this actor.
         """
         now = self._ctx.clock.now()
-        async with self._ctx.database.write_session() as session:
-            ticket = await load_ticket(session, actor, number, for_update=True)
-            await move_ticket(self._ctx, session, ticket, actor=actor, to=to, now=now)
-            await session.commit()
-            return ticket_view(ticket)
+        async with self._ctx.database.write_transaction() as writer:
+            ticket = await load_record(writer, actor, number, for_update=True)
+            await move_record(self._ctx, writer, ticket, actor=actor, to=to, now=now)
+        return ticket.view()
 
     async def take(self, actor: Actor, number: int) -> TicketView:
         """Assign the ticket to the acting agent and, if it is new (or closed), open it.

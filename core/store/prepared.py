@@ -92,16 +92,40 @@ class Prepared:
 class Writer:
     """A write transaction's connection, running ``Prepared`` statements.
 
-    Made with ``Writer.of(session)`` inside the session's transaction; the session commits
-    or rolls back as usual, and what the writer ran is part of it.
+    Made by ``Database.write_transaction`` for an operation that needs nothing else, or
+    with ``Writer.of(session)`` inside a session's transaction; the session then commits or
+    rolls back as usual, and what the writer ran is part of it.
+
+    Args:
+        dialect: the database's dialect.
+        connection: the transaction's SQLAlchemy connection (None: ``sqlite`` runs all).
+        sqlite: the transaction's ``sqlite3`` connection, run directly when given.
     """
 
-    __slots__ = ("_dialect", "_sqlite", "connection")
+    __slots__ = ("_connection", "_dialect", "_sqlite")
 
-    def __init__(self, connection: AsyncConnection, sqlite: sqlite3.Connection | None) -> None:
-        self.connection = connection
+    def __init__(
+        self,
+        dialect: Dialect,
+        connection: AsyncConnection | None,
+        sqlite: sqlite3.Connection | None = None,
+    ) -> None:
+        if connection is None and sqlite is None:
+            raise ValueError("a writer needs a connection")
+        self._connection = connection
         self._sqlite = sqlite
-        self._dialect = connection.dialect
+        self._dialect = dialect
+
+    @property
+    def connection(self) -> AsyncConnection:
+        """The SQLAlchemy connection of the transaction (PostgreSQL, or a session's).
+
+        Raises:
+            ValueError: the writer runs on a bare ``sqlite3`` connection.
+        """
+        if self._connection is None:
+            raise ValueError("this writer has only its sqlite3 connection")
+        return self._connection
 
     @classmethod
     async def of(cls, session: AsyncSession) -> Writer:
@@ -118,7 +142,7 @@ class Writer:
             driver = raw.driver_connection
             if isinstance(driver, InlineConnection):
                 sqlite = driver.sqlite_connection
-        return cls(connection, sqlite)
+        return cls(connection.dialect, connection, sqlite)
 
     @property
     def is_sqlite(self) -> bool:
