@@ -22,6 +22,8 @@ from core.store.database import Database
 from core.store.prepared import Writer
 from core.store.tables import CustomerRow, OutboxRow, TicketRow
 from core.store.write_rows import (
+    ADD_CUSTOMER,
+    CUSTOMER_BY_USER,
     HOLD_BATCH,
     INSERT_EVENT,
     INSERT_OUTBOX,
@@ -146,6 +148,37 @@ async def upsert_customer(
         return (await session.scalars(by_user)).one()
     await refresh_customer(session, customer, profile, now)
     return customer
+
+
+async def find_customer(
+    writer: Writer, profile: CustomerProfile, now: datetime
+) -> tuple[CustomerRecord, bool]:
+    """``upsert_customer`` as plain values; also tell whether this call stored them (new)."""
+    user = {"user": profile.telegram_user_id}
+    row = await writer.first(CUSTOMER_BY_USER, user)
+    if row is not None:
+        customer = CustomerRecord(*row)
+        await refresh_record(writer, customer, profile, now)
+        return customer, False
+    # First contact. Two first messages may race (PostgreSQL runs them side by side):
+    # insert unless present; no row back means the other one won, so read its row.
+    row = await writer.first(
+        ADD_CUSTOMER[writer.is_sqlite],
+        {
+            "telegram_user_id": profile.telegram_user_id,
+            "display_name": profile.display_name,
+            "username": profile.username,
+            "language_code": profile.language_code,
+            "created_at": now,
+            "updated_at": now,
+        },
+    )
+    if row is not None:
+        return CustomerRecord(*row), True
+    row = await writer.first(CUSTOMER_BY_USER, user)
+    if row is None:
+        raise RuntimeError("the customer was neither stored nor found")
+    return CustomerRecord(*row), False
 
 
 async def refresh_customer(

@@ -27,12 +27,12 @@ from core.services.common import ServiceContext, upsert_customer
 from core.store.prepared import Prepared, Writer
 from core.store.tables import (
     CustomerRow,
-    DeskStateRow,
     MessageCopyRow,
     MessageRow,
     TicketRow,
 )
 from core.store.to_views import message_view, ticket_view
+from core.store.write_rows import ADD_DESK_STATE, DESK_STATE, SET_DESK_STATE, CustomerRecord
 from core.views import MessageView, TicketView
 
 MINUTE = timedelta(minutes=1)
@@ -89,19 +89,34 @@ def pace_after(before: int, count: int, now: datetime, per_minute: int) -> Pace:
     return Pace(due=start + MINUTE, held=True, first_held=before <= per_minute)
 
 
+_OPENED_SINCE = Prepared(
+    select(func.count(TicketRow.id)).where(
+        TicketRow.customer_id == bindparam("customer"), TicketRow.created_at > bindparam("since")
+    )
+)
+_ANY_TICKET = Prepared(
+    select(TicketRow.id).where(TicketRow.customer_id == bindparam("customer")).limit(1)
+)
+_ARRIVALS = Prepared(
+    select(func.count(CustomerRow.id)).where(
+        CustomerRow.created_at > bindparam("since"), CustomerRow.id <= bindparam("customer")
+    )
+)
+
+
 async def check_ticket_allowance(
-    session: AsyncSession, customer: CustomerRow, now: datetime, per_day: int
+    writer: Writer, customer: CustomerRecord, now: datetime, per_day: int, *, fresh: bool
 ) -> None:
     """Refuse a customer's ticket past the day's allowance.
+
+    ``fresh``: the customer was stored by this very transaction, so has no tickets yet.
 
     Raises:
         TicketLimitReached: they opened ``per_day`` tickets in the last 24 hours.
     """
-    opened = await session.scalar(
-        select(func.count(TicketRow.id)).where(
-            TicketRow.customer_id == customer.id, TicketRow.created_at > now - DAY
-        )
-    )
+    opened = 0
+    if not fresh:
+        opened = await writer.scalar(_OPENED_SINCE, {"customer": customer.id, "since": now - DAY})
     if int(opened or 0) >= per_day:
         raise TicketLimitReached(
             f"You opened {per_day} tickets in the last 24 hours, as many as a day allows. "
@@ -110,31 +125,27 @@ async def check_ticket_allowance(
 
 
 async def needs_human_check(
-    session: AsyncSession, customer: CustomerRow, now: datetime, per_minute: int
+    writer: Writer, customer: CustomerRecord, now: datetime, per_minute: int, *, fresh: bool
 ) -> bool:
-    """Tell whether this customer's first ticket comes in a swarm of newcomers."""
-    earlier = await session.scalar(
-        select(TicketRow.id).where(TicketRow.customer_id == customer.id).limit(1)
-    )
-    if earlier is not None or customer.created_at < now - MINUTE:
+    """Tell whether this customer's first ticket comes in a swarm of newcomers.
+
+    ``fresh``: the customer was stored by this very transaction, so has no tickets yet.
+    """
+    if customer.created_at < now - MINUTE:
         return False
-    arrivals = await session.scalar(
-        select(func.count(CustomerRow.id)).where(
-            CustomerRow.created_at > now - MINUTE, CustomerRow.id <= customer.id
-        )
-    )
+    if not fresh and await writer.scalar(_ANY_TICKET, {"customer": customer.id}) is not None:
+        return False
+    arrivals = await writer.scalar(_ARRIVALS, {"since": now - MINUTE, "customer": customer.id})
     return int(arrivals or 0) > per_minute
 
 
-async def swarm_alert(session: AsyncSession, now: datetime) -> list[notices.Notice]:
+async def swarm_alert(writer: Writer, now: datetime) -> list[notices.Notice]:
     """The one alert of a swarm for the staff chat (none if one went out lately)."""
-    state = await session.get(DeskStateRow, SWARM_ALERT_KEY)
-    if state is not None and datetime.fromisoformat(state.value) > now - SWARM_QUIET:
+    state = await writer.scalar(DESK_STATE, {"k": SWARM_ALERT_KEY})
+    if state is not None and datetime.fromisoformat(state) > now - SWARM_QUIET:
         return []
-    if state is None:
-        session.add(DeskStateRow(key=SWARM_ALERT_KEY, value=now.isoformat(), updated_at=now))
-    else:
-        state.value, state.updated_at = now.isoformat(), now
+    values = {"k": SWARM_ALERT_KEY, "v": now.isoformat(), "at": now}
+    await writer.run(ADD_DESK_STATE if state is None else SET_DESK_STATE, values)
     return [
         notices.Notice(Audience.STAFF, SwarmAlert(), None, dedupe_key=f"swarm:{now.isoformat()}")
     ]

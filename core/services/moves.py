@@ -20,7 +20,7 @@ from core.services import notices
 from core.services.common import ServiceContext, write_event
 from core.store.prepared import Writer
 from core.store.tables import AgentRow, TicketRow
-from core.store.write_rows import AGENT_NAME, WRITE_TICKET_STATE, TicketRecord
+from core.store.write_rows import AGENT_NAME, TicketRecord, ticket_state_write
 
 
 def ticket_state(ticket: TicketRow | TicketRecord) -> TicketState:
@@ -47,8 +47,7 @@ async def store_outcome(
     """
     state = outcome.state
     writer = await Writer.of(session)
-    if _state_changed(ticket, state):
-        await _write_state(writer, ticket.id, state)
+    if await _write_state(writer, ticket, state):
         if ticket.assignee_id != state.assignee_id:
             assignee = None
             if state.assignee_id is not None:
@@ -68,8 +67,7 @@ async def store_record_outcome(
 ) -> list[notices.Notice]:
     """``store_outcome`` for a ticket read as plain values: the record follows the row."""
     state = outcome.state
-    if _state_changed(ticket, state):
-        await _write_state(writer, ticket.id, state)
+    if await _write_state(writer, ticket, state):
         if ticket.assignee_id != state.assignee_id:
             ticket.assignee_username = (
                 None
@@ -96,25 +94,23 @@ def _state_values(state: TicketState) -> dict[str, object]:
     }
 
 
-def _state_changed(ticket: TicketRow | TicketRecord, state: TicketState) -> bool:
-    return (
-        ticket.status != state.status.value
-        or ticket.status_changed_at != state.status_changed_at
-        or ticket.updated_at != state.updated_at
-        or ticket.first_response_at != state.first_response_at
-        or ticket.resolved_at != state.resolved_at
-        or ticket.closed_at != state.closed_at
-        or ticket.assignee_id != state.assignee_id
-    )
-
-
-async def _write_state(writer: Writer, number: int, state: TicketState) -> None:
-    """Write the lifecycle's columns with one prepared UPDATE, bypassing the unit of work.
+async def _write_state(
+    writer: Writer, ticket: TicketRow | TicketRecord, state: TicketState
+) -> bool:
+    """Write the lifecycle's columns that changed with one prepared UPDATE; tell if any did.
 
     Every customer message pays for this write, and the unit of work's flush cost several
-    times the statement; one statement for whichever columns changed is built only once.
+    times the statement; the statement for each set of changed columns is built only once.
     """
-    await writer.run(WRITE_TICKET_STATE, {"n": number, **_state_values(state)})
+    changed = {
+        name: value
+        for name, value in _state_values(state).items()
+        if getattr(ticket, name) != value
+    }
+    if not changed:
+        return False
+    await writer.run(ticket_state_write(tuple(changed)), {"n": ticket.id, **changed})
+    return True
 
 
 async def _record(

@@ -15,12 +15,15 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 
 from core.domain.values import Priority, Status
 from core.store.prepared import Prepared, Writer
 from core.store.tables import (
     AgentRow,
+    Base,
     CustomerRow,
+    DeskStateRow,
     MessageCopyRow,
     MessageRow,
     OutboxRow,
@@ -68,6 +71,7 @@ _CUSTOMER_FIELDS = (
     "language_code",
     "unreachable_since",
     "active_ticket_id",
+    "created_at",
 )
 _STATUSES = {status.value: status for status in Status}
 _PRIORITIES = {priority.value: priority for priority in Priority}
@@ -84,6 +88,7 @@ class CustomerRecord:
     language_code: str | None
     unreachable_since: datetime | None
     active_ticket_id: int | None
+    created_at: datetime
 
     def view(self) -> CustomerView:
         """The customer's view."""
@@ -195,21 +200,24 @@ def record_of(row: Any, tags: tuple[str, ...]) -> TicketRecord:
     return ticket
 
 
-TICKET_STATE_COLUMNS = (
-    "status",
-    "status_changed_at",
-    "updated_at",
-    "first_response_at",
-    "resolved_at",
-    "closed_at",
-    "assignee_id",
-)
-WRITE_TICKET_STATE = Prepared(
-    update(_tickets)
-    .where(_tickets.c.id == bindparam("n"))
-    .values({name: bindparam(name) for name in TICKET_STATE_COLUMNS})
-)
-"""What the lifecycle decides, written in one UPDATE whatever changed."""
+_STATE_WRITES: dict[tuple[str, ...], Prepared] = {}
+
+
+def ticket_state_write(columns: tuple[str, ...]) -> Prepared:
+    """The UPDATE of these columns of a ticket, made once for each set of columns.
+
+    Only the columns that changed are written: SQLite rewrites the entries of every index
+    on a column the UPDATE sets, changed or not, and each page it touches is written out.
+    """
+    prepared = _STATE_WRITES.get(columns)
+    if prepared is None:
+        prepared = _STATE_WRITES[columns] = Prepared(
+            update(_tickets)
+            .where(_tickets.c.id == bindparam("n"))
+            .values({name: bindparam(name) for name in columns})
+        )
+    return prepared
+
 
 SET_ACTIVE_TICKET = Prepared(
     update(_customers)
@@ -229,10 +237,7 @@ UPDATE_PROFILE = Prepared(
 )
 
 
-def _inserting(
-    row: type[TicketRow | MessageRow | MessageCopyRow | TicketEventRow | OutboxRow],
-    names: tuple[str, ...],
-) -> Any:
+def _inserting(row: type[Base], names: tuple[str, ...]) -> Any:
     table = table_of(row)
     return insert(table).values({name: bindparam(name) for name in names})
 
@@ -323,3 +328,114 @@ MARK_REACHABLE = Prepared(
     .values(unreachable_since=None)
 )
 AGENT_NAME = Prepared(select(_agents.c.username).where(_agents.c.id == bindparam("agent")))
+
+CUSTOMER_BY_USER = Prepared(
+    select(*(_customers.c[name] for name in _CUSTOMER_FIELDS)).where(
+        _customers.c.telegram_user_id == bindparam("user")
+    )
+)
+_NEW_CUSTOMER_VALUES: dict[str, Any] = {
+    name: bindparam(name)
+    for name in (
+        "telegram_user_id",
+        "display_name",
+        "username",
+        "language_code",
+        "created_at",
+        "updated_at",
+    )
+}
+
+
+def _add_customer(insert_into: Any) -> Prepared:
+    return Prepared(
+        insert_into(_customers)
+        .values(_NEW_CUSTOMER_VALUES)
+        .on_conflict_do_nothing(index_elements=["telegram_user_id"])
+        .returning(*(_customers.c[name] for name in _CUSTOMER_FIELDS))
+    )
+
+
+ADD_CUSTOMER = {True: _add_customer(sqlite.insert), False: _add_customer(postgresql.insert)}
+"""A first contact, unless a racing one stored it first (then no row comes back); the key
+tells whether the database is SQLite."""
+
+TICKET_COLUMNS = (
+    "customer_id",
+    "subject",
+    "status",
+    "priority",
+    "category",
+    "follow_up_of_id",
+    "created_at",
+    "updated_at",
+    "status_changed_at",
+    "awaiting_check_since",
+)
+INSERT_TICKET = Prepared(_inserting(TicketRow, TICKET_COLUMNS).returning(_tickets.c.id))
+
+_desk_state = table_of(DeskStateRow)
+DESK_STATE = Prepared(select(_desk_state.c.value).where(_desk_state.c.key == bindparam("k")))
+ADD_DESK_STATE = Prepared(
+    insert(_desk_state).values(key=bindparam("k"), value=bindparam("v"), updated_at=bindparam("at"))
+)
+SET_DESK_STATE = Prepared(
+    update(_desk_state)
+    .where(_desk_state.c.key == bindparam("k"))
+    .values(value=bindparam("v"), updated_at=bindparam("at"))
+)
+
+
+async def insert_ticket(
+    writer: Writer,
+    customer: CustomerRecord,
+    subject: str,
+    now: datetime,
+    *,
+    category: str | None,
+    follow_up_of: int | None,
+    awaiting_check: bool,
+) -> TicketRecord:
+    """Store a new ticket (new, normal priority) and return it as a record."""
+    number = await writer.scalar(
+        INSERT_TICKET,
+        {
+            "customer_id": customer.id,
+            "subject": subject,
+            "status": Status.NEW.value,
+            "priority": Priority.NORMAL.value,
+            "category": category,
+            "follow_up_of_id": follow_up_of,
+            "created_at": now,
+            "updated_at": now,
+            "status_changed_at": now,
+            "awaiting_check_since": now if awaiting_check else None,
+        },
+    )
+    return TicketRecord(
+        id=number,
+        customer_id=customer.id,
+        subject=subject,
+        status=Status.NEW.value,
+        priority=Priority.NORMAL.value,
+        category=category,
+        assignee_id=None,
+        follow_up_of_id=follow_up_of,
+        created_at=now,
+        updated_at=now,
+        status_changed_at=now,
+        first_response_at=None,
+        resolved_at=None,
+        closed_at=None,
+        rating=None,
+        rating_comment=None,
+        staff_topic_id=None,
+        staff_card_message_id=None,
+        sla_first_breached_at=None,
+        sla_resolution_breached_at=None,
+        merged_into_id=None,
+        customer_topic_id=None,
+        customer=customer,
+        assignee_username=None,
+        tags=(),
+    )
