@@ -27,15 +27,12 @@ from core.store.write_rows import (
     HOLD_BATCH,
     INSERT_EVENT,
     INSERT_OUTBOX,
-    LOAD_TICKET,
-    LOAD_TICKET_LOCKED,
     MARK_REACHABLE,
     RESEND_MISSED,
-    TAGS_OF,
     UPDATE_PROFILE,
     CustomerRecord,
     TicketRecord,
-    record_of,
+    read_ticket,
 )
 from core.views import EventView
 
@@ -95,14 +92,9 @@ async def load_record(
     Raises:
         TicketNotFound: no such ticket, or it belongs to another customer (same answer).
     """
-    locked = for_update and not writer.is_sqlite  # SQLite's writers take turns instead
-    row = await writer.first(LOAD_TICKET_LOCKED if locked else LOAD_TICKET, {"n": number})
-    if row is None:
+    ticket = await read_ticket(writer, number, lock=for_update)
+    if ticket is None or not may_see(actor, ticket):
         raise TicketNotFound(number)
-    ticket = record_of(row, ())
-    if not may_see(actor, ticket):
-        raise TicketNotFound(number)
-    ticket.tags = tuple(tag for (tag,) in await writer.rows(TAGS_OF, {"n": number}))
     return ticket
 
 

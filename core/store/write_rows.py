@@ -4,8 +4,8 @@ The hottest operations (a message, a status change, a new ticket) read one ticke
 few rows and answer with the ticket's view. Loading it as an ORM object costs an
 identity-map entry for the ticket, its customer and its assignee and a flush at commit,
 several times the statements themselves; ``TicketRecord`` is the same values without
-that, read by one prepared statement (plus one for its tags) and written back by prepared
-UPDATEs (``core.store.prepared``).
+that, read with its customer, assignee and tags by one prepared statement and written back
+by prepared UPDATEs (``core.store.prepared``).
 """
 
 from __future__ import annotations
@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, func, insert, literal, select, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 
 from core.domain.values import Priority, Status
 from core.store.prepared import Prepared, Writer
@@ -162,42 +163,63 @@ class TicketRecord:
         )
 
 
-_LOAD = (
-    select(
-        *(_tickets.c[name] for name in _TICKET_FIELDS),
-        *(_customers.c[name] for name in _CUSTOMER_FIELDS),
-        _agents.c.username,
+def _reading(tags: Any) -> Any:
+    return (
+        select(
+            *(_tickets.c[name] for name in _TICKET_FIELDS),
+            *(_customers.c[name] for name in _CUSTOMER_FIELDS),
+            _agents.c.username,
+            tags,
+        )
+        .join(_customers, _customers.c.id == _tickets.c.customer_id)
+        .outerjoin(_agents, _agents.c.id == _tickets.c.assignee_id)
+        .where(_tickets.c.id == bindparam("n"))
     )
-    .join(_customers, _customers.c.id == _tickets.c.customer_id)
-    .outerjoin(_agents, _agents.c.id == _tickets.c.assignee_id)
-    .where(_tickets.c.id == bindparam("n"))
+
+
+_ITS_TAGS = _tags.c.ticket_id == _tickets.c.id
+_READ_SQLITE = Prepared(
+    _reading(select(func.group_concat(_tags.c.tag, " ")).where(_ITS_TAGS).scalar_subquery())
 )
-LOAD_TICKET = Prepared(_LOAD)
-LOAD_TICKET_LOCKED = Prepared(_LOAD.with_for_update(of=_tickets))
-"""The same, holding the ticket's row until the transaction ends (PostgreSQL)."""
-TAGS_OF = Prepared(
-    select(_tags.c.tag).where(_tags.c.ticket_id == bindparam("n")).order_by(_tags.c.tag)
+"""A ticket, its customer, its assignee's name and its tags (space-separated: a tag has no
+spaces) in one statement; SQLite's ``group_concat`` keeps no order, so they are sorted
+after, in the code-point order of its binary collation."""
+_POSTGRES_READING = _reading(
+    select(func.string_agg(_tags.c.tag, aggregate_order_by(literal(" "), _tags.c.tag)))
+    .where(_ITS_TAGS)
+    .scalar_subquery()
 )
+_READ_POSTGRES = Prepared(_POSTGRES_READING)
+_READ_POSTGRES_LOCKED = Prepared(_POSTGRES_READING.with_for_update(of=_tickets))
+"""The same, holding the ticket's row until the transaction ends."""
 
 _TICKETS_END = len(_TICKET_FIELDS)
 _CUSTOMER_END = _TICKETS_END + len(_CUSTOMER_FIELDS)
 
 
-async def load_ticket_record(writer: Writer, number: int) -> TicketRecord | None:
-    """Read a ticket with its customer, assignee and tags; lock its row on PostgreSQL."""
-    statement = LOAD_TICKET if writer.is_sqlite else LOAD_TICKET_LOCKED
-    row = await writer.first(statement, {"n": number})
+async def read_ticket(writer: Writer, number: int, *, lock: bool) -> TicketRecord | None:
+    """Read a ticket as a record, or None; ``lock``: hold its row (PostgreSQL).
+
+    SQLite has no row locks: its writers take turns, a whole transaction each.
+    """
+    if writer.is_sqlite:
+        row = await writer.first(_READ_SQLITE, {"n": number})
+    else:
+        statement = _READ_POSTGRES_LOCKED if lock else _READ_POSTGRES
+        row = await writer.first(statement, {"n": number})
     if row is None:
         return None
-    tags = tuple(tag for (tag,) in await writer.rows(TAGS_OF, {"n": number}))
-    return record_of(row, tags)
-
-
-def record_of(row: Any, tags: tuple[str, ...]) -> TicketRecord:
-    """A record from one row of the load statement."""
-    customer = CustomerRecord(*row[_TICKETS_END:_CUSTOMER_END])
-    ticket: TicketRecord = TicketRecord(*row[:_TICKETS_END], customer, row[_CUSTOMER_END], tags)  # type: ignore[call-arg]
-    return ticket
+    listed: str | None = row[_CUSTOMER_END + 1]
+    tags: tuple[str, ...] = ()
+    if listed:
+        words = listed.split(" ")
+        tags = tuple(sorted(words) if writer.is_sqlite else words)
+    return TicketRecord(
+        **dict(zip(_TICKET_FIELDS, row[:_TICKETS_END], strict=True)),
+        customer=CustomerRecord(*row[_TICKETS_END:_CUSTOMER_END]),
+        assignee_username=row[_CUSTOMER_END],
+        tags=tags,
+    )
 
 
 _STATE_WRITES: dict[tuple[str, ...], Prepared] = {}
