@@ -382,7 +382,7 @@ ADD_CUSTOMER = {True: _add_customer(sqlite.insert), False: _add_customer(postgre
 """A first contact, unless a racing one stored it first (then no row comes back); the key
 tells whether the database is SQLite."""
 
-TICKET_COLUMNS = (
+NEW_TICKET_COLUMNS = (
     "customer_id",
     "subject",
     "status",
@@ -394,7 +394,7 @@ TICKET_COLUMNS = (
     "status_changed_at",
     "awaiting_check_since",
 )
-INSERT_TICKET = Prepared(_inserting(TicketRow, TICKET_COLUMNS).returning(_tickets.c.id))
+INSERT_TICKET = Prepared(_inserting(TicketRow, NEW_TICKET_COLUMNS).returning(_tickets.c.id))
 
 _desk_state = table_of(DeskStateRow)
 DESK_STATE = Prepared(select(_desk_state.c.value).where(_desk_state.c.key == bindparam("k")))
