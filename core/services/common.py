@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -19,7 +19,21 @@ from core.domain.values import Audience, EventKind, Role, Status
 from core.errors import PermissionDenied, TicketNotFound
 from core.services.notices import Notice
 from core.store.database import Database
-from core.store.tables import CustomerRow, OutboxRow, TicketEventRow, TicketRow, table_of
+from core.store.prepared import Writer
+from core.store.tables import CustomerRow, OutboxRow, TicketRow
+from core.store.write_rows import (
+    ADD_CUSTOMER,
+    CUSTOMER_BY_USER,
+    HOLD_BATCH,
+    INSERT_EVENT,
+    INSERT_OUTBOX,
+    MARK_REACHABLE,
+    RESEND_MISSED,
+    UPDATE_PROFILE,
+    CustomerRecord,
+    TicketRecord,
+    read_ticket,
+)
 from core.views import EventView
 
 
@@ -32,10 +46,11 @@ class ServiceContext:
     config: DeskConfig
 
     async def enqueue(
-        self, session: AsyncSession, notices: Iterable[Notice], now: datetime
+        self, session: AsyncSession | Writer, notices: Iterable[Notice], now: datetime
     ) -> None:
         """Put notifications into the outbox with this desk's album wait."""
-        await enqueue(session, notices, now, batch_wait=self.config.album_wait)
+        writer = session if isinstance(session, Writer) else await Writer.of(session)
+        await enqueue_with(writer, notices, now, batch_wait=self.config.album_wait)
 
 
 _TICKET_IN_ONE_QUERY = (joinedload(TicketRow.tag_rows),)
@@ -69,7 +84,21 @@ async def load_ticket(
     return ticket
 
 
-def may_see(actor: Actor, ticket: TicketRow) -> bool:
+async def load_record(
+    writer: Writer, actor: Actor, number: int, *, for_update: bool = False
+) -> TicketRecord:
+    """Load a ticket the actor may see as plain values (``load_ticket`` without the ORM).
+
+    Raises:
+        TicketNotFound: no such ticket, or it belongs to another customer (same answer).
+    """
+    ticket = await read_ticket(writer, number, lock=for_update)
+    if ticket is None or not may_see(actor, ticket):
+        raise TicketNotFound(number)
+    return ticket
+
+
+def may_see(actor: Actor, ticket: TicketRow | TicketRecord) -> bool:
     """Tell whether the actor may see a ticket: staff see all, customers their own."""
     if actor.role is Role.CUSTOMER:
         return ticket.customer.telegram_user_id == actor.ref
@@ -113,6 +142,37 @@ async def upsert_customer(
     return customer
 
 
+async def find_customer(
+    writer: Writer, profile: CustomerProfile, now: datetime
+) -> tuple[CustomerRecord, bool]:
+    """``upsert_customer`` as plain values; also tell whether this call stored them (new)."""
+    user = {"user": profile.telegram_user_id}
+    row = await writer.first(CUSTOMER_BY_USER, user)
+    if row is not None:
+        customer = CustomerRecord(*row)
+        await refresh_record(writer, customer, profile, now)
+        return customer, False
+    # First contact. Two first messages may race (PostgreSQL runs them side by side):
+    # insert unless present; no row back means the other one won, so read its row.
+    row = await writer.first(
+        ADD_CUSTOMER[writer.is_sqlite],
+        {
+            "telegram_user_id": profile.telegram_user_id,
+            "display_name": profile.display_name,
+            "username": profile.username,
+            "language_code": profile.language_code,
+            "created_at": now,
+            "updated_at": now,
+        },
+    )
+    if row is not None:
+        return CustomerRecord(*row), True
+    row = await writer.first(CUSTOMER_BY_USER, user)
+    if row is None:
+        raise RuntimeError("the customer was neither stored nor found")
+    return CustomerRecord(*row), False
+
+
 async def refresh_customer(
     session: AsyncSession, customer: CustomerRow, profile: CustomerProfile, now: datetime
 ) -> None:
@@ -142,6 +202,43 @@ async def refresh_customer(
         customer.unreachable_since = None
 
 
+async def refresh_record(
+    writer: Writer, customer: CustomerRecord, profile: CustomerProfile, now: datetime
+) -> None:
+    """``refresh_customer`` for a customer read as plain values."""
+    if (customer.display_name, customer.username, customer.language_code) != (
+        profile.display_name,
+        profile.username,
+        profile.language_code,
+    ):
+        await writer.run(
+            UPDATE_PROFILE,
+            {
+                "customer": customer.id,
+                "display_name": profile.display_name,
+                "username": profile.username,
+                "language_code": profile.language_code,
+                "now": now,
+            },
+        )
+        customer.display_name = profile.display_name
+        customer.username = profile.username
+        customer.language_code = profile.language_code
+    if customer.unreachable_since is not None:
+        # They wrote to us, so they have unblocked the bot: what they missed goes out again.
+        await writer.run(
+            RESEND_MISSED,
+            {
+                "chat": customer.telegram_user_id,
+                "to_audience": Audience.CUSTOMER.value,
+                "since": customer.unreachable_since,
+                "now": now,
+            },
+        )
+        await writer.run(MARK_REACHABLE, {"customer": customer.id})
+        customer.unreachable_since = None
+
+
 async def record_event(
     session: AsyncSession,
     ticket: TicketRow,
@@ -154,28 +251,49 @@ async def record_event(
     detail: str | None = None,
 ) -> EventView:
     """Add one audit-trail entry (with its id) in the caller's transaction."""
-    table = table_of(TicketEventRow)
-    connection = await session.connection()  # a plain statement: skip the ORM's execute path
-    event_id = await connection.scalar(
-        insert(table)
-        .values(
-            ticket_id=ticket.id,
-            actor_role=actor.role.value,
-            actor_agent_id=actor.ref if actor.role is Role.AGENT else None,
-            actor_name=actor.name,
-            kind=kind.value,
-            from_status=from_status.value if from_status else None,
-            to_status=to_status.value if to_status else None,
-            detail=detail,
-            at=now,
-        )
-        .returning(table.c.id)
+    return await write_event(
+        await Writer.of(session),
+        ticket.id,
+        actor,
+        kind,
+        now,
+        from_status=from_status,
+        to_status=to_status,
+        detail=detail,
+    )
+
+
+async def write_event(
+    writer: Writer,
+    ticket_id: int,
+    actor: Actor,
+    kind: EventKind,
+    now: datetime,
+    *,
+    from_status: Status | None = None,
+    to_status: Status | None = None,
+    detail: str | None = None,
+) -> EventView:
+    """Add one audit-trail entry (with its id) through a transaction's writer."""
+    event_id = await writer.scalar(
+        INSERT_EVENT,
+        {
+            "ticket_id": ticket_id,
+            "actor_role": actor.role.value,
+            "actor_agent_id": actor.ref if actor.role is Role.AGENT else None,
+            "actor_name": actor.name,
+            "kind": kind.value,
+            "from_status": from_status.value if from_status else None,
+            "to_status": to_status.value if to_status else None,
+            "detail": detail,
+            "at": now,
+        },
     )
     if event_id is None:
         raise RuntimeError("the event was not stored")
     return EventView(
         id=event_id,
-        ticket_number=ticket.id,
+        ticket_number=ticket_id,
         actor_role=actor.role,
         actor_name=actor.name,
         kind=kind.value,
@@ -199,24 +317,25 @@ async def enqueue(
     its batch, and holds back the earlier parts still waiting, so they all fall due together
     and the front end can send them as one.
     """
+    await enqueue_with(await Writer.of(session), notices, now, batch_wait=batch_wait)
+
+
+async def enqueue_with(
+    writer: Writer,
+    notices: Iterable[Notice],
+    now: datetime,
+    *,
+    batch_wait: timedelta = timedelta(0),
+) -> None:
+    """``enqueue`` through a transaction's writer."""
     rows: list[dict[str, object]] = []
     for notice in notices:
         if notice.batch_key is None:
             rows.append(notice.to_values(now))
             continue
         due = now + batch_wait
-        await session.execute(
-            update(OutboxRow)
-            .where(
-                OutboxRow.lane == notice.lane,
-                OutboxRow.batch_key == notice.batch_key,
-                OutboxRow.sent_at.is_(None),
-                OutboxRow.failed_at.is_(None),
-                OutboxRow.lease_until.is_(None),
-            )
-            .values(next_attempt_at=due)
+        await writer.run(
+            HOLD_BATCH, {"in_lane": notice.lane, "of_batch": notice.batch_key, "due": due}
         )
         rows.append(notice.to_values(due))
-    if rows:
-        connection = await session.connection()  # a plain statement: skip the ORM's path
-        await connection.execute(insert(table_of(OutboxRow)), rows)
+    await writer.run_many(INSERT_OUTBOX, rows)

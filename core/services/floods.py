@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.domain.actors import ChatRef, CustomerProfile, NewMessage
@@ -24,14 +24,15 @@ from core.notices.kinds import SwarmAlert
 from core.services import notices
 from core.services.bans import hold_message
 from core.services.common import ServiceContext, upsert_customer
+from core.store.prepared import Prepared, Writer
 from core.store.tables import (
     CustomerRow,
-    DeskStateRow,
     MessageCopyRow,
     MessageRow,
     TicketRow,
 )
 from core.store.to_views import message_view, ticket_view
+from core.store.write_rows import ADD_DESK_STATE, DESK_STATE, SET_DESK_STATE, CustomerRecord
 from core.views import MessageView, TicketView
 
 MINUTE = timedelta(minutes=1)
@@ -60,20 +61,23 @@ class Pace:
     first_held: bool = False
 
 
+_WRITTEN_THIS_MINUTE = Prepared(
+    select(func.count(MessageRow.id))
+    .join(TicketRow, TicketRow.id == MessageRow.ticket_id)
+    .where(
+        TicketRow.customer_id == bindparam("customer"),
+        MessageRow.author_role == Role.CUSTOMER.value,
+        MessageRow.created_at >= bindparam("start"),
+    )
+)
+
+
 async def pace_of(
-    session: AsyncSession, customer_id: int, count: int, now: datetime, per_minute: int
+    writer: Writer, customer_id: int, count: int, now: datetime, per_minute: int
 ) -> Pace:
     """Decide when ``count`` new messages of a customer may be relayed."""
     start = now.replace(second=0, microsecond=0)
-    sent = await session.scalar(
-        select(func.count(MessageRow.id))
-        .join(TicketRow, TicketRow.id == MessageRow.ticket_id)
-        .where(
-            TicketRow.customer_id == customer_id,
-            MessageRow.author_role == Role.CUSTOMER.value,
-            MessageRow.created_at >= start,
-        )
-    )
+    sent = await writer.scalar(_WRITTEN_THIS_MINUTE, {"customer": customer_id, "start": start})
     return pace_after(int(sent or 0), count, now, per_minute)
 
 
@@ -85,19 +89,34 @@ def pace_after(before: int, count: int, now: datetime, per_minute: int) -> Pace:
     return Pace(due=start + MINUTE, held=True, first_held=before <= per_minute)
 
 
+_OPENED_SINCE = Prepared(
+    select(func.count(TicketRow.id)).where(
+        TicketRow.customer_id == bindparam("customer"), TicketRow.created_at > bindparam("since")
+    )
+)
+_ANY_TICKET = Prepared(
+    select(TicketRow.id).where(TicketRow.customer_id == bindparam("customer")).limit(1)
+)
+_ARRIVALS = Prepared(
+    select(func.count(CustomerRow.id)).where(
+        CustomerRow.created_at > bindparam("since"), CustomerRow.id <= bindparam("customer")
+    )
+)
+
+
 async def check_ticket_allowance(
-    session: AsyncSession, customer: CustomerRow, now: datetime, per_day: int
+    writer: Writer, customer: CustomerRecord, now: datetime, per_day: int, *, fresh: bool
 ) -> None:
     """Refuse a customer's ticket past the day's allowance.
+
+    ``fresh``: the customer was stored by this very transaction, so has no tickets yet.
 
     Raises:
         TicketLimitReached: they opened ``per_day`` tickets in the last 24 hours.
     """
-    opened = await session.scalar(
-        select(func.count(TicketRow.id)).where(
-            TicketRow.customer_id == customer.id, TicketRow.created_at > now - DAY
-        )
-    )
+    opened = 0
+    if not fresh:
+        opened = await writer.scalar(_OPENED_SINCE, {"customer": customer.id, "since": now - DAY})
     if int(opened or 0) >= per_day:
         raise TicketLimitReached(
             f"You opened {per_day} tickets in the last 24 hours, as many as a day allows. "
@@ -106,31 +125,27 @@ async def check_ticket_allowance(
 
 
 async def needs_human_check(
-    session: AsyncSession, customer: CustomerRow, now: datetime, per_minute: int
+    writer: Writer, customer: CustomerRecord, now: datetime, per_minute: int, *, fresh: bool
 ) -> bool:
-    """Tell whether this customer's first ticket comes in a swarm of newcomers."""
-    earlier = await session.scalar(
-        select(TicketRow.id).where(TicketRow.customer_id == customer.id).limit(1)
-    )
-    if earlier is not None or customer.created_at < now - MINUTE:
+    """Tell whether this customer's first ticket comes in a swarm of newcomers.
+
+    ``fresh``: the customer was stored by this very transaction, so has no tickets yet.
+    """
+    if customer.created_at < now - MINUTE:
         return False
-    arrivals = await session.scalar(
-        select(func.count(CustomerRow.id)).where(
-            CustomerRow.created_at > now - MINUTE, CustomerRow.id <= customer.id
-        )
-    )
+    if not fresh and await writer.scalar(_ANY_TICKET, {"customer": customer.id}) is not None:
+        return False
+    arrivals = await writer.scalar(_ARRIVALS, {"since": now - MINUTE, "customer": customer.id})
     return int(arrivals or 0) > per_minute
 
 
-async def swarm_alert(session: AsyncSession, now: datetime) -> list[notices.Notice]:
+async def swarm_alert(writer: Writer, now: datetime) -> list[notices.Notice]:
     """The one alert of a swarm for the staff chat (none if one went out lately)."""
-    state = await session.get(DeskStateRow, SWARM_ALERT_KEY)
-    if state is not None and datetime.fromisoformat(state.value) > now - SWARM_QUIET:
+    state = await writer.scalar(DESK_STATE, {"k": SWARM_ALERT_KEY})
+    if state is not None and datetime.fromisoformat(state) > now - SWARM_QUIET:
         return []
-    if state is None:
-        session.add(DeskStateRow(key=SWARM_ALERT_KEY, value=now.isoformat(), updated_at=now))
-    else:
-        state.value, state.updated_at = now.isoformat(), now
+    values = {"k": SWARM_ALERT_KEY, "v": now.isoformat(), "at": now}
+    await writer.run(ADD_DESK_STATE if state is None else SET_DESK_STATE, values)
     return [
         notices.Notice(Audience.STAFF, SwarmAlert(), None, dedupe_key=f"swarm:{now.isoformat()}")
     ]

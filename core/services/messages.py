@@ -6,9 +6,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from sqlalchemy import bindparam, insert, select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.domain.actors import Actor, ChatRef, CustomerProfile, NewMessage
 from core.domain.moves import agent_reply, customer_reply
@@ -17,20 +16,21 @@ from core.errors import DuplicateMessage, InvalidInput, PermissionDenied
 from core.services import notices
 from core.services.common import (
     ServiceContext,
-    load_ticket,
-    refresh_customer,
+    load_record,
+    refresh_record,
 )
 from core.services.floods import pace_of
-from core.services.moves import store_outcome, ticket_state
+from core.services.moves import store_record_outcome, ticket_state
 from core.services.routing import PrivateContext, route
 from core.store import search_index
-from core.store.tables import MessageCopyRow, MessageRow, TicketRow, table_of
-from core.store.to_views import ticket_view
+from core.store.prepared import Prepared, Writer
+from core.store.tables import TicketRow, table_of
+from core.store.write_rows import INSERT_MESSAGE, INSERT_ORIGIN, SET_ACTIVE_TICKET, TicketRecord
 from core.views import MessageView, PostedMessages
 
 MAX_TEXT_LENGTH = 65_536
 _tickets = table_of(TicketRow)
-_OTHER_OPEN_TICKET = (
+_OTHER_OPEN_TICKET = Prepared(
     select(_tickets.c.id)
     .where(
         _tickets.c.customer_id == bindparam("customer"),
@@ -57,8 +57,8 @@ def as_parts(message: NewMessage | Sequence[NewMessage]) -> list[NewMessage]:
 
 
 async def add_messages(
-    session: AsyncSession,
-    ticket: TicketRow,
+    writer: Writer,
+    ticket_id: int,
     actor: Actor,
     parts: Sequence[NewMessage],
     now: datetime,
@@ -67,19 +67,15 @@ async def add_messages(
 ) -> list[MessageView]:
     """Store messages on a ticket, with their origins, refusing a repeated delivery.
 
-    Plain INSERTs rather than ORM objects: this is the hottest write of the desk.
+    Prepared INSERTs rather than ORM objects: this is the hottest write of the desk.
 
     Raises:
         DuplicateMessage: one of the origins was recorded before.
     """
-    values = [message_values(ticket.id, actor, part, now, internal=internal) for part in parts]
-    table = table_of(MessageRow)
-    # On the connection, not the session: plain statements skip the ORM's execute path.
-    connection = await session.connection()
-    inserted = await connection.execute(
-        insert(table).returning(table.c.id, sort_by_parameter_order=True), values
-    )
-    ids = list(inserted.scalars())
+    ids: list[int] = []
+    for part in parts:
+        values = message_values(ticket_id, actor, part, now, internal=internal)
+        ids.append(await writer.scalar(INSERT_MESSAGE, values))
     origins = [
         {
             "message_id": message_id,
@@ -90,14 +86,14 @@ async def add_messages(
         for message_id, p in zip(ids, parts, strict=True)
         if p.origin is not None
     ]
-    await search_index.add_text(session, ticket.id, [part.text for part in parts])
+    await search_index.add_text(writer, ticket_id, [part.text for part in parts])
     if origins:
         try:
-            await connection.execute(insert(table_of(MessageCopyRow)), origins)
+            await writer.run_many(INSERT_ORIGIN, origins)
         except IntegrityError as exc:  # the (chat, message id) of an origin is unique
             raise DuplicateMessage("The message was already recorded.") from exc
     return [
-        message_view_of(message_id, ticket.id, actor, part, now, internal=internal)
+        message_view_of(message_id, ticket_id, actor, part, now, internal=internal)
         for message_id, part in zip(ids, parts, strict=True)
     ]
 
@@ -191,15 +187,15 @@ class MessageService:
         if internal and not actor.is_agent:
             raise PermissionDenied("Only agents can write internal notes.")
         now = self._ctx.clock.now()
-        async with self._ctx.database.write_session() as session:
-            ticket = await load_ticket(session, actor, number, for_update=True)
-            if actor.profile is not None:  # the ticket is theirs: load_ticket checked it
-                await refresh_customer(session, ticket.customer, actor.profile, now)
+        async with self._ctx.database.write_transaction() as writer:
+            ticket = await load_record(writer, actor, number, for_update=True)
+            if actor.profile is not None:  # the ticket is theirs: load_record checked it
+                await refresh_record(writer, ticket.customer, actor.profile, now)
             if actor.is_customer:
-                posted = await self._from_customer(session, ticket, actor, parts, now)
+                posted = await self._from_customer(writer, ticket, actor, parts, now)
             else:
                 posted = await self._from_agent(
-                    session,
+                    writer,
                     ticket,
                     actor,
                     parts,
@@ -207,8 +203,7 @@ class MessageService:
                     internal=internal,
                     written_in_topic=written_in_topic,
                 )
-            await session.commit()
-            return posted
+        return posted
 
     async def customer_writes(
         self,
@@ -241,16 +236,17 @@ class MessageService:
                 return CustomerWrite(context, None)
             if context.ticket.is_closed:
                 return CustomerWrite(context, None)
-            ticket = await load_ticket(session, actor, target.id, for_update=True)
-            await refresh_customer(session, ticket.customer, profile, now)
-            posted = await self._from_customer(session, ticket, actor, parts, now)
+            writer = await Writer.of(session)
+            ticket = await load_record(writer, actor, target.id, for_update=True)
+            await refresh_record(writer, ticket.customer, profile, now)
+            posted = await self._from_customer(writer, ticket, actor, parts, now)
             await session.commit()
             return CustomerWrite(context, posted)
 
     async def _from_customer(
         self,
-        session: AsyncSession,
-        ticket: TicketRow,
+        writer: Writer,
+        ticket: TicketRecord,
         actor: Actor,
         parts: list[NewMessage],
         now: datetime,
@@ -259,23 +255,24 @@ class MessageService:
             ticket_state(ticket), now=now, reopen_window=self._ctx.config.reopen_window
         )
         per_minute = self._ctx.config.customer_messages_per_minute
-        pace = await pace_of(session, ticket.customer_id, len(parts), now, per_minute)
-        rows = await add_messages(session, ticket, actor, parts, now)
-        if ticket.customer.active_ticket_id != ticket.id:  # unchanged: nothing to flush
+        pace = await pace_of(writer, ticket.customer_id, len(parts), now, per_minute)
+        rows = await add_messages(writer, ticket.id, actor, parts, now)
+        if ticket.customer.active_ticket_id != ticket.id:  # unchanged: nothing to write
+            await writer.run(
+                SET_ACTIVE_TICKET, {"customer": ticket.customer_id, "ticket": ticket.id}
+            )
             ticket.customer.active_ticket_id = ticket.id
         # Past the minute's allowance the copies wait for the minute's end, all together.
-        await self._ctx.enqueue(
-            session, notices.on_customer_messages(ticket, rows, parts), pace.due
-        )
-        news = await store_outcome(session, ticket, actor, outcome, now)
-        await self._ctx.enqueue(session, news, now)
+        await self._ctx.enqueue(writer, notices.on_customer_messages(ticket, rows, parts), pace.due)
+        news = await store_record_outcome(writer, ticket, actor, outcome, now)
+        await self._ctx.enqueue(writer, news, now)
         posted = _posted(ticket, rows, reopened=outcome.moved)
         return replace(posted, slowed=pace.first_held)
 
     async def _from_agent(
         self,
-        session: AsyncSession,
-        ticket: TicketRow,
+        writer: Writer,
+        ticket: TicketRecord,
         actor: Actor,
         parts: list[NewMessage],
         now: datetime,
@@ -284,26 +281,25 @@ class MessageService:
         written_in_topic: bool,
     ) -> PostedMessages:
         outcome = agent_reply(ticket_state(ticket), agent_id=actor.ref, now=now, internal=internal)
-        rows = await add_messages(session, ticket, actor, parts, now, internal=internal)
-        news = await store_outcome(session, ticket, actor, outcome, now)
+        rows = await add_messages(writer, ticket.id, actor, parts, now, internal=internal)
+        news = await store_record_outcome(writer, ticket, actor, outcome, now)
         news += notices.on_agent_messages(
             ticket,
             rows,
             parts,
             internal=internal,
             written_in_topic=written_in_topic,
-            tag_ticket=await self._has_other_open_tickets(session, ticket),
+            tag_ticket=not internal and await _has_other_open_tickets(writer, ticket),
         )
-        await self._ctx.enqueue(session, news, now)
+        await self._ctx.enqueue(writer, news, now)
         return _posted(ticket, rows)
 
-    @staticmethod
-    async def _has_other_open_tickets(session: AsyncSession, ticket: TicketRow) -> bool:
-        connection = await session.connection()  # a prebuilt plain statement: no ORM path
-        others = await connection.scalar(
-            _OTHER_OPEN_TICKET, {"customer": ticket.customer_id, "ticket": ticket.id}
-        )
-        return others is not None
+
+async def _has_other_open_tickets(writer: Writer, ticket: TicketRecord) -> bool:
+    others = await writer.scalar(
+        _OTHER_OPEN_TICKET, {"customer": ticket.customer_id, "ticket": ticket.id}
+    )
+    return others is not None
 
 
 @dataclass(frozen=True, slots=True)
@@ -315,6 +311,6 @@ class CustomerWrite:
 
 
 def _posted(
-    ticket: TicketRow, messages: list[MessageView], *, reopened: bool = False
+    ticket: TicketRecord, messages: list[MessageView], *, reopened: bool = False
 ) -> PostedMessages:
-    return PostedMessages(ticket_view(ticket), tuple(messages), reopened)
+    return PostedMessages(ticket.view(), tuple(messages), reopened)

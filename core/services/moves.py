@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -18,11 +17,13 @@ from core.domain.moves import Outcome, ResponderAssigned, TicketEvent, TicketSta
 from core.domain.moves import move as decide_move
 from core.domain.values import EventKind, Status
 from core.services import notices
-from core.services.common import ServiceContext, record_event
-from core.store.tables import AgentRow, TicketRow, table_of
+from core.services.common import ServiceContext, write_event
+from core.store.prepared import Writer
+from core.store.tables import AgentRow, TicketRow
+from core.store.write_rows import AGENT_NAME, TicketRecord, ticket_state_write
 
 
-def ticket_state(ticket: TicketRow) -> TicketState:
+def ticket_state(ticket: TicketRow | TicketRecord) -> TicketState:
     """Read what the lifecycle rules need from a loaded ticket."""
     return TicketState(
         number=ticket.id,
@@ -45,55 +46,88 @@ async def store_outcome(
     ``actor`` is who caused it: the audit trail names them.
     """
     state = outcome.state
-    await _write_state(session, ticket, state)
-    if ticket.assignee_id != state.assignee_id:
-        # Through the relationship, so the loaded row names its new agent.
-        ticket.assignee = (
-            None
-            if state.assignee_id is None
-            else await session.get_one(AgentRow, state.assignee_id)
-        )
+    writer = await Writer.of(session)
+    if await _write_state(writer, ticket, state):
+        if ticket.assignee_id != state.assignee_id:
+            assignee = None
+            if state.assignee_id is not None:
+                assignee = await session.get_one(AgentRow, state.assignee_id)
+            set_committed_value(ticket, "assignee", assignee)
+        # The loaded row is told its new values as already stored: no flush writes them again.
+        for name, value in _state_values(state).items():
+            set_committed_value(ticket, name, value)
     news: list[notices.Notice] = []
     for event in outcome.events:
-        news += await _record(session, ticket, actor, event, now)
+        news += await _record(writer, ticket, actor, event, now)
     return news
 
 
-async def _write_state(session: AsyncSession, ticket: TicketRow, state: TicketState) -> None:
-    """Write the columns that changed with one UPDATE, bypassing the ORM's unit of work.
+async def store_record_outcome(
+    writer: Writer, ticket: TicketRecord, actor: Actor, outcome: Outcome, now: datetime
+) -> list[notices.Notice]:
+    """``store_outcome`` for a ticket read as plain values: the record follows the row."""
+    state = outcome.state
+    if await _write_state(writer, ticket, state):
+        if ticket.assignee_id != state.assignee_id:
+            ticket.assignee_username = (
+                None
+                if state.assignee_id is None
+                else await writer.scalar(AGENT_NAME, {"agent": state.assignee_id})
+            )
+        for name, value in _state_values(state).items():
+            setattr(ticket, name, value)
+    news: list[notices.Notice] = []
+    for event in outcome.events:
+        news += await _record(writer, ticket, actor, event, now)
+    return news
 
-    Every customer message pays for this write, and the unit of work's flush cost several
-    times the statement. The loaded row is then told its new values as already stored.
-    """
-    wanted = {
+
+def _state_values(state: TicketState) -> dict[str, object]:
+    return {
         "status": state.status.value,
         "status_changed_at": state.status_changed_at,
         "updated_at": state.updated_at,
         "first_response_at": state.first_response_at,
         "resolved_at": state.resolved_at,
         "closed_at": state.closed_at,
+        "assignee_id": state.assignee_id,
     }
-    changed = {name: value for name, value in wanted.items() if getattr(ticket, name) != value}
+
+
+async def _write_state(
+    writer: Writer, ticket: TicketRow | TicketRecord, state: TicketState
+) -> bool:
+    """Write the lifecycle's columns that changed with one prepared UPDATE; tell if any did.
+
+    Every customer message pays for this write, and the unit of work's flush cost several
+    times the statement; the statement for each set of changed columns is built only once.
+    """
+    changed = {
+        name: value
+        for name, value in _state_values(state).items()
+        if getattr(ticket, name) != value
+    }
     if not changed:
-        return
-    table = table_of(TicketRow)
-    connection = await session.connection()  # a plain statement: skip the ORM's path
-    await connection.execute(update(table).where(table.c.id == ticket.id).values(changed))
-    for name, value in changed.items():
-        set_committed_value(ticket, name, value)
+        return False
+    await writer.run(ticket_state_write(tuple(changed)), {"n": ticket.id, **changed})
+    return True
 
 
 async def _record(
-    session: AsyncSession, ticket: TicketRow, actor: Actor, event: TicketEvent, now: datetime
+    writer: Writer,
+    ticket: TicketRow | TicketRecord,
+    actor: Actor,
+    event: TicketEvent,
+    now: datetime,
 ) -> list[notices.Notice]:
     if isinstance(event, ResponderAssigned):
-        entry = await record_event(
-            session, ticket, actor, EventKind.ASSIGNED, now, detail=actor.name
+        entry = await write_event(
+            writer, ticket.id, actor, EventKind.ASSIGNED, now, detail=actor.name
         )
         return notices.on_assigned(ticket, entry, None, by_agent_id=actor.ref)
-    entry = await record_event(
-        session,
-        ticket,
+    entry = await write_event(
+        writer,
+        ticket.id,
         actor,
         EventKind.STATUS,
         now,
@@ -102,6 +136,25 @@ async def _record(
         detail=event.reason,
     )
     return notices.on_status_changed(ticket, entry, ask_rating=event.ask_rating)
+
+
+async def move_record(
+    context: ServiceContext,
+    writer: Writer,
+    ticket: TicketRecord,
+    *,
+    actor: Actor,
+    to: Status,
+    now: datetime,
+) -> None:
+    """``move_ticket`` for a ticket read as plain values.
+
+    Raises:
+        TransitionRefused: the lifecycle does not allow this move for this actor.
+    """
+    outcome = decide_move(ticket_state(ticket), to, mover=actor.mover, now=now)
+    news = await store_record_outcome(writer, ticket, actor, outcome, now)
+    await context.enqueue(writer, news, now)
 
 
 async def move_ticket(

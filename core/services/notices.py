@@ -35,7 +35,11 @@ from core.notices.kinds import (
     TopicReopen,
 )
 from core.store.tables import AgentRow, TicketRow
+from core.store.write_rows import TicketRecord
 from core.views import EventView, MessageView
+
+Ticket = TicketRow | TicketRecord
+"""A ticket as an ORM row or as the write path's plain record: notices read either."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,15 +89,15 @@ class Notice:
         }
 
 
-def _topic(ticket: TicketRow, body: NoticeBody) -> Notice:
+def _topic(ticket: Ticket, body: NoticeBody) -> Notice:
     return Notice(Audience.TICKET_TOPIC, body, ticket.id)
 
 
-def _customer(ticket: TicketRow, body: NoticeBody) -> Notice:
+def _customer(ticket: Ticket, body: NoticeBody) -> Notice:
     return Notice(Audience.CUSTOMER, body, ticket.id, ticket.customer.telegram_user_id)
 
 
-def _event_line(ticket: TicketRow, event: EventView) -> Notice:
+def _event_line(ticket: Ticket, event: EventView) -> Notice:
     return Notice(
         Audience.TICKET_TOPIC,
         event_line(event),
@@ -103,7 +107,7 @@ def _event_line(ticket: TicketRow, event: EventView) -> Notice:
 
 
 def on_ticket_reported(
-    ticket: TicketRow, messages: Sequence[MessageView], parts: Sequence[NewMessage]
+    ticket: Ticket, messages: Sequence[MessageView], parts: Sequence[NewMessage]
 ) -> list[Notice]:
     """Open the staff topic with the card and the first message; confirm to the customer."""
     return [
@@ -115,14 +119,14 @@ def on_ticket_reported(
 
 
 def on_customer_messages(
-    ticket: TicketRow, messages: Sequence[MessageView], parts: Sequence[NewMessage]
+    ticket: Ticket, messages: Sequence[MessageView], parts: Sequence[NewMessage]
 ) -> list[Notice]:
     """Copy what the customer wrote into the ticket's topic."""
     return _copies(ticket, messages, parts, Audience.TICKET_TOPIC, style=CopyStyle.CUSTOMER)
 
 
 def on_agent_messages(
-    ticket: TicketRow,
+    ticket: Ticket,
     messages: Sequence[MessageView],
     parts: Sequence[NewMessage],
     *,
@@ -148,7 +152,7 @@ def on_agent_messages(
 
 
 def _copies(
-    ticket: TicketRow,
+    ticket: Ticket,
     messages: Sequence[MessageView],
     parts: Sequence[NewMessage],
     audience: Audience,
@@ -185,7 +189,7 @@ def _copies(
     ]
 
 
-def on_status_changed(ticket: TicketRow, event: EventView, *, ask_rating: bool) -> list[Notice]:
+def on_status_changed(ticket: Ticket, event: EventView, *, ask_rating: bool) -> list[Notice]:
     """Edit the card, log the move, close or reopen the topic, tell the customer."""
     notices = [_topic(ticket, CardRefresh()), _event_line(ticket, event)]
     if event.to_status == Status.CLOSED:
@@ -212,7 +216,7 @@ def on_status_changed(ticket: TicketRow, event: EventView, *, ask_rating: bool) 
 
 
 def on_assigned(
-    ticket: TicketRow, event: EventView, assignee: AgentRow | None, *, by_agent_id: int | None
+    ticket: Ticket, event: EventView, assignee: AgentRow | None, *, by_agent_id: int | None
 ) -> list[Notice]:
     """Edit the card, log the assignment, tell the new assignee privately."""
     notices = [_topic(ticket, CardRefresh()), _event_line(ticket, event)]
@@ -251,7 +255,7 @@ def on_sla_breach(ticket: TicketRow, event: EventView, *, target: str) -> list[N
     return notices
 
 
-def on_pending_reminder(ticket: TicketRow, event: EventView, *, closes_in: str) -> list[Notice]:
+def on_pending_reminder(ticket: Ticket, event: EventView, *, closes_in: str) -> list[Notice]:
     """Remind the customer that we wait for them; note it in the topic."""
     return [
         _event_line(ticket, event),
@@ -270,6 +274,6 @@ def digest(figures: Figures, key: str) -> Notice:
     return Notice(Audience.STAFF, Digest(figures), None, dedupe_key=key)
 
 
-def on_card_event(ticket: TicketRow, event: EventView) -> list[Notice]:
+def on_card_event(ticket: Ticket, event: EventView) -> list[Notice]:
     """Edit the card and log the event (priority, rating, undelivered message)."""
     return [_topic(ticket, CardRefresh()), _event_line(ticket, event)]

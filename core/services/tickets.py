@@ -14,17 +14,22 @@ from core.errors import AgentNotFound, CustomerNotFound, InvalidInput, Permissio
 from core.services import notices
 from core.services.common import (
     ServiceContext,
+    find_customer,
+    load_record,
     load_ticket,
     record_event,
     require_agent,
     upsert_customer,
+    write_event,
 )
 from core.services.floods import check_ticket_allowance, needs_human_check, swarm_alert
 from core.services.messages import add_messages, as_parts
-from core.services.moves import move_ticket
+from core.services.moves import move_record, move_ticket
 from core.store import search_index
 from core.store.tables import AgentRow, CustomerRow, TicketRow
 from core.store.to_views import ticket_view
+from core.store.write_rows import SET_ACTIVE_TICKET
+from core.store.write_rows import insert_ticket as add_ticket
 from core.views import TicketView
 
 RATINGS = range(1, 6)
@@ -149,57 +154,48 @@ class TicketService:
         clean_category = self.clean_category(category)
         parts = as_parts(description)
         now = self._ctx.clock.now()
-        async with self._ctx.database.write_session() as session:
-            row = await upsert_customer(session, customer.profile, now)
+        async with self._ctx.database.write_transaction() as writer:
+            row, fresh = await find_customer(writer, customer.profile, now)
             if follow_up_of is not None:
-                await load_ticket(session, customer, follow_up_of)
-            swarm = by is customer and await self._swarm_check(session, row, now)
-            ticket = TicketRow(
-                customer=row,
-                subject=clean_subject,
-                status=Status.NEW.value,
-                priority=Priority.NORMAL.value,
+                await load_record(writer, customer, follow_up_of)
+            config = self._ctx.config
+            swarm = False
+            if by is customer:
+                await check_ticket_allowance(
+                    writer, row, now, config.new_tickets_per_day, fresh=fresh
+                )
+                swarm = await needs_human_check(
+                    writer, row, now, config.new_customers_per_minute, fresh=fresh
+                )
+            ticket = await add_ticket(
+                writer,
+                row,
+                clean_subject,
+                now,
                 category=clean_category,
-                follow_up_of_id=follow_up_of,
-                tag_rows=[],
-                created_at=now,
-                updated_at=now,
-                status_changed_at=now,
+                follow_up_of=follow_up_of,
+                # No topic until a person taps the check (see core.services.floods).
+                awaiting_check=swarm,
             )
-            session.add(ticket)
-            await session.flush()
-            await search_index.add_ticket(session, ticket.id, ticket.subject)
-            rows = await add_messages(session, ticket, customer, parts, now)
+            await search_index.add_ticket(writer, ticket.id, ticket.subject)
+            rows = await add_messages(writer, ticket.id, customer, parts, now)
             if follow_up_of:
                 detail: str | None = f"follow-up of #{follow_up_of}"
             elif by is not customer:
                 detail = f"reported by {by.name} for the customer"
             else:
                 detail = None
-            await record_event(
-                session, ticket, by, EventKind.CREATED, now, to_status=Status.NEW, detail=detail
+            await write_event(
+                writer, ticket.id, by, EventKind.CREATED, now, to_status=Status.NEW, detail=detail
             )
+            await writer.run(SET_ACTIVE_TICKET, {"customer": row.id, "ticket": ticket.id})
             row.active_ticket_id = ticket.id
-            if swarm:  # no topic until a person taps the check (see core.services.floods)
-                ticket.awaiting_check_since = now
-                await self._ctx.enqueue(session, await swarm_alert(session, now), now)
+            if swarm:
+                await self._ctx.enqueue(writer, await swarm_alert(writer, now), now)
             else:
                 news = notices.on_ticket_reported(ticket, rows, parts)
-                await self._ctx.enqueue(session, news, now)
-            await session.commit()
-            return ticket_view(ticket)
-
-    async def _swarm_check(
-        self, session: AsyncSession, customer: CustomerRow, now: datetime
-    ) -> bool:
-        """Refuse a ticket past the day's allowance; tell whether it must wait for a check.
-
-        Raises:
-            TicketLimitReached: the customer opened as many tickets as a day allows.
-        """
-        config = self._ctx.config
-        await check_ticket_allowance(session, customer, now, config.new_tickets_per_day)
-        return await needs_human_check(session, customer, now, config.new_customers_per_minute)
+                await self._ctx.enqueue(writer, news, now)
+        return ticket.view()
 
     async def change_status(self, actor: Actor, number: int, to: Status) -> TicketView:
         """Move a ticket along its lifecycle.
@@ -209,11 +205,10 @@ class TicketService:
             TransitionRefused: the lifecycle does not allow this move for this actor.
         """
         now = self._ctx.clock.now()
-        async with self._ctx.database.write_session() as session:
-            ticket = await load_ticket(session, actor, number, for_update=True)
-            await move_ticket(self._ctx, session, ticket, actor=actor, to=to, now=now)
-            await session.commit()
-            return ticket_view(ticket)
+        async with self._ctx.database.write_transaction() as writer:
+            ticket = await load_record(writer, actor, number, for_update=True)
+            await move_record(self._ctx, writer, ticket, actor=actor, to=to, now=now)
+        return ticket.view()
 
     async def take(self, actor: Actor, number: int) -> TicketView:
         """Assign the ticket to the acting agent and, if it is new (or closed), open it.

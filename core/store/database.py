@@ -6,11 +6,17 @@ busy timeout (so a second process, the CLI next to a running bot, queues instead
 inside one process an asyncio lock per database file hands out the write turn in order.
 Reads keep a plain deferred ``BEGIN`` and, thanks to WAL, never wait for writers. Statements
 run on the event loop's thread (``inline_sqlite`` says why).
+
+The hottest operations need no ORM session: ``write_transaction`` gives them a ``Writer``
+for prepared statements (``core.store.prepared``). On SQLite it runs them on one
+``sqlite3`` connection kept for that, inside the same write turn, without SQLAlchemy's
+connection checkout, begin and commit machinery around them.
 """
 
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 import weakref
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -30,7 +36,8 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.pool import ConnectionPoolEntry
 
 from core.errors import InvalidInput
-from core.store.inline_sqlite import inline_connector
+from core.store.inline_sqlite import inline_connector, run_inline
+from core.store.prepared import Writer
 from core.store.urls import async_database_url, url_without_password
 
 READ_ONLY = "helpdesk_read_only"
@@ -71,6 +78,7 @@ class Database:
         self._each_engine = self._read_engine.execution_options(
             **({READ_EACH: True} if self.is_sqlite else {"isolation_level": "AUTOCOMMIT"})
         )
+        self._sqlite_writer: sqlite3.Connection | None = None
 
     @asynccontextmanager
     async def write_session(self) -> AsyncIterator[AsyncSession]:
@@ -84,6 +92,29 @@ class Database:
             AsyncSession(self.engine, expire_on_commit=False) as session,
         ):
             yield session
+
+    @asynccontextmanager
+    async def write_transaction(self) -> AsyncIterator[Writer]:
+        """Run one write transaction of prepared statements; commit it unless it raised.
+
+        SQLite: in the file's write turn, on the connection kept for these transactions.
+        """
+        if not self.is_sqlite:
+            async with self.engine.begin() as connection:
+                yield Writer(connection.dialect, connection)
+            return
+        async with _write_turn(self._file):
+            sqlite = self._sqlite_writer
+            if sqlite is None:
+                sqlite = self._sqlite_writer = _open_sqlite(self._file)
+            run_inline(sqlite.execute, "BEGIN IMMEDIATE")
+            try:
+                yield Writer(self.engine.dialect, None, sqlite)
+                run_inline(sqlite.commit)
+            except BaseException:
+                if sqlite.in_transaction:
+                    run_inline(sqlite.rollback)
+                raise
 
     @asynccontextmanager
     async def read_session(self) -> AsyncIterator[AsyncSession]:
@@ -102,7 +133,10 @@ class Database:
             yield connection
 
     async def dispose(self) -> None:
-        """Close every pooled connection."""
+        """Close every pooled connection (and the one kept for write transactions)."""
+        if self._sqlite_writer is not None:
+            run_inline(self._sqlite_writer.close)
+            self._sqlite_writer = None
         await self.engine.dispose()
 
 
@@ -130,6 +164,28 @@ def _engine_options(url: str) -> dict[str, Any]:
     return {"pool_pre_ping": True}
 
 
+_PRAGMAS = (
+    "PRAGMA journal_mode=WAL",
+    "PRAGMA synchronous=NORMAL",
+    "PRAGMA foreign_keys=ON",
+    f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}",
+)
+
+
+def _open_sqlite(file: str) -> sqlite3.Connection:
+    """The connection kept for write transactions, set up as every pooled one."""
+    connection: sqlite3.Connection = run_inline(
+        sqlite3.connect,
+        file,
+        timeout=SQLITE_BUSY_TIMEOUT_MS / 1000,
+        isolation_level=None,
+        check_same_thread=False,
+    )
+    for pragma in _PRAGMAS:
+        run_inline(connection.execute, pragma)
+    return connection
+
+
 def _tune_sqlite(engine: AsyncEngine) -> None:
     sync_engine = engine.sync_engine
 
@@ -138,10 +194,8 @@ def _tune_sqlite(engine: AsyncEngine) -> None:
         # Let us emit BEGIN ourselves (the driver's implicit BEGIN is always deferred).
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        for pragma in _PRAGMAS:
+            cursor.execute(pragma)
         cursor.close()
 
     @event.listens_for(sync_engine, "begin")

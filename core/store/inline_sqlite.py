@@ -103,6 +103,17 @@ class InlineConnection(aiosqlite.Connection):
             raise ValueError("Connection closed")
         return run_inline(fn, *args, **kwargs)
 
+    @property
+    def sqlite_connection(self) -> sqlite3.Connection:
+        """The ``sqlite3`` connection underneath, for statements run on it directly.
+
+        Raises:
+            ValueError: the connection is closed.
+        """
+        if not self._running or self._connection is None:
+            raise ValueError("Connection closed")
+        return self._connection
+
     def __await__(self) -> Generator[Any, None, aiosqlite.Connection]:
         return self._connect().__await__()  # no thread to start
 

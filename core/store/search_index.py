@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.domain.search_snippet import snippet
 from core.domain.search_text import SearchQuery, index_text
+from core.store.prepared import Prepared, Writer
 
 TABLE = "search_documents"
 SNIPPET_WORDS = 14
@@ -33,34 +34,49 @@ def _is_sqlite(session: AsyncSession | Connection) -> bool:
     return bind.dialect.name == "sqlite"
 
 
-async def add_ticket(session: AsyncSession, number: int, subject: str) -> None:
-    """Index a new ticket's subject (its messages follow with ``add_text``)."""
-    if _is_sqlite(session):
-        sql = f"INSERT INTO {TABLE} (rowid, subject, body) VALUES (:n, :s, '')"
-    else:
-        sql = (
+_ADD_TICKET = {
+    True: Prepared(text(f"INSERT INTO {TABLE} (rowid, subject, body) VALUES (:n, :s, '')")),
+    False: Prepared(
+        text(
             f"INSERT INTO {TABLE} (ticket_id, subject, tsv) "
             "VALUES (:n, :s, setweight(to_tsvector('simple', :s), 'A'))"
         )
-    await session.execute(text(sql), {"n": number, "s": index_text(subject)})
+    ),
+}
+_ADD_TEXT = {
+    True: Prepared(
+        text(
+            f"UPDATE {TABLE} SET body = CASE WHEN body = '' THEN :t "
+            "ELSE body || char(10) || :t END WHERE rowid = :n"
+        )
+    ),
+    False: Prepared(
+        text(
+            f"UPDATE {TABLE} SET body = CASE WHEN body = '' THEN :t ELSE body || E'\\n' || :t "
+            "END, tsv = tsv || to_tsvector('simple', :t) WHERE ticket_id = :n"
+        )
+    ),
+}
+"""Each statement once per backend (True: SQLite), prepared for the write path."""
 
 
-async def add_text(session: AsyncSession, number: int, texts: Iterable[str]) -> None:
+async def _writer(target: AsyncSession | Writer) -> Writer:
+    return target if isinstance(target, Writer) else await Writer.of(target)
+
+
+async def add_ticket(target: AsyncSession | Writer, number: int, subject: str) -> None:
+    """Index a new ticket's subject (its messages follow with ``add_text``)."""
+    writer = await _writer(target)
+    await writer.run(_ADD_TICKET[writer.is_sqlite], {"n": number, "s": index_text(subject)})
+
+
+async def add_text(target: AsyncSession | Writer, number: int, texts: Iterable[str]) -> None:
     """Append messages' text to a ticket's document (nothing when they carry no text)."""
     added = "\n".join(index_text(t) for t in texts if t.strip())
     if not added:
         return
-    if _is_sqlite(session):
-        sql = (
-            f"UPDATE {TABLE} SET body = CASE WHEN body = '' THEN :t ELSE body || char(10) || :t "
-            "END WHERE rowid = :n"
-        )
-    else:
-        sql = (
-            f"UPDATE {TABLE} SET body = CASE WHEN body = '' THEN :t ELSE body || E'\\n' || :t "
-            "END, tsv = tsv || to_tsvector('simple', :t) WHERE ticket_id = :n"
-        )
-    await session.execute(text(sql), {"n": number, "t": added})
+    writer = await _writer(target)
+    await writer.run(_ADD_TEXT[writer.is_sqlite], {"n": number, "t": added})
 
 
 async def move_document(session: AsyncSession, source: int, target: int) -> None:

@@ -64,6 +64,18 @@ class TestTags:
         assert EventKind.TAGGED in kinds
         assert EventKind.UNTAGGED in kinds
 
+    async def test_a_message_and_a_move_answer_with_the_tags_in_order(
+        self, desk: Desk, ann: Actor, alice: Actor, report: Report
+    ) -> None:
+        ticket = await report(ann)
+        await desk.tags.tag(alice, ticket.number, ["zeta", "alpha", "b-c", "b_c", "ä"])
+        in_order = (await desk.queries.get_ticket(alice, ticket.number)).ticket.tags
+        assert sorted(in_order) == ["alpha", "b-c", "b_c", "zeta", "ä"]
+        posted = await desk.messages.send_message(ann, ticket.number, text_from(ann, "More."))
+        assert posted.ticket.tags == in_order
+        moved = await desk.tickets.change_status(alice, ticket.number, Status.PENDING)
+        assert moved.tags == in_order
+
     @pytest.mark.parametrize("bad", ["<b>x</b>", "a" * 200, "two words", "", "-x"])
     async def test_a_bad_tag_changes_nothing(
         self, desk: Desk, ann: Actor, alice: Actor, report: Report, bad: str

@@ -1,0 +1,228 @@
+"""Statements built once and run with plain parameters: the write path's hot statements.
+
+An operation's statements (load a ticket, add a message, write the outbox rows) are the
+same every time; only their values change. Run through SQLAlchemy, each execution still
+pays for an execution context, parameter and result processing and, on the async engine,
+greenlet switches: about 70 µs a statement here, against 5 µs for the same statement
+called on ``sqlite3`` directly, and an operation makes ten of them.
+
+``Prepared`` holds one Core statement. On SQLite with the inline connection
+(``inline_sqlite``), a ``Writer`` compiles it once into SQL text and the type conversions
+of its parameters and result columns (the same ones SQLAlchemy applies), and runs it on the
+transaction's ``sqlite3`` connection itself. Elsewhere (PostgreSQL) it goes through the
+transaction's SQLAlchemy connection as usual. Either way the statement is written once, in
+Core, for both backends.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, cast
+
+from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.sql import ClauseElement
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.expression import Executable
+
+from core.store.inline_sqlite import InlineConnection, run_inline
+
+Params = Mapping[str, Any]
+_Processor = Callable[[Any], Any] | None
+
+
+@dataclass(frozen=True, slots=True)
+class _Compiled:
+    """A statement as SQLite runs it: its text, its parameters in order, their conversions."""
+
+    sql: str
+    names: tuple[str, ...]
+    binds: tuple[_Processor, ...]
+    defaults: Mapping[str, Any]
+    results: tuple[_Processor, ...] | None  # None: no conversions at all
+
+
+class Prepared:
+    """One Core statement, compiled once per SQLite dialect.
+
+    Args:
+        statement: a Core statement whose parameters are all named ``bindparam`` objects
+            (or literal values); expanding ``IN`` parameters are not supported.
+    """
+
+    __slots__ = ("_compiled", "statement")
+
+    def __init__(self, statement: Executable) -> None:
+        self.statement = statement
+        self._compiled: tuple[Dialect, _Compiled] | None = None
+
+    def compiled_for(self, dialect: Dialect) -> _Compiled:
+        """The statement compiled for a SQLite dialect (once; then kept)."""
+        cached = self._compiled
+        if cached is not None and cached[0] is dialect:
+            return cached[1]
+        compiled = cast(SQLCompiler, cast(ClauseElement, self.statement).compile(dialect=dialect))
+        binds = compiled.binds
+        names = tuple(compiled.positiontup or ())
+        columns: Sequence[ColumnElement[Any]] = list(
+            getattr(self.statement, "exported_columns", ())
+        )
+        results = tuple(
+            column.type.dialect_impl(dialect).result_processor(dialect, None) for column in columns
+        )
+        ready = _Compiled(
+            sql=compiled.string,
+            names=names,
+            binds=tuple(
+                binds[name].type.dialect_impl(dialect).bind_processor(dialect) for name in names
+            ),
+            defaults={
+                name: bind.effective_value for name, bind in binds.items() if not bind.required
+            },
+            results=results if any(results) else None,
+        )
+        self._compiled = (dialect, ready)
+        return ready
+
+
+class Writer:
+    """A write transaction's connection, running ``Prepared`` statements.
+
+    Made by ``Database.write_transaction`` for an operation that needs nothing else, or
+    with ``Writer.of(session)`` inside a session's transaction; the session then commits or
+    rolls back as usual, and what the writer ran is part of it.
+
+    Args:
+        dialect: the database's dialect.
+        connection: the transaction's SQLAlchemy connection (None: ``sqlite`` runs all).
+        sqlite: the transaction's ``sqlite3`` connection, run directly when given.
+    """
+
+    __slots__ = ("_connection", "_dialect", "_sqlite")
+
+    def __init__(
+        self,
+        dialect: Dialect,
+        connection: AsyncConnection | None,
+        sqlite: sqlite3.Connection | None = None,
+    ) -> None:
+        if connection is None and sqlite is None:
+            raise ValueError("a writer needs a connection")
+        self._connection = connection
+        self._sqlite = sqlite
+        self._dialect = dialect
+
+    @property
+    def connection(self) -> AsyncConnection:
+        """The SQLAlchemy connection of the transaction (PostgreSQL, or a session's).
+
+        Raises:
+            ValueError: the writer runs on a bare ``sqlite3`` connection.
+        """
+        if self._connection is None:
+            raise ValueError("this writer has only its sqlite3 connection")
+        return self._connection
+
+    @classmethod
+    async def of(cls, session: AsyncSession) -> Writer:
+        """The writer of a session's transaction (begun here if it was not yet)."""
+        connection = await session.connection()
+        return await cls.on(connection)
+
+    @classmethod
+    async def on(cls, connection: AsyncConnection) -> Writer:
+        """The writer of a connection's transaction."""
+        sqlite: sqlite3.Connection | None = None
+        if connection.dialect.name == "sqlite":
+            raw = await connection.get_raw_connection()
+            driver = raw.driver_connection
+            if isinstance(driver, InlineConnection):
+                sqlite = driver.sqlite_connection
+        return cls(connection.dialect, connection, sqlite)
+
+    @property
+    def is_sqlite(self) -> bool:
+        """Whether the database is SQLite."""
+        return self._dialect.name == "sqlite"
+
+    async def rows(self, prepared: Prepared, params: Params) -> list[Sequence[Any]]:
+        """Run a statement that returns rows; return them all (rows are read by position)."""
+        sqlite = self._sqlite
+        if sqlite is None:
+            result = await self.connection.execute(prepared.statement, params)
+            return list(result.all())
+        ready = prepared.compiled_for(self._dialect)
+        cursor = self._execute(sqlite, ready, params)
+        rows: list[Sequence[Any]] = run_inline(cursor.fetchall)
+        processors = ready.results
+        if processors is None:
+            return rows
+        return [
+            tuple(
+                value if process is None else process(value)
+                for process, value in zip(processors, row, strict=True)
+            )
+            for row in rows
+        ]
+
+    async def first(self, prepared: Prepared, params: Params) -> Sequence[Any] | None:
+        """Run a statement; return its first row, or None."""
+        rows = await self.rows(prepared, params)
+        return rows[0] if rows else None
+
+    async def scalar(self, prepared: Prepared, params: Params) -> Any:
+        """Run a statement; return the first column of its first row, or None."""
+        row = await self.first(prepared, params)
+        return None if row is None else row[0]
+
+    async def run(self, prepared: Prepared, params: Params) -> int:
+        """Run a statement that returns no rows; return how many rows it changed."""
+        sqlite = self._sqlite
+        if sqlite is None:
+            result = await self.connection.execute(prepared.statement, params)
+            return int(result.rowcount)
+        ready = prepared.compiled_for(self._dialect)
+        return int(self._execute(sqlite, ready, params).rowcount)
+
+    async def run_many(self, prepared: Prepared, many: Sequence[Params]) -> None:
+        """Run a statement that returns no rows once per set of parameters."""
+        if not many:
+            return
+        sqlite = self._sqlite
+        if sqlite is None:
+            await self.connection.execute(prepared.statement, list(many))
+            return
+        ready = prepared.compiled_for(self._dialect)
+        values = [_positional(ready, params) for params in many]
+        try:
+            run_inline(sqlite.executemany, ready.sql, values)
+        except sqlite3.Error as error:
+            raise _wrapped(ready.sql, error) from error
+
+    @staticmethod
+    def _execute(sqlite: sqlite3.Connection, ready: _Compiled, params: Params) -> sqlite3.Cursor:
+        try:
+            cursor: sqlite3.Cursor = run_inline(
+                sqlite.execute, ready.sql, _positional(ready, params)
+            )
+        except sqlite3.Error as error:
+            raise _wrapped(ready.sql, error) from error
+        return cursor
+
+
+def _positional(ready: _Compiled, params: Params) -> tuple[Any, ...]:
+    defaults = ready.defaults
+    values = []
+    for name, process in zip(ready.names, ready.binds, strict=True):
+        value = params[name] if name in params else defaults[name]
+        values.append(value if process is None else process(value))
+    return tuple(values)
+
+
+def _wrapped(sql: str, error: sqlite3.Error) -> BaseException:
+    """The error SQLAlchemy would have raised (``IntegrityError`` for a constraint...)."""
+    return DBAPIError.instance(sql, None, error, sqlite3.Error, hide_parameters=True)
