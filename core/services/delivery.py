@@ -29,6 +29,7 @@ from core.notices import codec as notice_codec
 from core.services import notices
 from core.services.common import ServiceContext, record_event
 from core.services.erased_topics import topic_of_erased
+from core.store.prepared import Prepared, Writer
 from core.store.tables import (
     CustomerRow,
     MessageCopyRow,
@@ -88,8 +89,17 @@ def _claim_query(private: bool | None) -> Select[Any]:
     )
     if private is not None:
         audiences = _PRIVATE if private else _STAFF
-        query = query.where(OutboxRow.audience.in_([a.value for a in audiences]))
+        # Equalities rather than IN: no expanding parameter, so ``Prepared`` can run it.
+        query = query.where(or_(*(OutboxRow.audience == a.value for a in audiences)))
     return query
+
+
+_CLAIMS = {private: Prepared(_claim_query(private)) for private in (None, True, False)}
+_LEASE_ONE = Prepared(
+    update(table_of(OutboxRow))
+    .where(table_of(OutboxRow).c.id == bindparam("row"))
+    .values(lease_until=bindparam("until"), lease_owner=bindparam("owner"))
+)
 
 
 @functools.cache
@@ -148,6 +158,22 @@ async def claim_due(session: AsyncSession, claim: Claim, now: datetime) -> list[
             _LEASE,
             {"ids": [row["id"] for row in rows], "until": now + claim.lease, "owner": claim.owner},
         )
+    return [outbox_item_of(row) for row in rows]
+
+
+async def claim_due_with(writer: Writer, claim: Claim, now: datetime) -> list[OutboxItem]:
+    """``claim_due`` through a write transaction's writer (prepared statements)."""
+    if not writer.is_sqlite:
+        await writer.connection.execute(_ADVISORY_LOCK, {"key": _CLAIM_LOCK_KEY})
+    params = {"now": now, "limit": claim.limit, "owner": claim.owner}
+    rows = [
+        dict(zip(_ITEM_COLUMNS, row, strict=True))
+        for row in await writer.rows(_CLAIMS[claim.private], params)
+    ]
+    until = now + claim.lease
+    await writer.run_many(
+        _LEASE_ONE, [{"row": row["id"], "until": until, "owner": claim.owner} for row in rows]
+    )
     return [outbox_item_of(row) for row in rows]
 
 
