@@ -5,9 +5,11 @@ messages customers wrote, in the order received. Each is stored as
 ``MessageService.customer_writes`` stores it: on the customer's active ticket, reopening it
 when the lifecycle says so, paced like any other, copied into the ticket's topic. But the
 batch is one transaction of a few statements: who may be served this way, the duplicate
-check and the flood pace are read once for all senders, and the messages, their origins
-and the outbox rows are one prepared statement each (``core.store.prepared``), in a write
-transaction without an ORM session; the tickets are plain ``TicketRecord`` values.
+check and the flood pace are read once for all senders (the tickets as plain
+``TicketRecord`` values, with their customers, assignees and tags), and the origins and the
+outbox rows are written by one statement each. It is a write transaction without an ORM
+session (``Database.write_transaction``): every statement is built once and prepared
+(``core.store.prepared``), on SQLite run on its ``sqlite3`` connection directly.
 
 Only that common case is taken. A message is *left* for the one-by-one path when its sender
 is unknown, has a conversation going on, is a logged-in agent or is banned, has no active
