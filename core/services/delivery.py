@@ -15,7 +15,19 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, and_, bindparam, delete, exists, func, or_, select, text, update
+from sqlalchemy import (
+    Select,
+    and_,
+    bindparam,
+    delete,
+    exists,
+    func,
+    literal_column,
+    or_,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -29,6 +41,7 @@ from core.notices import codec as notice_codec
 from core.services import notices
 from core.services.common import ServiceContext, record_event
 from core.services.erased_topics import topic_of_erased
+from core.store.prepared import Prepared, Writer
 from core.store.tables import (
     CustomerRow,
     MessageCopyRow,
@@ -49,9 +62,9 @@ _STAFF = (Audience.TICKET_TOPIC, Audience.STAFF)
 
 
 @functools.cache
-def _claim_query(private: bool | None) -> Select[Any]:
-    """The claim's SELECT, built once per audience filter (bound: ``now``, ``limit``,
-    ``owner``).
+def _claim_query(private: bool | None, sqlite: bool) -> Select[Any]:
+    """The claim's SELECT, built once per audience filter and database (bound: ``now``,
+    ``limit``, ``owner``).
 
     A row held by the claimer itself does not block the rows after it: they join its lane's
     queue, so a lane waiting for its turn gathers what comes in (and sends it in one call).
@@ -83,13 +96,30 @@ def _claim_query(private: bool | None) -> Select[Any]:
             or_(OutboxRow.lease_until.is_(None), OutboxRow.lease_until <= now),
             ~lane_blocked,
         )
-        .order_by(OutboxRow.id)
+        # SQLite would rather walk the whole table in id order than sort: through every row
+        # sent in the last days (kept a week), 19 ms at 90,000 rows. Ordered by an
+        # expression it reads the pending rows that are due from their partial index and
+        # sorts those (0.06 ms).
+        .order_by(OutboxRow.id + literal_column("0") if sqlite else OutboxRow.id)
         .limit(bindparam("limit"))
     )
     if private is not None:
         audiences = _PRIVATE if private else _STAFF
-        query = query.where(OutboxRow.audience.in_([a.value for a in audiences]))
+        # Equalities rather than IN: no expanding parameter, so ``Prepared`` can run it.
+        query = query.where(or_(*(OutboxRow.audience == a.value for a in audiences)))
     return query
+
+
+_CLAIMS = {
+    (private, sqlite): Prepared(_claim_query(private, sqlite))
+    for private in (None, True, False)
+    for sqlite in (True, False)
+}
+_LEASE_ONE = Prepared(
+    update(table_of(OutboxRow))
+    .where(table_of(OutboxRow).c.id == bindparam("row"))
+    .values(lease_until=bindparam("until"), lease_owner=bindparam("owner"))
+)
 
 
 @functools.cache
@@ -142,12 +172,29 @@ async def claim_due(session: AsyncSession, claim: Claim, now: datetime) -> list[
     if connection.dialect.name != "sqlite":
         await connection.execute(_ADVISORY_LOCK, {"key": _CLAIM_LOCK_KEY})
     params = {"now": now, "limit": claim.limit, "owner": claim.owner}
-    rows = (await connection.execute(_claim_query(claim.private), params)).mappings().all()
+    query = _claim_query(claim.private, connection.dialect.name == "sqlite")
+    rows = (await connection.execute(query, params)).mappings().all()
     if rows:
         await connection.execute(
             _LEASE,
             {"ids": [row["id"] for row in rows], "until": now + claim.lease, "owner": claim.owner},
         )
+    return [outbox_item_of(row) for row in rows]
+
+
+async def claim_due_with(writer: Writer, claim: Claim, now: datetime) -> list[OutboxItem]:
+    """``claim_due`` through a write transaction's writer (prepared statements)."""
+    if not writer.is_sqlite:
+        await writer.connection.execute(_ADVISORY_LOCK, {"key": _CLAIM_LOCK_KEY})
+    params = {"now": now, "limit": claim.limit, "owner": claim.owner}
+    rows = [
+        dict(zip(_ITEM_COLUMNS, row, strict=True))
+        for row in await writer.rows(_CLAIMS[claim.private, writer.is_sqlite], params)
+    ]
+    until = now + claim.lease
+    await writer.run_many(
+        _LEASE_ONE, [{"row": row["id"], "until": until, "owner": claim.owner} for row in rows]
+    )
     return [outbox_item_of(row) for row in rows]
 
 
@@ -188,7 +235,7 @@ class DeliveryService:
         if look_first:
             params = {"now": now, "limit": limit, "owner": owner}
             async with self._ctx.database.read_session() as session:
-                peek = _peek(_claim_query(private))
+                peek = _peek(_claim_query(private, self._ctx.database.is_sqlite))
                 if (await session.execute(peek, params)).first() is None:
                     return []  # nothing due: no need to queue for the write lock
         async with self._ctx.database.write_session() as session:

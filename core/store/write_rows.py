@@ -10,11 +10,12 @@ by prepared UPDATEs (``core.store.prepared``).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import bindparam, func, insert, literal, select, update
+from sqlalchemy import Select, bindparam, func, insert, literal, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 
@@ -173,13 +174,12 @@ def _reading(tags: Any) -> Any:
         )
         .join(_customers, _customers.c.id == _tickets.c.customer_id)
         .outerjoin(_agents, _agents.c.id == _tickets.c.assignee_id)
-        .where(_tickets.c.id == bindparam("n"))
     )
 
 
 _ITS_TAGS = _tags.c.ticket_id == _tickets.c.id
-_READ_SQLITE = Prepared(
-    _reading(select(func.group_concat(_tags.c.tag, " ")).where(_ITS_TAGS).scalar_subquery())
+_SQLITE_READING = _reading(
+    select(func.group_concat(_tags.c.tag, " ")).where(_ITS_TAGS).scalar_subquery()
 )
 """A ticket, its customer, its assignee's name and its tags (space-separated: a tag has no
 spaces) in one statement; SQLite's ``group_concat`` keeps no order, so they are sorted
@@ -189,12 +189,38 @@ _POSTGRES_READING = _reading(
     .where(_ITS_TAGS)
     .scalar_subquery()
 )
-_READ_POSTGRES = Prepared(_POSTGRES_READING)
-_READ_POSTGRES_LOCKED = Prepared(_POSTGRES_READING.with_for_update(of=_tickets))
+_BY_NUMBER = _tickets.c.id == bindparam("n")
+_READ_SQLITE = Prepared(_SQLITE_READING.where(_BY_NUMBER))
+_READ_POSTGRES = Prepared(_POSTGRES_READING.where(_BY_NUMBER))
+_READ_POSTGRES_LOCKED = Prepared(_POSTGRES_READING.where(_BY_NUMBER).with_for_update(of=_tickets))
 """The same, holding the ticket's row until the transaction ends."""
 
 _TICKETS_END = len(_TICKET_FIELDS)
 _CUSTOMER_END = _TICKETS_END + len(_CUSTOMER_FIELDS)
+
+
+def records_reading(*, sqlite: bool) -> Select[Any]:
+    """The SELECT of tickets as records (``record_of`` reads its rows), to add WHERE to.
+
+    The columns are a ticket's, its customer's (``customers`` is joined), its assignee's
+    username and its tags; ``sqlite``: the tags as SQLite aggregates them.
+    """
+    return cast(Select[Any], _SQLITE_READING if sqlite else _POSTGRES_READING)
+
+
+def record_of(row: Sequence[Any], *, sqlite: bool) -> TicketRecord:
+    """A row of ``records_reading`` as a ticket record."""
+    listed: str | None = row[_CUSTOMER_END + 1]
+    tags: tuple[str, ...] = ()
+    if listed:
+        words = listed.split(" ")
+        tags = tuple(sorted(words) if sqlite else words)
+    return TicketRecord(
+        **dict(zip(_TICKET_FIELDS, row[:_TICKETS_END], strict=True)),
+        customer=CustomerRecord(*row[_TICKETS_END:_CUSTOMER_END]),
+        assignee_username=row[_CUSTOMER_END],
+        tags=tags,
+    )
 
 
 async def read_ticket(writer: Writer, number: int, *, lock: bool) -> TicketRecord | None:
@@ -209,17 +235,7 @@ async def read_ticket(writer: Writer, number: int, *, lock: bool) -> TicketRecor
         row = await writer.first(statement, {"n": number})
     if row is None:
         return None
-    listed: str | None = row[_CUSTOMER_END + 1]
-    tags: tuple[str, ...] = ()
-    if listed:
-        words = listed.split(" ")
-        tags = tuple(sorted(words) if writer.is_sqlite else words)
-    return TicketRecord(
-        **dict(zip(_TICKET_FIELDS, row[:_TICKETS_END], strict=True)),
-        customer=CustomerRecord(*row[_TICKETS_END:_CUSTOMER_END]),
-        assignee_username=row[_CUSTOMER_END],
-        tags=tags,
-    )
+    return record_of(row, sqlite=writer.is_sqlite)
 
 
 _STATE_WRITES: dict[tuple[str, ...], Prepared] = {}
