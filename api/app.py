@@ -10,7 +10,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from api.errors import install_error_handlers
-from api.middleware import BodyLimit, RequestLog
+from api.middleware import RequestGate
 from api.routers import agents, customers, legacy, stats, tickets, users
 from api.settings import ApiSettings
 from core.desk import Desk
@@ -37,6 +37,5 @@ def create_app(desk: Desk, settings: ApiSettings) -> FastAPI:
     # routers, twice, so one level less is less work on every request.
     for router in (tickets.listing, tickets.router, customers.router, agents.router, stats.router):
         app.include_router(router, prefix=V1)
-    app.add_middleware(BodyLimit)
-    app.add_middleware(RequestLog)
+    app.add_middleware(RequestGate)
     return app
