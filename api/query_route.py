@@ -7,8 +7,9 @@ reading the page itself. ``QueryRoute`` keeps the endpoint exactly as declared, 
 OpenAPI schema is FastAPI's own, but answers it with a handler built once: the query
 parameters become one Pydantic model (the same types, defaults and limits) validated in
 one call, and each dependency, which must need nothing but the request, is called
-directly. It serves only endpoints of that form and refuses any other when the app is
-built, so no parameter can be skipped silently.
+directly. A request without a query string takes the defaults, validated once when the app
+is built (when every one is immutable). It serves only endpoints of that form and refuses
+any other when the app is built, so no parameter can be skipped silently.
 
 Example::
 
@@ -20,7 +21,7 @@ from __future__ import annotations
 import inspect
 import types
 import typing
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Hashable
 from typing import Any
 
 from fastapi.exceptions import RequestValidationError
@@ -76,10 +77,14 @@ class QueryRoute(APIRoute):
         }
         endpoint = self.endpoint
         request_name = dependant.request_param_name
+        defaults = _defaults(query, (*singles.values(), *lists.values()))
 
         async def handler(request: Request) -> Response:
             values = await _arguments(request, dependencies)
-            values.update(_query(request, query, singles, lists))
+            if defaults is not None and not request.scope["query_string"]:
+                values.update(defaults)
+            else:
+                values.update(_query(request, query, singles, lists))
             if request_name is not None:
                 values[request_name] = request
             response = await endpoint(**values)
@@ -128,6 +133,21 @@ def _query(
             [{**problem, "loc": ("query", *problem["loc"])} for problem in error.errors()]
         ) from None
     return {name: getattr(checked, name) for name in (*singles.values(), *lists.values())}
+
+
+def _defaults(model: type[BaseModel], names: tuple[str, ...]) -> dict[str, Any] | None:
+    """What an empty query validates to, or None if that is refused or holds mutable values.
+
+    Shared by every request without a query string: only immutable values can be.
+    """
+    try:
+        checked = model.model_validate({})
+    except ValidationError:
+        return None  # a required parameter: each such request is refused by _query
+    values = {name: getattr(checked, name) for name in names}
+    if not all(isinstance(value, Hashable) for value in values.values()):
+        return None
+    return values
 
 
 def _is_list(annotation: Any) -> bool:

@@ -50,11 +50,19 @@ async def with_a_query_dependency(value: Annotated[str, Depends(needs_a_query)])
     return Response(value)
 
 
+async def echo_required(
+    q: Annotated[str, Query(min_length=2)], page: Annotated[tuple[int, ...], Query()] = (1, 2)
+) -> Response:
+    """A required parameter: an empty query is refused; a tuple default is shared safely."""
+    return Response(orjson.dumps({"q": q, "page": page}), media_type="application/json")
+
+
 def app_with(route_class: type[Any] | None) -> FastAPI:
     app = FastAPI()
     install_error_handlers(app)
     router = APIRouter(route_class=route_class) if route_class else APIRouter()
     router.get("/echo")(echo)
+    router.get("/required")(echo_required)
     app.include_router(router)
     return app
 
@@ -87,6 +95,17 @@ class TestSameAnswersAsFastApi:
                 answer = await client.get(f"/echo?{query}", headers={"x-caller": "cat"})
             answers.append((answer.status_code, answer.json()))
         assert answers[0] == answers[1]
+
+    @pytest.mark.parametrize("query", ["", "q=x", "q=xy", "q=xy&page=3&page=4"])
+    async def test_a_required_parameter(self, query: str) -> None:
+        answers = []
+        for app in (app_with(None), app_with(QueryRoute)):
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+                for _ in range(2):  # the second request as the first: nothing kept between
+                    answer = await client.get(f"/required?{query}")
+                    answers.append((answer.status_code, answer.json()))
+        assert answers[:2] == answers[2:]
 
     def test_the_same_openapi_schema(self) -> None:
         assert app_with(None).openapi() == app_with(QueryRoute).openapi()
