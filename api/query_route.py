@@ -29,6 +29,7 @@ from fastapi.routing import APIRoute
 from pydantic import BaseModel, ValidationError, create_model
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 Handler = Callable[[Request], Coroutine[Any, Any, Response]]
 
@@ -36,10 +37,19 @@ Handler = Callable[[Request], Coroutine[Any, Any, Response]]
 class QueryRoute(APIRoute):
     """An ``APIRoute`` for endpoints taking query parameters and request-only dependencies.
 
+    The handler is served as it is: FastAPI would wrap it in two exit stacks, for
+    dependencies that ``yield`` (refused here: each is an ``async def`` returning its value),
+    and in the app's exception handlers, which the app's exception middleware applies the
+    same way one layer out.
+
     Raises:
         TypeError: when the app is built, for an endpoint this route cannot serve exactly
             as FastAPI would (path, header, cookie or body parameters, nested dependencies).
     """
+
+    def __init__(self, path: str, endpoint: Callable[..., Any], **options: Any) -> None:
+        super().__init__(path, endpoint, **options)
+        self.app = _served(self.get_route_handler())
 
     def get_route_handler(self) -> Handler:
         """The handler: read the dependencies and the query, call the endpoint."""
@@ -59,6 +69,8 @@ class QueryRoute(APIRoute):
                 raise TypeError(
                     f"{self.path}: a dependency of QueryRoute may take the request only"
                 )
+            if not _is_coroutine(sub.call):
+                raise TypeError(f"{self.path}: a dependency of QueryRoute is an async def")
             dependencies.append((sub.name, sub.call, parameter))
         query = create_model(  # type: ignore[call-overload]
             f"{self.name}_query",
@@ -93,6 +105,23 @@ class QueryRoute(APIRoute):
             return response
 
         return handler
+
+
+def _served(handler: Handler) -> ASGIApp:
+    """The handler as an ASGI app: the request in, its response sent."""
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        response = await handler(Request(scope, receive, send))
+        await response(scope, receive, send)
+
+    return app
+
+
+def _is_coroutine(call: Callable[..., Any]) -> bool:
+    """Tell whether calling ``call`` gives a coroutine (an ``async def``, or an object's)."""
+    return inspect.iscoroutinefunction(call) or inspect.iscoroutinefunction(
+        getattr(call, "__call__", None)  # noqa: B004 - the method itself is what is checked
+    )
 
 
 def _request_only(dependant: Any) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Callable
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -55,6 +56,24 @@ async def echo_required(
 ) -> Response:
     """A required parameter: an empty query is refused; a tuple default is shared safely."""
     return Response(orjson.dumps({"q": q, "page": page}), media_type="application/json")
+
+
+def plain_dependency(request: Request) -> str:
+    return request.url.path
+
+
+async def yielding_dependency(request: Request) -> AsyncIterator[str]:
+    yield request.url.path
+
+
+async def with_a_plain_dependency(value: Annotated[str, Depends(plain_dependency)]) -> Response:
+    return Response(value)
+
+
+async def with_a_yielding_dependency(
+    value: Annotated[str, Depends(yielding_dependency)],
+) -> Response:
+    return Response(value)
 
 
 def app_with(route_class: type[Any] | None) -> FastAPI:
@@ -122,6 +141,11 @@ class TestRefusedWhenBuilt:
     def test_a_dependency_needing_more_than_the_request(self) -> None:
         with pytest.raises(TypeError, match="request only"):
             APIRouter(route_class=QueryRoute).get("/x")(with_a_query_dependency)
+
+    @pytest.mark.parametrize("endpoint", [with_a_plain_dependency, with_a_yielding_dependency])
+    def test_a_dependency_that_is_no_coroutine(self, endpoint: Callable[..., Any]) -> None:
+        with pytest.raises(TypeError, match="async def"):
+            APIRouter(route_class=QueryRoute).get("/x")(endpoint)
 
     def test_a_plain_def(self) -> None:
         def one() -> Response:
