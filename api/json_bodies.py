@@ -2,15 +2,16 @@
 
 The core already returns typed, checked views, so these endpoints skip Pydantic's response
 models (build a model, validate it, serialize it) and encode the view once with orjson. The
-v1 list, the busiest request, takes its page as plain rows (``TicketSummaryPage``) instead:
-no view per ticket, the values straight into the answer. The shapes are the ones
-``api/schemas.py`` declares for the OpenAPI schema (``TicketOut``, ``MessageOut``,
-``TicketPageOut``); ``tests/api/test_json_bodies.py`` checks that every encoding gives the
-same JSON.
+ticket lists (the v1 list, the busiest request, a customer's tickets, the original
+``view-tickets``) take their page as plain rows (``TicketSummaryPage``) instead: no view per
+ticket, the values straight into the answer, the same JSON as ``page_json`` writes from
+views. The shapes are the ones ``api/schemas.py`` declares for the OpenAPI schema
+(``TicketOut``, ``MessageOut``, ``TicketPageOut``); ``tests/api/test_json_bodies.py`` and
+``tests/api/test_summary_page.py`` check that every encoding gives the same JSON.
 
 Example::
 
-    return JsonBody(page_json(page))
+    return JsonBody(summary_page_json(page))
 """
 
 from __future__ import annotations

@@ -169,7 +169,7 @@ class TicketSummaryPage:
         next_cursor: fetches the next page, None at the end (as ``TicketPage``'s).
     """
 
-    rows: Sequence[Sequence[Any]]
+    rows: tuple[Sequence[Any], ...]
     next_cursor: str | None
 
 

@@ -179,7 +179,7 @@ class QueryService:
         rows, more = await self._list_rows(actor, where, cursor, limit, SUMMARY_COLUMNS)
         last = rows[-1] if more else None
         next_cursor = None if last is None else _cursor(last[_SUMMARY_UPDATED], last[_SUMMARY_ID])
-        return TicketSummaryPage(rows, next_cursor)
+        return TicketSummaryPage(tuple(rows), next_cursor)
 
     async def _list_rows(
         self,
