@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.security.utils import get_authorization_scheme_param
 
 from api.settings import ApiSettings
 from core.desk import Desk
@@ -20,6 +21,7 @@ class BearerActor(HTTPBearer):
 
     The same scheme as ``bearer`` in the OpenAPI schema; one dependency instead of a chain
     of three (scheme, token, actor), which FastAPI would solve one by one on every request.
+    The header is read as ``HTTPBearer`` reads it, without its credentials model.
     """
 
     async def __call__(self, request: Request) -> Actor:  # type: ignore[override]
@@ -29,11 +31,11 @@ class BearerActor(HTTPBearer):
             CredentialsRejected: no bearer token was sent, or an unknown, expired or revoked
                 one.
         """
-        credentials = await super().__call__(request)
-        if credentials is None or not credentials.credentials:
+        scheme, secret = get_authorization_scheme_param(request.headers.get("Authorization"))
+        if not secret or scheme.lower() != "bearer":
             raise CredentialsRejected("Send a token: Authorization: Bearer <token>.")
         desk: Desk = request.app.state.desk
-        return await desk.tokens.actor_for(credentials.credentials)
+        return await desk.tokens.actor_for(secret)
 
 
 actor_of_bearer = BearerActor(

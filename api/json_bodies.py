@@ -2,13 +2,16 @@
 
 The core already returns typed, checked views, so these endpoints skip Pydantic's response
 models (build a model, validate it, serialize it) and encode the view once with orjson. The
-shapes are the ones ``api/schemas.py`` declares for the OpenAPI schema (``TicketOut``,
-``MessageOut``, ``TicketPageOut``); ``tests/api/test_json_bodies.py`` checks that both
-encodings give the same JSON.
+ticket lists (the v1 list, the busiest request, a customer's tickets, the original
+``view-tickets``) take their page as plain rows (``TicketSummaryPage``) instead: no view per
+ticket, the values straight into the answer, the same JSON as ``page_json`` writes from
+views. The shapes are the ones ``api/schemas.py`` declares for the OpenAPI schema
+(``TicketOut``, ``MessageOut``, ``TicketPageOut``); ``tests/api/test_json_bodies.py`` and
+``tests/api/test_summary_page.py`` check that every encoding gives the same JSON.
 
 Example::
 
-    return JsonBody(page_json(page))
+    return JsonBody(summary_page_json(page))
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from typing import Any
 import orjson
 from starlette.responses import Response
 
-from core.views import MessageView, TicketPage, TicketView
+from core.views import MessageView, TicketPage, TicketSummaryPage, TicketView
 
 _OPTIONS = orjson.OPT_UTC_Z  # "...Z" for UTC, as Pydantic writes it
 
@@ -62,6 +65,55 @@ def ticket_json(view: TicketView) -> dict[str, Any]:
 def page_json(page: TicketPage) -> dict[str, Any]:
     """A page of tickets, as ``TicketPageOut``."""
     return {"items": [ticket_json(t) for t in page.tickets], "next_cursor": page.next_cursor}
+
+
+def summary_page_json(page: TicketSummaryPage) -> dict[str, Any]:
+    """A page of ticket summaries, as ``TicketPageOut``: the same JSON as ``page_json``."""
+    return {
+        "items": [
+            {
+                "id": number,
+                "title": subject,
+                "status": status,
+                "priority": priority,
+                "category": category,
+                "customer": {
+                    "telegram_user_id": telegram_user_id,
+                    "display_name": display_name,
+                    "username": username,
+                },
+                "assignee": assignee,
+                "follow_up_of": follow_up_of,
+                "created_at": created_at,
+                "updated_at": updated_at,
+                "first_response_at": first_response_at,
+                "resolved_at": resolved_at,
+                "closed_at": closed_at,
+                "rating": rating,
+                "rating_comment": rating_comment,
+            }
+            for (
+                number,
+                subject,
+                status,
+                priority,
+                category,
+                telegram_user_id,
+                display_name,
+                username,
+                assignee,
+                follow_up_of,
+                created_at,
+                updated_at,
+                first_response_at,
+                resolved_at,
+                closed_at,
+                rating,
+                rating_comment,
+            ) in page.rows
+        ],
+        "next_cursor": page.next_cursor,
+    }
 
 
 def message_json(view: MessageView) -> dict[str, Any]:

@@ -1,4 +1,12 @@
-"""ASGI middleware around the app: a request log line, and a cap on request bodies."""
+"""The one ASGI layer around the app: a cap on request bodies, and a request log line.
+
+One layer rather than two: each layer wraps every response message in a function of its
+own and adds a call to every request, and both need the same view of the response's start.
+
+Example::
+
+    app.add_middleware(RequestGate)
+"""
 
 from __future__ import annotations
 
@@ -11,87 +19,83 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 logger = logging.getLogger("api.requests")
 
 MAX_BODY_BYTES = 1024 * 1024
+_LINE = "%s %s %s %.1fms"
 
 
-class RequestLog:
-    """Log one line per request: method, path, status, milliseconds (never a token or body)."""
+class RequestGate:
+    """Refuse bodies over a limit with 413, and log one line per request.
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
+    The line holds the method, the path (never the query string), the status and the
+    milliseconds taken: never a token or a body. A body over the limit is refused by its
+    declared length, or while it streams in.
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """Time the request and log how it ended."""
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        started = time.perf_counter()
-        status = 500
-
-        async def tracking_send(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-
-        try:
-            await self.app(scope, receive, tracking_send)
-        finally:
-            elapsed = (time.perf_counter() - started) * 1000
-            logger.info("%s %s %s %.1fms", scope["method"], scope["path"], status, elapsed)
-
-
-class BodyLimit:
-    """Refuse request bodies over a limit with 413, by header or while they stream in."""
+    Args:
+        app: the app behind the gate.
+        limit: the largest body accepted, in bytes.
+    """
 
     def __init__(self, app: ASGIApp, limit: int = MAX_BODY_BYTES) -> None:
         self.app = app
         self.limit = limit
+        self._refusal = json.dumps(
+            {
+                "error": {
+                    "code": "payload_too_large",
+                    "message": f"The request body is over {limit // 1024} KB.",
+                }
+            }
+        ).encode()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """Check the declared length, then count what actually arrives."""
+        """Check the declared length, count what arrives, time the request and log it."""
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        declared = dict(scope["headers"]).get(b"content-length", b"0")
-        if declared.isdigit() and int(declared) > self.limit:
-            await self._refuse(send)
-            return
+        started = time.perf_counter()
+        limit = self.limit
+        status = 500
         received = 0
-        started = refused = False
+        answering = refused = False
 
         async def counting_receive() -> Message:
-            nonlocal received, refused
+            nonlocal received, refused, status
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.limit and not refused:
+                if received > limit and not refused:
                     # Answer now and tell the app the client is gone: it stops reading, and
                     # whatever it would answer is dropped.
                     refused = True
-                    if not started:
+                    if not answering:
+                        status = 413
                         await self._refuse(send)
                     return {"type": "http.disconnect"}
             return message
 
         async def tracking_send(message: Message) -> None:
-            nonlocal started
+            nonlocal answering, status
             if refused:
                 return
             if message["type"] == "http.response.start":
-                started = True
+                answering = True
+                status = message["status"]
             await send(message)
 
-        await self.app(scope, counting_receive, tracking_send)
+        try:
+            declared = b"0"
+            for name, value in scope["headers"]:
+                if name == b"content-length":
+                    declared = value  # the last one, as a dict of the headers would keep
+            if declared.isdigit() and int(declared) > limit:
+                status = 413
+                await self._refuse(send)
+            else:
+                await self.app(scope, counting_receive, tracking_send)
+        finally:
+            self._log(scope, status, (time.perf_counter() - started) * 1000)
 
     async def _refuse(self, send: Send) -> None:
-        body = json.dumps(
-            {
-                "error": {
-                    "code": "payload_too_large",
-                    "message": f"The request body is over {self.limit // 1024} KB.",
-                }
-            }
-        ).encode()
+        body = self._refusal
         await send(
             {
                 "type": "http.response.start",
@@ -103,3 +107,24 @@ class BodyLimit:
             }
         )
         await send({"type": "http.response.body", "body": body})
+
+    @staticmethod
+    def _log(scope: Scope, status: int, elapsed: float) -> None:
+        """Log the line, formatted only if a handler writes it.
+
+        The record is made directly: ``logger.info`` would first walk the stack to find
+        the calling line, which no handler of this desk shows.
+        """
+        if logger.isEnabledFor(logging.INFO):
+            logger.handle(
+                logger.makeRecord(
+                    logger.name,
+                    logging.INFO,
+                    __file__,
+                    0,
+                    _LINE,
+                    (scope["method"], scope["path"], status, elapsed),
+                    None,
+                    "RequestGate",
+                )
+            )

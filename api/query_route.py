@@ -7,8 +7,9 @@ reading the page itself. ``QueryRoute`` keeps the endpoint exactly as declared, 
 OpenAPI schema is FastAPI's own, but answers it with a handler built once: the query
 parameters become one Pydantic model (the same types, defaults and limits) validated in
 one call, and each dependency, which must need nothing but the request, is called
-directly. It serves only endpoints of that form and refuses any other when the app is
-built, so no parameter can be skipped silently.
+directly. A request without a query string takes the defaults, validated once when the app
+is built (when every one is immutable). It serves only endpoints of that form and refuses
+any other when the app is built, so no parameter can be skipped silently.
 
 Example::
 
@@ -20,7 +21,7 @@ from __future__ import annotations
 import inspect
 import types
 import typing
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Hashable
 from typing import Any
 
 from fastapi.exceptions import RequestValidationError
@@ -28,6 +29,7 @@ from fastapi.routing import APIRoute
 from pydantic import BaseModel, ValidationError, create_model
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 Handler = Callable[[Request], Coroutine[Any, Any, Response]]
 
@@ -35,10 +37,19 @@ Handler = Callable[[Request], Coroutine[Any, Any, Response]]
 class QueryRoute(APIRoute):
     """An ``APIRoute`` for endpoints taking query parameters and request-only dependencies.
 
+    The handler is served as it is: FastAPI would wrap it in two exit stacks, for
+    dependencies that ``yield`` (refused here: each is an ``async def`` returning its value),
+    and in the app's exception handlers, which the app's exception middleware applies the
+    same way one layer out.
+
     Raises:
         TypeError: when the app is built, for an endpoint this route cannot serve exactly
             as FastAPI would (path, header, cookie or body parameters, nested dependencies).
     """
+
+    def __init__(self, path: str, endpoint: Callable[..., Any], **options: Any) -> None:
+        super().__init__(path, endpoint, **options)
+        self.app = _served(self.get_route_handler())
 
     def get_route_handler(self) -> Handler:
         """The handler: read the dependencies and the query, call the endpoint."""
@@ -58,6 +69,8 @@ class QueryRoute(APIRoute):
                 raise TypeError(
                     f"{self.path}: a dependency of QueryRoute may take the request only"
                 )
+            if not _is_coroutine(sub.call):
+                raise TypeError(f"{self.path}: a dependency of QueryRoute is an async def")
             dependencies.append((sub.name, sub.call, parameter))
         query = create_model(  # type: ignore[call-overload]
             f"{self.name}_query",
@@ -76,10 +89,14 @@ class QueryRoute(APIRoute):
         }
         endpoint = self.endpoint
         request_name = dependant.request_param_name
+        defaults = _defaults(query, (*singles.values(), *lists.values()))
 
         async def handler(request: Request) -> Response:
             values = await _arguments(request, dependencies)
-            values.update(_query(request, query, singles, lists))
+            if defaults is not None and not request.scope["query_string"]:
+                values.update(defaults)
+            else:
+                values.update(_query(request, query, singles, lists))
             if request_name is not None:
                 values[request_name] = request
             response = await endpoint(**values)
@@ -88,6 +105,23 @@ class QueryRoute(APIRoute):
             return response
 
         return handler
+
+
+def _served(handler: Handler) -> ASGIApp:
+    """The handler as an ASGI app: the request in, its response sent."""
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        response = await handler(Request(scope, receive, send))
+        await response(scope, receive, send)
+
+    return app
+
+
+def _is_coroutine(call: Callable[..., Any]) -> bool:
+    """Tell whether calling ``call`` gives a coroutine (an ``async def``, or an object's)."""
+    return inspect.iscoroutinefunction(call) or inspect.iscoroutinefunction(
+        getattr(call, "__call__", None)  # noqa: B004 - the method itself is what is checked
+    )
 
 
 def _request_only(dependant: Any) -> bool:
@@ -128,6 +162,21 @@ def _query(
             [{**problem, "loc": ("query", *problem["loc"])} for problem in error.errors()]
         ) from None
     return {name: getattr(checked, name) for name in (*singles.values(), *lists.values())}
+
+
+def _defaults(model: type[BaseModel], names: tuple[str, ...]) -> dict[str, Any] | None:
+    """What an empty query validates to, or None if that is refused or holds mutable values.
+
+    Shared by every request without a query string: only immutable values can be.
+    """
+    try:
+        checked = model.model_validate({})
+    except ValidationError:
+        return None  # a required parameter: each such request is refused by _query
+    values = {name: getattr(checked, name) for name in names}
+    if not all(isinstance(value, Hashable) for value in values.values()):
+        return None
+    return values
 
 
 def _is_list(annotation: Any) -> bool:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from core.domain.actors import Attachment, ChatRef, ForwardOrigin
 from core.domain.values import Audience, NoticeKind, Priority, Role, Status
@@ -129,6 +131,45 @@ class TicketPage:
     """One page of a ticket list; ``next_cursor`` fetches the next page, None at the end."""
 
     tickets: tuple[TicketView, ...]
+    next_cursor: str | None
+
+
+TICKET_SUMMARY_FIELDS = (
+    "number",
+    "subject",
+    "status",
+    "priority",
+    "category",
+    "customer_telegram_user_id",
+    "customer_display_name",
+    "customer_username",
+    "assignee",
+    "follow_up_of",
+    "created_at",
+    "updated_at",
+    "first_response_at",
+    "resolved_at",
+    "closed_at",
+    "rating",
+    "rating_comment",
+)
+"""What a row of a ``TicketSummaryPage`` holds, in order: a ``TicketView``'s fields of the
+same names (the customer's flattened), the status and priority as their string values."""
+
+
+@dataclass(frozen=True, slots=True)
+class TicketSummaryPage:
+    """One page of a ticket list as plain rows, for an answer that shows only a summary.
+
+    Building a ``TicketView`` per ticket costs more than reading its row; a caller that only
+    turns the page into text (the HTTP API's list) takes the values as they are read.
+
+    Attributes:
+        rows: one per ticket, its values in ``TICKET_SUMMARY_FIELDS`` order.
+        next_cursor: fetches the next page, None at the end (as ``TicketPage``'s).
+    """
+
+    rows: tuple[Sequence[Any], ...]
     next_cursor: str | None
 
 

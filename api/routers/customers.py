@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 
 from api.deps import ActorDep, DeskDep
-from api.json_bodies import JsonBody, page_json
+from api.json_bodies import JsonBody, summary_page_json
 from api.routers.common import AUTHED, errors
 from api.schemas import TicketPageOut
 from core.services.queries import TicketFilter
@@ -27,5 +27,5 @@ async def customer_tickets(
 ) -> Response:
     """A customer's tickets, most recent activity first (a customer sees only their own)."""
     where = TicketFilter(customer=telegram_user_id)
-    page = await desk.queries.list_tickets(actor, where, cursor=cursor, limit=limit, tags=False)
-    return JsonBody(page_json(page))
+    page = await desk.queries.list_ticket_summaries(actor, where, cursor=cursor, limit=limit)
+    return JsonBody(summary_page_json(page))

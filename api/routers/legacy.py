@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 
 from api.deps import ActorDep, DeskDep
-from api.json_bodies import JsonBody, message_json, ticket_json
+from api.json_bodies import JsonBody, message_json, summary_page_json
 from api.routers.common import AUTHED, errors, subject_from, text_message
 from api.schemas import (
     ContentRequest,
@@ -85,6 +85,6 @@ async def view_tickets(
     Past ``limit`` tickets, the ``X-Next-Cursor`` header holds the cursor of the next page.
     """
     where = TicketFilter(statuses=(status,) if status else ())
-    page = await desk.queries.list_tickets(actor, where, cursor=cursor, limit=limit, tags=False)
+    page = await desk.queries.list_ticket_summaries(actor, where, cursor=cursor, limit=limit)
     headers = {"X-Next-Cursor": page.next_cursor} if page.next_cursor else None
-    return JsonBody([ticket_json(ticket) for ticket in page.tickets], headers=headers)
+    return JsonBody(summary_page_json(page)["items"], headers=headers)

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 
 from api.deps import ActorDep, DeskDep
-from api.json_bodies import JsonBody, message_json, page_json
+from api.json_bodies import JsonBody, message_json, summary_page_json
 from api.query_route import QueryRoute
 from api.routers.common import AUTHED, errors, text_message
 from api.schemas import (
@@ -65,8 +65,8 @@ async def list_tickets(
         customer=customer,
         updated_since=updated_since,
     )
-    page = await desk.queries.list_tickets(actor, where, cursor=cursor, limit=limit, tags=False)
-    return JsonBody(page_json(page))
+    page = await desk.queries.list_ticket_summaries(actor, where, cursor=cursor, limit=limit)
+    return JsonBody(summary_page_json(page))
 
 
 @router.post("", status_code=201, responses=errors(*AUTHED, 403, 404))

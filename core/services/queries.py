@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import Select, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -24,7 +25,7 @@ from core.services.routing import (
     private_context,
     ticket_for_reference,
 )
-from core.store.direct_reads import DirectReads
+from core.store.direct_reads import DirectReads, Row
 from core.store.tables import (
     CustomerRow,
     MessageCopyRow,
@@ -33,19 +34,36 @@ from core.store.tables import (
     TicketRow,
 )
 from core.store.ticket_lists import ListShape, list_statement
-from core.store.ticket_rows import ticket_view_of, views_with_tags
+from core.store.ticket_rows import (
+    SUMMARY_COLUMNS,
+    TICKET_COLUMNS,
+    ticket_view_of,
+    views_with_tags,
+)
 from core.store.to_views import event_view, message_view, ticket_view
-from core.views import TicketDetail, TicketPage, TicketView
+from core.views import (
+    TICKET_SUMMARY_FIELDS,
+    TicketDetail,
+    TicketPage,
+    TicketSummaryPage,
+    TicketView,
+)
 
 UNASSIGNED = 0
 """Pass as ``assignee_id`` to list tickets nobody is assigned to."""
+_SUMMARY_ID = TICKET_SUMMARY_FIELDS.index("number")
+_SUMMARY_UPDATED = TICKET_SUMMARY_FIELDS.index("updated_at")
 
 
 def encode_cursor(ticket: TicketRow | TicketView) -> str:
     """Write where the next page starts: the last ticket's activity time and number."""
-    micros = int(ticket.updated_at.timestamp() * 1_000_000)
-    number = ticket.number if isinstance(ticket, TicketView) else ticket.id
-    return f"{micros}.{number}"
+    return _cursor(
+        ticket.updated_at, ticket.number if isinstance(ticket, TicketView) else ticket.id
+    )
+
+
+def _cursor(updated_at: datetime, number: int) -> str:
+    return f"{int(updated_at.timestamp() * 1_000_000)}.{number}"
 
 
 def decode_cursor(cursor: str) -> tuple[datetime, int]:
@@ -140,9 +158,41 @@ class QueryService:
             PermissionDenied: the actor is the system.
             InvalidInput: a stale or forged cursor, or a bad limit.
         """
+        rows, more = await self._list_rows(actor, where, cursor, limit, TICKET_COLUMNS)
+        if tags:
+            views = await views_with_tags(self._reads, rows)
+        else:
+            views = [ticket_view_of(row) for row in rows]
+        return TicketPage(tuple(views), encode_cursor(views[-1]) if more else None)
+
+    async def list_ticket_summaries(
+        self, actor: Actor, where: TicketFilter, *, cursor: str | None = None, limit: int = 10
+    ) -> TicketSummaryPage:
+        """The same page as ``list_tickets``, as plain rows of ``TICKET_SUMMARY_FIELDS``.
+
+        For a caller that turns the page straight into text: no view is built per ticket.
+
+        Raises:
+            PermissionDenied: the actor is the system.
+            InvalidInput: a stale or forged cursor, or a bad limit.
+        """
+        rows, more = await self._list_rows(actor, where, cursor, limit, SUMMARY_COLUMNS)
+        last = rows[-1] if more else None
+        next_cursor = None if last is None else _cursor(last[_SUMMARY_UPDATED], last[_SUMMARY_ID])
+        return TicketSummaryPage(tuple(rows), next_cursor)
+
+    async def _list_rows(
+        self,
+        actor: Actor,
+        where: TicketFilter,
+        cursor: str | None,
+        limit: int,
+        columns: Select[Any],
+    ) -> tuple[Sequence[Row], bool]:
+        """A page's rows of ``columns`` and whether more follow (see ``list_tickets``)."""
         if actor.is_customer:
             if where.customer is not None and where.customer != actor.ref:
-                return TicketPage((), None)
+                return [], False
             where = replace(where, customer=actor.ref)
         else:
             require_agent(actor)
@@ -170,14 +220,9 @@ class QueryService:
             "after_id": after[1] if after else None,
             "tag": where.tag,
         }
-        rows = await self._reads.all(list_statement(shape), values)
+        rows = await self._reads.all(list_statement(shape, columns), values)
         more = len(rows) > limit
-        rows = rows[:limit]
-        if tags:
-            views = await views_with_tags(self._reads, rows)
-        else:
-            views = [ticket_view_of(row) for row in rows]
-        return TicketPage(tuple(views), encode_cursor(views[-1]) if more else None)
+        return rows[:limit], more
 
     async def tickets_of_customer(
         self, actor: Actor, *, cursor: str | None = None, limit: int = 5

@@ -51,18 +51,23 @@ class ListShape:
 
 
 @lru_cache(maxsize=256)
-def list_statement(shape: ListShape) -> Select[Any]:
+def list_statement(shape: ListShape, columns: Select[Any] = TICKET_COLUMNS) -> Select[Any]:
     """The page query for a shape; bind ``limit`` (page size + 1) and each condition's value.
 
     Parameters: ``assignee``, ``priority``, ``category``, ``customer`` (a Telegram user id),
     ``since``, ``tag``, ``after_at`` with ``after_id`` (the cursor), ``limit``.
+
+    Args:
+        shape: which conditions the list has.
+        columns: what each row holds: ``TICKET_COLUMNS`` or ``SUMMARY_COLUMNS`` (a SELECT of
+            ticket columns from the tickets joined to their customer and assignee).
     """
     limit = bindparam("limit", type_=Integer())
     newest_first = (_tickets.c.updated_at.desc(), _tickets.c.id.desc())
     conditions = _conditions(shape)
     if set(shape.statuses) == set(Status) and not (shape.assignee or shape.unassigned):
         # Every status: one walk of the activity index (or a customer's) needs no merge.
-        return TICKET_COLUMNS.where(*conditions).order_by(*newest_first).limit(limit)
+        return columns.where(*conditions).order_by(*newest_first).limit(limit)
     branches = [
         select(
             select(_tickets.c.id, _tickets.c.updated_at)
@@ -80,11 +85,7 @@ def list_statement(shape: ListShape) -> Select[Any]:
         .limit(limit)
         .subquery()
     )
-    return (
-        TICKET_COLUMNS.join(newest, _tickets.c.id == newest.c.id)
-        .order_by(*newest_first)
-        .limit(limit)
-    )
+    return columns.join(newest, _tickets.c.id == newest.c.id).order_by(*newest_first).limit(limit)
 
 
 def _conditions(shape: ListShape) -> list[ColumnElement[bool]]:

@@ -17,7 +17,7 @@ from sqlalchemy import Select, bindparam, select
 from core.domain.values import Priority, Status
 from core.store.direct_reads import DirectReads
 from core.store.tables import AgentRow, CustomerRow, TicketRow, TicketTagRow, table_of
-from core.views import CustomerView, TicketView
+from core.views import TICKET_SUMMARY_FIELDS, CustomerView, TicketView
 
 _tickets = table_of(TicketRow)
 _customers = table_of(CustomerRow)
@@ -64,6 +64,33 @@ TICKET_COLUMNS: Select[Any] = (
     .outerjoin(_agents, _agents.c.id == _tickets.c.assignee_id)
 )
 """The ticket columns a view shows, its customer's and its assignee's username; add a WHERE."""
+
+_SUMMARY_SOURCES = {
+    "number": _tickets.c.id,
+    "subject": _tickets.c.subject,
+    "status": _tickets.c.status,
+    "priority": _tickets.c.priority,
+    "category": _tickets.c.category,
+    "customer_telegram_user_id": _customers.c.telegram_user_id,
+    "customer_display_name": _customers.c.display_name,
+    "customer_username": _customers.c.username,
+    "assignee": _agents.c.username,
+    "follow_up_of": _tickets.c.follow_up_of_id,
+    "created_at": _tickets.c.created_at,
+    "updated_at": _tickets.c.updated_at,
+    "first_response_at": _tickets.c.first_response_at,
+    "resolved_at": _tickets.c.resolved_at,
+    "closed_at": _tickets.c.closed_at,
+    "rating": _tickets.c.rating,
+    "rating_comment": _tickets.c.rating_comment,
+}
+SUMMARY_COLUMNS: Select[Any] = (
+    select(*(_SUMMARY_SOURCES[name].label(name) for name in TICKET_SUMMARY_FIELDS))
+    .join(_customers, _customers.c.id == _tickets.c.customer_id)
+    .outerjoin(_agents, _agents.c.id == _tickets.c.assignee_id)
+)
+"""The columns of a ``TicketSummaryPage``'s rows (``TICKET_SUMMARY_FIELDS``); add a WHERE.
+Fewer than ``TICKET_COLUMNS``: SQLite's driver makes a Python value of every column read."""
 
 
 _AT = {name: index for index, name in enumerate(TICKET_COLUMNS.selected_columns.keys())}

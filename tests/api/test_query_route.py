@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Callable
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -50,11 +51,37 @@ async def with_a_query_dependency(value: Annotated[str, Depends(needs_a_query)])
     return Response(value)
 
 
+async def echo_required(
+    q: Annotated[str, Query(min_length=2)], page: Annotated[tuple[int, ...], Query()] = (1, 2)
+) -> Response:
+    """A required parameter: an empty query is refused; a tuple default is shared safely."""
+    return Response(orjson.dumps({"q": q, "page": page}), media_type="application/json")
+
+
+def plain_dependency(request: Request) -> str:
+    return request.url.path
+
+
+async def yielding_dependency(request: Request) -> AsyncIterator[str]:
+    yield request.url.path
+
+
+async def with_a_plain_dependency(value: Annotated[str, Depends(plain_dependency)]) -> Response:
+    return Response(value)
+
+
+async def with_a_yielding_dependency(
+    value: Annotated[str, Depends(yielding_dependency)],
+) -> Response:
+    return Response(value)
+
+
 def app_with(route_class: type[Any] | None) -> FastAPI:
     app = FastAPI()
     install_error_handlers(app)
     router = APIRouter(route_class=route_class) if route_class else APIRouter()
     router.get("/echo")(echo)
+    router.get("/required")(echo_required)
     app.include_router(router)
     return app
 
@@ -88,6 +115,17 @@ class TestSameAnswersAsFastApi:
             answers.append((answer.status_code, answer.json()))
         assert answers[0] == answers[1]
 
+    @pytest.mark.parametrize("query", ["", "q=x", "q=xy", "q=xy&page=3&page=4"])
+    async def test_a_required_parameter(self, query: str) -> None:
+        answers = []
+        for app in (app_with(None), app_with(QueryRoute)):
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+                for _ in range(2):  # the second request as the first: nothing kept between
+                    answer = await client.get(f"/required?{query}")
+                    answers.append((answer.status_code, answer.json()))
+        assert answers[:2] == answers[2:]
+
     def test_the_same_openapi_schema(self) -> None:
         assert app_with(None).openapi() == app_with(QueryRoute).openapi()
 
@@ -103,6 +141,11 @@ class TestRefusedWhenBuilt:
     def test_a_dependency_needing_more_than_the_request(self) -> None:
         with pytest.raises(TypeError, match="request only"):
             APIRouter(route_class=QueryRoute).get("/x")(with_a_query_dependency)
+
+    @pytest.mark.parametrize("endpoint", [with_a_plain_dependency, with_a_yielding_dependency])
+    def test_a_dependency_that_is_no_coroutine(self, endpoint: Callable[..., Any]) -> None:
+        with pytest.raises(TypeError, match="async def"):
+            APIRouter(route_class=QueryRoute).get("/x")(endpoint)
 
     def test_a_plain_def(self) -> None:
         def one() -> Response:

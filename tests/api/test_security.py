@@ -101,6 +101,18 @@ class TestTokens:
         assert answer.headers["www-authenticate"] == "Bearer"
         assert answer.json()["error"]["code"] == "credentials_rejected"
 
+    async def test_a_malformed_authorization_is_401_and_the_scheme_is_any_case(
+        self, client: httpx.AsyncClient, agent: dict[str, str]
+    ) -> None:
+        token = agent["Authorization"].removeprefix("Bearer ")
+        for header in ("", "Bearer", "Bearer ", f"Basic {token}", token, f" {token}", "Bearer x"):
+            answer = await client.get("/api/v1/tickets", headers={"Authorization": header})
+            assert answer.status_code == 401, header
+            assert answer.json()["error"]["code"] == "credentials_rejected"
+        for header in (f"bearer {token}", f"BEARER  {token} "):
+            answer = await client.get("/api/v1/tickets", headers={"Authorization": header})
+            assert answer.status_code == 200, header
+
     async def test_expired_token_is_401(
         self, client: httpx.AsyncClient, agent: dict[str, str], clock: ManualClock
     ) -> None:

@@ -15,6 +15,7 @@ from core.domain.actors import Actor
 from core.domain.values import Status
 from core.errors import InvalidInput
 from core.services.queries import UNASSIGNED, TicketFilter
+from core.views import TICKET_SUMMARY_FIELDS
 from tests.core.conftest import PASSWORD, text_from
 
 
@@ -121,6 +122,25 @@ class TestQueue:
             (first.number, ()),
         ]
         assert [replace(t, tags=()) for t in page.tickets] == list(bare.tickets)
+
+    async def test_summaries_hold_the_views_values_in_field_order(
+        self, desk: Desk, ann: Actor, bob: Actor, alice: Actor, report: Callable[..., Any]
+    ) -> None:
+        first, _ = await report(ann, "first"), await report(bob, "second")
+        await desk.tickets.assign(alice, first.number, "alice")
+        for where, limit in ((TicketFilter(), 1), (TicketFilter(customer=ann.ref), 5)):
+            summaries = await desk.queries.list_ticket_summaries(alice, where, limit=limit)
+            views = await desk.queries.list_tickets(alice, where, limit=limit, tags=False)
+            assert summaries.next_cursor == views.next_cursor
+            assert len(summaries.rows) == len(views.tickets) == 1
+            for row, view in zip(summaries.rows, views.tickets, strict=True):
+                values = dict(zip(TICKET_SUMMARY_FIELDS, row, strict=True))
+                for name, value in values.items():
+                    if name.startswith("customer_"):
+                        expected = getattr(view.customer, name.removeprefix("customer_"))
+                    else:
+                        expected = getattr(view, name)
+                    assert value == expected, name
 
     @pytest.mark.parametrize("cursor", ["garbage", "1.2.3", "..", "99999999999999999999999.1"])
     async def test_a_forged_cursor_gets_a_clear_answer(
