@@ -24,35 +24,35 @@ _customers = table_of(CustomerRow)
 _agents = table_of(AgentRow)
 _tag_rows = table_of(TicketTagRow)
 
+TICKET_FIELDS = (
+    "id",
+    "customer_id",
+    "subject",
+    "status",
+    "priority",
+    "category",
+    "assignee_id",
+    "follow_up_of_id",
+    "created_at",
+    "updated_at",
+    "status_changed_at",
+    "first_response_at",
+    "resolved_at",
+    "closed_at",
+    "rating",
+    "rating_comment",
+    "staff_topic_id",
+    "staff_card_message_id",
+    "sla_first_breached_at",
+    "sla_resolution_breached_at",
+    "merged_into_id",
+    "customer_topic_id",
+)
+"""The ticket's own columns a view shows, in the table's order."""
+
 TICKET_COLUMNS: Select[Any] = (
     select(
-        *(
-            _tickets.c[name]
-            for name in (
-                "id",
-                "customer_id",
-                "subject",
-                "status",
-                "priority",
-                "category",
-                "assignee_id",
-                "follow_up_of_id",
-                "created_at",
-                "updated_at",
-                "status_changed_at",
-                "first_response_at",
-                "resolved_at",
-                "closed_at",
-                "rating",
-                "rating_comment",
-                "staff_topic_id",
-                "staff_card_message_id",
-                "sla_first_breached_at",
-                "sla_resolution_breached_at",
-                "merged_into_id",
-                "customer_topic_id",
-            )
-        ),
+        *(_tickets.c[name] for name in TICKET_FIELDS),
         _customers.c.telegram_user_id.label("customer_telegram_user_id"),
         _customers.c.display_name.label("customer_display_name"),
         _customers.c.username.label("customer_username"),

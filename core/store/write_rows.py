@@ -34,6 +34,7 @@ from core.store.tables import (
     TicketTagRow,
     table_of,
 )
+from core.store.ticket_rows import TICKET_FIELDS
 from core.views import CustomerView, TicketView
 
 _tickets = table_of(TicketRow)
@@ -41,30 +42,6 @@ _customers = table_of(CustomerRow)
 _agents = table_of(AgentRow)
 _tags = table_of(TicketTagRow)
 
-_TICKET_FIELDS = (
-    "id",
-    "customer_id",
-    "subject",
-    "status",
-    "priority",
-    "category",
-    "assignee_id",
-    "follow_up_of_id",
-    "created_at",
-    "updated_at",
-    "status_changed_at",
-    "first_response_at",
-    "resolved_at",
-    "closed_at",
-    "rating",
-    "rating_comment",
-    "staff_topic_id",
-    "staff_card_message_id",
-    "sla_first_breached_at",
-    "sla_resolution_breached_at",
-    "merged_into_id",
-    "customer_topic_id",
-)
 _CUSTOMER_FIELDS = (
     "id",
     "telegram_user_id",
@@ -167,7 +144,7 @@ class TicketRecord:
 def _reading(tags: Any) -> Any:
     return (
         select(
-            *(_tickets.c[name] for name in _TICKET_FIELDS),
+            *(_tickets.c[name] for name in TICKET_FIELDS),
             *(_customers.c[name] for name in _CUSTOMER_FIELDS),
             _agents.c.username,
             tags,
@@ -195,7 +172,7 @@ _READ_POSTGRES = Prepared(_POSTGRES_READING.where(_BY_NUMBER))
 _READ_POSTGRES_LOCKED = Prepared(_POSTGRES_READING.where(_BY_NUMBER).with_for_update(of=_tickets))
 """The same, holding the ticket's row until the transaction ends."""
 
-_TICKETS_END = len(_TICKET_FIELDS)
+_TICKETS_END = len(TICKET_FIELDS)
 _CUSTOMER_END = _TICKETS_END + len(_CUSTOMER_FIELDS)
 
 
@@ -216,7 +193,7 @@ def record_of(row: Sequence[Any], *, sqlite: bool) -> TicketRecord:
         words = listed.split(" ")
         tags = tuple(sorted(words) if sqlite else words)
     return TicketRecord(
-        **dict(zip(_TICKET_FIELDS, row[:_TICKETS_END], strict=True)),
+        **dict(zip(TICKET_FIELDS, row[:_TICKETS_END], strict=True)),
         customer=CustomerRecord(*row[_TICKETS_END:_CUSTOMER_END]),
         assignee_username=row[_CUSTOMER_END],
         tags=tags,
