@@ -59,7 +59,7 @@ def render(results: dict[str, Any]) -> str:
                 "update to first API call (p50 / p99)",
                 f"{idle['desk']['p50_ms']:.1f} / {idle['desk']['p99_ms']:.1f} ms",
                 f"{idle['echo']['p50_ms']:.1f} / {idle['echo']['p99_ms']:.1f} ms",
-                f"+{idle['added_p50_ms']:.1f} / +{idle['added_p99_ms']:.1f} ms",
+                f"{idle['added_p50_ms']:+.1f} / {idle['added_p99_ms']:+.1f} ms",
                 "≤ +5 / +20 ms",
             )
         )
