@@ -56,8 +56,9 @@ class TestApology:
     @pytest.fixture(autouse=True)
     def languages(self) -> Iterator[None]:
         i18n.configure(default_language="en", staff_language="de")
-        i18n.set_language("es")  # what the sender's app asked for
+        token = i18n._speaking.set("es")  # what the sender's app asked for
         yield
+        i18n._speaking.reset(token)
         i18n.configure(default_language="en", staff_language="en")
 
     async def _apology_to(
