@@ -7,7 +7,10 @@ delivery benchmark against a server that counts strictly: 129 answers of 429 for
 260 messages). Telegram's limits read as "at most N in any window", so this limiter keeps
 the times of the last sends and waits until one more fits: a burst still goes out at once
 up to the limit, and nothing beyond it. It also spaces sends into one private chat (about
-one a second), which the leaky-bucket limiter does not do at all. Like that limiter it
+one a second), which the leaky-bucket limiter does not do at all. While a group is sending,
+private chats leave it a share of the overall window (``GROUP_SHARE``): a group's budget is
+a minute's, so a send it misses in its first second costs it up to a minute, while a private
+notification held back waits a second at most. Like that limiter it
 counts a call that posts several messages (an album, a batch copy) once: Telegram does not
 document how it counts those, and should it count more, its 429 pauses the chat here and
 the outbox retries.
@@ -72,6 +75,13 @@ in a private chat an edit answers a button press and must not wait a second."""
 JSONDict = dict[str, Any]
 MARGIN = 0.01  # seconds added to each window, against rounding
 IN_FLIGHT_POLL = 0.02
+GROUP_SHARE = 1 / 3
+"""The share of the overall window private chats leave free while a group is sending (10 of
+30 a second): enough for a group's first sends of a minute to go in the first second, while
+private chats keep two thirds, and all of it once the group is quiet."""
+GROUP_LINGER = 0.25
+"""Seconds a group counts as sending after its last answer: its next call comes right after
+that answer (a group's calls go one at a time), and must find its share still free."""
 PRUNE_EVERY = 1024  # new chat windows between two sweeps of idle ones
 
 
@@ -101,14 +111,16 @@ class _Window:
             return cls(limit, per * limit / rate)
         return cls(1, per / rate)
 
-    def wait_needed(self, now: float) -> float:
+    def wait_needed(self, now: float, kept: int = 0) -> float:
+        """Seconds until one more send fits, leaving ``kept`` of the limit free for others."""
         if now < self.paused_until:
             return self.paused_until - now
         self.sends = [send for send in self.sends if send[0] > now - self.seconds]
-        if len(self.sends) < self.limit:
+        limit = max(1, self.limit - kept)
+        if len(self.sends) < limit:
             return 0.0
         answered = sorted(send[0] for send in self.sends if send[0] != math.inf)
-        expiring = len(self.sends) - self.limit  # this many must leave the window first
+        expiring = len(self.sends) - limit  # this many must leave the window first
         if expiring < len(answered):
             return answered[expiring] + self.seconds - now
         return IN_FLIGHT_POLL  # the window is full of sends still under way
@@ -123,7 +135,8 @@ class _Window:
 
 
 class _Turnstile:
-    """A lock that lets waiters marked ``first`` in before the others (FIFO within each)."""
+    """A lock that lets waiters marked ``first`` in before the others (FIFO within each;
+    a waiter that stepped out for a ``first`` one comes back at the head of its line)."""
 
     def __init__(self) -> None:
         self._held = False
@@ -131,13 +144,21 @@ class _Turnstile:
             deque(),
             deque(),
         )
+        self._first_came: asyncio.Future[None] | None = None  # set by the next first waiter
 
     @asynccontextmanager
-    async def turn(self, *, first: bool) -> AsyncIterator[None]:
-        """Hold the turnstile for the body of the ``async with``."""
+    async def turn(self, *, first: bool, again: bool = False) -> AsyncIterator[None]:
+        """Hold the turnstile for the body of the ``async with`` (``again``: at the head of
+        the line, for a waiter that stepped out)."""
         if self._held:
             ticket: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-            self._lines[0 if first else 1].append(ticket)
+            line = self._lines[0 if first else 1]
+            if again:
+                line.appendleft(ticket)
+            else:
+                line.append(ticket)
+            if first and self._first_came is not None and not self._first_came.done():
+                self._first_came.set_result(None)
             try:
                 await ticket  # resolved by the holder handing the turnstile over
             except asyncio.CancelledError:
@@ -150,6 +171,25 @@ class _Turnstile:
             yield
         finally:
             self._hand_over()
+
+    async def pause(self, timer: Timer, seconds: float) -> bool:
+        """Wait ``seconds`` holding the turnstile, unless a waiter marked ``first`` comes.
+
+        Returns:
+            True when the time passed; False when such a waiter is in line (the holder
+            should then leave, so that it goes in).
+        """
+        if self._lines[0]:
+            return False
+        came: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._first_came = came
+        sleep = asyncio.ensure_future(timer.sleep(seconds))
+        try:
+            await asyncio.wait((sleep, came), return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            sleep.cancel()
+            self._first_came = None
+        return not came.done()
 
     def _hand_over(self) -> None:
         for line in self._lines:
@@ -184,6 +224,11 @@ class SlidingWindowRateLimiter(BaseRateLimiter[int]):
         self._chat_turns: dict[int | str, asyncio.Lock] = {}
         self._overall_turn = _Turnstile()
         self._new_windows = 0
+        self._group_share = min(
+            math.floor(self._overall.limit * GROUP_SHARE), math.ceil(group_per_minute)
+        )
+        self._group_calls = 0  # group calls with room in their own window, not answered yet
+        self._group_quiet_at = -math.inf  # when the last group call's linger ends
 
     async def initialize(self) -> None:
         """Nothing to set up."""
@@ -211,6 +256,7 @@ class SlidingWindowRateLimiter(BaseRateLimiter[int]):
         if endpoint not in SENDING and not (endpoint in GROUP_ONLY and not _private(key)):
             return await callback(*args, **kwargs)
         window = self._window(key)
+        group = not _private(key)
         sends = await self._turn(key, window)
         try:
             return await callback(*args, **kwargs)
@@ -222,6 +268,9 @@ class SlidingWindowRateLimiter(BaseRateLimiter[int]):
             answered = self._clock.time()
             for send in sends:
                 send[0] = answered
+            if group:
+                self._group_calls -= 1
+                self._group_quiet_at = max(self._group_quiet_at, answered + GROUP_LINGER)
 
     def _window(self, chat: int | str) -> _Window:
         window = self._chats.get(chat)
@@ -250,13 +299,40 @@ class SlidingWindowRateLimiter(BaseRateLimiter[int]):
         # private chat; then a short wait, if any, for the overall window.
         async with self._chat_turns.setdefault(chat, asyncio.Lock()):
             await self._room_in(window)
-            # Groups go first for the overall window: a group has a scarce budget a minute,
-            # and a send that misses its moment there costs up to a minute; a private chat
-            # gets its turn a few milliseconds later. (Groups send 20 a minute at most, so
-            # private chats are never starved.)
-            async with self._overall_turn.turn(first=not _private(chat)):
-                await self._room_in(self._overall)
-                return self._overall.start(), window.start()
+            if _private(chat):
+                return await self._private_room_overall(), window.start()
+            self._group_calls += 1  # counted until its answer (process_request)
+            try:
+                # Groups go first for the overall window: a group has a scarce budget a
+                # minute, and a send that misses its moment there costs up to a minute.
+                async with self._overall_turn.turn(first=True):
+                    await self._room_in(self._overall)
+                    return self._overall.start(), window.start()
+            except BaseException:
+                self._group_calls -= 1
+                raise
+
+    async def _private_room_overall(self) -> list[float]:
+        """A private chat's place in the overall window, leaving a group its share.
+
+        A private chat waiting for room steps out of line when a group call comes, so the
+        group's call goes first; then it queues again.
+        """
+        again = False
+        while True:
+            async with self._overall_turn.turn(first=False, again=again):
+                while True:
+                    now = self._clock.time()
+                    sending = self._group_calls > 0 or now < self._group_quiet_at
+                    kept = self._group_share if sending else 0
+                    wait = self._overall.wait_needed(now, kept)
+                    if wait <= 0:
+                        return self._overall.start()
+                    if kept and self._group_calls == 0:
+                        wait = min(wait, self._group_quiet_at - now)  # the share ends then
+                    if not await self._overall_turn.pause(self._clock, wait):
+                        again = True
+                        break  # a group call is in line: let it in, then queue again
 
     async def _room_in(self, window: _Window) -> None:
         """Sleep until one more send fits the window (the wait is known, nothing to poll)."""

@@ -92,6 +92,7 @@ class OutboxDispatcher:
         self._heartbeat: asyncio.Task[None] | None = None
         self._acks: list[tuple[list[int], Receipts | None, asyncio.Future[None]]] = []
         self._busy = False  # the last claim found rows
+        self._backlog = False  # the last claim took as many rows as it asked for
         self._found_at = -math.inf  # when a claim last found rows (timer seconds)
         self._acking: asyncio.Task[None] | None = None
         self._again = False
@@ -174,26 +175,34 @@ class OutboxDispatcher:
             private: IN_FLIGHT[private] - sum(1 for p in self._in_flight.values() if p is private)
             for private in (True, False)
         }
-        # One claim for both kinds of lane, unless one of them is at its limit. Without a
+        # One claim for both kinds of lane while rows come a few at a time. When one filled
+        # up (a backlog), or a kind of lane is at its limit, each kind is claimed apart, the
+        # staff group's first: its budget is a minute's, so its first sends must not queue
+        # behind hundreds of private notifications claimed ahead of them by age. Without a
         # staff chat, its rows stay untouched in the outbox until STAFF_CHAT_ID is set.
-        wanted: list[bool | None] = [None] if min(rooms.values()) >= BATCH else [True, False]
+        apart = self._backlog or min(rooms.values()) < BATCH
+        wanted: list[bool | None] = [False, True] if apart else [None]
         if self._settings.staff_chat_id is None:
             wanted = [True]
         claimed = 0
+        backlog = False
         for private in wanted:
             room = BATCH if private is None else rooms[private]
             if room <= 0:
                 continue
+            limit = min(BATCH, room)
             items = await self._desk.delivery.claim(
                 self.owner,
-                limit=min(BATCH, room),
+                limit=limit,
                 lease=LEASE,
                 private=private,
                 look_first=not self._busy,
             )
             self._queue(items)
             claimed += len(items)
+            backlog = backlog or len(items) >= limit
         self._busy = claimed > 0
+        self._backlog = backlog
         if claimed:
             self._found_at = self._timer.time()
         self._start_workers()

@@ -10,11 +10,13 @@ import asyncio
 import itertools
 from collections.abc import Callable, Sequence
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import select
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
 
+from bot.delivery import dispatcher as dispatcher_module
 from bot.delivery.dispatcher import HEARTBEAT, LEASE, LINGER, STAFF_REFUSED_RETRY, OutboxDispatcher
 from bot.settings import Settings
 from core.clock import ManualClock, ManualTimer
@@ -118,6 +120,29 @@ class TestLaneOrder:
             slow.set()
             await dispatcher.stop()
         assert sender.ids_sent_to("chat:7001") == [4, 8]
+        assert await _pending(desk) == 0
+
+    async def test_after_a_full_claim_each_kind_is_claimed_apart_the_staff_group_first(
+        self, desk: Desk, dispatcher: OutboxDispatcher, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        monkeypatch.setattr(dispatcher_module, "BATCH", 3)
+        await _report(desk, ANN, "Printer", "Mouse", "Screen")  # 3 private rows, 9 staff
+        asked: list[bool | None] = []
+        claim = desk.delivery.claim
+
+        async def claim_spy(owner: str, **kwargs: Any) -> Sequence[OutboxItem]:
+            asked.append(kwargs.get("private"))
+            return await claim(owner, **kwargs)
+
+        monkeypatch.setattr(desk.delivery, "claim", claim_spy)
+        try:
+            await dispatcher.claim_round()
+            assert asked == [None], "rows a few at a time: one claim for both kinds"
+            await dispatcher.claim_round()
+            assert asked == [None, False, True], "a backlog: the group's rows, then private"
+            await _deliver_due(dispatcher)
+        finally:
+            await dispatcher.stop()
         assert await _pending(desk) == 0
 
     async def test_a_kick_on_an_idle_desk_sends_at_once(

@@ -19,6 +19,7 @@ import pytest
 from telegram.error import RetryAfter
 
 from bot.ratelimit import (
+    GROUP_LINGER,
     IN_FLIGHT_POLL,
     MARGIN,
     PRUNE_EVERY,
@@ -272,8 +273,31 @@ class TestGroupWindow:
         await clock.advance(0.1)
         group = asyncio.ensure_future(sends.send(-100))
         await clock.run(*waiting, group)
-        assert [chat for _, chat in sends.log] == [1, 2, -100, 3]
+        assert [chat for _, chat in sends.log] == [1, -100, 2, 3], (
+            "the group went first; the private chat that stepped out for it kept its place"
+        )
         assert sends.offsets() == pytest.approx([0.0, STEP, 2 * STEP, 3 * STEP])
+
+    async def test_private_chats_leave_a_sending_group_its_share(self, clock: FakeClock) -> None:
+        sends = limited(clock, per_second=30, private_per_second=100)
+        group = asyncio.ensure_future(sends.send(-100))
+        privates = [asyncio.ensure_future(sends.send(chat)) for chat in range(1, 41)]
+        await clock.advance(0)
+        assert sends.offsets() == [0.0] * 20, "the group's send and 19 private: 10 kept"
+        # The group's next calls (one at a time, each when the last is answered) find room.
+        await clock.run(*(sends.send(-100) for _ in range(9)))
+        assert sends.offsets(-100) == [0.0] * 10
+        await clock.run(group, *privates)
+        assert len(sends.offsets()) == 50
+        assert sends.offsets().count(0.0) == 29, "never more than 30 at once"
+
+    async def test_a_quiet_group_keeps_nothing(self, clock: FakeClock) -> None:
+        sends = limited(clock, per_second=30, private_per_second=100)
+        await clock.run(sends.send(-100))
+        await clock.advance(GROUP_LINGER + 0.01)
+        await clock.run(*(sends.send(chat) for chat in range(1, 41)))
+        assert sends.offsets(-100) == [0.0]
+        assert sends.offsets().count(GROUP_LINGER + 0.01) == 29, "the whole window is theirs"
 
 
 class TestPauses:
