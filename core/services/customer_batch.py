@@ -165,9 +165,8 @@ async def store_customer_batch(
 
     Raises:
         SQLAlchemyError: the transaction failed (a duplicate that arrived meanwhile from
-            another process among them); nothing of the batch is stored then.
-        sqlite3.Error: SQLite's own BEGIN or COMMIT failed (``write_transaction`` runs them
-            on the driver's connection); nothing of the batch is stored then either.
+            another process among them, a locked or full database at BEGIN or COMMIT);
+            nothing of the batch is stored then.
     """
     results = [LEFT] * len(items)
     batchable = {i for i, item in enumerate(items) if _may_batch(item.message)}

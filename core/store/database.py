@@ -37,7 +37,7 @@ from sqlalchemy.pool import ConnectionPoolEntry
 
 from core.errors import InvalidInput
 from core.store.inline_sqlite import inline_connector, run_inline
-from core.store.prepared import Writer
+from core.store.prepared import Writer, sqlite_error
 from core.store.urls import async_database_url, url_without_password
 
 READ_ONLY = "helpdesk_read_only"
@@ -98,6 +98,10 @@ class Database:
         """Run one write transaction of prepared statements; commit it unless it raised.
 
         SQLite: in the file's write turn, on the connection kept for these transactions.
+
+        Raises:
+            sqlalchemy.exc.DBAPIError: the database refused a statement, the BEGIN or the
+                COMMIT (on SQLite too, where they run on the driver's own connection).
         """
         if not self.is_sqlite:
             async with self.engine.begin() as connection:
@@ -107,10 +111,16 @@ class Database:
             sqlite = self._sqlite_writer
             if sqlite is None:
                 sqlite = self._sqlite_writer = _open_sqlite(self._file)
-            run_inline(sqlite.execute, "BEGIN IMMEDIATE")
+            try:
+                run_inline(sqlite.execute, "BEGIN IMMEDIATE")
+            except sqlite3.Error as error:
+                raise sqlite_error("BEGIN IMMEDIATE", error) from error
             try:
                 yield Writer(self.engine.dialect, None, sqlite)
-                run_inline(sqlite.commit)
+                try:
+                    run_inline(sqlite.commit)
+                except sqlite3.Error as error:
+                    raise sqlite_error("COMMIT", error) from error
             except BaseException:
                 if sqlite.in_transaction:
                     run_inline(sqlite.rollback)

@@ -201,7 +201,7 @@ class Writer:
         try:
             run_inline(sqlite.executemany, ready.sql, values)
         except sqlite3.Error as error:
-            raise _wrapped(ready.sql, error) from error
+            raise sqlite_error(ready.sql, error) from error
 
     @staticmethod
     def _execute(sqlite: sqlite3.Connection, ready: _Compiled, params: Params) -> sqlite3.Cursor:
@@ -210,7 +210,7 @@ class Writer:
                 sqlite.execute, ready.sql, _positional(ready, params)
             )
         except sqlite3.Error as error:
-            raise _wrapped(ready.sql, error) from error
+            raise sqlite_error(ready.sql, error) from error
         return cursor
 
 
@@ -223,6 +223,6 @@ def _positional(ready: _Compiled, params: Params) -> tuple[Any, ...]:
     return tuple(values)
 
 
-def _wrapped(sql: str, error: sqlite3.Error) -> BaseException:
+def sqlite_error(sql: str, error: sqlite3.Error) -> BaseException:
     """The error SQLAlchemy would have raised (``IntegrityError`` for a constraint...)."""
     return DBAPIError.instance(sql, None, error, sqlite3.Error, hide_parameters=True)
