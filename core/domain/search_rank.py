@@ -75,19 +75,35 @@ def rank(
     if not documents:
         return []
     terms = [[fold(piece) for piece in phrase.split()] for phrase in phrases]
-    # A term of one word in ASCII is looked for as bytes, between spaces (_ASCII_FOLD).
-    needles = [
-        b" " + term[0].encode("ascii") + b" " if len(term) == 1 and term[0].isascii() else None
-        for term in terms
+    # Terms of one word in ASCII (most) are looked for as bytes in ASCII text (most), by C
+    # code: each the word between spaces (``_ASCII_FOLD``), and twice in a row.
+    ascii_words = [
+        term[0].encode("ascii") for term in terms if len(term) == 1 and term[0].isascii()
     ]
-    counted = [_frequencies(document, terms, needles) for document in documents]
-    average = sum(length for _, length in counted) / len(counted) or 1.0
-    scored = [
-        (document, _bm25(frequencies, length / average, idfs))
-        for document, (frequencies, length) in zip(documents, counted, strict=True)
+    needles = [(b" " + word + b" ", b" " + word + b" " + word + b" ") for word in ascii_words]
+    fast = len(needles) == len(terms)
+    counted = [
+        _ascii_frequencies(document, needles)
+        if fast and document.subject.isascii() and document.body.isascii()
+        else _frequencies(document, terms)
+        for document in documents
     ]
-    scored.sort(key=lambda pair: (-pair[1], -pair[0].number))
-    return scored[:limit]
+    lengths = [length for _, length in counted]
+    average = sum(lengths) / len(lengths) or 1.0
+    # BM25 as FTS5 computes it, a term at a time over every document.
+    norms = [K1 * (1 - B + B * length / average) for length in lengths]
+    scores = [0.0] * len(documents)
+    for term, idf in enumerate(idfs):
+        frequencies = [found[term] for found, _ in counted]
+        scores = [
+            score + idf * frequency * (K1 + 1) / (frequency + norm)
+            for score, frequency, norm in zip(scores, frequencies, norms, strict=True)
+        ]
+    best = sorted(
+        (-score, -document.number, at)
+        for at, (score, document) in enumerate(zip(scores, documents, strict=True))
+    )
+    return [(documents[at], scores[at]) for _, _, at in best[:limit]]
 
 
 _ASCII_FOLD = bytes(ord(chr(b).lower()) if chr(b).isalnum() and b < 128 else 32 for b in range(256))
@@ -97,38 +113,39 @@ _ASCII_SHAPE = bytes(32 if b == 32 else 97 for b in range(256))
 """Folded bytes to their shape: each letter or digit an ``a``, so `` a`` starts each word."""
 
 
-def _frequencies(
-    document: Document, terms: list[list[str]], needles: list[bytes | None]
+def _ascii_frequencies(
+    document: Document, needles: list[tuple[bytes, bytes]]
 ) -> tuple[list[float], int]:
+    """``_frequencies`` of a document in ASCII, each term's needles from ``rank``."""
+    top = b" " + document.subject.encode("ascii").translate(_ASCII_FOLD) + b" "
+    rest = b" " + document.body.encode("ascii").translate(_ASCII_FOLD) + b" "
+    length = (top + rest).translate(_ASCII_SHAPE).count(b" a")
+    return [
+        SUBJECT_WEIGHT * _occurrences(top, once, twice) + _occurrences(rest, once, twice)
+        for once, twice in needles
+    ], length
+
+
+def _occurrences(spaced: bytes, once: bytes, twice: bytes) -> int:
+    """How many times a word (``once``: it between spaces) occurs in ``spaced``."""
+    if twice not in spaced:
+        return spaced.count(once)
+    # A repeat right after shares its space with the word before: found one by one.
+    found, at = 0, spaced.find(once)
+    while at >= 0:
+        found += 1
+        at = spaced.find(once, at + len(once) - 1)
+    return found
+
+
+def _frequencies(document: Document, terms: list[list[str]]) -> tuple[list[float], int]:
     """Each term's frequency in the document, a subject match weighing ``SUBJECT_WEIGHT``,
     and the document's length in words."""
-    subject, body = document.subject, document.body
-    if subject.isascii() and body.isascii() and all(needle is not None for needle in needles):
-        # Most text: cut and searched by C code, no word made an object of its own.
-        top = b" " + subject.encode("ascii").translate(_ASCII_FOLD) + b" "
-        rest = b" " + body.encode("ascii").translate(_ASCII_FOLD) + b" "
-        length = top.translate(_ASCII_SHAPE).count(b" a") + rest.translate(_ASCII_SHAPE).count(
-            b" a"
-        )
-        return [
-            SUBJECT_WEIGHT * _occurrences(top, needle) + _occurrences(rest, needle)
-            for needle in needles
-            if needle is not None
-        ], length
-    words = (folded_words(subject), folded_words(body))
+    words = (folded_words(document.subject), folded_words(document.body))
     frequencies = [
         SUBJECT_WEIGHT * _count(words[0], term) + _count(words[1], term) for term in terms
     ]
     return frequencies, len(words[0]) + len(words[1])
-
-
-def _occurrences(spaced: bytes, needle: bytes) -> int:
-    """How many times ``needle`` (`` word ``) occurs in ``spaced``, one space shared by two."""
-    found, at = 0, spaced.find(needle)
-    while at >= 0:
-        found += 1
-        at = spaced.find(needle, at + len(needle) - 1)
-    return found
 
 
 def _count(folded: list[str], phrase: list[str]) -> int:
@@ -140,12 +157,4 @@ def _count(folded: list[str], phrase: list[str]) -> int:
         1
         for at, word in enumerate(folded)
         if word == phrase[0] and folded[at : at + size] == phrase
-    )
-
-
-def _bm25(frequencies: list[float], relative_length: float, idfs: Sequence[float]) -> float:
-    norm = K1 * (1 - B + B * relative_length)
-    return sum(
-        idf * frequency * (K1 + 1) / (frequency + norm)
-        for frequency, idf in zip(frequencies, idfs, strict=True)
     )
