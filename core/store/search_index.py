@@ -220,22 +220,31 @@ async def _rank_sqlite(
     elif filters:
         source = f"{TABLE} JOIN tickets AS t ON t.id = {TABLE}.rowid"
         where = "".join(f" AND {condition}" for condition in filters)
+    phrases = query.phrases()
+    values = {**params, "q": _match_fts5(query), "pool": RANKED_POOL}
+    rarity = ""
+    if len(phrases) > 1:
+        # Each word's rarity (``_rarity``) in the same statement: subqueries that do not
+        # depend on the row, so SQLite runs them once, and only when a row is found.
+        rarity = "".join(
+            f", {_RARITY_COLUMNS.format(table=TABLE, i=i)}" for i in range(len(phrases))
+        )
+        rarity += f", (SELECT max(rowid) FROM {TABLE})"
+        values |= {f"p{i}": f'"{phrase}"' for i, phrase in enumerate(phrases)}
+        values |= {"sample": RARITY_SAMPLE, "last": RARITY_SAMPLE - 1}
     # One walk: FTS5 reads the matches newest first (by rowid, the ticket number) and
     # stops at the RANKED_POOL-th; their text is ranked here (``search_rank``).
     sql = (
-        f"SELECT {TABLE}.rowid, {TABLE}.subject, {TABLE}.body "
+        f"SELECT {TABLE}.rowid, {TABLE}.subject, {TABLE}.body{rarity} "
         f"FROM {source} WHERE {TABLE} MATCH :q{where} "
         f"ORDER BY {TABLE}.rowid DESC LIMIT :pool"
     )
-    values = {**params, "q": _match_fts5(query), "pool": RANKED_POOL}
-    documents = [
-        Document(int(n), str(subject), str(body))
-        for n, subject, body in await session.execute(text(sql), values)
-    ]
-    phrases = query.phrases()
+    rows = (await session.execute(text(sql), values)).all()
+    documents = [Document(int(row[0]), str(row[1]), str(row[2])) for row in rows]
     idfs = [1.0] * len(phrases)
-    if len(phrases) > 1 and len(documents) > 1:
-        idfs = [rarity.idf() for rarity in await _rarities(session, phrases)]
+    if len(phrases) > 1 and len(rows) > 1:
+        counts = [None if value is None else int(value) for value in rows[0][3:]]
+        idfs = [_rarity(counts, term).idf() for term in range(len(phrases))]
     return rank(documents, phrases, idfs, limit)
 
 
@@ -249,27 +258,25 @@ matches and the number of tickets they span estimate that share within about a t
 the same cost at any size. Asked only when a query has several terms: with one, its
 rarity scales every score alike."""
 
+_RARITY_COLUMNS = (
+    "(SELECT count(*) FROM (SELECT rowid FROM {table} WHERE {table} MATCH :p{i} "
+    "ORDER BY rowid DESC LIMIT :sample)), "
+    "(SELECT rowid FROM {table} WHERE {table} MATCH :p{i} ORDER BY rowid DESC LIMIT 1 OFFSET :last)"
+)
+"""A term's matches among its newest ``RARITY_SAMPLE``, and the oldest of them when there
+are that many (else none)."""
 
-async def _rarities(session: AsyncSession, phrases: Sequence[str]) -> list[Rarity]:
-    """Each phrase's ``Rarity``, from its newest ``RARITY_SAMPLE`` matches, in one query."""
-    sample = (
-        f"SELECT :i{{i}}, count(*), min(n), (SELECT max(rowid) FROM {TABLE}) FROM "
-        f"(SELECT rowid AS n FROM {TABLE} WHERE {TABLE} MATCH :p{{i}} "
-        "ORDER BY rowid DESC LIMIT :sample)"
+
+def _rarity(counts: list[int | None], term: int) -> Rarity:
+    """A term's ``Rarity`` from the rarity columns of ``_rank_sqlite``'s statement: two
+    ``_RARITY_COLUMNS`` a term, then the newest document's number."""
+    found, oldest, newest = counts[2 * term], counts[2 * term + 1], counts[-1] or 0
+    return Rarity(
+        documents=newest,
+        sampled=found or 0,
+        span=newest if oldest is None else newest - oldest + 1,
+        complete=oldest is None,
     )
-    sql = " UNION ALL ".join(sample.format(i=i) for i in range(len(phrases)))
-    values: dict[str, object] = {"sample": RARITY_SAMPLE}
-    for i, phrase in enumerate(phrases):
-        values |= {f"i{i}": i, f"p{i}": f'"{phrase}"'}
-    rarities: dict[int, Rarity] = {}
-    for i, count, oldest, newest in await session.execute(text(sql), values):
-        rarities[int(i)] = Rarity(
-            documents=int(newest or 0),
-            sampled=int(count),
-            span=int(newest or 0) - int(oldest or newest or 0) + 1,
-            complete=int(count) < RARITY_SAMPLE,
-        )
-    return [rarities[i] for i in range(len(phrases))]
 
 
 async def _rank_postgresql(
