@@ -334,6 +334,10 @@ class TestSearch:
         assert [h.ticket.number for h in await desk.search.search(alice, "printer status:new")] == [
             a.number
         ]
+        # Several words and several tickets passing: each word's rarity comes along.
+        c = await report(ann, "Printer one again")
+        found = await desk.search.search(alice, "printer one customer:@ann")
+        assert sorted(h.ticket.number for h in found) == [a.number, c.number]
 
     @pytest.mark.parametrize(
         ("query", "says"),
