@@ -67,7 +67,10 @@ def _corpus() -> list[Document]:
     for n in range(1, 61):
         words = [_WORDS[(n * k + k * k) % len(_WORDS)] for k in range(1, 4 + n % 9)]
         subject = " ".join(words[: 1 + n % 3]).capitalize()
-        documents.append(Document(n, subject, ", ".join(words) + ("." if n % 4 else "!")))
+        body = ", ".join(words) + ("." if n % 4 else "!")
+        if n % 5 == 0:  # symbols and "_" part words too, as FTS5's unicode61 cuts them
+            body += f" ${n}+{words[0]}_{words[-1]}|x~{words[1]}"
+        documents.append(Document(n, subject, body))
     return documents
 
 
