@@ -29,6 +29,15 @@ def fold(word: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
+def folded_words(text: str) -> list[str]:
+    """The text's words as the index compares them (``fold``), in order."""
+    if text.isascii():
+        # Text in ASCII (most of it) is cut into words by C code: faster by far than a
+        # Unicode pattern, and folding it is lower-casing it.
+        return text.lower().translate(_ASCII_SPACES).split()
+    return [fold(word) for word in _TOKEN.findall(text)]
+
+
 def snippet(columns: Sequence[str], phrases: Sequence[str], words: int) -> str:
     """The best window of ``words`` words among ``columns``, its matches marked.
 
@@ -48,20 +57,14 @@ def snippet(columns: Sequence[str], phrases: Sequence[str], words: int) -> str:
             starting.setdefault(pieces[0], []).append((term, pieces))
     best: tuple[tuple[int, int], str] | None = None
     for text in columns:
-        # Text in ASCII (most of it) is cut into words by C code: faster by far than a
-        # Unicode pattern, and folding it is lower-casing it.
-        ascii_text = text.isascii()
-        if ascii_text:
-            folded = text.lower().translate(_ASCII_SPACES).split()
-        else:
-            folded = [fold(word) for word in _TOKEN.findall(text)]
+        folded = folded_words(text)
         if not folded:
             continue
         spans = _matches(folded, starting)
         first, score = _best_window(spans, len(folded), words)
         if best is None or score > best[0]:
             last = min(len(folded), first + words) - 1
-            pattern = _ASCII_TOKEN if ascii_text else _TOKEN
+            pattern = _ASCII_TOKEN if text.isascii() else _TOKEN
             # Where the words are in the text: up to the window's end only.
             tokens = [m.span() for m in islice(pattern.finditer(text), last + 1)]
             best = (score, _render(text, tokens, spans, first, len(folded)))

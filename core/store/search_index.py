@@ -15,6 +15,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.domain.search_rank import Document, Rarity, rank
 from core.domain.search_snippet import snippet
 from core.domain.search_text import SearchQuery, index_text
 from core.store.prepared import Prepared, Writer
@@ -110,15 +111,24 @@ def _match_fts5(query: SearchQuery) -> str:
     return " AND ".join(f'"{phrase}"' for phrase in query.phrases())
 
 
-RANKED_POOL = 200
+RANKED_POOL = 50
 """How many matches, the newest tickets first, a search ranks by relevance.
 
 Ranking costs per match ranked, and a common word matches a share of the whole desk, so
 ranking every match grows with the desk. Ranking the newest ``RANKED_POOL`` bounds that
-work: a word in one ticket out of fifty already fills the pool at ten thousand tickets,
+work: a word in one ticket out of fifty already fills the pool at a few thousand tickets,
 and costs the same at a million. The hits shown are the most relevant among those: a
 better match in an older ticket is found by adding a word, or a filter (``customer:``,
-``tag:``, ``status:``), applied before the pool is taken."""
+``tag:``, ``status:``), applied before the pool is taken.
+
+Fifty is five pages of the ten hits a search shows (two and a half of the most it shows,
+20): enough for the best-fitting recent tickets to come first, which is what an agent
+searches for most. Each match in the pool costs reading its text and scoring it in Python
+(``search_rank``); with 200, as before, that made searches at ten thousand tickets about
+0.5 ms slower than FTS5's ``bm25()`` did, and two words that share few tickets walk back
+four times as far through both words' matches before the pool is full (at a million
+tickets, two of the benchmark's words fill 50 about 180,000 tickets back: 0.45 ms, against
+1.1 ms for 200)."""
 
 
 FEW_FILTERED = 1_000
@@ -152,10 +162,11 @@ async def find(
         if numbers == []:
             return []
     if _is_sqlite(session):
-        ranked = await _rank_sqlite(
+        documents = await _rank_sqlite(
             session, query, filters=filters, params=params, numbers=numbers, limit=limit
         )
-        texts = await _texts(session, [number for number, _ in ranked])
+        ranked = [(document.number, score) for document, score in documents]
+        texts = {document.number: (document.subject, document.body) for document, _ in documents}
     else:
         rows = await _rank_postgresql(
             session, query, filters=filters, params=params, numbers=numbers, limit=limit
@@ -201,22 +212,71 @@ async def _rank_sqlite(
     params: dict[str, object],
     numbers: list[int] | None,
     limit: int,
-) -> list[tuple[int, float]]:
+) -> list[tuple[Document, float]]:
+    """The hits, best first, each with its score and its document's text."""
     source, where = TABLE, ""
     if numbers is not None:
         where = _listed(f"{TABLE}.rowid", numbers)
     elif filters:
         source = f"{TABLE} JOIN tickets AS t ON t.id = {TABLE}.rowid"
         where = "".join(f" AND {condition}" for condition in filters)
+    phrases = query.phrases()
+    values = {**params, "q": _match_fts5(query), "pool": RANKED_POOL}
+    rarity = ""
+    if len(phrases) > 1:
+        # Each word's rarity (``_rarity``) in the same statement: subqueries that do not
+        # depend on the row, so SQLite runs them once, and only when a row is found.
+        rarity = "".join(
+            f", {_RARITY_COLUMNS.format(table=TABLE, i=i)}" for i in range(len(phrases))
+        )
+        rarity += f", (SELECT max(rowid) FROM {TABLE})"
+        values |= {f"p{i}": f'"{phrase}"' for i, phrase in enumerate(phrases)}
+        values |= {"sample": RARITY_SAMPLE, "last": RARITY_SAMPLE - 1}
     # One walk: FTS5 reads the matches newest first (by rowid, the ticket number) and
-    # stops at the RANKED_POOL-th; BM25 is computed for those rows only, then sorted.
+    # stops at the RANKED_POOL-th; their text is ranked here (``search_rank``).
     sql = (
-        f"SELECT n, -score FROM (SELECT {TABLE}.rowid AS n, bm25({TABLE}, 4.0, 1.0) AS score "
+        f"SELECT {TABLE}.rowid, {TABLE}.subject, {TABLE}.body{rarity} "
         f"FROM {source} WHERE {TABLE} MATCH :q{where} "
-        f"ORDER BY {TABLE}.rowid DESC LIMIT :pool) ORDER BY score, n DESC LIMIT :limit"
+        f"ORDER BY {TABLE}.rowid DESC LIMIT :pool"
     )
-    values = {**params, "q": _match_fts5(query), "pool": RANKED_POOL, "limit": limit}
-    return [(int(n), float(score)) for n, score in await session.execute(text(sql), values)]
+    rows = (await session.execute(text(sql), values)).all()
+    documents = [Document(int(row[0]), str(row[1]), str(row[2])) for row in rows]
+    idfs = [1.0] * len(phrases)
+    if len(phrases) > 1 and len(rows) > 1:
+        counts = [None if value is None else int(value) for value in rows[0][3:]]
+        idfs = [_rarity(counts, term).idf() for term in range(len(phrases))]
+    return rank(documents, phrases, idfs, limit)
+
+
+RARITY_SAMPLE = 100
+"""How many of a term's newest matches tell how common it is (``Rarity``).
+
+BM25 weighs a rare term more than a common one by the share of documents holding it.
+Counting them all walks the term's every match, which grows with the desk (17,000 for a
+word in one ticket out of sixty at a million tickets); the newest ``RARITY_SAMPLE``
+matches and the number of tickets they span estimate that share within about a tenth, at
+the same cost at any size. Asked only when a query has several terms: with one, its
+rarity scales every score alike."""
+
+_RARITY_COLUMNS = (
+    "(SELECT count(*) FROM (SELECT rowid FROM {table} WHERE {table} MATCH :p{i} "
+    "ORDER BY rowid DESC LIMIT :sample)), "
+    "(SELECT rowid FROM {table} WHERE {table} MATCH :p{i} ORDER BY rowid DESC LIMIT 1 OFFSET :last)"
+)
+"""A term's matches among its newest ``RARITY_SAMPLE``, and the oldest of them when there
+are that many (else none)."""
+
+
+def _rarity(counts: list[int | None], term: int) -> Rarity:
+    """A term's ``Rarity`` from the rarity columns of ``_rank_sqlite``'s statement: two
+    ``_RARITY_COLUMNS`` a term, then the newest document's number."""
+    found, oldest, newest = counts[2 * term], counts[2 * term + 1], counts[-1] or 0
+    return Rarity(
+        documents=newest,
+        sampled=found or 0,
+        span=newest if oldest is None else newest - oldest + 1,
+        complete=oldest is None,
+    )
 
 
 async def _rank_postgresql(
@@ -260,17 +320,6 @@ async def _rank_postgresql(
         (int(n), float(score), str(subject), str(body))
         for n, score, subject, body in await session.execute(text(sql), values)
     ]
-
-
-async def _texts(session: AsyncSession, numbers: list[int]) -> dict[int, tuple[str, str]]:
-    """The subject and body of the SQLite documents of these tickets, read by rowid."""
-    if not numbers:
-        return {}
-    listed = ", ".join(str(number) for number in numbers)  # integers read back before
-    rows = await session.execute(
-        text(f"SELECT rowid, subject, body FROM {TABLE} WHERE rowid IN ({listed})")
-    )
-    return {int(n): (str(subject), str(body)) for n, subject, body in rows}
 
 
 def rebuild(connection: Connection) -> int:

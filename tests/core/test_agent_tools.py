@@ -246,6 +246,32 @@ class TestSearch:
         assert [h.ticket.number for h in found] == [oldest.number]
         assert "toner" in found[0].snippet.lower()
 
+    @pytest.mark.parametrize("sample", [search_index.RARITY_SAMPLE, 2], ids=["all", "sampled"])
+    async def test_the_rarer_word_weighs_more(
+        self,
+        desk: Desk,
+        ann: Actor,
+        alice: Actor,
+        report: Report,
+        monkeypatch: pytest.MonkeyPatch,
+        sample: int,
+    ) -> None:
+        if not desk.database.is_sqlite:
+            pytest.skip("BM25 weighs rarity (SQLite); ts_rank_cd does not (PostgreSQL)")
+        # Counted from every match of each word, or estimated from the newest two.
+        monkeypatch.setattr(search_index, "RARITY_SAMPLE", sample)
+        rare = await report(ann, "Help", "printer jam jam jam")
+        common = await report(ann, "Help", "printer printer printer jam")
+        for _ in range(4):
+            await report(ann, "Other", "the printer only")
+        hits = [h.ticket.number for h in await desk.search.search(alice, "printer jam")]
+        # Equal but for which word repeats: "jam", in two tickets of six, weighs more.
+        assert hits == [rare.number, common.number]
+        assert [h.ticket.number for h in await desk.search.search(alice, "jam")] == [
+            rare.number,
+            common.number,
+        ]
+
     async def test_every_word_must_match(
         self, desk: Desk, ann: Actor, alice: Actor, report: Report
     ) -> None:
@@ -308,6 +334,10 @@ class TestSearch:
         assert [h.ticket.number for h in await desk.search.search(alice, "printer status:new")] == [
             a.number
         ]
+        # Several words and several tickets passing: each word's rarity comes along.
+        c = await report(ann, "Printer one again")
+        found = await desk.search.search(alice, "printer one customer:@ann")
+        assert sorted(h.ticket.number for h in found) == [a.number, c.number]
 
     @pytest.mark.parametrize(
         ("query", "says"),
