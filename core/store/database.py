@@ -49,8 +49,9 @@ WAL_CHECKPOINT_PAGES = 10_000
 SQLite's default is 1,000: about every 70th reply (a reply appends ~14 pages), each copy
 writing the pages and syncing the file on the event loop's thread. The same hot pages
 (the newest rows, the activity indexes' last leaves) recur in every commit, so copying
-ten times less often writes each of them once instead of ten times: at a million tickets
-the reply's commit costs about half as much. The WAL then grows to ~40 MB before a copy."""
+ten times less often writes each of them once instead of ten times: replaying a reply's
+statements on the million-ticket database, its commit took 0.12 ms instead of 0.23 ms.
+The WAL then grows to ~40 MB before a copy."""
 
 
 class Database:
