@@ -109,26 +109,27 @@ class _LastConversion:
     row's ``created_at`` and ``next_attempt_at``. Each conversion of an aware datetime to
     SQLite's text costs a ``UtcDateTime`` step and a formatting step; remembering the last
     one makes the repeats an identity check (``None`` is NULL, never converted, never
-    remembered). One is shared by every ``UtcDateTime``
-    parameter of a dialect (they all convert alike); it holds the value itself, so the
-    identity check can never match another object given the same ``id``.
+    remembered). One is shared by every ``UtcDateTime`` parameter of a dialect (they all
+    convert alike). It holds the value itself, so the identity check can never match
+    another object given the same ``id``, and keeps value and result in one attribute, so
+    a reader on another thread never pairs one value with another's result.
     """
 
-    __slots__ = ("_process", "_result", "_value")
+    __slots__ = ("_last", "_process")
 
     def __init__(self, process: Callable[[Any], Any]) -> None:
         self._process = process
-        self._value: object = None
-        self._result: object = None
+        self._last: tuple[object, object] = (None, None)
 
     def __call__(self, value: Any) -> Any:
         """The value converted (the remembered result when it is the same object)."""
         if value is None:
             return None  # NULL: nothing to convert, and the remembered value stays
-        if value is self._value:
-            return self._result
+        last = self._last
+        if value is last[0]:
+            return last[1]
         result = self._process(value)
-        self._value, self._result = value, result
+        self._last = (value, result)
         return result
 
 
