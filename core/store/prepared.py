@@ -17,6 +17,7 @@ Core, for both backends.
 from __future__ import annotations
 
 import sqlite3
+import weakref
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
@@ -28,8 +29,10 @@ from sqlalchemy.sql import ClauseElement
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.expression import Executable
+from sqlalchemy.types import TypeEngine
 
 from core.store.inline_sqlite import InlineConnection, run_inline
+from core.store.types import UtcDateTime
 
 Params = Mapping[str, Any]
 _Processor = Callable[[Any], Any] | None
@@ -77,9 +80,7 @@ class Prepared:
         ready = _Compiled(
             sql=compiled.string,
             names=names,
-            binds=tuple(
-                binds[name].type.dialect_impl(dialect).bind_processor(dialect) for name in names
-            ),
+            binds=tuple(_bind_processor(binds[name].type, dialect) for name in names),
             defaults={
                 name: bind.effective_value for name, bind in binds.items() if not bind.required
             },
@@ -87,6 +88,52 @@ class Prepared:
         )
         self._compiled = (dialect, ready)
         return ready
+
+
+def _bind_processor(type_: TypeEngine[Any], dialect: Dialect) -> _Processor:
+    """How a parameter of this type is converted for SQLite (None: passed as it is)."""
+    process = type_.dialect_impl(dialect).bind_processor(dialect)
+    if process is None or not isinstance(type_, UtcDateTime):
+        return process
+    remembered = _TIMESTAMPS.get(dialect)
+    if remembered is None:
+        remembered = _TIMESTAMPS[dialect] = _LastConversion(process)
+    return remembered
+
+
+class _LastConversion:
+    """A conversion that remembers its last value and result.
+
+    An operation binds the same timestamp (its ``now``) to many parameters of several
+    statements: the message's ``created_at``, the ticket's ``updated_at``, each outbox
+    row's ``created_at`` and ``next_attempt_at``. Each conversion of an aware datetime to
+    SQLite's text costs a ``UtcDateTime`` step and a formatting step; remembering the last
+    one makes the repeats an identity check (``None`` is NULL, never converted, never
+    remembered). One is shared by every ``UtcDateTime`` parameter of a dialect (they all
+    convert alike). It holds the value itself, so the identity check can never match
+    another object given the same ``id``, and keeps value and result in one attribute, so
+    a reader on another thread never pairs one value with another's result.
+    """
+
+    __slots__ = ("_last", "_process")
+
+    def __init__(self, process: Callable[[Any], Any]) -> None:
+        self._process = process
+        self._last: tuple[object, object] = (None, None)
+
+    def __call__(self, value: Any) -> Any:
+        """The value converted (the remembered result when it is the same object)."""
+        if value is None:
+            return None  # NULL: nothing to convert, and the remembered value stays
+        last = self._last
+        if value is last[0]:
+            return last[1]
+        result = self._process(value)
+        self._last = (value, result)
+        return result
+
+
+_TIMESTAMPS: weakref.WeakKeyDictionary[Dialect, _LastConversion] = weakref.WeakKeyDictionary()
 
 
 class Writer:
