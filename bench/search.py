@@ -25,13 +25,10 @@ import time
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine
-
-from bench.seed import START, _ts
+from bench.seed import START, _ts, build_index
 from bench.stats import median
 from core.desk import Desk
 from core.domain.actors import Actor
-from core.store.search_index import rebuild
 
 SIZES = (10_000, 1_000_000)
 QUICK_SIZES = (2_000, 50_000)
@@ -89,22 +86,6 @@ def seed_messages(path: Path, tickets: int, words: list[str], rng: random.Random
             )
     connection.execute("PRAGMA journal_mode=WAL")
     connection.close()
-
-
-def build_index(path: Path) -> None:
-    """Build the search index once, as ``helpdesk db reindex`` does."""
-    engine = create_engine(f"sqlite:///{path}")
-    try:
-        with engine.connect() as connection:
-            connection.exec_driver_sql("PRAGMA journal_mode=OFF")
-            connection.exec_driver_sql("PRAGMA synchronous=OFF")
-            connection.commit()
-            with connection.begin():
-                rebuild(connection)
-            connection.exec_driver_sql("PRAGMA journal_mode=WAL")
-            connection.commit()
-    finally:
-        engine.dispose()
 
 
 def _p50_p99(latencies: list[float]) -> tuple[float, float]:

@@ -43,15 +43,15 @@ from core.store.urls import async_database_url, url_without_password
 READ_ONLY = "helpdesk_read_only"
 READ_EACH = "helpdesk_read_each"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
-WAL_CHECKPOINT_PAGES = 10_000
+WAL_CHECKPOINT_PAGES = 1_000
 """A commit copies the WAL into the database file once the WAL holds this many pages.
 
-SQLite's default is 1,000: about every 70th reply (a reply appends ~14 pages), each copy
-writing the pages and syncing the file on the event loop's thread. The same hot pages
-(the newest rows, the activity indexes' last leaves) recur in every commit, so copying
-ten times less often writes each of them once instead of ten times: replaying a reply's
-statements on the million-ticket database, its commit took 0.12 ms instead of 0.23 ms.
-The WAL then grows to ~40 MB before a copy."""
+SQLite's default, set on every connection so the pooled ones and the write connection
+agree. 10,000 was tried: a reply's commit itself got cheaper (the same hot pages written
+once per copy instead of ten times), but each copy then wrote that many more distinct
+pages on the event loop's thread at once: with the search index built, the API reply's p99
+went from 16 ms to 52-54 ms (past the 50 ms target) for no gain in replies a second
+(``python -m bench.api --quick``, 1,000 and 10,000 in turn, two pairs)."""
 
 
 class Database:
