@@ -31,7 +31,7 @@ from bench.stats import median, percentile
 from core.config import DeskConfig
 from core.desk import Desk
 from core.domain.actors import Actor, CustomerProfile, NewMessage
-from core.store.tables import MessageRow
+from core.store.tables import MessageRow, TicketRow
 
 FAST_LIMITS = {
     # Each customer writes 20 messages a run, twice in a minute or so: the desk's fair-use
@@ -313,6 +313,16 @@ async def run(workdir: Path, *, quick: bool, database_url: str | None = None) ->
     }
 
 
+async def _tickets_in(url: str) -> int:
+    """How many tickets the database at ``url`` holds (migrating it first, as the run would)."""
+    desk = await Desk.open(url)
+    try:
+        async with desk.database.read_session() as session:
+            return int(await session.scalar(select(func.count(TicketRow.id))) or 0)
+    finally:
+        await desk.close()
+
+
 def main(argv: list[str] | None = None) -> int:
     """``python -m bench.e2e [--quick] [--workdir DIR] [--database-url URL]``:
     this benchmark alone, as JSON."""
@@ -324,6 +334,14 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     url = args.database_url
+    if url and (found := asyncio.run(_tickets_in(url))):
+        # Another run's customers and tickets would change what the messages do (replies
+        # to closed tickets, fair-use pauses), and the run would wait for copies that never come.
+        sys.stderr.write(
+            f"--database-url needs an empty database; this one holds {found} tickets "
+            "(drop and create it again)\n"
+        )
+        return 2
     if args.workdir:
         args.workdir.mkdir(parents=True, exist_ok=True)
         result = asyncio.run(run(args.workdir, quick=args.quick, database_url=url))
