@@ -247,6 +247,7 @@ PURE_ROOTS = {
     "collections",
     "zoneinfo",  # business hours are read in the team's time zone
     "itertools",
+    "math",  # search ranking's logarithms
 }
 PURE_CORE = ("core.domain", "core.errors")
 
