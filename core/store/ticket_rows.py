@@ -113,22 +113,7 @@ _VALUES = itemgetter(
             "customer_language_code",
             "customer_unreachable_since",
             "assignee_username",
-            "assignee_id",
-            "follow_up_of_id",
-            "created_at",
-            "updated_at",
-            "status_changed_at",
-            "first_response_at",
-            "resolved_at",
-            "closed_at",
-            "rating",
-            "rating_comment",
-            "staff_topic_id",
-            "staff_card_message_id",
-            "sla_first_breached_at",
-            "sla_resolution_breached_at",
-            "merged_into_id",
-            "customer_topic_id",
+            *TICKET_FIELDS[TICKET_FIELDS.index("assignee_id") :],  # the ticket's own, in order
         )
     )
 )
