@@ -3,7 +3,9 @@
 SQLite takes one writer at a time. Write transactions therefore start with
 ``BEGIN IMMEDIATE`` (so two writers never deadlock upgrading a read lock) and wait on a
 busy timeout (so a second process, the CLI next to a running bot, queues instead of failing);
-inside one process an asyncio lock per database file hands out the write turn in order.
+inside one process an asyncio lock per database file hands out the write turn in order,
+and write transactions that arrive together share one COMMIT (``write_groups``); the WAL
+is copied back into the database file on a thread of its own (``checkpoints``).
 Reads keep a plain deferred ``BEGIN`` and, thanks to WAL, never wait for writers. Statements
 run on the event loop's thread (``inline_sqlite`` says why).
 
@@ -15,9 +17,7 @@ connection checkout, begin and commit machinery around them.
 
 from __future__ import annotations
 
-import asyncio
 import sqlite3
-import weakref
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -36,22 +36,19 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.pool import ConnectionPoolEntry
 
 from core.errors import InvalidInput
+from core.store.checkpoints import Checkpointer
 from core.store.inline_sqlite import inline_connector, run_inline
-from core.store.prepared import Writer, sqlite_error
+from core.store.prepared import Writer
 from core.store.urls import async_database_url, url_without_password
+from core.store.write_groups import write_turn
 
 READ_ONLY = "helpdesk_read_only"
 READ_EACH = "helpdesk_read_each"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
-WAL_CHECKPOINT_PAGES = 1_000
-"""A commit copies the WAL into the database file once the WAL holds this many pages.
-
-SQLite's default, set on every connection so the pooled ones and the write connection
-agree. 10,000 was tried: a reply's commit itself got cheaper (the same hot pages written
-once per copy instead of ten times), but each copy then wrote that many more distinct
-pages on the event loop's thread at once: with the search index built, the API reply's p99
-went from 16 ms to 52-54 ms (past the 50 ms target) for no gain in replies a second
-(``python -m bench.api --quick``, 1,000 and 10,000 in turn, two pairs)."""
+WAL_CHECKPOINT_PAGES = 0
+"""No connection of the desk copies the WAL back at its COMMIT: ``checkpoints`` does, on a
+thread of its own (SQLite's default, 1,000 pages, made every few dozenth commit wait for the
+disk on the event loop's thread)."""
 
 
 class Database:
@@ -88,6 +85,7 @@ class Database:
             **({READ_EACH: True} if self.is_sqlite else {"isolation_level": "AUTOCOMMIT"})
         )
         self._sqlite_writer: sqlite3.Connection | None = None
+        self._checkpointer = Checkpointer(self._file)
 
     @asynccontextmanager
     async def write_session(self) -> AsyncIterator[AsyncSession]:
@@ -97,10 +95,11 @@ class Database:
                 yield session
             return
         async with (
-            _write_turn(self._file),
+            write_turn(self._file).exclusive(),
             AsyncSession(self.engine, expire_on_commit=False) as session,
         ):
             yield session
+        self._checkpointer.committed()
 
     @asynccontextmanager
     async def write_transaction(self) -> AsyncIterator[Writer]:
@@ -116,24 +115,11 @@ class Database:
             async with self.engine.begin() as connection:
                 yield Writer(connection.dialect, connection)
             return
-        async with _write_turn(self._file):
-            sqlite = self._sqlite_writer
-            if sqlite is None:
-                sqlite = self._sqlite_writer = _open_sqlite(self._file)
-            try:
-                run_inline(sqlite.execute, "BEGIN IMMEDIATE")
-            except sqlite3.Error as error:
-                raise sqlite_error("BEGIN IMMEDIATE", error) from error
-            try:
-                yield Writer(self.engine.dialect, None, sqlite)
-                try:
-                    run_inline(sqlite.commit)
-                except sqlite3.Error as error:
-                    raise sqlite_error("COMMIT", error) from error
-            except BaseException:
-                if sqlite.in_transaction:
-                    run_inline(sqlite.rollback)
-                raise
+        sqlite = self._sqlite_writer
+        if sqlite is None:
+            sqlite = self._sqlite_writer = _open_sqlite(self._file)
+        async with write_turn(self._file).member(sqlite, self._checkpointer.committed):
+            yield Writer(self.engine.dialect, None, sqlite)
 
     @asynccontextmanager
     async def read_session(self) -> AsyncIterator[AsyncSession]:
@@ -154,25 +140,11 @@ class Database:
     async def dispose(self) -> None:
         """Close every pooled connection (and the one kept for write transactions)."""
         if self._sqlite_writer is not None:
-            run_inline(self._sqlite_writer.close)
+            async with write_turn(self._file).exclusive():  # its open group committed first
+                run_inline(self._sqlite_writer.close)
             self._sqlite_writer = None
+        self._checkpointer.stop()
         await self.engine.dispose()
-
-
-_WRITE_TURNS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, asyncio.Lock]] = (
-    weakref.WeakKeyDictionary()
-)
-
-
-def _write_turn(file: str) -> asyncio.Lock:
-    """The one write lock of a database file in this event loop.
-
-    Shared by every ``Database`` on the same file, so two of them in one process queue here
-    instead of one blocking the event loop on SQLite's busy wait while the other holds the
-    lock (statements run on the loop's thread).
-    """
-    per_loop = _WRITE_TURNS.setdefault(asyncio.get_running_loop(), {})
-    return per_loop.setdefault(file, asyncio.Lock())
 
 
 def _engine_options(url: str) -> dict[str, Any]:
