@@ -2,8 +2,10 @@
 
 ``QueryRoute`` and ``BodyRoute`` answer their endpoints with a handler built once instead of
 FastAPI's generic one. Both take dependencies of one kind only: an ``async def`` (or an
-object whose ``__call__`` is one) that needs nothing but the request and does not
-``yield``, so it can be called directly, without a solve, an exit stack or a cache key.
+object whose ``__call__`` is one) that needs nothing but the request, does not ``yield``,
+has no concurrency limit and is declared once, so it can be called directly, without a
+solve, an exit stack, a semaphore or a cache key. The endpoint takes no parameter FastAPI
+fills but the request (no ``Response``, ``BackgroundTasks``, ``SecurityScopes``).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import inspect
 from collections.abc import Callable, Coroutine
 from typing import Any
 
+from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 from starlette.requests import Request
 from starlette.responses import Response
@@ -32,13 +35,20 @@ def request_dependencies(route: APIRoute, kind: str) -> list[Dependency]:
     Raises:
         TypeError: a dependency needs more than the request, or is not an ``async def``.
     """
+    if _special(route.dependant):
+        raise TypeError(
+            f"{route.path}: a {kind} endpoint takes no response, background tasks, "
+            "security scopes or connection parameter"
+        )
     dependencies: list[Dependency] = []
     for sub in route.dependant.dependencies:
         parameter = sub.request_param_name
         if sub.call is None or sub.name is None or parameter is None or not _request_only(sub):
             raise TypeError(f"{route.path}: a dependency of {kind} may take the request only")
-        if not is_coroutine(sub.call):
-            raise TypeError(f"{route.path}: a dependency of {kind} is an async def")
+        if not is_coroutine(sub.call) or sub.concurrency is not None:
+            raise TypeError(f"{route.path}: a dependency of {kind} is an async def, unlimited")
+        if any(call is sub.call for _, call, _ in dependencies):
+            raise TypeError(f"{route.path}: a dependency of {kind} is declared once")
         dependencies.append((sub.name, sub.call, parameter))
     return dependencies
 
@@ -65,7 +75,7 @@ def is_coroutine(call: Callable[..., Any]) -> bool:
     )
 
 
-def _request_only(dependant: Any) -> bool:
+def _request_only(dependant: Dependant) -> bool:
     return (
         not (
             dependant.dependencies
@@ -74,6 +84,21 @@ def _request_only(dependant: Any) -> bool:
             or dependant.header_params
             or dependant.cookie_params
             or dependant.body_params
+            or _special(dependant)
         )
         and dependant.request_param_name is not None
+    )
+
+
+def _special(dependant: Dependant) -> bool:
+    """Tell whether a callable takes a parameter FastAPI fills besides the request."""
+    return any(
+        name is not None
+        for name in (
+            dependant.websocket_param_name,
+            dependant.http_connection_param_name,
+            dependant.response_param_name,
+            dependant.background_tasks_param_name,
+            dependant.security_scopes_param_name,
+        )
     )

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 import httpx
 import orjson
 import pytest
-from fastapi import APIRouter, Depends, FastAPI, Form, Query, Request, Response
+from fastapi import APIRouter, BackgroundTasks, Depends, FastAPI, Form, Query, Request, Response
 from fastapi.routing import APIRoute
 from pydantic import BaseModel, Field
 
@@ -213,6 +213,39 @@ def a_plain_def(number: int, body: Note) -> Response:
     return Response(str(number))
 
 
+async def with_background_tasks(number: int, body: Note, tasks: BackgroundTasks) -> Response:
+    return Response(str(number))
+
+
+async def with_a_response(number: int, body: Note, response: Response) -> Response:
+    return response
+
+
+async def caller_setting_headers(request: Request, response: Response) -> str:
+    return request.url.path
+
+
+async def with_a_dependency_taking_the_response(
+    number: int, body: Note, who: Annotated[str, Depends(caller_setting_headers)]
+) -> Response:
+    return Response(who)
+
+
+async def with_the_caller_twice(
+    number: int,
+    body: Note,
+    who: Annotated[str, Depends(caller)],
+    again: Annotated[str, Depends(caller)],
+) -> Response:
+    return Response(who + again)
+
+
+async def with_a_limited_dependency(
+    number: int, body: Note, who: Annotated[str, Depends(caller, max_concurrency=2)]
+) -> Response:
+    return Response(who)
+
+
 class TestRefusedWhenBuilt:
     @pytest.mark.parametrize(
         ("endpoint", "message"),
@@ -226,6 +259,11 @@ class TestRefusedWhenBuilt:
             (with_a_yielding_dependency, "async def"),
             (with_a_query_dependency, "request only"),
             (a_plain_def, "async def"),
+            (with_background_tasks, "no response, background tasks"),
+            (with_a_response, "no response, background tasks"),
+            (with_a_dependency_taking_the_response, "request only"),
+            (with_the_caller_twice, "declared once"),
+            (with_a_limited_dependency, "unlimited"),
         ],
     )
     def test_an_endpoint_it_cannot_serve(self, endpoint: Callable[..., Any], message: str) -> None:
