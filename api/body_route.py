@@ -124,12 +124,11 @@ class BodyRoute(APIRoute):
             return values
 
         async def app(scope: Scope, receive: Receive, send: Send) -> None:
-            request = Request(scope, receive, send)
-            try:
-                raw = await request.body()
-            except Exception:  # FastAPI reads it again below, and fails as it did
+            raw = await _body(receive)
+            if raw is None:  # the client is gone: FastAPI reads that again, and answers it
                 await generic(scope, _replay(None, receive), send)
                 return
+            request = Request(scope, receive, send)
             values = arguments(request, raw)
             if values is None or (overrides is not None and overrides.dependency_overrides):
                 await generic(scope, _replay(raw, receive), send)
@@ -143,6 +142,22 @@ class BodyRoute(APIRoute):
             await response(scope, receive, send)
 
         return app
+
+
+async def _body(receive: Receive) -> bytes | None:
+    """The request's body, read as Starlette's ``Request.body()`` reads it; None if the
+    client disconnected first (where Starlette raises ``ClientDisconnect``)."""
+    chunks: list[bytes] = []
+    while True:
+        message = await receive()
+        kind = message["type"]
+        if kind == "http.request":
+            chunk: bytes = message.get("body", b"")
+            if not message.get("more_body", False):
+                return b"".join((*chunks, chunk)) if chunks else chunk
+            chunks.append(chunk)
+        elif kind == "http.disconnect":
+            return None
 
 
 def _replay(body: bytes | None, receive: Receive) -> Receive:

@@ -12,6 +12,7 @@ import pytest
 from fastapi import APIRouter, BackgroundTasks, Depends, FastAPI, Form, Query, Request, Response
 from fastapi.routing import APIRoute
 from pydantic import BaseModel, Field
+from starlette.types import Message
 
 from api.app import add_routes, create_app
 from api.body_route import BodyRoute
@@ -117,6 +118,43 @@ async def answers_of(app: FastAPI, method: str, requests: list[Any]) -> list[Any
     return answers
 
 
+async def raw_answer(
+    app: FastAPI, path: str, messages: list[tuple[bytes, bool] | None]
+) -> tuple[int, bytes]:
+    """POST to the app with the body in those messages; its status and body."""
+    incoming: list[Message] = [
+        {"type": "http.disconnect"}
+        if message is None
+        else {"type": "http.request", "body": message[0], "more_body": message[1]}
+        for message in messages
+    ]
+    sent: list[Message] = []
+
+    async def receive() -> Message:
+        return incoming.pop(0) if incoming else {"type": "http.disconnect"}
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": b"",
+        "root_path": "",
+        "headers": [(b"content-type", b"application/json"), (b"x-caller", b"cat")],
+        "client": ("127.0.0.1", 1),
+        "server": ("127.0.0.1", 80),
+    }
+    await app(scope, receive, send)
+    body = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
+    return sent[0]["status"], body
+
+
 class TestSameAnswersAsFastApi:
     @pytest.mark.parametrize("request_", REQUESTS, ids=[str(r) for r in REQUESTS])
     async def test_request(self, request_: tuple[str, bytes, str | None, str | None]) -> None:
@@ -125,6 +163,25 @@ class TestSameAnswersAsFastApi:
             for route_class in (None, BodyRoute)
         ]
         assert body_route == fastapi
+
+    @pytest.mark.parametrize(
+        "messages",
+        [
+            [(b'{"content":', True), (b' "in parts"}', False)],
+            [(b'{"content":', True), (b"", True), (b' "in parts"}', False)],
+            [(b"", True), (b'{"content": "late"}', False)],
+            [(b'{"content":', True), None],
+            [None],
+        ],
+        ids=["two parts", "an empty part", "an empty first part", "gone midway", "gone"],
+    )
+    async def test_a_body_in_parts(self, messages: list[tuple[bytes, bool] | None]) -> None:
+        """Sent in parts, or the client gone before the end (None: a disconnect)."""
+        answers = []
+        for app in (app_with(None), app_with(BodyRoute)):
+            answers.append(await raw_answer(app, "/notes/5", messages))
+        assert answers[1] == answers[0]
+        assert answers[0][0] == (201 if messages[-1] is not None else 400)
 
     async def test_a_str_path_parameter_and_the_request(self) -> None:
         requests = [("/named/ann", GOOD, JSON, "cat"), ("/named/ann", b"{}", JSON, "cat")]
