@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator, Callable
+from datetime import timedelta
 from typing import Annotated, Any
 
 import httpx
@@ -18,9 +19,11 @@ from api.app import add_routes, create_app
 from api.body_route import BodyRoute
 from api.errors import install_error_handlers
 from api.settings import ApiSettings
+from core.clock import ManualClock
 from core.desk import Desk
 from core.domain.values import Priority
 from core.errors import CredentialsRejected
+from tests.api.test_original_endpoints import report
 
 
 class Note(BaseModel):
@@ -205,6 +208,9 @@ class TestSameAnswersAsFastApi:
         assert app_with(None).openapi() == app_with(BodyRoute).openapi()
 
 
+REPLY_PATHS = ["/tickets/{id}/messages", "/api/v1/tickets/{id}/messages"]
+
+
 class TestTheDesksRoutes:
     def test_messages_are_written_through_body_routes(self, desk: Desk) -> None:
         app = create_app(desk, ApiSettings(_env_file=None))
@@ -214,6 +220,58 @@ class TestTheDesksRoutes:
             if isinstance(route, BodyRoute) and route.methods == {"POST"}
         }
         assert served == {"/tickets/{ticket_id}/messages", "/api/v1/tickets/{ticket_id}/messages"}
+
+    @pytest.mark.parametrize("path", REPLY_PATHS)
+    @pytest.mark.parametrize("end", ["logout", "expiry", "disabled", "password"])
+    async def test_a_token_ended_is_refused_on_the_next_reply(
+        self,
+        client: httpx.AsyncClient,
+        ann: dict[str, str],
+        agent: dict[str, str],
+        desk: Desk,
+        clock: ManualClock,
+        path: str,
+        end: str,
+    ) -> None:
+        url = path.format(id=await report(client, ann))
+        answer = await client.post(url, json={"content": "On it."}, headers=agent)
+        assert answer.status_code == 201, answer.text
+        if end == "logout":
+            assert (await client.post("/users/logout", headers=agent)).status_code == 204
+        elif end == "expiry":
+            clock.advance(timedelta(hours=12))
+        elif end == "disabled":
+            await desk.accounts.set_active("alice", active=False)
+        else:
+            await desk.accounts.reset_password("alice", "another-long-secret")
+        answer = await client.post(url, json={"content": "Again."}, headers=agent)
+        assert answer.status_code == 401
+        assert answer.json()["error"]["code"] == "credentials_rejected"
+        assert answer.headers["www-authenticate"] == "Bearer"
+
+    @pytest.mark.parametrize("path", REPLY_PATHS)
+    async def test_errors_keep_the_desks_shape(
+        self, client: httpx.AsyncClient, ann: dict[str, str], agent: dict[str, str], path: str
+    ) -> None:
+        url = path.format(id=await report(client, ann))
+        missing = path.format(id=999_999)
+        cases = [
+            (url, b'{"content": "hi"}', {}, 401, "credentials_rejected"),
+            (url, b'{"content": ', agent, 422, "invalid_request"),
+            (url, b"{}", agent, 422, "invalid_request"),
+            (url, b"{}", {}, 401, "credentials_rejected"),
+            (path.format(id="x"), b'{"content": "hi"}', agent, 422, "invalid_request"),
+            (missing, b'{"content": "hi"}', agent, 404, "ticket_not_found"),
+            (url, json.dumps({"content": "y" * 2_000_000}).encode(), agent, 413, None),
+        ]
+        for where, body, headers, status, code in cases:
+            answer = await client.post(
+                where, content=body, headers={**headers, "Content-Type": "application/json"}
+            )
+            assert answer.status_code == status, (where, body[:20], answer.text)
+            error = answer.json()["error"]
+            assert set(error) == {"code", "message"}
+            assert code is None or error["code"] == code, error
 
 
 async def with_a_query(number: int, body: Note, q: Annotated[str, Query()]) -> Response:
