@@ -4,13 +4,13 @@ FastAPI answers every request of a route the same generic way: it works out agai
 parameters the endpoint takes and of what kind, solves each dependency (a cache key, an
 exit stack, a look for overrides), parses the ``Content-Type`` header with the ``email``
 package and wraps the call in two exit stacks and an exception handler of its own. On
-``POST /tickets/{id}/messages``, an agent's reply, that bookkeeping cost about a third of
-what the desk itself spends writing the message. ``BodyRoute`` keeps the endpoint as
-declared, so the OpenAPI schema is FastAPI's own, and answers the common request (a body
-sent as ``application/json`` that validates, path parameters that do) with a handler
-built once: the body parsed and validated by the route's own body field, each path
-parameter by its own field, each dependency (which must need nothing but the request)
-called directly, the endpoint's ``Response`` sent as it is.
+``POST /tickets/{id}/messages``, an agent's reply, that bookkeeping cost about 0.08 ms a
+request, some 40% of all the HTTP work around the write (measured in process).
+``BodyRoute`` keeps the endpoint as declared, so the OpenAPI schema is FastAPI's own, and
+answers the common request (a body sent as ``application/json`` that validates, path
+parameters that do) with a handler built once: the body parsed and validated by the
+route's own body field, each path parameter by its own field, each dependency (which must
+need nothing but the request) called directly, the endpoint's ``Response`` sent as it is.
 
 Every other request (an empty body, another content type, malformed JSON, anything that
 fails validation) goes to FastAPI's own handler for the route, the body handed over as
@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import inspect
 import json
+import typing
 from collections.abc import Callable
 from typing import Any
 
@@ -58,7 +59,8 @@ class BodyRoute(APIRoute):
         TypeError: when the app is built, for an endpoint this route cannot serve exactly
             as FastAPI would (query, header or cookie parameters, a path parameter other
             than ``int`` or ``str``, no body or a form, several body fields, nested
-            dependencies, a plain ``def``, a body size limit of the route's own).
+            dependencies, a plain ``def``, one not declared to return a ``Response``, a
+            body size limit of the route's own).
     """
 
     def __init__(self, path: str, endpoint: Callable[..., Any], **options: Any) -> None:
@@ -86,6 +88,9 @@ class BodyRoute(APIRoute):
             raise TypeError(f"{where} takes one JSON body model, not embedded")
         if not inspect.iscoroutinefunction(self.endpoint):
             raise TypeError(f"{where}: the endpoint is an async def")
+        returned = typing.get_type_hints(self.endpoint).get("return")
+        if not (isinstance(returned, type) and issubclass(returned, Response)):
+            raise TypeError(f"{where}: the endpoint is declared to return a Response")
         if self.max_body_size is not None:
             raise TypeError(f"{where} takes no body size limit of its own")
         return body

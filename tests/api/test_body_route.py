@@ -328,6 +328,10 @@ def a_plain_def(number: int, body: Note) -> Response:
     return Response(str(number))
 
 
+async def returning_a_model(number: int, body: Note) -> Note:
+    return body
+
+
 async def with_background_tasks(number: int, body: Note, tasks: BackgroundTasks) -> Response:
     return Response(str(number))
 
@@ -374,6 +378,7 @@ class TestRefusedWhenBuilt:
             (with_a_yielding_dependency, "async def"),
             (with_a_query_dependency, "request only"),
             (a_plain_def, "async def"),
+            (returning_a_model, "return a Response"),
             (with_background_tasks, "no response, background tasks"),
             (with_a_response, "no response, background tasks"),
             (with_a_dependency_taking_the_response, "request only"),
