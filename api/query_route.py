@@ -21,7 +21,7 @@ from __future__ import annotations
 import inspect
 import types
 import typing
-from collections.abc import Callable, Coroutine, Hashable
+from collections.abc import Callable, Hashable
 from typing import Any
 
 from fastapi.exceptions import RequestValidationError
@@ -29,9 +29,8 @@ from fastapi.routing import APIRoute
 from pydantic import BaseModel, ValidationError, create_model
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.types import ASGIApp, Receive, Scope, Send
 
-Handler = Callable[[Request], Coroutine[Any, Any, Response]]
+from api.route_parts import Handler, request_dependencies, served, solve
 
 
 class QueryRoute(APIRoute):
@@ -49,7 +48,7 @@ class QueryRoute(APIRoute):
 
     def __init__(self, path: str, endpoint: Callable[..., Any], **options: Any) -> None:
         super().__init__(path, endpoint, **options)
-        self.app = _served(self.get_route_handler())
+        self.app = served(self.get_route_handler())
 
     def get_route_handler(self) -> Handler:
         """The handler: read the dependencies and the query, call the endpoint."""
@@ -62,16 +61,7 @@ class QueryRoute(APIRoute):
             raise TypeError(f"{self.path}: a QueryRoute endpoint is an async def")
         if any(field.alias != field.name for field in dependant.query_params):
             raise TypeError(f"{self.path}: QueryRoute takes no aliased query parameters")
-        dependencies: list[tuple[str, Callable[..., Any], str]] = []
-        for sub in dependant.dependencies:
-            parameter = sub.request_param_name
-            if sub.call is None or sub.name is None or parameter is None or not _request_only(sub):
-                raise TypeError(
-                    f"{self.path}: a dependency of QueryRoute may take the request only"
-                )
-            if not _is_coroutine(sub.call):
-                raise TypeError(f"{self.path}: a dependency of QueryRoute is an async def")
-            dependencies.append((sub.name, sub.call, parameter))
+        dependencies = request_dependencies(self, "QueryRoute")
         query = create_model(  # type: ignore[call-overload]
             f"{self.name}_query",
             **{
@@ -92,7 +82,7 @@ class QueryRoute(APIRoute):
         defaults = _defaults(query, (*singles.values(), *lists.values()))
 
         async def handler(request: Request) -> Response:
-            values = await _arguments(request, dependencies)
+            values = await solve(request, dependencies)
             if defaults is not None and not request.scope["query_string"]:
                 values.update(defaults)
             else:
@@ -105,43 +95,6 @@ class QueryRoute(APIRoute):
             return response
 
         return handler
-
-
-def _served(handler: Handler) -> ASGIApp:
-    """The handler as an ASGI app: the request in, its response sent."""
-
-    async def app(scope: Scope, receive: Receive, send: Send) -> None:
-        response = await handler(Request(scope, receive, send))
-        await response(scope, receive, send)
-
-    return app
-
-
-def _is_coroutine(call: Callable[..., Any]) -> bool:
-    """Tell whether calling ``call`` gives a coroutine (an ``async def``, or an object's)."""
-    return inspect.iscoroutinefunction(call) or inspect.iscoroutinefunction(
-        getattr(call, "__call__", None)  # noqa: B004 - the method itself is what is checked
-    )
-
-
-def _request_only(dependant: Any) -> bool:
-    return (
-        not (
-            dependant.dependencies
-            or dependant.path_params
-            or dependant.query_params
-            or dependant.header_params
-            or dependant.cookie_params
-            or dependant.body_params
-        )
-        and dependant.request_param_name is not None
-    )
-
-
-async def _arguments(
-    request: Request, dependencies: list[tuple[str, Callable[..., Any], str]]
-) -> dict[str, Any]:
-    return {name: await call(**{parameter: request}) for name, call, parameter in dependencies}
 
 
 def _query(
