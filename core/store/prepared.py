@@ -225,23 +225,25 @@ class Writer:
         if sqlite is None:
             result = await self.connection.execute(prepared.statement, params)
             return list(result.all())
-        ready = prepared.compiled_for(self._dialect)
-        cursor = self._execute(sqlite, ready, params)
-        rows: list[Sequence[Any]] = run_inline(cursor.fetchall)
-        converts = ready.results
-        if not converts:
-            return rows
-        return [_converted(row, converts) for row in rows]
+        return _sqlite_rows(sqlite, prepared.compiled_for(self._dialect), params)
 
     async def first(self, prepared: Prepared, params: Params) -> Sequence[Any] | None:
         """Run a statement; return its first row, or None."""
-        rows = await self.rows(prepared, params)
+        sqlite = self._sqlite
+        if sqlite is None:
+            rows = await self.rows(prepared, params)
+        else:  # at once, not through another coroutine: the write path calls this most
+            rows = _sqlite_rows(sqlite, prepared.compiled_for(self._dialect), params)
         return rows[0] if rows else None
 
     async def scalar(self, prepared: Prepared, params: Params) -> Any:
         """Run a statement; return the first column of its first row, or None."""
-        row = await self.first(prepared, params)
-        return None if row is None else row[0]
+        sqlite = self._sqlite
+        if sqlite is None:
+            rows = await self.rows(prepared, params)
+        else:
+            rows = _sqlite_rows(sqlite, prepared.compiled_for(self._dialect), params)
+        return rows[0][0] if rows else None
 
     async def run(self, prepared: Prepared, params: Params) -> int:
         """Run a statement that returns no rows; return how many rows it changed."""
@@ -250,7 +252,7 @@ class Writer:
             result = await self.connection.execute(prepared.statement, params)
             return int(result.rowcount)
         ready = prepared.compiled_for(self._dialect)
-        return int(self._execute(sqlite, ready, params).rowcount)
+        return int(_sqlite_execute(sqlite, ready, params).rowcount)
 
     async def run_many(self, prepared: Prepared, many: Sequence[Params]) -> None:
         """Run a statement that returns no rows once per set of parameters."""
@@ -267,15 +269,25 @@ class Writer:
         except sqlite3.Error as error:
             raise sqlite_error(ready.sql, error) from error
 
-    @staticmethod
-    def _execute(sqlite: sqlite3.Connection, ready: _Compiled, params: Params) -> sqlite3.Cursor:
-        try:
-            cursor: sqlite3.Cursor = run_inline(
-                sqlite.execute, ready.sql, _positional(ready, params)
-            )
-        except sqlite3.Error as error:
-            raise sqlite_error(ready.sql, error) from error
-        return cursor
+
+def _sqlite_execute(sqlite: sqlite3.Connection, ready: _Compiled, params: Params) -> sqlite3.Cursor:
+    try:
+        cursor: sqlite3.Cursor = run_inline(sqlite.execute, ready.sql, _positional(ready, params))
+    except sqlite3.Error as error:
+        raise sqlite_error(ready.sql, error) from error
+    return cursor
+
+
+def _sqlite_rows(
+    sqlite: sqlite3.Connection, ready: _Compiled, params: Params
+) -> list[Sequence[Any]]:
+    """Run a statement on the ``sqlite3`` connection; its rows, each column converted."""
+    cursor = _sqlite_execute(sqlite, ready, params)
+    rows: list[Sequence[Any]] = run_inline(cursor.fetchall)
+    converts = ready.results
+    if not converts:
+        return rows
+    return [_converted(row, converts) for row in rows]
 
 
 def _positional(ready: _Compiled, params: Params) -> Sequence[Any]:
