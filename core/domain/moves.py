@@ -150,15 +150,18 @@ def agent_reply(state: TicketState, *, agent_id: int, now: datetime, internal: b
     """
     if state.status is Status.CLOSED and not internal:
         raise TicketClosed(state.number, "is closed; reopen it before replying")
-    written = replace(state, updated_at=now)
     if internal:
-        return Outcome(written)
-    first_response_at = now if state.first_response_at is None else state.first_response_at
-    answered = replace(written, first_response_at=first_response_at)
+        return Outcome(replace(state, updated_at=now))
     events: tuple[TicketEvent, ...] = ()
-    if state.assignee_id is None:
-        answered = replace(answered, assignee_id=agent_id)
+    assignee_id = state.assignee_id
+    if assignee_id is None:
+        assignee_id = agent_id
         events = (ResponderAssigned(agent_id),)
+    first_response_at = now if state.first_response_at is None else state.first_response_at
+    # One copy of the state for all three changes (this runs on every reply).
+    answered = replace(
+        state, updated_at=now, first_response_at=first_response_at, assignee_id=assignee_id
+    )
     if state.status is not Status.NEW:
         return Outcome(answered, events)
     opened = move(answered, Status.OPEN, mover=Mover.AGENT, now=now)

@@ -85,14 +85,16 @@ async def load_ticket(
 
 
 async def load_record(
-    writer: Writer, actor: Actor, number: int, *, for_update: bool = False
+    writer: Writer, actor: Actor, number: int, *, for_update: bool = False, others: bool = False
 ) -> TicketRecord:
     """Load a ticket the actor may see as plain values (``load_ticket`` without the ORM).
+
+    ``others``: with ``TicketRecord.others_open`` read in the same statement.
 
     Raises:
         TicketNotFound: no such ticket, or it belongs to another customer (same answer).
     """
-    ticket = await read_ticket(writer, number, lock=for_update)
+    ticket = await read_ticket(writer, number, lock=for_update, others=others)
     if ticket is None or not may_see(actor, ticket):
         raise TicketNotFound(number)
     return ticket

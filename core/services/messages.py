@@ -6,12 +6,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 
 from core.domain.actors import Actor, ChatRef, CustomerProfile, NewMessage
 from core.domain.moves import agent_reply, customer_reply
-from core.domain.values import Role, Status
+from core.domain.values import Role
 from core.errors import DuplicateMessage, InvalidInput, PermissionDenied
 from core.services import notices
 from core.services.common import (
@@ -23,23 +22,11 @@ from core.services.floods import pace_of
 from core.services.moves import store_record_outcome, ticket_state
 from core.services.routing import PrivateContext, route
 from core.store import search_index
-from core.store.prepared import Prepared, Writer
-from core.store.tables import TicketRow, table_of
+from core.store.prepared import Writer
 from core.store.write_rows import INSERT_MESSAGE, INSERT_ORIGIN, SET_ACTIVE_TICKET, TicketRecord
 from core.views import MessageView, PostedMessages
 
 MAX_TEXT_LENGTH = 65_536
-_tickets = table_of(TicketRow)
-_OTHER_OPEN_TICKET = Prepared(
-    select(_tickets.c.id)
-    .where(
-        _tickets.c.customer_id == bindparam("customer"),
-        _tickets.c.id != bindparam("ticket"),
-        _tickets.c.status != Status.CLOSED.value,
-    )
-    .limit(1)
-)
-"""Another ticket of the same customer still open (an agent's reply then names its ticket)."""
 
 
 def as_parts(message: NewMessage | Sequence[NewMessage]) -> list[NewMessage]:
@@ -188,7 +175,10 @@ class MessageService:
             raise PermissionDenied("Only agents can write internal notes.")
         now = self._ctx.clock.now()
         async with self._ctx.database.write_transaction() as writer:
-            ticket = await load_record(writer, actor, number, for_update=True)
+            # An agent's public reply names its ticket when the customer has another open
+            # one: the same statement tells.
+            others = not actor.is_customer and not internal
+            ticket = await load_record(writer, actor, number, for_update=True, others=others)
             if actor.profile is not None:  # the ticket is theirs: load_record checked it
                 await refresh_record(writer, ticket.customer, actor.profile, now)
             if actor.is_customer:
@@ -289,17 +279,10 @@ class MessageService:
             parts,
             internal=internal,
             written_in_topic=written_in_topic,
-            tag_ticket=not internal and await _has_other_open_tickets(writer, ticket),
+            tag_ticket=not internal and bool(ticket.others_open),
         )
         await self._ctx.enqueue(writer, news, now)
         return _posted(ticket, rows)
-
-
-async def _has_other_open_tickets(writer: Writer, ticket: TicketRecord) -> bool:
-    others = await writer.scalar(
-        _OTHER_OPEN_TICKET, {"customer": ticket.customer_id, "ticket": ticket.id}
-    )
-    return others is not None
 
 
 @dataclass(frozen=True, slots=True)

@@ -67,14 +67,15 @@ async def store_record_outcome(
 ) -> list[notices.Notice]:
     """``store_outcome`` for a ticket read as plain values: the record follows the row."""
     state = outcome.state
-    if await _write_state(writer, ticket, state):
-        if ticket.assignee_id != state.assignee_id:
+    changed = await _write_state(writer, ticket, state)
+    if changed:
+        if "assignee_id" in changed:
             ticket.assignee_username = (
                 None
                 if state.assignee_id is None
                 else await writer.scalar(AGENT_NAME, {"agent": state.assignee_id})
             )
-        for name, value in _state_values(state).items():
+        for name, value in changed.items():  # the others hold these values already
             setattr(ticket, name, value)
     news: list[notices.Notice] = []
     for event in outcome.events:
@@ -96,8 +97,8 @@ def _state_values(state: TicketState) -> dict[str, object]:
 
 async def _write_state(
     writer: Writer, ticket: TicketRow | TicketRecord, state: TicketState
-) -> bool:
-    """Write the lifecycle's columns that changed with one prepared UPDATE; tell if any did.
+) -> dict[str, object]:
+    """Write the lifecycle's columns that changed with one prepared UPDATE; return those.
 
     Every customer message pays for this write, and the unit of work's flush cost several
     times the statement; the statement for each set of changed columns is built only once.
@@ -107,10 +108,9 @@ async def _write_state(
         for name, value in _state_values(state).items()
         if getattr(ticket, name) != value
     }
-    if not changed:
-        return False
-    await writer.run(ticket_state_write(tuple(changed)), {"n": ticket.id, **changed})
-    return True
+    if changed:
+        await writer.run(ticket_state_write(tuple(changed)), {"n": ticket.id, **changed})
+    return changed
 
 
 async def _record(

@@ -10,8 +10,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
-from core.domain.actors import NewMessage
+from core.domain.actors import ChatRef, ForwardOrigin, NewMessage
 from core.domain.figures import Figures
 from core.domain.values import Audience, NoticeKind, Role, Status
 from core.notices import codec
@@ -135,20 +136,40 @@ def on_agent_messages(
     tag_ticket: bool,
 ) -> list[Notice]:
     """Relay a public reply to the customer; echo anything written elsewhere into the topic."""
+    if not messages:
+        return []
+    written = _written(messages, parts)  # once for both copies (every reply makes them)
     notices: list[Notice] = []
     if not internal:
-        notices += _copies(
-            ticket, messages, parts, Audience.CUSTOMER, style=CopyStyle.REPLY, tag_ticket=tag_ticket
+        notices.append(
+            _copy(ticket, written, Audience.CUSTOMER, style=CopyStyle.REPLY, tag_ticket=tag_ticket)
         )
     if not written_in_topic:
-        notices += _copies(
-            ticket,
-            messages,
-            parts,
-            Audience.TICKET_TOPIC,
-            style=CopyStyle.NOTE if internal else CopyStyle.REPLY,
-        )
+        style = CopyStyle.NOTE if internal else CopyStyle.REPLY
+        notices.append(_copy(ticket, written, Audience.TICKET_TOPIC, style=style))
     return notices
+
+
+class _Written(NamedTuple):
+    """What every copy of the same stored messages shares."""
+
+    first: MessageView
+    message_ids: tuple[int, ...]
+    album: str | None
+    forwarded: ForwardOrigin | None
+    origins: tuple[ChatRef, ...]
+
+
+def _written(messages: Sequence[MessageView], parts: Sequence[NewMessage]) -> _Written:
+    origins = [part.origin for part in parts if part.origin is not None and part.copyable]
+    return _Written(
+        first=messages[0],
+        message_ids=tuple(m.id for m in messages),
+        album=next((m.album for m in messages if m.album), None),
+        forwarded=next((m.forwarded_from for m in messages if m.forwarded_from), None),
+        # Enough to relay them by copying, without reading them back.
+        origins=tuple(origins) if len(origins) == len(messages) else (),
+    )
 
 
 def _copies(
@@ -158,35 +179,39 @@ def _copies(
     audience: Audience,
     *,
     style: CopyStyle,
-    tag_ticket: bool = False,
 ) -> list[Notice]:
     if not messages:
         return []
+    return [_copy(ticket, _written(messages, parts), audience, style=style)]
+
+
+def _copy(
+    ticket: Ticket,
+    written: _Written,
+    audience: Audience,
+    *,
+    style: CopyStyle,
+    tag_ticket: bool = False,
+) -> Notice:
     chat_id = ticket.customer.telegram_user_id if audience is Audience.CUSTOMER else None
-    first = messages[0]
-    album = next((m.album for m in messages if m.album), None)
-    forwarded = next((m.forwarded_from for m in messages if m.forwarded_from), None)
-    origins = [part.origin for part in parts if part.origin is not None and part.copyable]
     copy = MessageCopy(
-        message_ids=tuple(m.id for m in messages),
+        message_ids=written.message_ids,
         style=style,
-        author=first.author_name,
+        author=written.first.author_name,
         tag_ticket=tag_ticket,
         # Someone else's words: the copy in the topic says whose, above it.
-        forwarded_from=forwarded if audience is Audience.TICKET_TOPIC else None,
-        # Enough to relay them by copying, without reading them back.
-        origins=tuple(origins) if len(origins) == len(messages) else (),
+        forwarded_from=written.forwarded if audience is Audience.TICKET_TOPIC else None,
+        origins=written.origins,
     )
-    return [
-        Notice(
-            audience,
-            copy,
-            ticket.id,
-            chat_id,
-            dedupe_key=f"copy:{first.id}:{audience.value}",
-            batch_key=f"album:{album}" if album else None,
-        )
-    ]
+    album = written.album
+    return Notice(
+        audience,
+        copy,
+        ticket.id,
+        chat_id,
+        dedupe_key=f"copy:{written.first.id}:{audience.value}",
+        batch_key=f"album:{album}" if album else None,
+    )
 
 
 def on_status_changed(ticket: Ticket, event: EventView, *, ask_rating: bool) -> list[Notice]:

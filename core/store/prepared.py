@@ -16,9 +16,10 @@ Core, for both backends.
 
 from __future__ import annotations
 
+import operator
 import sqlite3
 import weakref
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -40,13 +41,18 @@ _Processor = Callable[[Any], Any] | None
 
 @dataclass(frozen=True, slots=True)
 class _Compiled:
-    """A statement as SQLite runs it: its text, its parameters in order, their conversions."""
+    """A statement as SQLite runs it: its text, how its parameters and results are converted.
+
+    Each conversion is listed with the position it applies to, and only where there is
+    one: a statement of fifteen parameters with two timestamps makes two calls, not
+    fifteen checks (the write path runs a handful of these per operation).
+    """
 
     sql: str
-    names: tuple[str, ...]
-    binds: tuple[_Processor, ...]
-    defaults: Mapping[str, Any]
-    results: tuple[_Processor, ...] | None  # None: no conversions at all
+    values: Callable[[Params], Sequence[Any]]  # the parameters in order, as given
+    defaults: Mapping[str, Any]  # the values of parameters a caller may leave out
+    binds: tuple[tuple[int, Callable[[Any], Any]], ...]
+    results: tuple[tuple[int, Callable[[Any], Any]], ...]
 
 
 class Prepared:
@@ -79,15 +85,32 @@ class Prepared:
         )
         ready = _Compiled(
             sql=compiled.string,
-            names=names,
-            binds=tuple(_bind_processor(binds[name].type, dialect) for name in names),
+            values=_getter(names),
             defaults={
                 name: bind.effective_value for name, bind in binds.items() if not bind.required
             },
-            results=results if any(results) else None,
+            binds=_converting(_bind_processor(binds[name].type, dialect) for name in names),
+            results=_converting(results),
         )
         self._compiled = (dialect, ready)
         return ready
+
+
+def _getter(names: tuple[str, ...]) -> Callable[[Params], Sequence[Any]]:
+    """Read the named parameters, in order, out of a mapping (``KeyError``: one is missing)."""
+    if not names:
+        return lambda _params: ()
+    if len(names) == 1:
+        only = names[0]
+        return lambda params: (params[only],)
+    return operator.itemgetter(*names)
+
+
+def _converting(processors: Iterable[_Processor]) -> tuple[tuple[int, Callable[[Any], Any]], ...]:
+    """The conversions that do something, each with the position it applies to."""
+    return tuple(
+        (index, process) for index, process in enumerate(processors) if process is not None
+    )
 
 
 def _bind_processor(type_: TypeEngine[Any], dialect: Dialect) -> _Processor:
@@ -202,29 +225,25 @@ class Writer:
         if sqlite is None:
             result = await self.connection.execute(prepared.statement, params)
             return list(result.all())
-        ready = prepared.compiled_for(self._dialect)
-        cursor = self._execute(sqlite, ready, params)
-        rows: list[Sequence[Any]] = run_inline(cursor.fetchall)
-        processors = ready.results
-        if processors is None:
-            return rows
-        return [
-            tuple(
-                value if process is None else process(value)
-                for process, value in zip(processors, row, strict=True)
-            )
-            for row in rows
-        ]
+        return _sqlite_rows(sqlite, prepared.compiled_for(self._dialect), params)
 
     async def first(self, prepared: Prepared, params: Params) -> Sequence[Any] | None:
         """Run a statement; return its first row, or None."""
-        rows = await self.rows(prepared, params)
+        sqlite = self._sqlite
+        if sqlite is None:
+            rows = await self.rows(prepared, params)
+        else:  # at once, not through another coroutine: the write path calls this most
+            rows = _sqlite_rows(sqlite, prepared.compiled_for(self._dialect), params)
         return rows[0] if rows else None
 
     async def scalar(self, prepared: Prepared, params: Params) -> Any:
         """Run a statement; return the first column of its first row, or None."""
-        row = await self.first(prepared, params)
-        return None if row is None else row[0]
+        sqlite = self._sqlite
+        if sqlite is None:
+            rows = await self.rows(prepared, params)
+        else:
+            rows = _sqlite_rows(sqlite, prepared.compiled_for(self._dialect), params)
+        return rows[0][0] if rows else None
 
     async def run(self, prepared: Prepared, params: Params) -> int:
         """Run a statement that returns no rows; return how many rows it changed."""
@@ -233,7 +252,7 @@ class Writer:
             result = await self.connection.execute(prepared.statement, params)
             return int(result.rowcount)
         ready = prepared.compiled_for(self._dialect)
-        return int(self._execute(sqlite, ready, params).rowcount)
+        return int(_sqlite_execute(sqlite, ready, params).rowcount)
 
     async def run_many(self, prepared: Prepared, many: Sequence[Params]) -> None:
         """Run a statement that returns no rows once per set of parameters."""
@@ -250,24 +269,43 @@ class Writer:
         except sqlite3.Error as error:
             raise sqlite_error(ready.sql, error) from error
 
-    @staticmethod
-    def _execute(sqlite: sqlite3.Connection, ready: _Compiled, params: Params) -> sqlite3.Cursor:
-        try:
-            cursor: sqlite3.Cursor = run_inline(
-                sqlite.execute, ready.sql, _positional(ready, params)
-            )
-        except sqlite3.Error as error:
-            raise sqlite_error(ready.sql, error) from error
-        return cursor
+
+def _sqlite_execute(sqlite: sqlite3.Connection, ready: _Compiled, params: Params) -> sqlite3.Cursor:
+    try:
+        cursor: sqlite3.Cursor = run_inline(sqlite.execute, ready.sql, _positional(ready, params))
+    except sqlite3.Error as error:
+        raise sqlite_error(ready.sql, error) from error
+    return cursor
 
 
-def _positional(ready: _Compiled, params: Params) -> tuple[Any, ...]:
+def _sqlite_rows(
+    sqlite: sqlite3.Connection, ready: _Compiled, params: Params
+) -> list[Sequence[Any]]:
+    """Run a statement on the ``sqlite3`` connection; its rows, each column converted."""
+    cursor = _sqlite_execute(sqlite, ready, params)
+    rows: list[Sequence[Any]] = run_inline(cursor.fetchall)
+    converts = ready.results
+    if not converts:
+        return rows
+    return [_converted(row, converts) for row in rows]
+
+
+def _positional(ready: _Compiled, params: Params) -> Sequence[Any]:
+    """The parameters of one execution in the statement's order, converted for SQLite."""
     defaults = ready.defaults
-    values = []
-    for name, process in zip(ready.names, ready.binds, strict=True):
-        value = params[name] if name in params else defaults[name]
-        values.append(value if process is None else process(value))
-    return tuple(values)
+    values = ready.values({**defaults, **params} if defaults else params)
+    converts = ready.binds
+    return _converted(values, converts) if converts else values
+
+
+def _converted(
+    values: Sequence[Any], converts: tuple[tuple[int, Callable[[Any], Any]], ...]
+) -> tuple[Any, ...]:
+    """The values with each conversion applied at its position (None goes in as well)."""
+    converted = list(values)
+    for index, process in converts:
+        converted[index] = process(converted[index])
+    return tuple(converted)
 
 
 def sqlite_error(sql: str, error: sqlite3.Error) -> BaseException:

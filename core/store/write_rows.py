@@ -10,12 +10,12 @@ by prepared UPDATEs (``core.store.prepared``).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Select, bindparam, func, insert, literal, select, update
+from sqlalchemy import Select, bindparam, exists, func, insert, literal, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 
@@ -110,6 +110,9 @@ class TicketRecord:
     customer: CustomerRecord
     assignee_username: str | None
     tags: tuple[str, ...]
+    others_open: bool | None = None
+    """Whether the customer had another ticket not closed when this one was read (read
+    only when asked for, by ``read_ticket(..., others=True)``; None: not read)."""
 
     def view(self) -> TicketView:
         """The ticket's view, as it stands now."""
@@ -166,14 +169,40 @@ _POSTGRES_READING = _reading(
     .where(_ITS_TAGS)
     .scalar_subquery()
 )
+_others = _tickets.alias("others")
+_OTHERS_OPEN = (
+    exists()
+    .where(
+        _others.c.customer_id == _tickets.c.customer_id,
+        _others.c.id != _tickets.c.id,
+        _others.c.status != Status.CLOSED.value,
+    )
+    .label("others_open")
+)
+"""Another ticket of the same customer still open (an agent's reply then names its ticket)."""
 _BY_NUMBER = _tickets.c.id == bindparam("n")
 _READ_SQLITE = Prepared(_SQLITE_READING.where(_BY_NUMBER))
 _READ_POSTGRES = Prepared(_POSTGRES_READING.where(_BY_NUMBER))
 _READ_POSTGRES_LOCKED = Prepared(_POSTGRES_READING.where(_BY_NUMBER).with_for_update(of=_tickets))
 """The same, holding the ticket's row until the transaction ends."""
+_READ_SQLITE_WITH_OTHERS = Prepared(_SQLITE_READING.add_columns(_OTHERS_OPEN).where(_BY_NUMBER))
+_READ_WITH_OTHERS = {
+    (True, False): _READ_SQLITE_WITH_OTHERS,
+    (True, True): _READ_SQLITE_WITH_OTHERS,
+    (False, False): Prepared(_POSTGRES_READING.add_columns(_OTHERS_OPEN).where(_BY_NUMBER)),
+    (False, True): Prepared(
+        _POSTGRES_READING.add_columns(_OTHERS_OPEN).where(_BY_NUMBER).with_for_update(of=_tickets)
+    ),
+}
+"""The same with ``_OTHERS_OPEN`` (its own statement, not a second one); the key: (SQLite,
+locked)."""
 
 _TICKETS_END = len(TICKET_FIELDS)
 _CUSTOMER_END = _TICKETS_END + len(_CUSTOMER_FIELDS)
+if tuple(field.name for field in fields(TicketRecord))[:_TICKETS_END] != TICKET_FIELDS:
+    raise RuntimeError("TicketRecord must start with TICKET_FIELDS, in order (record_of)")
+_record_by_position: Callable[..., TicketRecord] = TicketRecord
+"""``TicketRecord`` called with a row's columns by position (no dict of names per row)."""
 
 
 def records_reading(*, sqlite: bool) -> Select[Any]:
@@ -192,27 +221,37 @@ def record_of(row: Sequence[Any], *, sqlite: bool) -> TicketRecord:
     if listed:
         words = listed.split(" ")
         tags = tuple(sorted(words) if sqlite else words)
-    return TicketRecord(
-        **dict(zip(TICKET_FIELDS, row[:_TICKETS_END], strict=True)),
-        customer=CustomerRecord(*row[_TICKETS_END:_CUSTOMER_END]),
-        assignee_username=row[_CUSTOMER_END],
-        tags=tags,
+    return _record_by_position(
+        *row[:_TICKETS_END],
+        CustomerRecord(*row[_TICKETS_END:_CUSTOMER_END]),
+        row[_CUSTOMER_END],
+        tags,
     )
 
 
-async def read_ticket(writer: Writer, number: int, *, lock: bool) -> TicketRecord | None:
+async def read_ticket(
+    writer: Writer, number: int, *, lock: bool, others: bool = False
+) -> TicketRecord | None:
     """Read a ticket as a record, or None; ``lock``: hold its row (PostgreSQL).
 
-    SQLite has no row locks: its writers take turns, a whole transaction each.
+    ``others``: also tell, in the same statement, whether its customer has another ticket
+    not closed (``TicketRecord.others_open``). SQLite has no row locks: its writers take
+    turns, a whole transaction each.
     """
-    if writer.is_sqlite:
-        row = await writer.first(_READ_SQLITE, {"n": number})
+    sqlite = writer.is_sqlite
+    if others:
+        statement = _READ_WITH_OTHERS[sqlite, lock]
+    elif sqlite:
+        statement = _READ_SQLITE
     else:
         statement = _READ_POSTGRES_LOCKED if lock else _READ_POSTGRES
-        row = await writer.first(statement, {"n": number})
+    row = await writer.first(statement, {"n": number})
     if row is None:
         return None
-    return record_of(row, sqlite=writer.is_sqlite)
+    ticket = record_of(row, sqlite=sqlite)
+    if others:
+        ticket.others_open = bool(row[_CUSTOMER_END + 2])
+    return ticket
 
 
 _STATE_WRITES: dict[tuple[str, ...], Prepared] = {}

@@ -176,6 +176,25 @@ class TestWhoIsToldWhat:
         (copy,) = [i for i in await _drain(desk) if i.kind is NoticeKind.MESSAGE_COPY]
         assert copy.body.tag_ticket is True
 
+    async def test_reply_is_untagged_while_the_customers_other_tickets_are_closed(
+        self, desk: Desk, ann: Actor, alice: Actor, report: Callable[..., Any]
+    ) -> None:
+        first = await report(ann, "one")
+        await _drain(desk)
+        await desk.messages.send_message(
+            alice, first.number, text_from(alice, "a"), written_in_topic=True
+        )
+        alone = [i for i in await _drain(desk) if i.kind is NoticeKind.MESSAGE_COPY]
+        assert [copy.body.tag_ticket for copy in alone] == [False]
+        second = await report(ann, "two")
+        await desk.tickets.change_status(alice, second.number, Status.CLOSED)
+        await _drain(desk)
+        await desk.messages.send_message(
+            alice, first.number, text_from(alice, "b"), written_in_topic=True
+        )
+        copies = [i for i in await _drain(desk) if i.kind is NoticeKind.MESSAGE_COPY]
+        assert [copy.body.tag_ticket for copy in copies] == [False]
+
 
 class TestClaiming:
     async def test_claimed_rows_are_leased_until_settled(
