@@ -53,6 +53,17 @@ async def fixture_database(file: Path) -> AsyncIterator[Database]:
     await database.dispose()
 
 
+async def _note(database: Database, value: str) -> None:
+    """Write one note in a transaction of its own; "bad" then fails in its body, and
+    "orphan" adds a row whose foreign key SQLite checks only at COMMIT."""
+    async with database.write_transaction() as writer:
+        await writer.run(_ADD, {"v": value})
+        if value == "bad":
+            raise Boom(value)
+        if value == "orphan":
+            await writer.run(_ORPHAN, {"p": 404})
+
+
 def _committed(file: Path) -> list[str]:
     """The notes another connection (another process, say) sees."""
     with sqlite3.connect(file) as outside:
@@ -80,22 +91,18 @@ async def test_writes_that_come_together_share_one_transaction(
 
 
 async def test_a_write_is_committed_when_its_block_is_done(database: Database, file: Path) -> None:
-    async with database.write_transaction() as writer:
-        await writer.run(_ADD, {"v": "alone"})
+    await _note(database, "alone")
     assert _committed(file) == ["alone"]
 
 
 async def test_a_failing_member_takes_back_only_its_own_writes(
     database: Database, file: Path
 ) -> None:
-    async def write(value: str) -> None:
-        async with database.write_transaction() as writer:
-            await writer.run(_ADD, {"v": value})
-            if value == "bad":
-                raise Boom(value)
-
     outcomes = await asyncio.gather(
-        write("first"), write("bad"), write("last"), return_exceptions=True
+        _note(database, "first"),
+        _note(database, "bad"),
+        _note(database, "last"),
+        return_exceptions=True,
     )
 
     assert outcomes[0] is None
@@ -107,13 +114,9 @@ async def test_a_failing_member_takes_back_only_its_own_writes(
 async def test_a_failing_first_member_leaves_the_others_theirs(
     database: Database, file: Path
 ) -> None:
-    async def write(value: str) -> None:
-        async with database.write_transaction() as writer:
-            await writer.run(_ADD, {"v": value})
-            if value == "bad":
-                raise Boom(value)
-
-    outcomes = await asyncio.gather(write("bad"), write("second"), return_exceptions=True)
+    outcomes = await asyncio.gather(
+        _note(database, "bad"), _note(database, "second"), return_exceptions=True
+    )
 
     assert isinstance(outcomes[0], Boom)
     assert outcomes[1] is None
@@ -123,37 +126,29 @@ async def test_a_failing_first_member_leaves_the_others_theirs(
 async def test_a_failed_commit_fails_every_member_and_keeps_nothing(
     database: Database, file: Path
 ) -> None:
-    async def write(value: str) -> None:
-        async with database.write_transaction() as writer:
-            await writer.run(_ADD, {"v": value})
-            if value == "orphan":  # a deferred foreign key: refused only at COMMIT
-                await writer.run(_ORPHAN, {"p": 404})
-
     outcomes = await asyncio.gather(
-        write("before"), write("orphan"), write("after"), return_exceptions=True
+        _note(database, "before"),
+        _note(database, "orphan"),
+        _note(database, "after"),
+        return_exceptions=True,
     )
 
     assert all(isinstance(outcome, IntegrityError) for outcome in outcomes), outcomes
     assert _committed(file) == []
-    async with database.write_transaction() as writer:  # the connection is usable again
-        await writer.run(_ADD, {"v": "again"})
+    await _note(database, "again")  # the connection is usable again
     assert _committed(file) == ["again"]
 
 
 async def test_a_write_session_waiting_commits_the_open_group_first(
     database: Database, file: Path
 ) -> None:
-    async def prepared(value: str) -> None:
-        async with database.write_transaction() as writer:
-            await writer.run(_ADD, {"v": value})
-
     async def session(value: str) -> None:
         async with database.write_session() as orm:
             await orm.execute(text("INSERT INTO notes (v) VALUES (:v)"), {"v": value})
             await orm.commit()
 
     await asyncio.wait_for(
-        asyncio.gather(prepared("a"), session("b"), prepared("c"), session("d")), 10
+        asyncio.gather(_note(database, "a"), session("b"), _note(database, "c"), session("d")), 10
     )
 
     assert sorted(_committed(file)) == ["a", "b", "c", "d"]
@@ -164,13 +159,8 @@ async def test_two_databases_on_one_file_never_wait_on_each_other_inside_sqlite(
 ) -> None:
     other = Database(f"sqlite:///{file}")
     try:
-
-        async def write(on: Database, value: str) -> None:
-            async with on.write_transaction() as writer:
-                await writer.run(_ADD, {"v": value})
-
         await asyncio.wait_for(
-            asyncio.gather(*(write((database, other)[i % 2], f"v{i}") for i in range(6))), 10
+            asyncio.gather(*(_note((database, other)[i % 2], f"v{i}") for i in range(6))), 10
         )
     finally:
         await other.dispose()
@@ -181,8 +171,7 @@ async def test_the_wal_is_copied_back_into_the_database_file(
     database: Database, file: Path, tmp_path: Path
 ) -> None:
     for i in range(20):
-        async with database.write_transaction() as writer:
-            await writer.run(_ADD, {"v": f"n{i}"})
+        await _note(database, f"n{i}")
 
     alone = tmp_path / "main-file-only.db"  # the database file without its WAL
     count = 0
