@@ -358,10 +358,12 @@ class NoticeSender(NoticeSending):
             )
 
     async def _topic_anonymize(self, item: OutboxItem) -> None:
-        """Rename an erased ticket's kept topic to its number (it was named by the subject).
+        """Take an erased ticket's subject out of its kept topic: the name and the card.
 
-        A topic deleted meanwhile has nothing to rename; one renamed already answers "not
-        modified", which counts as done.
+        The topic was named by the subject, and its card showed it: the topic is renamed
+        to the ticket's number, the card edited to show the erased ticket. A topic deleted
+        meanwhile has nothing to rename; one renamed already answers "not modified", which
+        counts as done (so does a card edited already).
         """
         ticket = await self._ticket(item)
         if not self._staff.is_forum or ticket.staff_topic_id is None:
@@ -375,6 +377,37 @@ class NoticeSender(NoticeSending):
             logger.info(
                 "topic %s of ticket #%s was gone already", ticket.staff_topic_id, ticket.number
             )
+            return
+        await self._erase_card(ticket)
+
+    async def _erase_card(self, ticket: TicketView) -> None:
+        """Edit an erased ticket's card to show it erased; delete it when it cannot be edited."""
+        if ticket.staff_card_message_id is None:
+            return
+        chat_id, card = self._staff_chat_id(), ticket.staff_card_message_id
+        try:
+            await self._bot.edit_message_text(
+                staff_text.render_card(ticket, sla_due(ticket, self._desk.config)),
+                chat_id=chat_id,
+                message_id=card,
+                parse_mode=ParseMode.HTML,
+                reply_markup=staff_text.card_keyboard(ticket),
+            )
+        except BadRequest as exc:
+            lowered = str(exc).lower()
+            if "not modified" in lowered or "message to edit not found" in lowered:
+                return
+            if "can't be edited" not in lowered:
+                raise
+            # Too old to edit: the card goes rather than keep showing the erased subject.
+            try:
+                await self._bot.delete_message(chat_id, card)
+            except BadRequest as gone:
+                logger.warning(
+                    "the card of erased ticket #%s could be neither edited nor deleted: %s",
+                    ticket.number,
+                    gone.message,
+                )
 
     async def _event_line(self, item: OutboxItem, line: EventLine, receipts: Receipts) -> None:
         ticket = await self._ticket(item)

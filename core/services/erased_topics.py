@@ -11,7 +11,7 @@ ticket is erased too. A topic another ticket still names is never deleted either
 For each topic that goes, the ticket forgets it (the topic and its card) and a
 ``TopicDelete`` notice is returned for the caller to queue in the same transaction, in the
 ticket's topic lane, after whatever that lane holds. A merged ticket's topic that stays is
-renamed instead (``TopicAnonymize``): its name held the erased subject.
+renamed instead, and its card edited (``TopicAnonymize``): both held the erased subject.
 
 Two ways a topic could outlive its ticket's erasure are closed here too: ``erased_with_topics``
 finds the erased tickets that still name a topic (erased before topics were deleted), to run

@@ -230,3 +230,42 @@ class TestRetention:
         assert not server.topic(staff, other).deleted
         ticket = await desk.delivery.ticket(source)
         assert ticket.staff_topic_id == kept
+        # Nothing left in the kept topic names the erased subject: its card says erased.
+        card = ticket.staff_card_message_id
+        assert card is not None
+        await server.wait_for(lambda: "Old printer" not in _text_of(server.message(staff, card)))
+        assert "(erased)" in _text_of(server.message(staff, card))
+        assert not [m for m in server.chat_messages(staff, kept) if "Old printer" in _text_of(m)]
+
+    async def test_a_kept_topics_card_too_old_to_edit_is_deleted(
+        self, retaining_bot: Harness
+    ) -> None:
+        server, desk, staff = retaining_bot.server, retaining_bot.desk, retaining_bot.staff
+        ann = server.add_user("Ann")
+        source = await retaining_bot.open_ticket(ann, "Old printer", "It smoked.")
+        target = await retaining_bot.open_ticket(ann, "New printer", "It smokes too.")
+        kept = await retaining_bot.topic_of(source)
+        await retaining_bot.agent("Alice")
+        alice = (await desk.accounts.list_agents())[0]
+        card = (await desk.delivery.ticket(source)).staff_card_message_id
+        assert card is not None
+        # By the time it is erased, the card is past the time Telegram lets a bot edit it.
+        server.faults.add(
+            "editMessageText",
+            status=400,
+            description="Bad Request: message can't be edited",
+            times=None,
+            when=lambda params: "(erased)" in str(params.get("text")),
+        )
+        await desk.merge.merge(Actor.agent(alice.id, alice.username), source, target)
+
+        await server.wait_for(lambda: server.topic(staff, kept).name == f"#{source} · erased")
+        await server.wait_for(lambda: server.message(staff, card) is None)
+        assert not [m for m in server.chat_messages(staff, kept) if "Old printer" in _text_of(m)]
+
+
+def _text_of(message: dict[str, object] | None) -> str:
+    """A message's text or caption as the fake server holds it ("" when there is none)."""
+    if message is None:
+        return ""
+    return str(message.get("text") or message.get("caption") or "")
