@@ -164,8 +164,16 @@ _PRAGMAS = (
 )
 
 
+_WRITER_PRAGMAS = ("PRAGMA temp_store=MEMORY",)
+"""The kept connection's own: a grouped write's SAVEPOINT keeps the pages it changes in a
+statement journal, which outgrows SQLite's 64 KiB in-memory start at a reply's two dozen
+pages and then goes to a temporary file, created, written and deleted once per group (about
+twenty more system calls a reply). Its transactions are small writes: the journal is a few
+hundred KiB at most, so it stays in memory."""
+
+
 def _open_sqlite(file: str) -> sqlite3.Connection:
-    """The connection kept for write transactions, set up as every pooled one."""
+    """The connection kept for write transactions, set up as every pooled one (and more)."""
     connection: sqlite3.Connection = run_inline(
         sqlite3.connect,
         file,
@@ -173,7 +181,7 @@ def _open_sqlite(file: str) -> sqlite3.Connection:
         isolation_level=None,
         check_same_thread=False,
     )
-    for pragma in _PRAGMAS:
+    for pragma in _PRAGMAS + _WRITER_PRAGMAS:
         run_inline(connection.execute, pragma)
     return connection
 
