@@ -5,21 +5,35 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from core.domain.values import Priority, Role, Status
+from core.services.messages import MAX_TEXT_LENGTH
 from core.views import EventView, MessageView, TicketDetail, TicketView
 
-TEXT_LIMIT = 4096
-"""The bot's limit for one message (Telegram's), so whatever is posted can be delivered."""
+TEXT_LIMIT = MAX_TEXT_LENGTH
+"""The bot's limit for one message's text (the desk's): a text longer than one Telegram
+message (4096 characters) is delivered in parts, as the bot delivers any message."""
 
 Text = Field(min_length=1, max_length=TEXT_LIMIT)
 
+MAX_ID = 2**63 - 1
+"""The largest number a ticket or Telegram id can be: a signed 64-bit integer, as stored."""
+
 
 class Body(BaseModel):
-    """A request body: unknown fields are refused, so a typo is never silently ignored."""
+    """A request body: unknown fields are refused, so a typo is never silently ignored, and
+    so is a NUL character in any text (no text the desk stores may hold one: PostgreSQL
+    refuses it, and Telegram could not show it)."""
 
     model_config = ConfigDict(extra="forbid")
+
+    @field_validator("*")
+    @classmethod
+    def _no_nul(cls, value: Any) -> Any:
+        if isinstance(value, str) and "\x00" in value:
+            raise ValueError("a NUL character (\\u0000) is not allowed in a text")
+        return value
 
 
 class LoginRequest(Body):
@@ -86,7 +100,7 @@ class ReportIssueRequest(Body):
 class ModifyStatusRequest(Body):
     """A status change by ticket number."""
 
-    ticket_id: int = Field(ge=1)
+    ticket_id: int = Field(ge=1, le=MAX_ID)
     new_status: Status
 
 

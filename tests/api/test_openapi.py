@@ -83,3 +83,20 @@ class TestOpenApi:
                     )
                     if answer.status_code >= 400:
                         assert set(answer.json()) == {"error"}, (method, path)
+
+    async def test_a_refused_body_and_an_unknown_assignee_are_documented(
+        self, client: httpx.AsyncClient, agent: dict[str, str]
+    ) -> None:
+        schema = (await client.get("/openapi.json")).json()
+        big = b"{" + b" " * (1024 * 1024) + b"}"
+        for path, operations in schema["paths"].items():
+            for method, operation in operations.items():
+                url = re.sub(r"\{[a-z_]+\}", "1", path)
+                answer = await client.request(
+                    method, url, content=big, headers={**agent, "Content-Type": "application/json"}
+                )
+                assert answer.status_code == 413, (method, path)
+                assert "413" in operation["responses"], (method, path)
+        unknown = await client.get("/api/v1/tickets", params={"assignee": "zed"}, headers=agent)
+        assert unknown.status_code == 404
+        assert "404" in schema["paths"]["/api/v1/tickets"]["get"]["responses"]

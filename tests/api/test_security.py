@@ -177,8 +177,44 @@ class TestOtherCustomersTickets:
         else:
             assert answers[0].json() == answers[1].json()
 
+    @pytest.mark.parametrize("status", ["new", "pending", "resolved", "closed"])
+    async def test_the_answers_are_the_same_to_the_byte(
+        self,
+        client: httpx.AsyncClient,
+        ann: dict[str, str],
+        bob: dict[str, str],
+        agent: dict[str, str],
+        status: str,
+    ) -> None:
+        """Asked about number N before Ann's ticket N exists, and after, in any state."""
+        number = await report(client, ann) + 1
 
-HOSTILE = ["'; DROP TABLE tickets; --", "<b>bold</b> & <script>x</script>", "%_\\' OR 1=1"]
+        async def answers() -> list[tuple[int, list[tuple[str, str]], bytes]]:
+            got = []
+            for method, path, body, _ in ID_ENDPOINTS:
+                payload = json.loads(json.dumps(body).replace('"{id}"', str(number)))
+                answer = await client.request(
+                    method, path.replace("{id}", str(number)), json=payload, headers=bob
+                )
+                got.append((answer.status_code, sorted(answer.headers.items()), answer.content))
+            return got
+
+        missing = await answers()
+        assert await report(client, ann) == number
+        if status != "new":
+            moved = await client.put(
+                f"/tickets/{number}/status", json={"status": status}, headers=agent
+            )
+            assert moved.status_code == 200, moved.text
+        assert await answers() == missing
+
+
+HOSTILE = [
+    "'; DROP TABLE tickets; --",
+    "<b>bold</b> & <script>x</script>",
+    "%_\\' OR 1=1",
+    "🔥 Drucker 👩🏽‍💻 brennt ☃",
+]
 
 
 class TestHostileText:
@@ -241,7 +277,7 @@ class TestLimits:
         self, client: httpx.AsyncClient, ann: dict[str, str]
     ) -> None:
         answer = await client.post(
-            "/tickets/report", json={"title": "x", "description": "y" * 4097}, headers=ann
+            "/tickets/report", json={"title": "x", "description": "y" * 65_537}, headers=ann
         )
         assert answer.status_code == 422
 
