@@ -7,6 +7,8 @@ catch domain errors themselves.
 from __future__ import annotations
 
 import re
+from datetime import UTC
+from email.utils import format_datetime
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -72,7 +74,10 @@ async def _desk_error(_request: Request, exc: Exception) -> JSONResponse:
     if not isinstance(exc, DeskError):
         raise exc
     status = next((code for kind, code in STATUS_OF if isinstance(exc, kind)), 400)
-    return error_response(status, _code_of(exc), str(exc))
+    response = error_response(status, _code_of(exc), str(exc))
+    if isinstance(exc, AccountLocked):  # when to try again, as an HTTP date (RFC 9110)
+        response.headers["Retry-After"] = format_datetime(exc.until.astimezone(UTC), usegmt=True)
+    return response
 
 
 async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
@@ -103,6 +108,7 @@ def _problem(error: Any) -> str:
 
 
 NOT_JSON = "Send the body as JSON, with the header Content-Type: application/json."
+UNREADABLE = "The body cannot be read as JSON: it nests too deep or holds too long a number."
 
 
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:
@@ -111,9 +117,12 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     status = exc.status_code
     message = exc.detail if isinstance(exc.detail, str) else ""
     headers = dict(exc.headers or {})
-    if status == 400 and isinstance(exc.__cause__, UnicodeDecodeError):
-        # FastAPI's answer to a JSON body that is no UTF-8 text; a malformed body is a 422.
-        status, message = 422, "The body is not valid JSON: it is not text in UTF-8."
+    if status == 400 and isinstance(exc.__cause__, ValueError | RecursionError):
+        # FastAPI's answer to a body its JSON parser gave up on; a malformed body is a 422.
+        status = 422
+        message = UNREADABLE
+        if isinstance(exc.__cause__, UnicodeDecodeError):
+            message = "The body is not valid JSON: it is not text in UTF-8."
     elif status == 404 and message == "Not Found":
         message = "There is nothing at this address."
     elif status == 405:

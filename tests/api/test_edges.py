@@ -74,6 +74,8 @@ class TestBodies:
             (b"[1]", "The body must be a JSON object."),
             (b'"text"', "The body must be a JSON object."),
             (b'{"content": "\xff"}', "The body is not valid JSON: it is not text in UTF-8."),
+            (b"[" * 100_000 + b"]" * 100_000, "The body cannot be read as JSON: it nests"),
+            (b'{"content": ' + b"9" * 5000 + b"}", "The body cannot be read as JSON: it nests"),
         ],
     )
     async def test_a_malformed_body_is_a_clear_422(

@@ -25,6 +25,7 @@ class TestPasswordLogin:
         body = answer.json()
         assert (body["token_type"], body["expires_in"]) == ("bearer", 12 * 3600)
         assert len(body["access_token"]) >= 43
+        assert answer.headers["cache-control"] == "no-store"  # RFC 6749 5.1
 
     async def test_a_password_hash_is_refused_with_a_clear_422(
         self, client: httpx.AsyncClient
@@ -57,6 +58,7 @@ class TestPasswordLogin:
         assert statuses == [401, 401, 401, 401, 429]
         good = await client.post("/users/login", json={"username": "carol", "password": PASSWORD})
         assert good.status_code == 429
+        assert good.headers["retry-after"] == "Mon, 02 Nov 2026 09:15:00 GMT"
         with pytest.raises(Exception, match="Too many failed logins"):
             await desk.accounts.login("carol", PASSWORD, 5555)
 
@@ -126,6 +128,14 @@ class TestTokens:
     ) -> None:
         assert (await client.post("/users/logout", headers=agent)).status_code == 204
         assert (await client.get("/api/v1/tickets", headers=agent)).status_code == 401
+
+    async def test_a_new_password_revokes_the_agents_tokens(
+        self, client: httpx.AsyncClient, agent: dict[str, str], desk: Desk
+    ) -> None:
+        await desk.accounts.reset_password("alice", "another-long-secret")
+        answer = await client.get("/api/v1/tickets", headers=agent)
+        assert answer.status_code == 401
+        assert answer.json()["error"]["code"] == "credentials_rejected"
 
     async def test_disabling_the_agent_revokes_their_tokens(
         self, client: httpx.AsyncClient, agent: dict[str, str], desk: Desk
