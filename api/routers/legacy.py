@@ -79,7 +79,23 @@ async def report_issue(body: ReportIssueRequest, actor: ActorDep, desk: DeskDep)
     return TicketOut.of(ticket)
 
 
-@router.get("/view-tickets", response_model=list[TicketOut], responses=errors(*AUTHED, 403))
+NEXT_PAGE = {
+    200: {
+        "headers": {
+            "X-Next-Cursor": {
+                "description": "Past `limit` tickets: the `cursor` of the next page.",
+                "schema": {"type": "string"},
+            }
+        }
+    }
+}
+
+
+@router.get(
+    "/view-tickets",
+    response_model=list[TicketOut],
+    responses={**NEXT_PAGE, **errors(*AUTHED, 403)},
+)
 async def view_tickets(
     *,
     actor: ActorDep,

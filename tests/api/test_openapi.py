@@ -100,3 +100,11 @@ class TestOpenApi:
         unknown = await client.get("/api/v1/tickets", params={"assignee": "zed"}, headers=agent)
         assert unknown.status_code == 404
         assert "404" in schema["paths"]["/api/v1/tickets"]["get"]["responses"]
+
+    async def test_view_tickets_documents_its_next_page_header(
+        self, client: httpx.AsyncClient
+    ) -> None:
+        schema = (await client.get("/openapi.json")).json()
+        ok = schema["paths"]["/tickets/view-tickets"]["get"]["responses"]["200"]
+        assert "X-Next-Cursor" in ok["headers"]
+        assert ok["content"]["application/json"]["schema"]["type"] == "array"

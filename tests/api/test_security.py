@@ -155,6 +155,7 @@ ID_ENDPOINTS = [
     ("PUT", "/api/v1/tickets/{id}/assignee", {"username": None}, 403),
     ("PUT", "/api/v1/tickets/{id}/category", {"category": None}, 403),
     ("POST", "/api/v1/tickets/{id}/messages", {"content": "hi"}, 404),
+    ("POST", "/api/v1/tickets/{id}/messages", {"content": "hi", "internal": True}, 403),
     ("PUT", "/api/v1/tickets/{id}/rating", {"rating": 5}, 404),
 ]
 
