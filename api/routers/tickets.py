@@ -65,6 +65,9 @@ async def list_tickets(
             assignee_id = UNASSIGNED
         else:
             assignee_id = (await desk.accounts.get_agent(assignee.lstrip("@"))).id
+    if category is not None:  # as a ticket takes it: a configured one, in any case
+        wanted = category.strip().casefold()
+        category = next((c for c in desk.config.categories if c.casefold() == wanted), category)
     where = TicketFilter(
         statuses=tuple(status or ()),
         assignee_id=assignee_id,

@@ -83,6 +83,21 @@ class TestTickets:
         assert [m["content"] for m in customer_view["messages"]] == ["Wrong amount"]
         assert "rated" in [e["kind"] for e in staff_view["events"]]
 
+    async def test_the_category_filter_takes_a_category_as_a_ticket_does(
+        self, client: httpx.AsyncClient, ann: dict[str, str], agent: dict[str, str]
+    ) -> None:
+        created = await client.post(
+            "/api/v1/tickets",
+            json={"title": "Invoice", "description": "Wrong", "category": "billing"},
+            headers=ann,
+        )
+        assert created.json()["category"] == "Billing"
+        for given in ("billing", " BILLING ", "Billing"):
+            answer = await client.get("/api/v1/tickets", params={"category": given}, headers=agent)
+            assert [t["id"] for t in answer.json()["items"]] == [created.json()["id"]], given
+        other = await client.get("/api/v1/tickets", params={"category": "bill"}, headers=agent)
+        assert other.json()["items"] == []
+
     async def test_agent_creates_a_ticket_for_a_customer(
         self, client: httpx.AsyncClient, ann: dict[str, str], agent: dict[str, str]
     ) -> None:
