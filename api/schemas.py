@@ -7,6 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from core.config import DeskConfig
 from core.domain.values import Priority, Role, Status
 from core.services.messages import MAX_TEXT_LENGTH
 from core.views import EventView, MessageView, TicketDetail, TicketView
@@ -16,6 +17,15 @@ TEXT_LIMIT = MAX_TEXT_LENGTH
 message (4096 characters) is delivered in parts, as the bot delivers any message."""
 
 Text = Field(min_length=1, max_length=TEXT_LIMIT)
+
+Title = Field(
+    min_length=1,
+    max_length=256,
+    description=(
+        f"The subject: at most {DeskConfig().subject_max_length} characters once runs of "
+        "spaces and line breaks are made one space, as the bot takes it."
+    ),
+)
 
 MAX_ID = 2**63 - 1
 """The largest number a ticket or Telegram id can be: a signed 64-bit integer, as stored."""
@@ -74,7 +84,7 @@ class TokenOut(BaseModel):
 class ReportRequest(Body):
     """A customer's new ticket."""
 
-    title: str = Field(min_length=1, max_length=256)
+    title: str = Title
     description: str = Text
 
 
@@ -238,7 +248,7 @@ class TicketPageOut(BaseModel):
 class NewTicketRequest(Body):
     """A new ticket: a customer's own, or (agents) one for the customer named."""
 
-    title: str = Field(min_length=1, max_length=256)
+    title: str = Title
     description: str = Text
     category: str | None = Field(default=None, max_length=64)
     customer: str | None = Field(

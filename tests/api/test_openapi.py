@@ -108,3 +108,15 @@ class TestOpenApi:
         ok = schema["paths"]["/tickets/view-tickets"]["get"]["responses"]["200"]
         assert "X-Next-Cursor" in ok["headers"]
         assert ok["content"]["application/json"]["schema"]["type"] == "array"
+
+    async def test_the_title_documents_the_bots_subject_limit(
+        self, client: httpx.AsyncClient, ann: dict[str, str]
+    ) -> None:
+        schema = (await client.get("/openapi.json")).json()["components"]["schemas"]
+        for model in ("ReportRequest", "NewTicketRequest"):
+            assert "at most 120 characters" in schema[model]["properties"]["title"]["description"]
+        answer = await client.post(
+            "/tickets/report", json={"title": "x" * 121, "description": "y"}, headers=ann
+        )
+        assert answer.status_code == 422
+        assert "keep it to 120 or fewer" in answer.json()["error"]["message"]
