@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
-from pydantic import AwareDatetime
+from pydantic import AfterValidator, AwareDatetime
 
 from api.body_route import BodyRoute
 from api.cursors import cursor_of, position_of
@@ -36,6 +37,17 @@ listing = APIRouter(prefix="/tickets", tags=["tickets"], route_class=QueryRoute)
 CHANGES = errors(*AUTHED, 403, 404, 409)
 
 
+def _in_utc(value: datetime) -> datetime:
+    """A time with a zone, in UTC; refused when UTC has no such time (year 1 at +14:00)."""
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:
+        raise ValueError("the time is out of range once in UTC") from None
+
+
+UtcTime = Annotated[AwareDatetime, AfterValidator(_in_utc)]
+
+
 @listing.get("", response_model=TicketPageOut, responses=errors(*AUTHED, 403, 404))
 async def list_tickets(
     *,
@@ -52,7 +64,7 @@ async def list_tickets(
         int | None, Query(ge=1, le=MAX_ID, description="The customer's Telegram user id.")
     ] = None,
     updated_since: Annotated[
-        AwareDatetime | None,
+        UtcTime | None,
         Query(description="ISO 8601 with a time zone, e.g. 2026-11-02T09:00:00Z."),
     ] = None,
     cursor: Annotated[str | None, Query(max_length=64)] = None,

@@ -168,14 +168,18 @@ class TestNumbers:
         answer = await client.get(f"/api/v1/tickets/{LARGEST_ID}", headers=agent)
         assert error_of(answer, 404)["message"] == f"Ticket #{LARGEST_ID} was not found."
 
-    async def test_updated_since_without_a_time_zone_is_a_422(
+    async def test_updated_since_without_a_time_zone_or_past_utc_is_a_422(
         self, bare: httpx.AsyncClient, agent: dict[str, str]
     ) -> None:
-        """It was a 500: a time without a zone cannot be compared with the desk's."""
+        """Both were 500s: a time without a zone cannot be compared with the desk's, nor
+        one that has no UTC time."""
         answer = await bare.get(
             "/api/v1/tickets", params={"updated_since": "2026-11-01T00:00:00"}, headers=agent
         )
         assert "timezone" in error_of(answer, 422)["message"]
+        for far in ("0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-14:00"):
+            answer = await bare.get("/api/v1/tickets", params={"updated_since": far}, headers=agent)
+            assert "out of range once in UTC" in error_of(answer, 422)["message"], far
         answer = await bare.get(
             "/api/v1/tickets", params={"updated_since": "2026-11-01T00:00:00+01:00"}, headers=agent
         )
