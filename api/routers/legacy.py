@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
 
@@ -79,7 +79,7 @@ async def report_issue(body: ReportIssueRequest, actor: ActorDep, desk: DeskDep)
     return TicketOut.of(ticket)
 
 
-NEXT_PAGE = {
+NEXT_PAGE: dict[int | str, dict[str, Any]] = {
     200: {
         "headers": {
             "X-Next-Cursor": {
