@@ -140,7 +140,9 @@ class RequestGate:
 
 
 def _error_json(code: str, message: str) -> bytes:
-    return json.dumps({"error": {"code": code, "message": message}}).encode()
+    """The one error shape, written as the app's own error answers are (compact UTF-8)."""
+    body = {"error": {"code": code, "message": message}}
+    return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
 
 
 _NUL_REFUSAL = _error_json(

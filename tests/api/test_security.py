@@ -269,6 +269,7 @@ class TestLimits:
         )
         assert answer.status_code == 413
         assert answer.json()["error"]["code"] == "payload_too_large"
+        assert answer.content.startswith(b'{"error":{"code":"payload_too_large","message":')
 
     async def test_a_2_mb_body_without_a_length_is_413(
         self, client: httpx.AsyncClient, ann: dict[str, str]
