@@ -130,7 +130,9 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
         if "GET" in allowed and "HEAD" not in allowed:
             allowed.append("HEAD")  # RequestGate answers HEAD wherever GET is answered
             headers["Allow"] = ", ".join(allowed)
-        message = f"{request.method} is not allowed here; use {' or '.join(allowed)}."
+        message = f"{request.method} is not allowed here" + (
+            f"; use {' or '.join(allowed)}." if allowed else "."
+        )
     code = HTTP_CODES.get(status, "error")
     response = error_response(status, code, message or code.replace("_", " ").capitalize() + ".")
     response.headers.update(headers)
