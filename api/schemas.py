@@ -308,6 +308,16 @@ class NewAgentRequest(Body):
     password: str = Field(min_length=1, max_length=256)
     is_admin: bool = False
 
+    @model_validator(mode="before")
+    @classmethod
+    def _no_hashes(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "password_hash" in data:
+            raise ValueError(
+                "send the password itself in 'password'; the desk hashes it, and a hash sent "
+                "in would pass none of the password rules"
+            )
+        return data
+
 
 class ErrorDetail(BaseModel):
     """What went wrong."""

@@ -235,6 +235,19 @@ class TestAgents:
         disabled = await client.post("/api/v1/agents/dave/disable", headers=agent)
         assert (disabled.status_code, disabled.json()["is_active"]) == (200, False)
 
+    async def test_a_password_hash_is_refused_with_a_clear_422(
+        self, client: httpx.AsyncClient, agent: dict[str, str]
+    ) -> None:
+        answer = await client.post(
+            "/api/v1/agents",
+            json={"username": "dave", "password_hash": "$2b$12$abc"},
+            headers=agent,
+        )
+        assert answer.status_code == 422
+        assert answer.json()["error"]["message"].startswith(
+            "send the password itself in 'password'; the desk hashes it"
+        )
+
     async def test_a_plain_agent_may_not(
         self, client: httpx.AsyncClient, desk: Desk, agent: dict[str, str]
     ) -> None:
