@@ -114,7 +114,7 @@ class BodyRoute(APIRoute):
                 return None
             try:
                 data = json.loads(raw)  # as FastAPI reads it: Starlette's Request.json()
-            except Exception:  # FastAPI answers it: 422, or 400 for what is no JSON error
+            except Exception:  # FastAPI answers it: 422 (its 400s here too, api/errors.py)
                 return None
             value, errors = validate_body(data, {}, loc=("body",))
             if errors:

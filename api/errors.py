@@ -7,6 +7,8 @@ catch domain errors themselves.
 from __future__ import annotations
 
 import re
+from datetime import UTC
+from email.utils import format_datetime
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -49,6 +51,7 @@ HTTP_CODES = {
     413: "payload_too_large",
     422: "invalid_request",
     429: "too_many_requests",
+    500: "internal_error",
 }
 
 
@@ -71,35 +74,81 @@ async def _desk_error(_request: Request, exc: Exception) -> JSONResponse:
     if not isinstance(exc, DeskError):
         raise exc
     status = next((code for kind, code in STATUS_OF if isinstance(exc, kind)), 400)
-    return error_response(status, _code_of(exc), str(exc))
+    response = error_response(status, _code_of(exc), str(exc))
+    if isinstance(exc, AccountLocked):  # when to try again, as an HTTP date (RFC 9110)
+        response.headers["Retry-After"] = format_datetime(exc.until.astimezone(UTC), usegmt=True)
+    return response
 
 
 async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
     if not isinstance(exc, RequestValidationError):
         raise exc
-    problems = []
-    for error in exc.errors():
-        where = ".".join(str(part) for part in error.get("loc", ()) if part != "body")
-        message = str(error.get("msg", "invalid")).removeprefix("Value error, ")
-        problems.append(f"{where}: {message}" if where else message)
+    problems = list(dict.fromkeys(_problem(error) for error in exc.errors()))
     return error_response(422, "invalid_request", "; ".join(problems) or "Invalid request.")
 
 
-async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
+def _problem(error: Any) -> str:
+    """One validation error as a phrase; the body as a whole in plain words."""
+    loc = tuple(error.get("loc", ()))
+    kind = error.get("type")
+    if kind == "json_invalid":
+        reason = str(error.get("ctx", {}).get("error", "malformed"))
+        return f"The body is not valid JSON ({reason} at character {loc[-1]})."
+    if loc == ("body",):
+        given = error.get("input")
+        if isinstance(given, bytes | bytearray):  # FastAPI did not read it: not sent as JSON
+            return NOT_JSON
+        if kind == "missing":
+            return "The body is missing: send a JSON object."
+        if kind in ("model_attributes_type", "dict_type", "model_type"):
+            return "The body must be a JSON object."
+    where = ".".join(str(part) for part in loc if part != "body")
+    message = str(error.get("msg", "invalid")).removeprefix("Value error, ")
+    return f"{where}: {message}" if where else message
+
+
+NOT_JSON = "Send the body as JSON, with the header Content-Type: application/json."
+UNREADABLE = "The body cannot be read as JSON: it nests too deep or holds too long a number."
+
+
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     if not isinstance(exc, HTTPException):
         raise exc
-    code = HTTP_CODES.get(exc.status_code, "error")
-    message = exc.detail if isinstance(exc.detail, str) else code.replace("_", " ")
-    if exc.status_code == 404 and message == "Not Found":
+    status = exc.status_code
+    message = exc.detail if isinstance(exc.detail, str) else ""
+    headers = dict(exc.headers or {})
+    if status == 400 and isinstance(exc.__cause__, ValueError | RecursionError):
+        # FastAPI's answer to a body its JSON parser gave up on; a malformed body is a 422.
+        status = 422
+        message = UNREADABLE
+        if isinstance(exc.__cause__, UnicodeDecodeError):
+            message = "The body is not valid JSON: it is not text in UTF-8."
+    elif status == 404 and message == "Not Found":
         message = "There is nothing at this address."
-    response = error_response(exc.status_code, code, message)
-    if exc.headers:
-        response.headers.update(exc.headers)
+    elif status == 405:
+        allowed = [m.strip() for m in headers.get("Allow", "").split(",") if m.strip()]
+        if "GET" in allowed and "HEAD" not in allowed:
+            allowed.append("HEAD")  # RequestGate answers HEAD wherever GET is answered
+            headers["Allow"] = ", ".join(allowed)
+        message = f"{request.method} is not allowed here" + (
+            f"; use {' or '.join(allowed)}." if allowed else "."
+        )
+    code = HTTP_CODES.get(status, "error")
+    response = error_response(status, code, message or code.replace("_", " ").capitalize() + ".")
+    response.headers.update(headers)
     return response
 
 
+async def _internal_error(_request: Request, _exc: Exception) -> JSONResponse:
+    """A bug: the one shape, without a word of what went wrong (the server logs that)."""
+    return error_response(
+        500, "internal_error", "Something went wrong on the desk's side; it is in its log."
+    )
+
+
 def install_error_handlers(app: FastAPI) -> None:
-    """Map domain errors, validation errors and HTTP errors to the one shape."""
+    """Map domain errors, validation errors, HTTP errors and bugs to the one shape."""
     app.add_exception_handler(DeskError, _desk_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(HTTPException, _http_error)
+    app.add_exception_handler(Exception, _internal_error)

@@ -11,7 +11,7 @@ views. The shapes are the ones ``api/schemas.py`` declares for the OpenAPI schem
 
 Example::
 
-    return JsonBody(summary_page_json(page))
+    return JsonBody(summary_page_json(page, next_cursor))
 """
 
 from __future__ import annotations
@@ -67,8 +67,10 @@ def page_json(page: TicketPage) -> dict[str, Any]:
     return {"items": [ticket_json(t) for t in page.tickets], "next_cursor": page.next_cursor}
 
 
-def summary_page_json(page: TicketSummaryPage) -> dict[str, Any]:
-    """A page of ticket summaries, as ``TicketPageOut``: the same JSON as ``page_json``."""
+def summary_page_json(page: TicketSummaryPage, next_cursor: str | None) -> dict[str, Any]:
+    """A page of ticket summaries, as ``TicketPageOut``: the same JSON as ``page_json``
+    would write for the same tickets, with ``next_cursor`` as the client's cursor
+    (``api/cursors.py``) for the page that follows, or None."""
     return {
         "items": [
             {
@@ -112,7 +114,7 @@ def summary_page_json(page: TicketSummaryPage) -> dict[str, Any]:
                 rating_comment,
             ) in page.rows
         ],
-        "next_cursor": page.next_cursor,
+        "next_cursor": next_cursor,
     }
 
 

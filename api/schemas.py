@@ -5,21 +5,45 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from core.config import DeskConfig
 from core.domain.values import Priority, Role, Status
+from core.services.messages import MAX_TEXT_LENGTH
 from core.views import EventView, MessageView, TicketDetail, TicketView
 
-TEXT_LIMIT = 4096
-"""The bot's limit for one message (Telegram's), so whatever is posted can be delivered."""
+TEXT_LIMIT = MAX_TEXT_LENGTH
+"""The bot's limit for one message's text (the desk's): a text longer than one Telegram
+message (4096 characters) is delivered in parts, as the bot delivers any message."""
 
 Text = Field(min_length=1, max_length=TEXT_LIMIT)
 
+Title = Field(
+    min_length=1,
+    max_length=256,
+    description=(
+        f"The subject: at most {DeskConfig().subject_max_length} characters once runs of "
+        "spaces and line breaks are made one space, as the bot takes it."
+    ),
+)
+
+MAX_ID = 2**63 - 1
+"""The largest number a ticket or Telegram id can be: a signed 64-bit integer, as stored."""
+
 
 class Body(BaseModel):
-    """A request body: unknown fields are refused, so a typo is never silently ignored."""
+    """A request body: unknown fields are refused, so a typo is never silently ignored, and
+    so is a NUL character in any text (no text the desk stores may hold one: PostgreSQL
+    refuses it, and Telegram could not show it)."""
 
     model_config = ConfigDict(extra="forbid")
+
+    @field_validator("*")
+    @classmethod
+    def _no_nul(cls, value: Any) -> Any:
+        if isinstance(value, str) and "\x00" in value:
+            raise ValueError("a NUL character (\\u0000) is not allowed in a text")
+        return value
 
 
 class LoginRequest(Body):
@@ -60,7 +84,7 @@ class TokenOut(BaseModel):
 class ReportRequest(Body):
     """A customer's new ticket."""
 
-    title: str = Field(min_length=1, max_length=256)
+    title: str = Title
     description: str = Text
 
 
@@ -86,7 +110,7 @@ class ReportIssueRequest(Body):
 class ModifyStatusRequest(Body):
     """A status change by ticket number."""
 
-    ticket_id: int = Field(ge=1)
+    ticket_id: int = Field(ge=1, le=MAX_ID)
     new_status: Status
 
 
@@ -224,7 +248,7 @@ class TicketPageOut(BaseModel):
 class NewTicketRequest(Body):
     """A new ticket: a customer's own, or (agents) one for the customer named."""
 
-    title: str = Field(min_length=1, max_length=256)
+    title: str = Title
     description: str = Text
     category: str | None = Field(default=None, max_length=64)
     customer: str | None = Field(
@@ -283,6 +307,16 @@ class NewAgentRequest(Body):
     username: str = Field(min_length=1, max_length=64)
     password: str = Field(min_length=1, max_length=256)
     is_admin: bool = False
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_hashes(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "password_hash" in data:
+            raise ValueError(
+                "send the password itself in 'password'; the desk hashes it, and a hash sent "
+                "in would pass none of the password rules"
+            )
+        return data
 
 
 class ErrorDetail(BaseModel):

@@ -6,9 +6,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
+from api.cursors import cursor_of, position_of
 from api.deps import ActorDep, DeskDep
 from api.json_bodies import JsonBody, summary_page_json
-from api.routers.common import AUTHED, errors
+from api.routers.common import AUTHED, TelegramUserId, errors
 from api.schemas import TicketPageOut
 from core.services.queries import TicketFilter
 
@@ -19,7 +20,7 @@ router = APIRouter(prefix="/customers", tags=["customers"])
     "/{telegram_user_id}/tickets", response_model=TicketPageOut, responses=errors(*AUTHED, 403)
 )
 async def customer_tickets(
-    telegram_user_id: int,
+    telegram_user_id: TelegramUserId,
     actor: ActorDep,
     desk: DeskDep,
     cursor: Annotated[str | None, Query(max_length=64)] = None,
@@ -27,5 +28,6 @@ async def customer_tickets(
 ) -> Response:
     """A customer's tickets, most recent activity first (a customer sees only their own)."""
     where = TicketFilter(customer=telegram_user_id)
-    page = await desk.queries.list_ticket_summaries(actor, where, cursor=cursor, limit=limit)
-    return JsonBody(summary_page_json(page))
+    position = position_of(cursor, where)
+    page = await desk.queries.list_ticket_summaries(actor, where, cursor=position, limit=limit)
+    return JsonBody(summary_page_json(page, cursor_of(page.next_cursor, where)))

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
 
 from api.body_route import BodyRoute
+from api.cursors import cursor_of, position_of
 from api.deps import ActorDep, DeskDep, desk_of
 from api.json_bodies import JsonBody, message_json, summary_page_json
-from api.routers.common import AUTHED, errors, subject_from, text_message
+from api.routers.common import AUTHED, TicketId, errors, subject_from, text_message
 from api.schemas import (
     ContentRequest,
     MessageOut,
@@ -42,14 +43,14 @@ async def modify_ticket_status(
 
 @router.put("/{ticket_id}/status", responses=errors(*AUTHED, 403, 404, 409))
 async def change_status(
-    ticket_id: int, body: StatusRequest, actor: ActorDep, desk: DeskDep
+    ticket_id: TicketId, body: StatusRequest, actor: ActorDep, desk: DeskDep
 ) -> TicketOut:
     """Change a ticket's status."""
     return TicketOut.of(await desk.tickets.change_status(actor, ticket_id, body.status))
 
 
 async def post_message(
-    ticket_id: int, body: ContentRequest, actor: ActorDep, request: Request
+    ticket_id: TicketId, body: ContentRequest, actor: ActorDep, request: Request
 ) -> Response:
     """Write on a ticket: a customer's message, or an agent's public reply."""
     desk = desk_of(request)  # not DeskDep: the hottest write, one dependency less to call
@@ -78,7 +79,23 @@ async def report_issue(body: ReportIssueRequest, actor: ActorDep, desk: DeskDep)
     return TicketOut.of(ticket)
 
 
-@router.get("/view-tickets", response_model=list[TicketOut], responses=errors(*AUTHED, 403))
+NEXT_PAGE: dict[int | str, dict[str, Any]] = {
+    200: {
+        "headers": {
+            "X-Next-Cursor": {
+                "description": "Past `limit` tickets: the `cursor` of the next page.",
+                "schema": {"type": "string"},
+            }
+        }
+    }
+}
+
+
+@router.get(
+    "/view-tickets",
+    response_model=list[TicketOut],
+    responses={**NEXT_PAGE, **errors(*AUTHED, 403)},
+)
 async def view_tickets(
     *,
     actor: ActorDep,
@@ -92,6 +109,8 @@ async def view_tickets(
     Past ``limit`` tickets, the ``X-Next-Cursor`` header holds the cursor of the next page.
     """
     where = TicketFilter(statuses=(status,) if status else ())
-    page = await desk.queries.list_ticket_summaries(actor, where, cursor=cursor, limit=limit)
-    headers = {"X-Next-Cursor": page.next_cursor} if page.next_cursor else None
-    return JsonBody(summary_page_json(page)["items"], headers=headers)
+    position = position_of(cursor, where)
+    page = await desk.queries.list_ticket_summaries(actor, where, cursor=position, limit=limit)
+    next_cursor = cursor_of(page.next_cursor, where)
+    headers = {"X-Next-Cursor": next_cursor} if next_cursor else None
+    return JsonBody(summary_page_json(page, next_cursor)["items"], headers=headers)

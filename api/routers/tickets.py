@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
+from pydantic import AfterValidator, AwareDatetime
 
 from api.body_route import BodyRoute
+from api.cursors import cursor_of, position_of
 from api.deps import ActorDep, DeskDep
 from api.json_bodies import JsonBody, message_json, summary_page_json
 from api.query_route import QueryRoute
-from api.routers.common import AUTHED, errors, text_message
+from api.routers.common import AUTHED, TicketId, errors, text_message
 from api.schemas import (
+    MAX_ID,
     AssigneeRequest,
     CategoryRequest,
     MessageOut,
@@ -34,7 +37,18 @@ listing = APIRouter(prefix="/tickets", tags=["tickets"], route_class=QueryRoute)
 CHANGES = errors(*AUTHED, 403, 404, 409)
 
 
-@listing.get("", response_model=TicketPageOut, responses=errors(*AUTHED, 403))
+def _in_utc(value: datetime) -> datetime:
+    """A time with a zone, in UTC; refused when UTC has no such time (year 1 at +14:00)."""
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:
+        raise ValueError("the time is out of range once in UTC") from None
+
+
+UtcTime = Annotated[AwareDatetime, AfterValidator(_in_utc)]
+
+
+@listing.get("", response_model=TicketPageOut, responses=errors(*AUTHED, 403, 404))
 async def list_tickets(
     *,
     actor: ActorDep,
@@ -46,8 +60,13 @@ async def list_tickets(
     ] = None,
     priority: Priority | None = None,
     category: Annotated[str | None, Query(max_length=64)] = None,
-    customer: Annotated[int | None, Query(description="The customer's Telegram user id.")] = None,
-    updated_since: datetime | None = None,
+    customer: Annotated[
+        int | None, Query(ge=1, le=MAX_ID, description="The customer's Telegram user id.")
+    ] = None,
+    updated_since: Annotated[
+        UtcTime | None,
+        Query(description="ISO 8601 with a time zone, e.g. 2026-11-02T09:00:00Z."),
+    ] = None,
     cursor: Annotated[str | None, Query(max_length=64)] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> Response:
@@ -58,6 +77,9 @@ async def list_tickets(
             assignee_id = UNASSIGNED
         else:
             assignee_id = (await desk.accounts.get_agent(assignee.lstrip("@"))).id
+    if category is not None:  # as a ticket takes it: a configured one, in any case
+        wanted = category.strip().casefold()
+        category = next((c for c in desk.config.categories if c.casefold() == wanted), category)
     where = TicketFilter(
         statuses=tuple(status or ()),
         assignee_id=assignee_id,
@@ -66,8 +88,9 @@ async def list_tickets(
         customer=customer,
         updated_since=updated_since,
     )
-    page = await desk.queries.list_ticket_summaries(actor, where, cursor=cursor, limit=limit)
-    return JsonBody(summary_page_json(page))
+    position = position_of(cursor, where)
+    page = await desk.queries.list_ticket_summaries(actor, where, cursor=position, limit=limit)
+    return JsonBody(summary_page_json(page, cursor_of(page.next_cursor, where)))
 
 
 @router.post("", status_code=201, responses=errors(*AUTHED, 403, 404))
@@ -86,14 +109,14 @@ async def create_ticket(body: NewTicketRequest, actor: ActorDep, desk: DeskDep) 
 
 
 @router.get("/{ticket_id}", responses=errors(*AUTHED, 404))
-async def get_ticket(ticket_id: int, actor: ActorDep, desk: DeskDep) -> TicketDetailOut:
+async def get_ticket(ticket_id: TicketId, actor: ActorDep, desk: DeskDep) -> TicketDetailOut:
     """One ticket with its latest history (customers see no internal notes)."""
     return TicketDetailOut.of(await desk.queries.get_ticket(actor, ticket_id))
 
 
 @router.put("/{ticket_id}/status", responses=CHANGES)
 async def set_status(
-    ticket_id: int, body: StatusRequest, actor: ActorDep, desk: DeskDep
+    ticket_id: TicketId, body: StatusRequest, actor: ActorDep, desk: DeskDep
 ) -> TicketOut:
     """Move a ticket along its lifecycle."""
     return TicketOut.of(await desk.tickets.change_status(actor, ticket_id, body.status))
@@ -101,7 +124,7 @@ async def set_status(
 
 @router.put("/{ticket_id}/priority", responses=CHANGES)
 async def set_priority(
-    ticket_id: int, body: PriorityRequest, actor: ActorDep, desk: DeskDep
+    ticket_id: TicketId, body: PriorityRequest, actor: ActorDep, desk: DeskDep
 ) -> TicketOut:
     """Change a ticket's priority (agents)."""
     return TicketOut.of(await desk.tickets.set_priority(actor, ticket_id, body.priority))
@@ -109,7 +132,7 @@ async def set_priority(
 
 @router.put("/{ticket_id}/assignee", responses=CHANGES)
 async def set_assignee(
-    ticket_id: int, body: AssigneeRequest, actor: ActorDep, desk: DeskDep
+    ticket_id: TicketId, body: AssigneeRequest, actor: ActorDep, desk: DeskDep
 ) -> TicketOut:
     """Assign a ticket to an agent, or unassign it (agents)."""
     return TicketOut.of(await desk.tickets.assign(actor, ticket_id, body.username))
@@ -117,14 +140,14 @@ async def set_assignee(
 
 @router.put("/{ticket_id}/category", responses=CHANGES)
 async def set_category(
-    ticket_id: int, body: CategoryRequest, actor: ActorDep, desk: DeskDep
+    ticket_id: TicketId, body: CategoryRequest, actor: ActorDep, desk: DeskDep
 ) -> TicketOut:
     """Change a ticket's category (agents)."""
     return TicketOut.of(await desk.tickets.set_category(actor, ticket_id, body.category))
 
 
 async def post_message(
-    ticket_id: int, body: PostMessageRequest, actor: ActorDep, desk: DeskDep
+    ticket_id: TicketId, body: PostMessageRequest, actor: ActorDep, desk: DeskDep
 ) -> Response:
     """Write on a ticket: a public reply, or (agents) an internal note."""
     posted = await desk.messages.send_message(
@@ -145,6 +168,8 @@ router.add_api_route(  # the decorator takes no route class: a busy write, a Bod
 
 
 @router.put("/{ticket_id}/rating", responses=CHANGES)
-async def rate(ticket_id: int, body: RatingRequest, actor: ActorDep, desk: DeskDep) -> TicketOut:
+async def rate(
+    ticket_id: TicketId, body: RatingRequest, actor: ActorDep, desk: DeskDep
+) -> TicketOut:
     """Rate a resolved ticket 1–5 (its customer)."""
     return TicketOut.of(await desk.tickets.rate_ticket(actor, ticket_id, body.rating, body.comment))

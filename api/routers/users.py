@@ -13,8 +13,12 @@ router = APIRouter(prefix="/users", tags=["users"])
 
 
 @router.post("/login", response_model=TokenOut, responses=errors(401, 429))
-async def login(body: LoginRequest, desk: DeskDep, settings: SettingsDep) -> TokenOut:
+async def login(
+    body: LoginRequest, desk: DeskDep, settings: SettingsDep, response: Response
+) -> TokenOut:
     """Log in with an agent's username and password, or with Telegram Mini App data."""
+    response.headers["Cache-Control"] = "no-store"  # a token is never cached (RFC 6749 5.1)
+    response.headers["Pragma"] = "no-cache"
     ttl = settings.api_token_ttl
     if body.telegram_init_data is not None:
         if settings.telegram_bot_token is None:

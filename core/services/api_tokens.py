@@ -124,11 +124,17 @@ class TokenService:
         integration does shows under its name.
 
         Raises:
-            InvalidInput: a malformed name, one already used by another token, or a
-                disabled agent.
+            InvalidInput: a malformed name, one another token has (or had: a revoked
+                token keeps its name), or a disabled agent.
             AgentNotFound: no agent has that username.
         """
-        clean = normalize_username(name)
+        try:
+            clean = normalize_username(name)
+        except InvalidInput:  # its sentence speaks of a username
+            raise InvalidInput(
+                f"{name!r} cannot name a token: a name has 2 to 32 characters: letters a–z, "
+                "digits, '_', '.' or '-', starting with a letter or digit."
+            ) from None
         if agent_username is None:
             try:
                 agent = await self._accounts.get_agent(clean)
@@ -172,7 +178,10 @@ class TokenService:
                     raise CredentialsRejected(
                         "This Telegram login data was used before; open the app again."
                     ) from None
-                raise InvalidInput(f"A token called {name!r} already exists.") from None
+                raise InvalidInput(
+                    f"A token called {name!r} was made before (a name is never used again, "
+                    "even once revoked); choose another name."
+                ) from None
         return IssuedToken(secret, expires, actor)
 
     async def actor_for(self, secret: str) -> Actor:

@@ -6,6 +6,7 @@ same at ticket 10 and at ticket 1,000,000 and never skips or repeats a ticket.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -55,6 +56,10 @@ _SUMMARY_ID = TICKET_SUMMARY_FIELDS.index("number")
 _SUMMARY_UPDATED = TICKET_SUMMARY_FIELDS.index("updated_at")
 
 
+_CURSOR = re.compile(r"[0-9]{1,18}\.[0-9]{1,19}", re.ASCII)
+_LARGEST_ID = 2**63 - 1
+
+
 def encode_cursor(ticket: TicketRow | TicketView) -> str:
     """Write where the next page starts: the last ticket's activity time and number."""
     return _cursor(
@@ -72,11 +77,16 @@ def decode_cursor(cursor: str) -> tuple[datetime, int]:
     Raises:
         InvalidInput: the cursor is not one this code wrote.
     """
+    stale = InvalidInput("That page link is no longer valid; open the list again.")
+    if _CURSOR.fullmatch(cursor) is None:  # int() would take "-1", " 1", "1_0", "١"
+        raise stale
+    micros, number = (int(part) for part in cursor.split("."))
+    if number > _LARGEST_ID:  # no database could bind it
+        raise stale
     try:
-        micros, number = (int(part) for part in cursor.split("."))
         return datetime.fromtimestamp(micros / 1_000_000, tz=UTC), number
     except (ValueError, OverflowError, OSError) as exc:
-        raise InvalidInput("That page link is no longer valid; open the list again.") from exc
+        raise stale from exc
 
 
 @dataclass(frozen=True, slots=True)

@@ -40,6 +40,16 @@ class TestTokenCommands:
         line = assert_one_clean_error_line(run(tmp_path, "token", "revoke", "crm"))
         assert "No live token is called 'crm'" in line
 
+    def test_a_bad_or_used_name_is_one_line_about_token_names(self, tmp_path: Path) -> None:
+        for name in ("bad name!", "x", ""):
+            line = assert_one_clean_error_line(run(tmp_path, "token", "create", name))
+            assert f"{name!r} cannot name a token: a name has 2 to 32 characters" in line
+        assert run(tmp_path, "token", "create", "crm").returncode == 0
+        assert run(tmp_path, "token", "revoke", "crm").returncode == 0
+        line = assert_one_clean_error_line(run(tmp_path, "token", "create", "CRM"))
+        assert "A token called 'crm' was made before" in line
+        assert "even once revoked" in line
+
     def test_unknown_agent_is_one_clean_line(self, tmp_path: Path) -> None:
         line = assert_one_clean_error_line(run(tmp_path, "token", "create", "x1", "--agent", "zed"))
         assert "No agent is called 'zed'" in line

@@ -83,3 +83,40 @@ class TestOpenApi:
                     )
                     if answer.status_code >= 400:
                         assert set(answer.json()) == {"error"}, (method, path)
+
+    async def test_a_refused_body_and_an_unknown_assignee_are_documented(
+        self, client: httpx.AsyncClient, agent: dict[str, str]
+    ) -> None:
+        schema = (await client.get("/openapi.json")).json()
+        big = b"{" + b" " * (1024 * 1024) + b"}"
+        for path, operations in schema["paths"].items():
+            for method, operation in operations.items():
+                url = re.sub(r"\{[a-z_]+\}", "1", path)
+                answer = await client.request(
+                    method, url, content=big, headers={**agent, "Content-Type": "application/json"}
+                )
+                assert answer.status_code == 413, (method, path)
+                assert "413" in operation["responses"], (method, path)
+        unknown = await client.get("/api/v1/tickets", params={"assignee": "zed"}, headers=agent)
+        assert unknown.status_code == 404
+        assert "404" in schema["paths"]["/api/v1/tickets"]["get"]["responses"]
+
+    async def test_view_tickets_documents_its_next_page_header(
+        self, client: httpx.AsyncClient
+    ) -> None:
+        schema = (await client.get("/openapi.json")).json()
+        ok = schema["paths"]["/tickets/view-tickets"]["get"]["responses"]["200"]
+        assert "X-Next-Cursor" in ok["headers"]
+        assert ok["content"]["application/json"]["schema"]["type"] == "array"
+
+    async def test_the_title_documents_the_bots_subject_limit(
+        self, client: httpx.AsyncClient, ann: dict[str, str]
+    ) -> None:
+        schema = (await client.get("/openapi.json")).json()["components"]["schemas"]
+        for model in ("ReportRequest", "NewTicketRequest"):
+            assert "at most 120 characters" in schema[model]["properties"]["title"]["description"]
+        answer = await client.post(
+            "/tickets/report", json={"title": "x" * 121, "description": "y"}, headers=ann
+        )
+        assert answer.status_code == 422
+        assert "keep it to 120 or fewer" in answer.json()["error"]["message"]

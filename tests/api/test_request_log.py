@@ -9,7 +9,7 @@ import re
 import httpx
 import pytest
 
-LINE = re.compile(r"^(GET|POST) (/\S*) (\d{3}) \d+\.\dms$")
+LINE = re.compile(r"^(GET|POST|HEAD) (/\S*) (\d{3}) \d+\.\dms$")
 
 
 def _lines(caplog: pytest.LogCaptureFixture) -> list[tuple[str, str, str]]:
@@ -70,4 +70,23 @@ class TestRequestLog:
         assert _lines(caplog) == [
             ("POST", "/tickets/report", "413"),
             ("POST", "/tickets/report", "413"),
+        ]
+
+    async def test_a_path_cannot_forge_a_line_and_head_is_logged_as_head(
+        self,
+        client: httpx.AsyncClient,
+        agent: dict[str, str],
+        caplog: pytest.LogCaptureFixture,
+    ) -> None:
+        caplog.set_level(logging.INFO, logger="api.requests")
+        caplog.clear()
+        await client.get("/nowhere%0AGET%20/api/v1/agents%20200%200.1ms")
+        await client.get("/tickets/caf%C3%A9 x")
+        await client.head("/api/v1/tickets", headers=agent)
+        await client.get("/api/v1/tickets", params={"category": "a\x00"}, headers=agent)
+        assert _lines(caplog) == [
+            ("GET", "/nowhere%0AGET%20/api/v1/agents%20200%200.1ms", "404"),
+            ("GET", "/tickets/caf%C3%A9%20x", "404"),
+            ("HEAD", "/api/v1/tickets", "200"),
+            ("GET", "/api/v1/tickets", "422"),
         ]

@@ -25,6 +25,7 @@ class TestPasswordLogin:
         body = answer.json()
         assert (body["token_type"], body["expires_in"]) == ("bearer", 12 * 3600)
         assert len(body["access_token"]) >= 43
+        assert answer.headers["cache-control"] == "no-store"  # RFC 6749 5.1
 
     async def test_a_password_hash_is_refused_with_a_clear_422(
         self, client: httpx.AsyncClient
@@ -57,6 +58,7 @@ class TestPasswordLogin:
         assert statuses == [401, 401, 401, 401, 429]
         good = await client.post("/users/login", json={"username": "carol", "password": PASSWORD})
         assert good.status_code == 429
+        assert good.headers["retry-after"] == "Mon, 02 Nov 2026 09:15:00 GMT"
         with pytest.raises(Exception, match="Too many failed logins"):
             await desk.accounts.login("carol", PASSWORD, 5555)
 
@@ -127,6 +129,14 @@ class TestTokens:
         assert (await client.post("/users/logout", headers=agent)).status_code == 204
         assert (await client.get("/api/v1/tickets", headers=agent)).status_code == 401
 
+    async def test_a_new_password_revokes_the_agents_tokens(
+        self, client: httpx.AsyncClient, agent: dict[str, str], desk: Desk
+    ) -> None:
+        await desk.accounts.reset_password("alice", "another-long-secret")
+        answer = await client.get("/api/v1/tickets", headers=agent)
+        assert answer.status_code == 401
+        assert answer.json()["error"]["code"] == "credentials_rejected"
+
     async def test_disabling_the_agent_revokes_their_tokens(
         self, client: httpx.AsyncClient, agent: dict[str, str], desk: Desk
     ) -> None:
@@ -145,6 +155,7 @@ ID_ENDPOINTS = [
     ("PUT", "/api/v1/tickets/{id}/assignee", {"username": None}, 403),
     ("PUT", "/api/v1/tickets/{id}/category", {"category": None}, 403),
     ("POST", "/api/v1/tickets/{id}/messages", {"content": "hi"}, 404),
+    ("POST", "/api/v1/tickets/{id}/messages", {"content": "hi", "internal": True}, 403),
     ("PUT", "/api/v1/tickets/{id}/rating", {"rating": 5}, 404),
 ]
 
@@ -177,8 +188,44 @@ class TestOtherCustomersTickets:
         else:
             assert answers[0].json() == answers[1].json()
 
+    @pytest.mark.parametrize("status", ["new", "pending", "resolved", "closed"])
+    async def test_the_answers_are_the_same_to_the_byte(
+        self,
+        client: httpx.AsyncClient,
+        ann: dict[str, str],
+        bob: dict[str, str],
+        agent: dict[str, str],
+        status: str,
+    ) -> None:
+        """Asked about number N before Ann's ticket N exists, and after, in any state."""
+        number = await report(client, ann) + 1
 
-HOSTILE = ["'; DROP TABLE tickets; --", "<b>bold</b> & <script>x</script>", "%_\\' OR 1=1"]
+        async def answers() -> list[tuple[int, list[tuple[str, str]], bytes]]:
+            got = []
+            for method, path, body, _ in ID_ENDPOINTS:
+                payload = json.loads(json.dumps(body).replace('"{id}"', str(number)))
+                answer = await client.request(
+                    method, path.replace("{id}", str(number)), json=payload, headers=bob
+                )
+                got.append((answer.status_code, sorted(answer.headers.items()), answer.content))
+            return got
+
+        missing = await answers()
+        assert await report(client, ann) == number
+        if status != "new":
+            moved = await client.put(
+                f"/tickets/{number}/status", json={"status": status}, headers=agent
+            )
+            assert moved.status_code == 200, moved.text
+        assert await answers() == missing
+
+
+HOSTILE = [
+    "'; DROP TABLE tickets; --",
+    "<b>bold</b> & <script>x</script>",
+    "%_\\' OR 1=1",
+    "🔥 Drucker 👩🏽‍💻 brennt ☃",
+]
 
 
 class TestHostileText:
@@ -222,6 +269,7 @@ class TestLimits:
         )
         assert answer.status_code == 413
         assert answer.json()["error"]["code"] == "payload_too_large"
+        assert answer.content.startswith(b'{"error":{"code":"payload_too_large","message":')
 
     async def test_a_2_mb_body_without_a_length_is_413(
         self, client: httpx.AsyncClient, ann: dict[str, str]
@@ -241,7 +289,7 @@ class TestLimits:
         self, client: httpx.AsyncClient, ann: dict[str, str]
     ) -> None:
         answer = await client.post(
-            "/tickets/report", json={"title": "x", "description": "y" * 4097}, headers=ann
+            "/tickets/report", json={"title": "x", "description": "y" * 65_537}, headers=ann
         )
         assert answer.status_code == 422
 

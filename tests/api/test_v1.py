@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
-import httpx
+import base64
 
+import httpx
+import pytest
+
+from api.cursors import cursor_of
 from core.desk import Desk
+from core.services.queries import TicketFilter
 from tests.api.conftest import PASSWORD
 from tests.api.test_original_endpoints import report
 
@@ -78,6 +83,21 @@ class TestTickets:
         assert [m["content"] for m in customer_view["messages"]] == ["Wrong amount"]
         assert "rated" in [e["kind"] for e in staff_view["events"]]
 
+    async def test_the_category_filter_takes_a_category_as_a_ticket_does(
+        self, client: httpx.AsyncClient, ann: dict[str, str], agent: dict[str, str]
+    ) -> None:
+        created = await client.post(
+            "/api/v1/tickets",
+            json={"title": "Invoice", "description": "Wrong", "category": "billing"},
+            headers=ann,
+        )
+        assert created.json()["category"] == "Billing"
+        for given in ("billing", " BILLING ", "Billing"):
+            answer = await client.get("/api/v1/tickets", params={"category": given}, headers=agent)
+            assert [t["id"] for t in answer.json()["items"]] == [created.json()["id"]], given
+        other = await client.get("/api/v1/tickets", params={"category": "bill"}, headers=agent)
+        assert other.json()["items"] == []
+
     async def test_agent_creates_a_ticket_for_a_customer(
         self, client: httpx.AsyncClient, ann: dict[str, str], agent: dict[str, str]
     ) -> None:
@@ -99,6 +119,91 @@ class TestTickets:
             headers=ann,
         )
         assert answer.status_code == 403
+
+
+class TestCursors:
+    async def test_a_cursor_is_opaque_and_pages_every_list(
+        self, client: httpx.AsyncClient, ann: dict[str, str], agent: dict[str, str]
+    ) -> None:
+        numbers = [await report(client, ann, f"T{i}") for i in range(5)]
+        for path, key in (
+            ("/api/v1/tickets", "json"),
+            ("/api/v1/customers/7001/tickets", "json"),
+            ("/tickets/view-tickets", "header"),
+        ):
+            seen: list[int] = []
+            cursors: list[str] = []
+            params: dict[str, str | int] = {"limit": 2}
+            while True:
+                answer = await client.get(path, params=params, headers=agent)
+                assert answer.status_code == 200, (path, answer.text)
+                body = answer.json()
+                items = body["items"] if key == "json" else body
+                seen += [t["id"] for t in items]
+                cursor = (
+                    body["next_cursor"] if key == "json" else answer.headers.get("x-next-cursor")
+                )
+                if cursor is None:
+                    break
+                cursors.append(cursor)
+                params = {"limit": 2, "cursor": cursor}
+            assert seen == numbers[::-1], path
+            assert all("." not in cursor and len(cursor) <= 64 for cursor in cursors), cursors
+
+    async def test_a_cursor_from_a_list_with_other_filters_is_refused(
+        self, client: httpx.AsyncClient, ann: dict[str, str], agent: dict[str, str]
+    ) -> None:
+        for i in range(3):
+            await report(client, ann, f"T{i}")
+        first = await client.get(
+            "/api/v1/tickets", params={"limit": 1, "status": "new"}, headers=agent
+        )
+        cursor = first.json()["next_cursor"]
+        for params in (
+            {"cursor": cursor},
+            {"cursor": cursor, "status": "open"},
+            {"cursor": cursor, "status": "new", "priority": "high"},
+        ):
+            answer = await client.get("/api/v1/tickets", params=params, headers=agent)
+            assert answer.status_code == 422, params
+            assert answer.json()["error"]["message"].startswith(
+                "That cursor belongs to a list with other filters"
+            )
+        answer = await client.get(
+            "/api/v1/tickets", params={"cursor": cursor, "status": "new"}, headers=agent
+        )
+        assert answer.status_code == 200
+        other = await client.get(
+            "/api/v1/customers/7001/tickets", params={"cursor": cursor}, headers=agent
+        )
+        assert other.status_code == 422
+
+    @pytest.mark.parametrize(
+        "cursor",
+        [
+            "garbage",
+            "1.1",
+            "-1.-1",
+            "%%%",
+            "AAAA",
+            "===",
+            base64.urlsafe_b64encode(b"\xff" * 20).decode(),
+            cursor_of("1.99999999999999999999", TicketFilter()),  # a forged, huge number
+            cursor_of("999999999999999999.1", TicketFilter()),  # past the year 9999
+            cursor_of("-1.1", TicketFilter()),
+            cursor_of(" 1.1", TicketFilter()),
+            cursor_of("1_0.1", TicketFilter()),
+        ],
+    )
+    async def test_a_tampered_or_garbage_cursor_is_a_422(
+        self, client: httpx.AsyncClient, agent: dict[str, str], cursor: str | None
+    ) -> None:
+        """The forged huge number was a 500: no database could bind it."""
+        answer = await client.get("/api/v1/tickets", params={"cursor": cursor}, headers=agent)
+        assert answer.status_code == 422, answer.text
+        assert answer.json()["error"]["message"] == (
+            "That page link is no longer valid; open the list again."
+        )
 
 
 class TestCustomers:
@@ -129,6 +234,19 @@ class TestAgents:
         assert [a["username"] for a in listed.json()] == ["alice", "dave"]
         disabled = await client.post("/api/v1/agents/dave/disable", headers=agent)
         assert (disabled.status_code, disabled.json()["is_active"]) == (200, False)
+
+    async def test_a_password_hash_is_refused_with_a_clear_422(
+        self, client: httpx.AsyncClient, agent: dict[str, str]
+    ) -> None:
+        answer = await client.post(
+            "/api/v1/agents",
+            json={"username": "dave", "password_hash": "$2b$12$abc"},
+            headers=agent,
+        )
+        assert answer.status_code == 422
+        assert answer.json()["error"]["message"].startswith(
+            "send the password itself in 'password'; the desk hashes it"
+        )
 
     async def test_a_plain_agent_may_not(
         self, client: httpx.AsyncClient, desk: Desk, agent: dict[str, str]

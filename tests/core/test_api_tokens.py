@@ -138,5 +138,5 @@ class TestIntegrationTokens:
 
     async def test_a_name_is_used_once(self, desk: Desk, alice: Actor) -> None:
         await desk.tokens.create_integration("crm", "alice")
-        with pytest.raises(InvalidInput, match="already exists"):
+        with pytest.raises(InvalidInput, match="was made before"):
             await desk.tokens.create_integration("crm", "alice")
