@@ -125,7 +125,8 @@ class TokenService:
 
         Raises:
             InvalidInput: a malformed name, one another token has (or had: a revoked
-                token keeps its name), or a disabled agent.
+                token keeps its name), a disabled agent, or, without ``agent_username``,
+                a name an agent already has.
             AgentNotFound: no agent has that username.
         """
         try:
@@ -135,11 +136,21 @@ class TokenService:
                 f"{name!r} cannot name a token: a name has 2 to 32 characters: letters a–z, "
                 "digits, '_', '.' or '-', starting with a letter or digit."
             ) from None
+        if await self._name_taken(clean):  # said before whom it would act as
+            raise _name_used(clean)
         if agent_username is None:
+            # Its own account, new: a person's account of that name is never taken over
+            # (the token would act as them, admin rights and all, without saying so).
             try:
-                agent = await self._accounts.get_agent(clean)
+                await self._accounts.get_agent(clean)
             except AgentNotFound:
-                agent = await self._accounts.add_agent(clean, secrets.token_urlsafe(TOKEN_BYTES))
+                pass
+            else:
+                raise InvalidInput(
+                    f"An agent is called {clean!r}: name the token otherwise for an account "
+                    f"of its own, or add --agent {clean} to make it act as that agent."
+                )
+            agent = await self._accounts.add_agent(clean, secrets.token_urlsafe(TOKEN_BYTES))
         else:
             agent = await self._accounts.get_agent(agent_username)
         if not agent.is_active:
@@ -178,11 +189,13 @@ class TokenService:
                     raise CredentialsRejected(
                         "This Telegram login data was used before; open the app again."
                     ) from None
-                raise InvalidInput(
-                    f"A token called {name!r} was made before (a name is never used again, "
-                    "even once revoked); choose another name."
-                ) from None
+                raise _name_used(name) from None
         return IssuedToken(secret, expires, actor)
+
+    async def _name_taken(self, name: str) -> bool:
+        async with self._ctx.database.read_session() as session:
+            found = await session.scalar(select(ApiTokenRow.id).where(ApiTokenRow.name == name))
+        return found is not None
 
     async def actor_for(self, secret: str) -> Actor:
         """Tell who a token speaks for.
@@ -256,3 +269,10 @@ class TokenService:
                 TokenInfo(row.name or "", username, row.created_at, row.expires_at, row.revoked_at)
                 for row, username in rows
             ]
+
+
+def _name_used(name: str | None) -> InvalidInput:
+    return InvalidInput(
+        f"A token called {name!r} was made before (a name is never used again, even once "
+        "revoked); choose another name."
+    )

@@ -136,6 +136,15 @@ class TestIntegrationTokens:
         actor = await desk.tokens.actor_for(issued.secret)
         assert (actor.is_agent, actor.name) == (True, "website")
 
+    async def test_without_an_agent_a_persons_account_is_never_taken_over(
+        self, desk: Desk, alice: Actor
+    ) -> None:
+        with pytest.raises(InvalidInput, match="--agent alice"):
+            await desk.tokens.create_integration("alice", None)
+        assert await desk.tokens.list_named() == []
+        issued = await desk.tokens.create_integration("alice", "alice")  # said so: it may
+        assert await desk.tokens.actor_for(issued.secret) == alice
+
     async def test_a_name_is_used_once(self, desk: Desk, alice: Actor) -> None:
         await desk.tokens.create_integration("crm", "alice")
         with pytest.raises(InvalidInput, match="was made before"):
