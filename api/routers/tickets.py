@@ -28,7 +28,10 @@ from api.schemas import (
     TicketOut,
     TicketPageOut,
 )
+from core.desk import Desk
+from core.domain.actors import Actor
 from core.domain.values import Priority, Status
+from core.errors import AgentNotFound
 from core.services.queries import UNASSIGNED, TicketFilter
 
 router = APIRouter(prefix="/tickets", tags=["tickets"])
@@ -46,6 +49,21 @@ def _in_utc(value: datetime) -> datetime:
 
 
 UtcTime = Annotated[AwareDatetime, AfterValidator(_in_utc)]
+
+
+NOBODYS = -1
+"""An agent id no ticket has: a customer's filter by a name no agent has lists nothing."""
+
+
+async def _assignee_id(desk: Desk, actor: Actor, username: str) -> int:
+    """The agent's id; an unknown name is 404 for agents and an empty list for customers,
+    who are not told which names agents have."""
+    try:
+        return (await desk.accounts.get_agent(username)).id
+    except AgentNotFound:
+        if actor.is_agent:
+            raise
+        return NOBODYS
 
 
 @listing.get("", response_model=TicketPageOut, responses=errors(*AUTHED, 403, 404))
@@ -76,7 +94,7 @@ async def list_tickets(
         if assignee.strip().lower() == "none":
             assignee_id = UNASSIGNED
         else:
-            assignee_id = (await desk.accounts.get_agent(assignee.lstrip("@"))).id
+            assignee_id = await _assignee_id(desk, actor, assignee.lstrip("@"))
     if category is not None:  # as a ticket takes it: a configured one, in any case
         wanted = category.strip().casefold()
         category = next((c for c in desk.config.categories if c.casefold() == wanted), category)

@@ -120,6 +120,17 @@ class TestTickets:
         )
         assert answer.status_code == 403
 
+    async def test_a_customer_cannot_tell_agents_names_by_the_assignee_filter(
+        self, client: httpx.AsyncClient, ann: dict[str, str], agent: dict[str, str]
+    ) -> None:
+        await report(client, ann)
+        known = await client.get("/api/v1/tickets?assignee=alice", headers=ann)
+        unknown = await client.get("/api/v1/tickets?assignee=zed", headers=ann)
+        assert (known.status_code, known.json()) == (unknown.status_code, unknown.json())
+        assert known.json()["items"] == []
+        for_agents = await client.get("/api/v1/tickets?assignee=zed", headers=agent)
+        assert for_agents.status_code == 404  # an agent is told the name is wrong
+
 
 class TestCursors:
     async def test_a_cursor_is_opaque_and_pages_every_list(
