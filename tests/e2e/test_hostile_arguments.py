@@ -1,0 +1,128 @@
+"""A demanding user's commands, buttons and texts: each gets a clear answer that Telegram
+accepts, and a password never stays in a chat."""
+
+from __future__ import annotations
+
+import pytest
+
+from core.domain.actors import Actor
+from core.domain.values import Status
+from sandbox.botapi import FakeUser
+from tests.e2e.conftest import Harness
+from tests.e2e.test_hostile_input import _press
+
+LONG = "x" * 4070
+"""An argument that, echoed back whole with a few words around it, passes 4,096."""
+
+
+async def _answer(desk_bot: Harness, user: FakeUser, text: str) -> list[str]:
+    """Send ``text``; return what the bot answered, after checking Telegram refused none of it."""
+    server = desk_bot.server
+    before, calls = len(server.bot_messages(user)), len(server.calls)
+    await server.user_sends(user, text)
+    await desk_bot.processed()
+    refused = [f"{c.method}: {c.description}" for c in server.calls[calls:] if c.status >= 400]
+    assert not refused, f"{text[:40]!r} was answered with a refused call: {refused}"
+    answers = [str(m.get("text") or "") for m in server.bot_messages(user)[before:]]
+    assert answers, f"{text[:40]!r} got no answer"
+    return answers
+
+
+class TestDigitsThatAreNotNumbers:
+    @pytest.mark.parametrize("command", ["/reply ² hello", "/ticket ²", "/take ١٢", "/tag ³ x"])
+    async def test_an_agent_gets_the_usage_answer(self, desk_bot: Harness, command: str) -> None:
+        agent = await desk_bot.agent()
+        (answer,) = await _answer(desk_bot, agent, command)
+        assert "is not a ticket number" in answer
+
+    async def test_a_customer_gets_the_usage_answer(self, desk_bot: Harness) -> None:
+        ann = desk_bot.server.add_user("Ann")
+        (answer,) = await _answer(desk_bot, ann, "/close ²")
+        assert answer.startswith("Usage: /close")
+
+    async def test_a_superscript_telegram_id_is_no_customer(self, desk_bot: Harness) -> None:
+        agent = await desk_bot.agent()
+        (answer,) = await _answer(desk_bot, agent, "/customer ²²²²²²²²")
+        assert "is neither a ticket number nor a @username" in answer
+
+
+class TestLongArguments:
+    @pytest.mark.parametrize(
+        ("command", "expect"),
+        [
+            (f"/ticket {LONG}", "is not a ticket number"),
+            ("/status {number} " + LONG, "Unknown status"),
+            ("/priority {number} " + LONG, "Unknown priority"),
+            (f"/queue {LONG}", "Unknown queue"),
+            (f"/stats {LONG}", "Unknown period"),
+        ],
+    )
+    async def test_a_refusal_quoting_a_huge_argument_fits_a_message(
+        self, desk_bot: Harness, command: str, expect: str
+    ) -> None:
+        agent = await desk_bot.agent()
+        number = await desk_bot.open_ticket(desk_bot.server.add_user("Ann"))
+        (answer,) = await _answer(desk_bot, agent, command.format(number=number))
+        assert expect in answer
+        assert len(answer) < 400
+
+
+class TestSavedRepliesShownWhole:
+    async def test_a_saved_reply_longer_than_a_message_is_shown_in_parts(
+        self, desk_bot: Harness
+    ) -> None:
+        server = desk_bot.server
+        agent = await desk_bot.agent()
+        text = " ".join(f"w{i}<&>" for i in range(515)) + " 👨‍👩‍👧‍👦🇺🇦"
+        assert 4000 < len(text) < 4080
+        await _answer(desk_bot, agent, f"/saved add long {text}")
+        shown = await _answer(desk_bot, agent, "/saved long")
+        assert len(shown) >= 2, "a message of 4,096 characters cannot hold head and text"
+        assert "!long" in shown[0]
+        whole = " ".join(shown)
+        assert all(f"w{i}<&>" in whole for i in range(515))
+        assert whole.endswith("👨‍👩‍👧‍👦🇺🇦")
+        # The button of /saved's list shows it the same way.
+        await _answer(desk_bot, agent, "/saved")
+        listing = server.bot_messages(agent)[-1]
+        calls = len(server.calls)
+        assert await _press(desk_bot, agent, listing, "a:sv:0:long") == ""
+        await desk_bot.processed()
+        assert not [c for c in server.calls[calls:] if c.status >= 400]
+        assert server.bot_messages(agent)[-1]["text"].endswith("👨‍👩‍👧‍👦🇺🇦")
+
+
+class TestForgedLanguageButton:
+    async def test_a_language_the_bot_does_not_have_is_a_stale_button(
+        self, desk_bot: Harness
+    ) -> None:
+        ann = desk_bot.server.add_user("Ann")
+        await _answer(desk_bot, ann, "/language")
+        menu = desk_bot.server.bot_messages(ann)[-1]
+        assert await _press(desk_bot, ann, menu, "c:lang:0:xx") == (
+            "This button is not valid any more."
+        )
+        assert await _press(desk_bot, ann, menu, "c:lang") == "This button is not valid any more."
+
+
+class TestStaleTakeButton:
+    async def test_take_on_a_ticket_closed_since_does_not_reopen_it(
+        self, desk_bot: Harness
+    ) -> None:
+        server = desk_bot.server
+        agent = await desk_bot.agent(username="alice")
+        ann = server.add_user("Ann")
+        number = await desk_bot.open_ticket(ann)
+        await _answer(desk_bot, agent, f"/ticket {number}")
+        view = server.bot_messages(agent)[-1]
+        await desk_bot.desk.tickets.change_status(Actor.customer_ref(ann.id), number, Status.CLOSED)
+        answer = await _press(desk_bot, agent, view, f"t:take:{number}")
+        assert answer == f"Ticket #{number} is closed."
+        ticket = await desk_bot.desk.queries.find_ticket(Actor.system(), number)
+        assert (ticket.status, ticket.assignee) == (Status.CLOSED, None)
+        await desk_bot.processed()
+        refreshed = server.message(agent, view["message_id"])
+        assert refreshed is not None
+        labels = [b["text"] for row in refreshed["reply_markup"]["inline_keyboard"] for b in row]
+        assert "🙋 Take" not in labels
+        assert "↩️ Reopen" in labels
