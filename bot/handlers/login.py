@@ -33,7 +33,15 @@ async def login_command(update: Update, context: DeskContext) -> None:
     if chat is None or user is None:
         return
     if chat.type != ChatType.PRIVATE:
-        await say(update, _("🔐 Please log in in a private chat with me, never in a group."))
+        refusal = _("🔐 Please log in in a private chat with me, never in a group.")
+        if len(context.args or ()) > 1:
+            # "/login alice hunter2" in a group: the password is there for everyone to read.
+            refusal += "\n" + (
+                _("⚠️ I deleted that message: it held a password.")
+                if await _delete(update)
+                else _("⚠️ That message holds a password and I could not delete it: delete it.")
+            )
+        await say(update, refusal)
         return
     agent = await context.desk.accounts.agent_for(user.id)
     if agent is not None:

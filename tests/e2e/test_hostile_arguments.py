@@ -8,7 +8,7 @@ import pytest
 from core.domain.actors import Actor
 from core.domain.values import Status
 from sandbox.botapi import FakeUser
-from tests.e2e.conftest import Harness
+from tests.e2e.conftest import PASSWORD, Harness
 from tests.e2e.test_hostile_input import _press
 
 LONG = "x" * 4070
@@ -90,6 +90,31 @@ class TestSavedRepliesShownWhole:
         await desk_bot.processed()
         assert not [c for c in server.calls[calls:] if c.status >= 400]
         assert server.bot_messages(agent)[-1]["text"].endswith("👨‍👩‍👧‍👦🇺🇦")
+
+
+class TestPasswordsInGroups:
+    async def test_a_password_typed_into_login_in_a_group_is_deleted(
+        self, desk_bot: Harness
+    ) -> None:
+        server = desk_bot.server
+        await desk_bot.desk.accounts.add_agent("bob", PASSWORD)
+        member = server.add_user("Member")
+        desk_bot.staff.add_member(member)
+        sent = await server.user_sends(member, f"/login bob {PASSWORD}", chat=desk_bot.staff)
+        told = await desk_bot.wait_bot_says(desk_bot.staff, "private chat")
+        assert "deleted" in str(told["text"])
+        await desk_bot.settled()
+        assert server.message(desk_bot.staff, sent["message_id"]) is None
+        assert await desk_bot.desk.accounts.agent_for(member.id) is None
+
+    async def test_login_without_a_password_in_a_group_stays(self, desk_bot: Harness) -> None:
+        server = desk_bot.server
+        member = server.add_user("Member")
+        desk_bot.staff.add_member(member)
+        sent = await server.user_sends(member, "/login bob", chat=desk_bot.staff)
+        await desk_bot.wait_bot_says(desk_bot.staff, "private chat")
+        await desk_bot.settled()
+        assert server.message(desk_bot.staff, sent["message_id"]) is not None
 
 
 class TestForgedLanguageButton:
