@@ -151,3 +151,26 @@ class TestStaleTakeButton:
         labels = [b["text"] for row in refreshed["reply_markup"]["inline_keyboard"] for b in row]
         assert "🙋 Take" not in labels
         assert "↩️ Reopen" in labels
+
+
+class TestPasswordsNeverKept:
+    async def test_a_login_that_fails_unexpectedly_keeps_no_copy_of_the_password(
+        self, desk_bot: Harness, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+    ) -> None:
+        server = desk_bot.server
+        await desk_bot.desk.accounts.add_agent("bob", PASSWORD)
+        bob = server.add_user("Bob")
+        await _answer(desk_bot, bob, "/login bob")
+
+        async def database_gone(*args: object, **kwargs: object) -> None:
+            raise RuntimeError("database is locked")
+
+        monkeypatch.setattr(desk_bot.desk.accounts, "login", database_gone)
+        secret = await server.user_sends(bob, PASSWORD)
+        told = await desk_bot.wait_bot_says(bob, "/login")
+        assert "went wrong" in str(told["text"])
+        await desk_bot.settled()
+        assert server.message(bob, secret["message_id"]) is None
+        # Nothing kept to be handled again later, where it would be a plain message.
+        assert await desk_bot.desk.dead_letters.letters() == []
+        assert PASSWORD not in caplog.text
