@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
@@ -18,6 +19,10 @@ from core.views import OutboxItem
 if TYPE_CHECKING:
     from bot.delivery.dispatcher import OutboxDispatcher
 
+ALBUMS_KEPT = 100
+"""The staff chat's albums remembered as answered: an album's messages arrive together, so
+the last few suffice."""
+
 
 @dataclass
 class StaffChat:
@@ -26,10 +31,21 @@ class StaffChat:
     chat_id: int | None
     is_forum: bool = True
     hinted_users: set[int] = field(default_factory=set)
+    answered_albums: deque[str] = field(default_factory=lambda: deque(maxlen=ALBUMS_KEPT))
 
     def is_staff_chat(self, chat_id: int) -> bool:
         """Tell whether a chat is the staff chat."""
         return self.chat_id is not None and chat_id == self.chat_id
+
+    def first_answer(self, album: str | None) -> bool:
+        """Tell whether a message (of this album, if any) is to be answered: an album is
+        answered once, on its first message, not once a picture."""
+        if album is None:
+            return True
+        if album in self.answered_albums:
+            return False
+        self.answered_albums.append(album)
+        return True
 
 
 class BotServices:

@@ -96,15 +96,17 @@ async def _relay(
             actor, ticket.number, new_message_from(message), written_in_topic=not moved_on
         )
     except TicketClosed as exc:
-        await say(
-            update,
-            _("{refusal}. Not sent.").format(refusal=staff_answer_for(exc)),
-            staff_text.card_keyboard(ticket),
-        )
+        if context.staff.first_answer(message.media_group_id):
+            await say(
+                update,
+                # The refusal is a sentence with its full stop; the template adds one.
+                _("{refusal}. Not sent.").format(refusal=staff_answer_for(exc).rstrip(".")),
+                staff_text.card_keyboard(ticket),
+            )
         return
     except DuplicateMessage:
         return
-    if moved_on:
+    if moved_on and context.staff.first_answer(message.media_group_id):
         await _say_moved_on(update, context, ticket)
 
 

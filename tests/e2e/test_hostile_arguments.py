@@ -174,3 +174,46 @@ class TestPasswordsNeverKept:
         # Nothing kept to be handled again later, where it would be a plain message.
         assert await desk_bot.desk.dead_letters.letters() == []
         assert PASSWORD not in caplog.text
+
+
+class TestAlbumsInATopic:
+    async def test_an_album_on_a_closed_ticket_is_refused_once(self, desk_bot: Harness) -> None:
+        server = desk_bot.server
+        agent = await desk_bot.agent(username="alice")
+        number = await desk_bot.open_ticket(server.add_user("Ann"))
+        thread = await desk_bot.topic_of(number)
+        await desk_bot.desk.tickets.change_status(Actor.agent(1, "alice"), number, Status.CLOSED)
+        await desk_bot.settled()
+        before = len(server.bot_messages(desk_bot.staff, thread))
+        await server.user_sends_album(
+            agent, count=3, kind="photo", chat=desk_bot.staff, thread_id=thread
+        )
+        await desk_bot.settled()
+        answers = [
+            str(m.get("text") or "") for m in server.bot_messages(desk_bot.staff, thread)[before:]
+        ]
+        assert answers == [f"⚠️ Ticket #{number} is closed; reopen it before replying. Not sent."]
+
+    async def test_an_album_in_a_merged_tickets_topic_is_pointed_on_once(
+        self, desk_bot: Harness
+    ) -> None:
+        server = desk_bot.server
+        agent = await desk_bot.agent(username="alice")
+        ann = server.add_user("Ann")
+        first = await desk_bot.open_ticket(ann, "one")
+        second = await desk_bot.open_ticket(ann, "two")
+        thread = await desk_bot.topic_of(first)
+        await desk_bot.desk.merge.merge(Actor.agent(1, "alice"), first, second)
+        await desk_bot.settled()
+        before = len(server.bot_messages(desk_bot.staff, thread))
+        await server.user_sends_album(
+            agent, count=3, kind="photo", chat=desk_bot.staff, thread_id=thread
+        )
+        await desk_bot.settled()
+        answers = [
+            str(m.get("text") or "") for m in server.bot_messages(desk_bot.staff, thread)[before:]
+        ]
+        assert len(answers) == 1
+        assert f"merged into #{second}" in answers[0]
+        detail = await desk_bot.desk.queries.get_ticket(Actor.system(), second)
+        assert sum(1 for m in detail.messages if m.attachment) == 3
