@@ -20,8 +20,8 @@ if TYPE_CHECKING:
     from bot.delivery.dispatcher import OutboxDispatcher
 
 ALBUMS_KEPT = 100
-"""The staff chat's albums remembered as answered: an album's messages arrive together, so
-the last few suffice."""
+"""The albums remembered as answered: an album's messages arrive together, so the last few
+suffice."""
 
 
 @dataclass
@@ -31,20 +31,29 @@ class StaffChat:
     chat_id: int | None
     is_forum: bool = True
     hinted_users: set[int] = field(default_factory=set)
-    answered_albums: deque[str] = field(default_factory=lambda: deque(maxlen=ALBUMS_KEPT))
 
     def is_staff_chat(self, chat_id: int) -> bool:
         """Tell whether a chat is the staff chat."""
         return self.chat_id is not None and chat_id == self.chat_id
 
+
+class AnsweredAlbums:
+    """The albums answered lately: an album is answered once, not once a picture.
+
+    Telegram sends each picture of an album as an update of its own, sharing a
+    ``media_group_id``; a refusal or a note that holds for one holds for all.
+    """
+
+    def __init__(self) -> None:
+        self._answered: deque[str] = deque(maxlen=ALBUMS_KEPT)
+
     def first_answer(self, album: str | None) -> bool:
-        """Tell whether a message (of this album, if any) is to be answered: an album is
-        answered once, on its first message, not once a picture."""
+        """Tell whether a message (of this album, if any) is to be answered, and note it."""
         if album is None:
             return True
-        if album in self.answered_albums:
+        if album in self._answered:
             return False
-        self.answered_albums.append(album)
+        self._answered.append(album)
         return True
 
 
@@ -59,6 +68,7 @@ class BotServices:
         self.delivers = True  # False when a delivery worker process does it
         self.wake_worker: Callable[[], None] | None = None  # that worker, told of new rows
         self.languages = LanguageChoices()
+        self.albums = AnsweredAlbums()
         self.left_chats: set[int] = set()  # groups the bot left (they were not the staff chat)
         self.failed_updates: dict[int, str] = {}  # update id -> the error a handler raised
 

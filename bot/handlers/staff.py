@@ -96,7 +96,7 @@ async def _relay(
             actor, ticket.number, new_message_from(message), written_in_topic=not moved_on
         )
     except TicketClosed as exc:
-        if context.staff.first_answer(message.media_group_id):
+        if context.bot_data.albums.first_answer(message.media_group_id):
             await say(
                 update,
                 # The refusal is a sentence with its full stop; the template adds one.
@@ -106,7 +106,7 @@ async def _relay(
         return
     except DuplicateMessage:
         return
-    if moved_on and context.staff.first_answer(message.media_group_id):
+    if moved_on and context.bot_data.albums.first_answer(message.media_group_id):
         await _say_moved_on(update, context, ticket)
 
 

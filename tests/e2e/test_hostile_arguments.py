@@ -217,3 +217,13 @@ class TestAlbumsInATopic:
         assert f"merged into #{second}" in answers[0]
         detail = await desk_bot.desk.queries.get_ticket(Actor.system(), second)
         assert sum(1 for m in detail.messages if m.attachment) == 3
+
+    async def test_an_album_for_the_subject_is_asked_again_once(self, desk_bot: Harness) -> None:
+        server = desk_bot.server
+        ann = server.add_user("Ann")
+        await _answer(desk_bot, ann, "/new")
+        before = len(server.bot_messages(ann))
+        await server.user_sends_album(ann, count=3, kind="photo", captions=["Printer", None, None])
+        await desk_bot.processed()
+        answers = [str(m.get("text") or "") for m in server.bot_messages(ann)[before:]]
+        assert answers == ["Please send the subject as text (a few words), or /cancel."]
