@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from bot.rendering.refusals import REFUSAL_LIMIT
 from core.domain.actors import Actor
 from core.domain.values import Status
 from sandbox.botapi import FakeUser
@@ -55,6 +56,7 @@ class TestLongArguments:
             ("/priority {number} " + LONG, "Unknown priority"),
             (f"/queue {LONG}", "Unknown queue"),
             (f"/stats {LONG}", "Unknown period"),
+            ("/assign {number} " + LONG + "y" * 15, "No agent is called"),
         ],
     )
     async def test_a_refusal_quoting_a_huge_argument_fits_a_message(
@@ -64,7 +66,7 @@ class TestLongArguments:
         number = await desk_bot.open_ticket(desk_bot.server.add_user("Ann"))
         (answer,) = await _answer(desk_bot, agent, command.format(number=number))
         assert expect in answer
-        assert len(answer) < 400
+        assert len(answer) <= len("⚠️ ") + REFUSAL_LIMIT
 
 
 class TestSavedRepliesShownWhole:
