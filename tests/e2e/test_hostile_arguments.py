@@ -93,6 +93,22 @@ class TestSavedRepliesShownWhole:
         assert not [c for c in server.calls[calls:] if c.status >= 400]
         assert server.bot_messages(agent)[-1]["text"].endswith("👨‍👩‍👧‍👦🇺🇦")
 
+    async def test_in_a_topic_the_parts_come_in_order(self, desk_bot: Harness) -> None:
+        server = desk_bot.server
+        agent = await desk_bot.agent()
+        number = await desk_bot.open_ticket(server.add_user("Ann"))
+        thread = await desk_bot.topic_of(number)
+        text = " ".join(f"w{i}" for i in range(1000))
+        await _answer(desk_bot, agent, f"/saved add long {text}")
+        await desk_bot.settled()
+        before = len(server.bot_messages(desk_bot.staff, thread))
+        await server.user_sends(agent, "/saved long", chat=desk_bot.staff, thread_id=thread)
+        await desk_bot.wait_bot_says(desk_bot.staff, "w999", thread_id=thread, after=before)
+        shown = [str(m["text"]) for m in server.bot_messages(desk_bot.staff, thread)[before:]]
+        assert len(shown) == 2
+        assert " ".join(shown).endswith(text)
+        assert not [c for c in server.calls if c.status >= 400]
+
 
 class TestPasswordsInGroups:
     async def test_a_password_typed_into_login_in_a_group_is_deleted(
