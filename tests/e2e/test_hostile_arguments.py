@@ -245,3 +245,18 @@ class TestAlbumsInATopic:
         await desk_bot.processed()
         answers = [str(m.get("text") or "") for m in server.bot_messages(ann)[before:]]
         assert answers == ["Please send the subject as text (a few words), or /cancel."]
+
+
+class TestBanArguments:
+    @pytest.mark.parametrize("command", ["/ban ²", "/ban id:²²", "/unban ³", "/ban id:" + "9" * 30])
+    async def test_digits_that_are_not_numbers_name_no_customer(
+        self, desk_bot: Harness, command: str
+    ) -> None:
+        agent = await desk_bot.agent()
+        (answer,) = await _answer(desk_bot, agent, command)
+        assert "names no customer" in answer
+
+    async def test_a_search_for_a_superscript_customer_is_refused(self, desk_bot: Harness) -> None:
+        agent = await desk_bot.agent()
+        (answer,) = await _answer(desk_bot, agent, "/search printer customer:²")
+        assert "needs @username or a Telegram id" in answer
