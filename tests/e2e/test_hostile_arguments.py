@@ -260,3 +260,26 @@ class TestBanArguments:
         agent = await desk_bot.agent()
         (answer,) = await _answer(desk_bot, agent, "/search printer customer:²")
         assert "needs @username or a Telegram id" in answer
+
+
+class TestMyDataInTheirLanguage:
+    async def test_forgetme_and_mydata_speak_the_customers_language(
+        self, desk_bot: Harness
+    ) -> None:
+        server = desk_bot.server
+        olga = server.add_user("Olga", language_code="ru")
+        (nothing,) = await _answer(desk_bot, olga, "/mydata")
+        assert nothing == "Служба поддержки ничего о вас не хранит: вы ей ещё не писали."
+        for step in ("/new", "Принтер"):  # asked in Russian
+            await _answer(desk_bot, olga, step)
+        await server.user_sends(olga, "Дымится.")
+        await desk_bot.settled()
+        (ask,) = await _answer(desk_bot, olga, "/forgetme")
+        assert ask.startswith("⚠️ Это сотрёт всё")
+        question = server.bot_messages(olga)[-1]
+        await server.user_presses(olga, question, button_text="Стереть мои данные")
+        await desk_bot.wait_bot_says(olga, "🗑 Стёрто. 1 тикет больше ничего о вас не содержит")
+        await _answer(desk_bot, olga, "/forgetme")
+        again = server.bot_messages(olga)[-1]
+        await server.user_presses(olga, again, button_text="Стереть мои данные")
+        await desk_bot.wait_bot_says(olga, "⚠️ Данные удалены")
