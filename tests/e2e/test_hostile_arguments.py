@@ -283,3 +283,28 @@ class TestMyDataInTheirLanguage:
         again = server.bot_messages(olga)[-1]
         await server.user_presses(olga, again, button_text="Стереть мои данные")
         await desk_bot.wait_bot_says(olga, "⚠️ Данные удалены")
+
+
+class TestAPasswordThatLooksLikeACommand:
+    async def test_it_is_taken_as_the_password_deleted_and_never_echoed(
+        self, desk_bot: Harness
+    ) -> None:
+        server = desk_bot.server
+        secret = "/Zx9-secret-pass-77"
+        await desk_bot.desk.accounts.add_agent("bob", secret)
+        bob = server.add_user("Bob")
+        await _answer(desk_bot, bob, "/login bob")
+        sent = await server.user_sends(bob, secret)
+        await desk_bot.wait_bot_says(bob, "Logged in as bob")
+        await desk_bot.settled()
+        assert server.message(bob, sent["message_id"]) is None
+        assert not [m for m in server.bot_messages(bob) if "Zx9" in str(m.get("text"))]
+        assert await desk_bot.desk.accounts.agent_for(bob.id) is not None
+
+    async def test_a_known_command_still_works_while_the_password_is_asked(
+        self, desk_bot: Harness
+    ) -> None:
+        bob = desk_bot.server.add_user("Bob")
+        await _answer(desk_bot, bob, "/login bob")
+        (answer,) = await _answer(desk_bot, bob, "/cancel")
+        assert answer == "Cancelled."
