@@ -30,7 +30,7 @@ from bot.i18n import staff_gettext as _
 from bot.i18n import staff_ngettext as ngettext
 from bot.inbound import command_argument
 from bot.rendering import agent_tools as views
-from bot.rendering.html import esc
+from bot.rendering.html import cut_graphemes, esc
 from bot.rendering.refusals import staff_answer_for
 from bot.rendering.staff import not_agent_hint
 from bot.rendering.words import status_label
@@ -100,7 +100,7 @@ def _ticket_and_rest(where: Where, args: list[str]) -> tuple[int, list[str]]:
         raise _Usage(_("Name the ticket first."))
     number = parse_number(args[0])
     if number is None:
-        raise _Usage(_("“{text}” is not a ticket number.").format(text=args[0][:20]))
+        raise _Usage(_("“{text}” is not a ticket number.").format(text=cut_graphemes(args[0], 20)))
     return number, args[1:]
 
 
@@ -149,7 +149,9 @@ async def customer_command(
         number = parse_number(args[0])
         if number is None:
             raise _Usage(
-                _("“{text}” is neither a ticket number nor a @username.").format(text=args[0][:20])
+                _("“{text}” is neither a ticket number nor a @username.").format(
+                    text=cut_graphemes(args[0], 20)
+                )
             )
         card = await context.desk.customers.card_of_ticket(where.actor, number)
     await say(update, views.customer_card(card), views.customer_keyboard(card))
@@ -194,7 +196,7 @@ async def saved_command(
         reply_view = await context.desk.saved_replies.get(where.actor, args[0])
         await say_all(update, views.saved_reply(reply_view))
     else:
-        raise _Usage(_("Unknown action “{action}”.").format(action=args[0][:20]))
+        raise _Usage(_("Unknown action “{action}”.").format(action=cut_graphemes(args[0], 20)))
 
 
 def _saved_text(message: Message, name: str) -> tuple[str, SavedReplyInput]:

@@ -8,7 +8,7 @@ from bot.context import DeskContext
 from bot.handlers import flows, login
 from bot.handlers.common import agent_actor, say
 from bot.i18n import N_, _, staff_gettext
-from bot.rendering.html import esc
+from bot.rendering.html import cut_graphemes, esc
 from core.flows.states import LoginState, LoginStep
 
 UNKNOWN_COMMAND = N_("I do not know the command {command}. /help lists what I understand.")
@@ -41,7 +41,7 @@ async def unknown_command(update: Update, context: DeskContext) -> None:
     translate = staff_gettext if to_staff else _
     await say(
         update,
-        translate(UNKNOWN_COMMAND).format(command=esc(command[:40])),
+        translate(UNKNOWN_COMMAND).format(command=esc(cut_graphemes(command, 40))),
     )
 
 
@@ -62,7 +62,7 @@ async def staff_command(update: Update, context: DeskContext) -> None:
         return
     await say(
         update,
-        staff_gettext(PRIVATE_COMMAND).format(command=esc(command[:40])),
+        staff_gettext(PRIVATE_COMMAND).format(command=esc(cut_graphemes(command, 40))),
     )
 
 

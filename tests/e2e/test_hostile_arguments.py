@@ -308,3 +308,27 @@ class TestAPasswordThatLooksLikeACommand:
         await _answer(desk_bot, bob, "/login bob")
         (answer,) = await _answer(desk_bot, bob, "/cancel")
         assert answer == "Cancelled."
+
+
+class TestQuotedArgumentsKeepTheirEmoji:
+    FAMILY = "👨\u200d👩\u200d👧\u200d👦"  # seven characters, one picture
+
+    @pytest.mark.parametrize(
+        ("command", "expect"),
+        [
+            ("/tag {arg} x", "“{kept}” is not a ticket number."),
+            ("/customer {arg}", "“{kept}” is neither a ticket number nor a @username."),
+            ("/saved {arg} x", "Unknown action “{kept}”."),
+        ],
+    )
+    async def test_an_agents_argument_is_cut_between_emoji(
+        self, desk_bot: Harness, command: str, expect: str
+    ) -> None:
+        agent = await desk_bot.agent()
+        (answer,) = await _answer(desk_bot, agent, command.format(arg=self.FAMILY * 3))
+        assert expect.format(kept=self.FAMILY * 2) in answer
+
+    async def test_a_customers_language_is_cut_between_emoji(self, desk_bot: Harness) -> None:
+        ann = desk_bot.server.add_user("Ann")
+        (answer,) = await _answer(desk_bot, ann, "/language " + self.FAMILY * 3)
+        assert f"“{self.FAMILY * 2}”" in answer
