@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections import deque
+from collections import OrderedDict, deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
@@ -57,6 +57,29 @@ class AnsweredAlbums:
         return True
 
 
+class AlbumRoutes:
+    """Where the first message of an album sent the album: the rest follow it.
+
+    Telegram puts an album's caption on its first message only, so ``/note`` in that caption
+    decides for the pictures after it too.
+    """
+
+    def __init__(self) -> None:
+        self._routes: OrderedDict[str, str] = OrderedDict()
+
+    def route(self, album: str | None) -> str | None:
+        """The route noted for this album, if any."""
+        return self._routes.get(album) if album is not None else None
+
+    def note(self, album: str | None, route: str) -> None:
+        """Note where this album goes (nothing for a single message)."""
+        if album is None:
+            return
+        self._routes[album] = route
+        while len(self._routes) > ALBUMS_KEPT:
+            self._routes.popitem(last=False)
+
+
 class BotServices:
     """The application's ``bot_data``: everything handlers need, attached once at startup."""
 
@@ -69,6 +92,7 @@ class BotServices:
         self.wake_worker: Callable[[], None] | None = None  # that worker, told of new rows
         self.languages = LanguageChoices()
         self.albums = AnsweredAlbums()
+        self.album_routes = AlbumRoutes()
         self.left_chats: set[int] = set()  # groups the bot left (they were not the staff chat)
         self.failed_updates: dict[int, str] = {}  # update id -> the error a handler raised
 

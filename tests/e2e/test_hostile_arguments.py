@@ -332,3 +332,84 @@ class TestQuotedArgumentsKeepTheirEmoji:
         ann = desk_bot.server.add_user("Ann")
         (answer,) = await _answer(desk_bot, ann, "/language " + self.FAMILY * 3)
         assert f"“{self.FAMILY * 2}”" in answer
+
+
+class TestCommandsInCaptions:
+    async def _topic(self, desk_bot: Harness) -> tuple[FakeUser, FakeUser, int, int]:
+        agent = await desk_bot.agent()
+        ann = desk_bot.server.add_user("Ann")
+        number = await desk_bot.open_ticket(ann)
+        thread = await desk_bot.topic_of(number)
+        await desk_bot.settled()
+        return agent, ann, number, thread
+
+    async def test_a_photo_captioned_note_is_an_internal_note(self, desk_bot: Harness) -> None:
+        server = desk_bot.server
+        agent, ann, number, thread = await self._topic(desk_bot)
+        before = len(server.bot_messages(ann))
+        await server.user_sends(
+            agent,
+            photo=True,
+            caption="/note the customer is lying",
+            chat=desk_bot.staff,
+            thread_id=thread,
+        )
+        await desk_bot.settled()
+        assert server.bot_messages(ann)[before:] == [], "a note never reaches the customer"
+        detail = await desk_bot.desk.queries.get_ticket(Actor.system(), number)
+        note = detail.messages[-1]
+        assert (note.internal, note.text) == (True, "the customer is lying")
+        assert note.attachment is not None
+
+    async def test_an_album_captioned_note_is_a_note_whole(self, desk_bot: Harness) -> None:
+        server = desk_bot.server
+        agent, ann, number, thread = await self._topic(desk_bot)
+        before = len(server.bot_messages(ann))
+        await server.user_sends_album(
+            agent,
+            count=3,
+            captions=["/note evidence", None, None],
+            chat=desk_bot.staff,
+            thread_id=thread,
+        )
+        await desk_bot.settled()
+        assert server.bot_messages(ann)[before:] == []
+        detail = await desk_bot.desk.queries.get_ticket(Actor.system(), number)
+        assert [m.internal for m in detail.messages[-3:]] == [True, True, True]
+
+    async def test_another_command_in_a_caption_is_held_back_and_explained(
+        self, desk_bot: Harness
+    ) -> None:
+        server = desk_bot.server
+        agent, ann, number, thread = await self._topic(desk_bot)
+        before, in_topic = (
+            len(server.bot_messages(ann)),
+            len(server.bot_messages(desk_bot.staff, thread)),
+        )
+        await server.user_sends_album(
+            agent,
+            count=2,
+            captions=["/tag billing", None],
+            chat=desk_bot.staff,
+            thread_id=thread,
+        )
+        await desk_bot.settled()
+        assert server.bot_messages(ann)[before:] == []
+        (told,) = server.bot_messages(desk_bot.staff, thread)[in_topic:]
+        assert "A command in a caption is not run" in str(told["text"])
+        detail = await desk_bot.desk.queries.get_ticket(Actor.system(), number)
+        assert not [m for m in detail.messages if m.attachment is not None]
+
+    async def test_a_caption_that_only_starts_with_a_slash_is_relayed(
+        self, desk_bot: Harness
+    ) -> None:
+        server = desk_bot.server
+        agent, ann, _number, thread = await self._topic(desk_bot)
+        await server.user_sends(
+            agent,
+            photo=True,
+            caption="/etc/hosts should look like this",
+            chat=desk_bot.staff,
+            thread_id=thread,
+        )
+        await desk_bot.wait_bot_says(ann, "/etc/hosts should look like this")
