@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import OrderedDict, deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
@@ -18,6 +19,10 @@ from core.views import OutboxItem
 if TYPE_CHECKING:
     from bot.delivery.dispatcher import OutboxDispatcher
 
+ALBUMS_KEPT = 100
+"""The albums remembered as answered: an album's messages arrive together, so the last few
+suffice."""
+
 
 @dataclass
 class StaffChat:
@@ -32,6 +37,49 @@ class StaffChat:
         return self.chat_id is not None and chat_id == self.chat_id
 
 
+class AnsweredAlbums:
+    """The albums answered lately: an album is answered once, not once a picture.
+
+    Telegram sends each picture of an album as an update of its own, sharing a
+    ``media_group_id``; a refusal or a note that holds for one holds for all.
+    """
+
+    def __init__(self) -> None:
+        self._answered: deque[str] = deque(maxlen=ALBUMS_KEPT)
+
+    def first_answer(self, album: str | None) -> bool:
+        """Tell whether a message (of this album, if any) is to be answered, and note it."""
+        if album is None:
+            return True
+        if album in self._answered:
+            return False
+        self._answered.append(album)
+        return True
+
+
+class AlbumRoutes:
+    """Where the first message of an album sent the album: the rest follow it.
+
+    Telegram puts an album's caption on its first message only, so ``/note`` in that caption
+    decides for the pictures after it too.
+    """
+
+    def __init__(self) -> None:
+        self._routes: OrderedDict[str, str] = OrderedDict()
+
+    def route(self, album: str | None) -> str | None:
+        """The route noted for this album, if any."""
+        return self._routes.get(album) if album is not None else None
+
+    def note(self, album: str | None, route: str) -> None:
+        """Note where this album goes (nothing for a single message)."""
+        if album is None:
+            return
+        self._routes[album] = route
+        while len(self._routes) > ALBUMS_KEPT:
+            self._routes.popitem(last=False)
+
+
 class BotServices:
     """The application's ``bot_data``: everything handlers need, attached once at startup."""
 
@@ -43,6 +91,8 @@ class BotServices:
         self.delivers = True  # False when a delivery worker process does it
         self.wake_worker: Callable[[], None] | None = None  # that worker, told of new rows
         self.languages = LanguageChoices()
+        self.albums = AnsweredAlbums()
+        self.album_routes = AlbumRoutes()
         self.left_chats: set[int] = set()  # groups the bot left (they were not the staff chat)
         self.failed_updates: dict[int, str] = {}  # update id -> the error a handler raised
 

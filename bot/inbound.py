@@ -18,6 +18,7 @@ from telegram import (
 )
 
 from bot.i18n import N_
+from bot.rendering.html import cut_graphemes
 from core.domain.actors import (
     Actor,
     Attachment,
@@ -211,7 +212,7 @@ def subject_from(messages: list[NewMessage], limit: int) -> str:
     for message in messages:
         line = next((ln.strip() for ln in message.text.splitlines() if ln.strip()), "")
         if line:
-            return line if len(line) <= limit else line[: limit - 1].rstrip() + "…"
+            return line if len(line) <= limit else cut_graphemes(line, limit - 1).rstrip() + "…"
     first = messages[0].attachment if messages else None
     return (
         f"{first.kind.value.replace('_', ' ').capitalize()} from the customer"

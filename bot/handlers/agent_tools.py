@@ -16,14 +16,21 @@ from telegram.constants import ChatType
 
 from bot.callback_data import Press, StaleButton
 from bot.context import DeskContext
-from bot.handlers.common import agent_actor, edit_text, parse_number, say
+from bot.handlers.common import (
+    agent_actor,
+    edit_text,
+    is_ascii_number,
+    parse_number,
+    say,
+    say_all,
+)
 from bot.handlers.staff import ticket_of
 from bot.i18n import N_
 from bot.i18n import staff_gettext as _
 from bot.i18n import staff_ngettext as ngettext
 from bot.inbound import command_argument
 from bot.rendering import agent_tools as views
-from bot.rendering.html import esc
+from bot.rendering.html import cut_graphemes, esc
 from bot.rendering.refusals import staff_answer_for
 from bot.rendering.staff import not_agent_hint
 from bot.rendering.words import status_label
@@ -93,7 +100,7 @@ def _ticket_and_rest(where: Where, args: list[str]) -> tuple[int, list[str]]:
         raise _Usage(_("Name the ticket first."))
     number = parse_number(args[0])
     if number is None:
-        raise _Usage(_("“{text}” is not a ticket number.").format(text=args[0][:20]))
+        raise _Usage(_("“{text}” is not a ticket number.").format(text=cut_graphemes(args[0], 20)))
     return number, args[1:]
 
 
@@ -136,13 +143,15 @@ async def customer_command(
         if where.topic_ticket is None:
             raise _Usage(_("Name a ticket or a customer."))
         card = await context.desk.customers.card_of_ticket(where.actor, where.topic_ticket)
-    elif args[0].startswith("@") or (args[0].isdigit() and len(args[0]) > 7):
+    elif args[0].startswith("@") or (is_ascii_number(args[0]) and len(args[0]) > 7):
         card = await context.desk.customers.card(where.actor, args[0])
     else:
         number = parse_number(args[0])
         if number is None:
             raise _Usage(
-                _("“{text}” is neither a ticket number nor a @username.").format(text=args[0][:20])
+                _("“{text}” is neither a ticket number nor a @username.").format(
+                    text=cut_graphemes(args[0], 20)
+                )
             )
         card = await context.desk.customers.card_of_ticket(where.actor, number)
     await say(update, views.customer_card(card), views.customer_keyboard(card))
@@ -185,9 +194,9 @@ async def saved_command(
         )
     elif len(args) == 1:
         reply_view = await context.desk.saved_replies.get(where.actor, args[0])
-        await say(update, views.saved_reply(reply_view))
+        await say_all(update, views.saved_reply(reply_view))
     else:
-        raise _Usage(_("Unknown action “{action}”.").format(action=args[0][:20]))
+        raise _Usage(_("Unknown action “{action}”.").format(action=cut_graphemes(args[0], 20)))
 
 
 def _saved_text(message: Message, name: str) -> tuple[str, SavedReplyInput]:
@@ -274,7 +283,8 @@ async def _saved_button(
     query: CallbackQuery, message: Message, context: DeskContext, actor: Actor, press: Press
 ) -> str | None:
     reply = await context.desk.saved_replies.get(actor, press.argument or "")
-    await message.reply_html(views.saved_reply(reply))
+    for part in views.saved_reply(reply):
+        await message.reply_html(part, do_quote=False)
     return None
 
 

@@ -40,6 +40,23 @@ async def say(
     return None
 
 
+async def say_all(update: Update, texts: list[str]) -> None:
+    """``say`` several messages, in order (in a group, one after the other in the background)."""
+    message = update.effective_message
+    if message is None:
+        return
+    if message.chat.type == ChatType.PRIVATE:
+        for text in texts:
+            await say(update, text)
+        return
+
+    async def in_order() -> None:
+        for text in texts:
+            await message.reply_html(text, do_quote=False, disable_web_page_preview=True)
+
+    in_background(in_order(), "answer in a group")
+
+
 Handler = Callable[[Update, DeskContext], Coroutine[Any, Any, None]]
 
 
@@ -101,11 +118,20 @@ async def agent_actor(update: Update, context: DeskContext) -> Actor | None:
 
 
 def parse_number(text: str) -> int | None:
-    """Read a ticket number like ``12`` or ``#12``; None when it is not one."""
+    """Read a ticket number like ``12`` or ``#12``; None when it is not one.
+
+    Only ASCII digits make a number: ``str.isdigit`` also takes ``²`` (which ``int`` refuses)
+    and other scripts' digits (``١٢``), which nobody means as a ticket number.
+    """
     cleaned = text.strip().lstrip("#")
-    if not cleaned.isdigit() or len(cleaned) > 18:
+    if not is_ascii_number(cleaned) or len(cleaned) > 18:
         return None
     return int(cleaned)
+
+
+def is_ascii_number(text: str) -> bool:
+    """Tell whether ``text`` is one or more of the digits 0 to 9, and nothing else."""
+    return text.isascii() and text.isdigit()
 
 
 async def edit_text(

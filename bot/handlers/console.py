@@ -7,6 +7,7 @@ press is checked again against who pressed it and the ticket's current state.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
+from contextlib import suppress
 from typing import TypeVar
 
 from telegram import CallbackQuery, InlineKeyboardMarkup, Update
@@ -30,13 +31,13 @@ from bot.inbound import command_argument
 from bot.rendering import console as views
 from bot.rendering import staff as staff_text
 from bot.rendering.figures import render_figures
-from bot.rendering.html import esc
+from bot.rendering.html import esc, shorten
 from bot.rendering.refusals import staff_answer_for
 from bot.rendering.words import priority_word, status_label, status_word
 from core.domain.actors import Actor, NewMessage
 from core.domain.search_text import normalise_tag
 from core.domain.values import ACTIVE_STATUSES, Priority, Status
-from core.errors import DeskError, DuplicateMessage
+from core.errors import DeskError, DuplicateMessage, TicketClosed
 from core.services.queries import UNASSIGNED, TicketFilter
 from core.sla import sla_due
 from core.views import TicketPage
@@ -106,13 +107,24 @@ def _number(text: str, usage: str) -> int:
     number = parse_number(text)
     if number is None:
         raise _Usage(
-            _("“{text}” is not a ticket number. Usage: {usage}").format(text=text, usage=usage)
+            _("“{text}” is not a ticket number. Usage: {usage}").format(
+                text=_quoted(text), usage=usage
+            )
         )
     return number
 
 
 class _Usage(DeskError):
     """A malformed argument; the message says what was expected."""
+
+
+QUOTED_LIMIT = 40
+
+
+def _quoted(text: str) -> str:
+    """What the agent wrote, cut short for quoting in an answer (a message holds 4,096
+    characters; an argument can nearly fill one)."""
+    return shorten(text, QUOTED_LIMIT)
 
 
 _Choice = TypeVar("_Choice", Status, Priority)
@@ -131,7 +143,7 @@ def _named(kind: type[_Choice], text: str, choices: tuple[_Choice, ...]) -> _Cho
             if kind is Status
             else _("Unknown priority “{text}”. Use one of: {names}.")
         )
-        raise _Usage(unknown.format(text=text, names=names)) from None
+        raise _Usage(unknown.format(text=_quoted(text), names=names)) from None
 
 
 @agent_command("/queue [active|new|open|pending|resolved|closed|all|mine|unassigned]", 0, rest=True)
@@ -146,7 +158,7 @@ async def queue_command(
     if label not in views.QUEUE_FILTERS or len(args) > 1:
         raise _Usage(
             _("Unknown queue “{queue}”. Use one of: {names}.").format(
-                queue=" ".join(args), names=", ".join(views.QUEUE_FILTERS)
+                queue=_quoted(" ".join(args)), names=", ".join(views.QUEUE_FILTERS)
             )
         )
     page = await _queue_page(context, actor, label, None)
@@ -326,7 +338,9 @@ async def stats_command(
     period = (args[0] if args else "7d").lower()
     if period not in PERIODS or len(args) > 1:
         raise _Usage(
-            _("Unknown period “{period}”. Use today, 7d or 30d.").format(period=" ".join(args))
+            _("Unknown period “{period}”. Use today, 7d or 30d.").format(
+                period=_quoted(" ".join(args))
+            )
         )
     since = context.desk.stats.period_start(period)
     figures = await context.desk.stats.figures(actor, since)
@@ -356,7 +370,13 @@ async def on_ticket_button(update: Update, context: DeskContext, press: Press) -
     n = press.number
     if n is None:
         raise StaleButton
-    answer = await _ticket_action(query, context, actor, press, n)
+    try:
+        answer = await _ticket_action(query, context, actor, press, n)
+    except DeskError:
+        if _is_private(query):  # a stale view: show what the ticket is now, then refuse
+            with suppress(DeskError):
+                await _render_in_place(query, context, actor, n)
+        raise
     if press.action not in ("pm", "card") and _is_private(query):
         await _render_in_place(query, context, actor, n)
     return answer
@@ -383,6 +403,10 @@ async def _show(
 async def _take(
     query: CallbackQuery, context: DeskContext, actor: Actor, press: Press, n: int
 ) -> str:
+    # The card shows Take only while the ticket is not closed: this press is older than the
+    # close (or a merge), and taking would reopen what the agent never saw closed.
+    if (await context.desk.queries.find_ticket(actor, n)).is_closed:
+        raise TicketClosed(n)
     await context.desk.tickets.take(actor, n)
     return _("Ticket #{number} is yours.").format(number=n)
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 from telegram import Update
 
 from bot.context import DeskContext
+from bot.handlers import flows, login
 from bot.handlers.common import agent_actor, say
 from bot.i18n import N_, _, staff_gettext
-from bot.rendering.html import esc
+from bot.rendering.html import cut_graphemes, esc
+from core.flows.states import LoginState, LoginStep
 
 UNKNOWN_COMMAND = N_("I do not know the command {command}. /help lists what I understand.")
 STAFF_CHAT_ID = N_("This chat's id is <code>{id}</code>. This is the staff chat.")
@@ -26,11 +28,20 @@ async def unknown_command(update: Update, context: DeskContext) -> None:
     command, chat = _command_of(update), update.effective_chat
     if command is None or chat is None:
         return
+    waiting = await flows.current(context, chat.id)
+    if (
+        waiting is not None
+        and isinstance(waiting.state, LoginState)
+        and waiting.state.step is LoginStep.PASSWORD
+    ):
+        # A password may start with "/": it is the password, deleted, never echoed back.
+        await login.on_step(update, context, waiting, waiting.state)
+        return
     to_staff = context.staff.is_staff_chat(chat.id) or await agent_actor(update, context)
     translate = staff_gettext if to_staff else _
     await say(
         update,
-        translate(UNKNOWN_COMMAND).format(command=esc(command[:40])),
+        translate(UNKNOWN_COMMAND).format(command=esc(cut_graphemes(command, 40))),
     )
 
 
@@ -51,7 +62,7 @@ async def staff_command(update: Update, context: DeskContext) -> None:
         return
     await say(
         update,
-        staff_gettext(PRIVATE_COMMAND).format(command=esc(command[:40])),
+        staff_gettext(PRIVATE_COMMAND).format(command=esc(cut_graphemes(command, 40))),
     )
 
 

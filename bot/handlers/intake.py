@@ -79,7 +79,8 @@ async def on_step(
     if message is None or user is None:
         return
     if state.step is IntakeStep.CATEGORY:
-        await say(update, _("Tap one of the categories above, or send /cancel."))
+        if context.bot_data.albums.first_answer(message.media_group_id):
+            await say(update, _("Tap one of the categories above, or send /cancel."))
         return
     if state.step is IntakeStep.SUBJECT:
         await _take_subject(update, context, conversation, state)
@@ -121,7 +122,8 @@ async def _take_subject(
     if message is None:
         return
     if not message.text:
-        await say(update, _("Please send the subject as text (a few words), or /cancel."))
+        if context.bot_data.albums.first_answer(message.media_group_id):
+            await say(update, _("Please send the subject as text (a few words), or /cancel."))
         return
     try:
         subject = context.desk.tickets.clean_subject(message.text)

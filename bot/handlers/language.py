@@ -5,7 +5,7 @@ from __future__ import annotations
 from telegram import Update
 from telegram.constants import ChatType
 
-from bot.callback_data import Press
+from bot.callback_data import Press, StaleButton
 from bot.commands import set_customer_menu
 from bot.context import DeskContext
 from bot.handlers.common import edit_text, say
@@ -50,11 +50,13 @@ async def language_command(update: Update, context: DeskContext) -> None:
 async def on_language_button(update: Update, context: DeskContext, press: Press) -> str | None:
     """Take the language a customer tapped."""
     query = update.callback_query
-    if query is None or press.argument is None:
+    if query is None:
         return None
+    if press.argument is None:
+        raise StaleButton
     found = None if press.argument == texts.FOLLOW_APP else match_language(press.argument)
     if found is None and press.argument != texts.FOLLOW_APP:
-        return None
+        raise StaleButton  # a language this version does not ship (or forged data)
     language = await _choose(update, context, found)
     await edit_text(query, texts.language_chosen(language))
     return None

@@ -16,6 +16,7 @@ from bot.commands import set_agent_commands, unset_agent_commands
 from bot.context import DeskContext
 from bot.handlers import flows, offer
 from bot.handlers.common import say
+from bot.i18n import N_
 from bot.i18n import staff_gettext as _
 from bot.rendering.html import esc
 from bot.rendering.refusals import staff_answer_for
@@ -25,6 +26,9 @@ from core.views import Conversation
 
 logger = logging.getLogger(__name__)
 USERNAME_LIMIT = 64
+LOGIN_FAILED = N_(
+    "⚠️ Something went wrong on our side, so you are not logged in. Send /login to try again."
+)
 
 
 async def login_command(update: Update, context: DeskContext) -> None:
@@ -33,7 +37,15 @@ async def login_command(update: Update, context: DeskContext) -> None:
     if chat is None or user is None:
         return
     if chat.type != ChatType.PRIVATE:
-        await say(update, _("🔐 Please log in in a private chat with me, never in a group."))
+        refusal = _("🔐 Please log in in a private chat with me, never in a group.")
+        if len(context.args or ()) > 1:
+            # "/login alice hunter2" in a group: the password is there for everyone to read.
+            refusal += "\n" + (
+                _("⚠️ I deleted that message: it held a password.")
+                if await _delete(update)
+                else _("⚠️ That message holds a password and I could not delete it: delete it.")
+            )
+        await say(update, refusal)
         return
     agent = await context.desk.accounts.agent_for(user.id)
     if agent is not None:
@@ -121,6 +133,13 @@ async def _take_password(
         return
     except AccountLocked as exc:
         await say(update, f"{staff_answer_for(exc)}{warning}")
+        return
+    except Exception:
+        # Answered here, not by the error handler: that one keeps a failed update whole, to
+        # be handled again later, when no login waits any more and the password would be
+        # taken for a plain message.
+        logger.exception("a login from Telegram user %s failed; the password is not kept", user.id)
+        await say(update, _(LOGIN_FAILED) + warning)
         return
     logger.info("agent %s logged in from Telegram user %s", agent.username, user.id)
     await set_agent_commands(context.bot, user.id)

@@ -11,14 +11,16 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from bot.callback_data import Press, encode
 from bot.context import DeskContext
 from bot.handlers.common import edit_text, say
+from bot.i18n import N_, _, ngettext
+from bot.rendering.refusals import answer_for
 from core.domain.actors import Actor
 from core.domain.values import Role
 from core.errors import CustomerNotFound, DeskError
 from core.services.customer_refs import CustomerRef
 
 FORGET, KEEP = encode("d", "forget"), encode("d", "keep")
-NOTHING_HELD = "The desk holds nothing about you: you have not written to it yet."
-ASK_TO_FORGET = (
+NOTHING_HELD = N_("The desk holds nothing about you: you have not written to it yet.")
+ASK_TO_FORGET = N_(
     "⚠️ This erases what the desk holds about you: your name, username, every message and "
     "file you sent and the replies on your tickets. Your tickets stay only as anonymous "
     "numbers for statistics, closed. This cannot be undone. Send /mydata first for a copy."
@@ -33,7 +35,7 @@ async def mydata_command(update: Update, context: DeskContext) -> None:
     try:
         documents = await context.desk.customer_data.export(CustomerRef(reference=str(user.id)))
     except CustomerNotFound:
-        await say(update, NOTHING_HELD)
+        await say(update, _(NOTHING_HELD))
         return
     for index, document in enumerate(documents, start=1):
         suffix = f"-part{index}" if len(documents) > 1 else ""
@@ -41,9 +43,9 @@ async def mydata_command(update: Update, context: DeskContext) -> None:
             chat.id,
             document=document,
             filename=f"helpdesk-data-{user.id}{suffix}.json",
-            caption="Everything the desk holds about you (JSON)."
+            caption=_("Everything the desk holds about you (JSON).")
             if index == 1
-            else f"Part {index} of {len(documents)}.",
+            else _("Part {index} of {count}.").format(index=index, count=len(documents)),
         )
 
 
@@ -52,12 +54,12 @@ async def forgetme_command(update: Update, context: DeskContext) -> None:
     keyboard = InlineKeyboardMarkup(
         [
             [
-                InlineKeyboardButton("Erase my data", callback_data=FORGET),
-                InlineKeyboardButton("Keep it", callback_data=KEEP),
+                InlineKeyboardButton(_("Erase my data"), callback_data=FORGET),
+                InlineKeyboardButton(_("Keep it"), callback_data=KEEP),
             ]
         ]
     )
-    await say(update, ASK_TO_FORGET, keyboard)
+    await say(update, _(ASK_TO_FORGET), keyboard)
 
 
 async def on_data_press(update: Update, context: DeskContext, press: Press) -> str | None:
@@ -66,19 +68,22 @@ async def on_data_press(update: Update, context: DeskContext, press: Press) -> s
     if query is None or user is None:
         return None
     if press.action != "forget":
-        await edit_text(query, "Nothing was erased.")
+        await edit_text(query, _("Nothing was erased."))
         return None
     me = Actor(Role.CUSTOMER, user.id, "the customer")  # the trail never names them
     try:
         erasure = await context.desk.customer_data.erase(me, CustomerRef(reference=str(user.id)))
     except CustomerNotFound:
-        answer = NOTHING_HELD
+        answer = _(NOTHING_HELD)
     except DeskError as exc:
-        answer = f"Nothing to erase. {exc}"
+        answer = answer_for(exc)
     else:
-        answer = (
-            f"🗑 Erased. {erasure.tickets} ticket(s) now hold nothing about you; "
-            "the desk keeps only that they existed."
-        )
+        answer = ngettext(
+            "🗑 Erased. {count} ticket now holds nothing about you; "
+            "the desk keeps only that it existed.",
+            "🗑 Erased. {count} tickets now hold nothing about you; "
+            "the desk keeps only that they existed.",
+            erasure.tickets,
+        ).format(count=erasure.tickets)
     await edit_text(query, answer)
     return None

@@ -6,17 +6,20 @@ a ticket (its card, a copy, an event line) routes the same way.
 
 from __future__ import annotations
 
+import re
+
 from telegram import Message, Update
 
 from bot.context import DeskContext
 from bot.handlers.common import agent_actor, answers_staff_refusals, say
 from bot.handlers.saved import saved_name_in, send_saved
+from bot.i18n import N_
 from bot.i18n import staff_gettext as _
-from bot.inbound import command_argument, new_message_from, unsupported_kind
+from bot.inbound import attachment_of, command_argument, new_message_from, unsupported_kind
 from bot.rendering import staff as staff_text
 from bot.rendering.agent_tools import topic_link
 from bot.rendering.refusals import staff_answer_for
-from core.domain.actors import Actor, ChatRef
+from core.domain.actors import Actor, ChatRef, NewMessage
 from core.errors import DuplicateMessage, TicketClosed
 from core.views import TicketView
 
@@ -75,6 +78,8 @@ async def on_staff_message(update: Update, context: DeskContext) -> None:
     ticket = await ticket_of(context, message, actor)
     if ticket is None:
         return  # team talk outside any ticket
+    if await _caption_command_taken(update, context, actor, message, ticket):
+        return
     kind = unsupported_kind(message)
     if kind is not None:
         await say(update, _("⚠️ I cannot relay {kind} to the customer.").format(kind=_(kind)))
@@ -96,15 +101,80 @@ async def _relay(
             actor, ticket.number, new_message_from(message), written_in_topic=not moved_on
         )
     except TicketClosed as exc:
-        await say(
-            update,
-            _("{refusal}. Not sent.").format(refusal=staff_answer_for(exc)),
-            staff_text.card_keyboard(ticket),
-        )
+        if context.bot_data.albums.first_answer(message.media_group_id):
+            await say(
+                update,
+                # The refusal is a sentence with its full stop; the template adds one.
+                _("{refusal}. Not sent.").format(refusal=staff_answer_for(exc).rstrip(".")),
+                staff_text.card_keyboard(ticket),
+            )
         return
     except DuplicateMessage:
         return
-    if moved_on:
+    if moved_on and context.bot_data.albums.first_answer(message.media_group_id):
+        await _say_moved_on(update, context, ticket)
+
+
+CAPTION_COMMAND = re.compile(r"/([A-Za-z0-9_]{1,32})(?:@\w+)?(?=\s|$)")
+"""A caption that starts with a command (``/note text``); ``/etc/hosts`` is no command."""
+NOTE, HELD = "note", "held"
+CAPTION_NOT_RUN = N_(
+    "⚠️ A command in a caption is not run, and this was not sent to the customer: send the "
+    "command as text. A caption starting with /note makes an internal note."
+)
+
+
+async def _caption_command_taken(
+    update: Update, context: DeskContext, actor: Actor, message: Message, ticket: TicketView
+) -> bool:
+    """Keep a media message whose caption is a command from the customer; tell whether it did.
+
+    A caption is no command to Telegram's bots, so ``/note`` under a screenshot would reach
+    the customer: it is a note, with the media (and so is the rest of its album). Any other
+    command in a caption is not run and nothing is sent.
+    """
+    routes = context.bot_data.album_routes
+    album = message.media_group_id
+    found = CAPTION_COMMAND.match(message.caption or "")
+    route = routes.route(album)
+    if found is None and route is None:
+        return False
+    if route == NOTE or (found is not None and found.group(1).lower() == "note"):
+        routes.note(album, NOTE)
+        caption = message.caption or ""
+        text = caption[found.end() :].strip() if found is not None else caption
+        await _note_with_media(update, context, actor, message, ticket, text=text)
+        return True
+    routes.note(album, HELD)
+    if context.bot_data.albums.first_answer(album):
+        await say(update, _(CAPTION_NOT_RUN))
+    return True
+
+
+async def _note_with_media(
+    update: Update,
+    context: DeskContext,
+    actor: Actor,
+    message: Message,
+    ticket: TicketView,
+    *,
+    text: str,
+) -> None:
+    note = NewMessage(
+        text=text,
+        attachment=attachment_of(message),
+        origin=ChatRef(message.chat.id, message.message_id),
+        album=message.media_group_id,
+        copyable=False,  # the original's caption holds the command
+    )
+    moved_on = _moved_on(context, message, ticket)
+    try:
+        await context.desk.messages.send_message(
+            actor, ticket.number, note, internal=True, written_in_topic=not moved_on
+        )
+    except DuplicateMessage:
+        return
+    if moved_on and context.bot_data.albums.first_answer(message.media_group_id):
         await _say_moved_on(update, context, ticket)
 
 

@@ -8,7 +8,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from bot.callback_data import encode
 from bot.i18n import staff_gettext as _
 from bot.i18n import staff_ngettext as ngettext
-from bot.rendering.html import esc, label_html, plain_label, shorten
+from bot.rendering.html import TEXT_LIMIT, esc, label_html, plain_label, shorten, split_text
 from bot.rendering.words import STATUS_MARK, when
 from core.domain.search_text import MARK_END, MARK_START
 from core.views import CustomerCard, SavedReplyPage, SavedReplyView, SearchHit, TicketView
@@ -160,9 +160,24 @@ def saved_keyboard(page: SavedReplyPage) -> InlineKeyboardMarkup | None:
     return InlineKeyboardMarkup(rows) if rows else None
 
 
-def saved_reply(reply: SavedReplyView) -> str:
-    """A saved reply whole, as it will be sent (placeholders still in)."""
+def saved_reply(reply: SavedReplyView) -> list[str]:
+    """A saved reply whole, as it will be sent (placeholders still in): one message, or,
+    when the head and the text do not fit in one, the text in plain pieces (as a long
+    reply is relayed), the head on the first."""
+    head = _saved_head(reply)
     body = reply.formatted if reply.formatted is not None else esc(reply.text)
+    if len(head) + 2 + len(body) <= TEXT_LIMIT:
+        return [f"{head}\n\n{body}"]
+    pieces = [esc(piece) for piece in split_text(reply.text, TEXT_LIMIT - SAVED_HEAD_ROOM)]
+    return [f"{head}\n\n{pieces[0]}", *pieces[1:]]
+
+
+SAVED_HEAD_ROOM = 300
+"""Room left for the head in the first piece of a long saved reply (its visible text is
+under 200 characters: a name of 32, an author's name, a date)."""
+
+
+def _saved_head(reply: SavedReplyView) -> str:
     name = esc(reply.name)
     if reply.author:
         head = _("💾 <code>!{name}</code> by {author}, updated {when}:").format(
@@ -172,7 +187,7 @@ def saved_reply(reply: SavedReplyView) -> str:
         head = _("💾 <code>!{name}</code>, updated {when}:").format(
             name=name, when=when(reply.updated_at)
         )
-    return f"{head}\n\n{body}"
+    return head
 
 
 def merge_question(source: TicketView, target: TicketView) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import html
 
-from core.domain.text import clean_label
+from core.domain.text import clean_label, graphemes
 
 TEXT_LIMIT = 4096
 CAPTION_LIMIT = 1024
@@ -39,9 +39,29 @@ def label_html(text: str | None, limit: int | None = None) -> str:
 
 
 def shorten(text: str, limit: int) -> str:
-    """Cut plain text to ``limit`` characters, ending with an ellipsis when cut."""
+    """Cut plain text to ``limit`` characters, ending with an ellipsis when cut (between
+    graphemes: never inside a flag or an emoji sequence)."""
     text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+    return text if len(text) <= limit else cut_graphemes(text, limit - 1).rstrip() + "…"
+
+
+GRAPHEME_REACH = 32
+"""How far past a cut a grapheme is followed to see whether the cut splits it; a longer
+one (stacked marks) is cut anyway."""
+
+
+def cut_graphemes(text: str, limit: int) -> str:
+    """The longest start of ``text`` within ``limit`` characters that ends between
+    graphemes (a flag is two characters, a family emoji seven): a half flag would show as
+    a lone letter, half a family as other people."""
+    if len(text) <= limit:
+        return text
+    kept = 0
+    for cluster in graphemes(text[: limit + GRAPHEME_REACH]):
+        if kept + len(cluster) > limit:
+            break
+        kept += len(cluster)
+    return text[: kept or limit]
 
 
 def split_text(text: str, limit: int = TEXT_LIMIT) -> list[str]:

@@ -6,7 +6,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.callback_data import encode
 from bot.i18n import SHIPPED_LANGUAGES, _, language_name
-from bot.rendering.html import esc
+from bot.rendering.html import cut_graphemes, esc
 
 FOLLOW_APP = "app"
 
@@ -43,4 +43,6 @@ def language_chosen(language: str) -> str:
 
 def unknown_language(written: str) -> str:
     """Answer ``/language xx``."""
-    return _("I do not speak “{language}”. Choose one of these:").format(language=esc(written[:20]))
+    return _("I do not speak “{language}”. Choose one of these:").format(
+        language=esc(cut_graphemes(written, 20))
+    )

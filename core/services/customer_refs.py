@@ -33,10 +33,10 @@ class CustomerRef:
         cleaned = text.strip()
         if cleaned.startswith("@") and len(cleaned) > 1:
             return cls(reference=cleaned)
-        if cleaned.lower().startswith("id:") and cleaned[3:].isdigit():
+        if cleaned.lower().startswith("id:") and _is_number(cleaned[3:]):
             return cls(reference=cleaned[3:])
         number = cleaned.removeprefix("#")
-        if number.isdigit() and len(number) <= 18:
+        if _is_number(number):
             return cls(ticket=int(number))
         raise InvalidInput(
             f"“{cleaned[:40]}” names no customer: give a ticket number (12), "
@@ -51,7 +51,7 @@ class CustomerRef:
             InvalidInput: the text is neither.
         """
         cleaned = text.strip()
-        if cleaned.isdigit() or (cleaned.startswith("@") and len(cleaned) > 1):
+        if _is_number(cleaned) or (cleaned.startswith("@") and len(cleaned) > 1):
             return cls(reference=cleaned)
         raise InvalidInput(f"“{cleaned[:40]}” is neither a Telegram user id nor an @username.")
 
@@ -73,7 +73,7 @@ async def find_customer(session: AsyncSession, ref: CustomerRef) -> CustomerRow:
         return ticket.customer
     reference = (ref.reference or "").strip()
     query = select(CustomerRow)
-    if reference.isdigit():
+    if _is_number(reference):
         query = query.where(CustomerRow.telegram_user_id == int(reference))
     else:
         name = reference.removeprefix("@").lower()
@@ -90,3 +90,9 @@ async def is_agent_account(session: AsyncSession, telegram_user_id: int) -> bool
         select(AgentRow.id).where(AgentRow.telegram_user_id == telegram_user_id).limit(1)
     )
     return found is not None
+
+
+def _is_number(text: str) -> bool:
+    """Digits 0-9 that fit a 64-bit id (``str.isdigit`` also takes ``²``, which ``int``
+    refuses, and other scripts' digits)."""
+    return text.isascii() and text.isdigit() and len(text) <= 18

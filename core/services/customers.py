@@ -46,7 +46,7 @@ class CustomerService:
         reference = reference.strip()
         if reference.startswith("@") and len(reference) > 1:
             where = func.lower(CustomerRow.username) == reference[1:].lower()
-        elif reference.isdigit() and len(reference) <= 18:
+        elif reference.isascii() and reference.isdigit() and len(reference) <= 18:
             where = CustomerRow.telegram_user_id == int(reference)
         else:
             raise InvalidInput(

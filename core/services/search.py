@@ -102,7 +102,7 @@ class SearchService:
 async def _customer_id(session: AsyncSession, reference: str) -> int:
     if reference.startswith("@") and len(reference) > 1:
         where = func.lower(CustomerRow.username) == reference[1:].lower()
-    elif reference.isdigit() and len(reference) <= 18:
+    elif reference.isascii() and reference.isdigit() and len(reference) <= 18:
         where = CustomerRow.telegram_user_id == int(reference)
     else:
         raise InvalidInput(f"“customer:{reference[:40]}” needs @username or a Telegram id.")

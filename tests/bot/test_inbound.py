@@ -496,6 +496,11 @@ class TestSubjectFrom:
 
         assert subject == "ä" * 119 + "…"
 
+    def test_a_long_line_of_flags_is_cut_between_flags(self) -> None:
+        subject = subject_from([NewMessage(text="🇺🇦" * 100)], 120)
+
+        assert subject == "🇺🇦" * 59 + "…"
+
     @pytest.mark.parametrize(
         ("kind", "subject"),
         [

@@ -6,9 +6,10 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.rendering.refusals import alert_for, answer_for
+from bot.rendering.refusals import REFUSAL_LIMIT, alert_for, answer_for
 from core.errors import (
     AccountLocked,
+    AgentNotFound,
     AuthenticationFailed,
     DeskError,
     InvalidInput,
@@ -42,6 +43,15 @@ class TestAnswerFor:
         text = parse_html(answer_for(error)).text
 
         assert text == "⚠️ No category <b>“Billing & co”</b>."
+
+    def test_a_sentence_quoting_a_huge_argument_is_cut_short(self) -> None:
+        error = AgentNotFound("<&>" * 1400)
+
+        text = parse_html(answer_for(error)).text
+
+        assert text.startswith("⚠️ No agent is called '<&><&>")
+        assert len(text) == len("⚠️ ") + REFUSAL_LIMIT
+        assert text.endswith("…")
 
 
 class TestAlertFor:

@@ -358,6 +358,17 @@ class TestShorten:
         assert len(cut) == 300
         assert cut.endswith("…")
 
+    def test_a_flag_is_never_cut_in_half(self) -> None:
+        # 49 characters before the ellipsis would end in the first half of the 25th flag.
+        assert shorten("🇺🇦" * 40, 50) == "🇺🇦" * 24 + "…"
+
+    def test_an_emoji_sequence_is_never_cut_in_half(self) -> None:
+        family = "👨‍👩‍👧‍👦"  # seven characters, one picture
+        assert shorten("ab" + family * 3, 12) == "ab" + family + "…"
+
+    def test_a_cluster_longer_than_the_limit_is_cut_all_the_same(self) -> None:
+        assert shorten("e" + "\u0301" * 50, 10) == "e" + "\u0301" * 8 + "…"
+
 
 class TestSplitText:
     def test_short_text_is_one_piece(self) -> None:

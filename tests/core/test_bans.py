@@ -116,7 +116,9 @@ class TestBadBans:
         with pytest.raises(PermissionDenied):
             await desk.bans.ban(ann, CustomerRef(reference="@bob"))
 
-    @pytest.mark.parametrize("text", ["", "ann", "12x", "@"])
+    @pytest.mark.parametrize(
+        "text", ["", "ann", "12x", "@", "²", "#١٢", "id:²", "id:" + "9" * 19, "9" * 19]
+    )
     def test_unreadable_target_is_refused(self, text: str) -> None:
         with pytest.raises(InvalidInput):
             CustomerRef.parse(text)

@@ -62,7 +62,7 @@ class TestForgetMe:
         before = len(server.bot_messages(ann))
         ask = await desk_bot.wait_bot_says(ann, "cannot be undone", after=before - 1)
         await server.user_presses(ann, ask, button_text="Erase my data")
-        await desk_bot.wait_bot_says(ann, "Erased. 1 ticket(s)")
+        await desk_bot.wait_bot_says(ann, "Erased. 1 ticket now holds")
         ticket = await desk_bot.desk.queries.find_ticket(Actor.system(), number)
         assert ticket.status is Status.CLOSED
         assert ticket.subject == "(erased)"
@@ -87,7 +87,7 @@ class TestForgetMe:
         await server.user_sends(ann, "/forgetme")
         ask = await desk_bot.wait_bot_says(ann, "cannot be undone")
         await server.user_presses(ann, ask, button_text="Erase my data")
-        await desk_bot.wait_bot_says(ann, "Erased. 1 ticket(s)")
+        await desk_bot.wait_bot_says(ann, "Erased. 1 ticket now holds")
         await server.wait_for(lambda: server.topic(staff, thread).deleted)
         await desk_bot.settled()
 
