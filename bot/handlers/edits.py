@@ -36,10 +36,18 @@ async def on_edited_message(update: Update, context: DeskContext) -> None:
     if _by_staff(message) and saved_name_in(new.text) is not None:
         await say(update, staff_gettext(SAVED_REPLY_EDITED))
         return
+    as_note = _command_of(message.text or message.caption or "") == "/note"
     try:
-        await context.desk.edits.edit(ChatRef(message.chat.id, message.message_id), new)
+        await context.desk.edits.edit(
+            ChatRef(message.chat.id, message.message_id), new, as_note=as_note
+        )
     except InvalidInput as exc:
         await say(update, staff_answer_for(exc) if _by_staff(message) else answer_for(exc))
+
+
+def _command_of(text: str) -> str:
+    """The command a text starts with (``/note`` of ``/note@bot text``), or ""."""
+    return text.split(maxsplit=1)[0].split("@", 1)[0] if text.startswith("/") else ""
 
 
 def _by_staff(message: Message) -> bool:
@@ -55,7 +63,7 @@ def new_version_of(message: Message) -> NewMessage:
     after the command and the ticket number is the message, as when it was first sent.
     """
     text = message.text or ""
-    command = text.split(maxsplit=1)[0].split("@", 1)[0] if text.startswith("/") else ""
+    command = _command_of(text)
     if command not in EDITABLE_COMMANDS:
         return new_message_from(message)
     argument = command_argument(message)

@@ -22,6 +22,7 @@ CUSTOMER_ERRORS = (
     N_("Ticket #{number} is closed; reopen it before replying."),
     N_("Ticket #{number} is closed; it cannot be made active."),
     N_("Ticket #{number} can be rated once it is resolved."),
+    N_("Ticket #{number} was erased; it takes no rating any more."),
     N_("Ticket #{number} is open again: just write here and your message goes to the team."),
     N_("Rate ticket #{number} before adding a comment."),
     N_("You already added a comment on ticket #{number}. Thank you!"),
@@ -79,6 +80,17 @@ STAFF_ERRORS = (
     N_("A ticket cannot go from {current} to {requested}: the ticket is already {status}."),
     N_("A ticket cannot go from {current} to {requested}: only {who} may make this move."),
     N_("A ticket cannot go from {current} to {requested}: the lifecycle has no such move."),
+    N_("A ticket cannot go from {current} to {requested}: #{number}'s content was erased."),
+    N_(
+        "A ticket cannot go from {current} to {requested}: #{number} was merged into "
+        "#{target}; work on that one."
+    ),
+    N_("Ticket #{number} was erased; it takes no more messages."),
+    N_("Ticket #{number} was merged into #{target}; write on that one."),
+    N_(
+        "The customer has this reply already: an edit cannot make it an internal note, and "
+        "their copy stays as it was. Send the note as a new message."
+    ),
     N_("Ticket #{number} has no assignee already."),
     N_("Ticket #{number} has no category already."),
     N_("Ticket #{number} already has category {category}."),

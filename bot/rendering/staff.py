@@ -130,10 +130,13 @@ def render_card(ticket: TicketView, due: SlaDue | None = None) -> str:
 
 
 def card_keyboard(ticket: TicketView) -> InlineKeyboardMarkup:
-    """The buttons under a card: take, status moves, priority (reopen when closed)."""
+    """The buttons under a card: take, status moves, priority (reopen when closed, unless
+    it was merged into another)."""
     n = ticket.number
     customer = InlineKeyboardButton(_("👤 Customer"), callback_data=encode("a", "cust", n))
     if ticket.status is Status.CLOSED:
+        if ticket.merged_into is not None:  # it stays closed: the work goes on in the other
+            return InlineKeyboardMarkup([[customer]])
         return InlineKeyboardMarkup(
             [
                 [InlineKeyboardButton(_("↩️ Reopen"), callback_data=encode("t", "st", n, "open"))],

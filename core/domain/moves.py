@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 from core.domain.lifecycle import Mover, check_move
 from core.domain.values import Status
-from core.errors import TicketClosed
+from core.errors import TicketClosed, TransitionRefused
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +30,8 @@ class TicketState:
         closed_at: when it was closed; reopening clears it.
         assignee_id: the agent it is assigned to, if any.
         rated: the customer has rated it.
+        merged_into: the ticket it was merged into, if it was: it stays closed.
+        erased: its content was erased: it stays closed and takes nothing more.
     """
 
     number: int
@@ -41,6 +43,8 @@ class TicketState:
     closed_at: datetime | None = None
     assignee_id: int | None = None
     rated: bool = False
+    merged_into: int | None = None
+    erased: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,8 +93,11 @@ def move(
     """Move a ticket on request: an agent's, the customer's, or a timer's.
 
     Raises:
-        TransitionRefused: the lifecycle does not allow this move for this mover.
+        TransitionRefused: the lifecycle does not allow this move for this mover, or the
+            ticket was merged or erased (it can only be closed).
     """
+    if to is not Status.CLOSED and (ended := _ended(state)):
+        raise TransitionRefused(state.status.value, to.value, ended)
     check_move(state.status, to, mover)
     resolved_at, closed_at = state.resolved_at, state.closed_at
     if to is Status.RESOLVED:
@@ -111,6 +118,15 @@ def move(
     )
     event = StatusChanged(state.status, to, reason, ask_rating=_asks_rating(state, to))
     return Outcome(moved, (event,))
+
+
+def _ended(state: TicketState) -> str:
+    """Why the ticket's story is over for good ("" while it is not): merged, or erased."""
+    if state.erased:
+        return f"#{state.number}'s content was erased"
+    if state.merged_into is not None:
+        return f"#{state.number} was merged into #{state.merged_into}; work on that one"
+    return ""
 
 
 def _asks_rating(state: TicketState, to: Status) -> bool:
@@ -146,8 +162,13 @@ def agent_reply(state: TicketState, *, agent_id: int, now: datetime, internal: b
     has it, and opens a new ticket. An internal note changes nothing but the activity time.
 
     Raises:
-        TicketClosed: a public reply on a closed ticket (it must be reopened first).
+        TicketClosed: a public reply on a closed ticket (it must be reopened first), or any
+            message on a merged or erased one (it cannot be).
     """
+    if state.erased:
+        raise TicketClosed(state.number, "was erased; it takes no more messages")
+    if state.merged_into is not None:
+        raise TicketClosed(state.number, f"was merged into #{state.merged_into}; write on that one")
     if state.status is Status.CLOSED and not internal:
         raise TicketClosed(state.number, "is closed; reopen it before replying")
     if internal:

@@ -48,7 +48,7 @@ class EditService:
     def __init__(self, context: ServiceContext) -> None:
         self._ctx = context
 
-    async def edit(self, origin: ChatRef, new: NewMessage) -> EditOutcome:
+    async def edit(self, origin: ChatRef, new: NewMessage, *, as_note: bool = False) -> EditOutcome:
         """Store the new version of the message that arrived as ``origin``.
 
         The version it replaces is kept (``message_edits``); copies made of it are edited
@@ -57,9 +57,15 @@ class EditService:
         edit after the ticket closed is kept and its copies edited too, so the record always
         matches what both sides see.
 
+        Args:
+            origin: where the message arrived.
+            new: its new version.
+            as_note: the edit is written as an internal note (``/note``): a message the
+                customer has cannot become one (its copy would show the note).
+
         Raises:
-            InvalidInput: the new version is empty, or longer than any message may be (the
-                stored version stands).
+            InvalidInput: the new version is empty, or longer than any message may be, or
+                a public message edited into a note (the stored version stands).
         """
         if new.is_empty:
             raise InvalidInput("An edit cannot leave a message empty; the earlier version stands.")
@@ -81,6 +87,11 @@ class EditService:
             )
             if message is None:
                 return EditOutcome.UNKNOWN
+            if as_note and not message.internal:
+                raise InvalidInput(
+                    "The customer has this reply already: an edit cannot make it an internal "
+                    "note, and their copy stays as it was. Send the note as a new message."
+                )
             new_file = new.attachment.file_id if new.attachment else None
             media_changed = new_file != message.attachment_file_id
             if (

@@ -35,7 +35,13 @@ def ticket_state(ticket: TicketRow | TicketRecord) -> TicketState:
         closed_at=ticket.closed_at,
         assignee_id=ticket.assignee_id,
         rated=ticket.rating is not None,
+        merged_into=ticket.merged_into_id,
+        erased=ticket.erased if isinstance(ticket, TicketRecord) else _erased(ticket),
     )
+
+
+def _erased(ticket: TicketRow) -> bool:
+    return ticket.content_erased_at is not None
 
 
 async def store_outcome(

@@ -340,8 +340,8 @@ class TicketService:
         Raises:
             PermissionDenied: the actor is not the customer.
             TicketNotFound: no such ticket, or another customer's.
-            InvalidInput: a rating outside 1–5, a ticket not yet resolved, a comment without
-                a rating, or an over-long comment.
+            InvalidInput: a rating outside 1–5, a ticket not yet resolved or erased, a
+                comment without a rating, or an over-long comment.
         """
         if not actor.is_customer:
             raise PermissionDenied("Only the customer can rate a ticket.")
@@ -353,6 +353,8 @@ class TicketService:
         now = self._ctx.clock.now()
         async with self._ctx.database.write_session() as session:
             ticket = await load_ticket(session, actor, number, for_update=True)
+            if ticket.content_erased_at is not None:
+                raise InvalidInput(f"Ticket #{number} was erased; it takes no rating any more.")
             if Status(ticket.status) not in FINISHED_STATUSES:
                 raise InvalidInput(f"Ticket #{number} can be rated once it is resolved.")
             if rating is None and ticket.rating is None:
@@ -391,6 +393,8 @@ class TicketService:
             ticket = await load_ticket(session, actor, number, for_update=True)
             if ticket.rating_comment == clean_comment:
                 return ticket_view(ticket)  # the same comment again: a repeated delivery
+            if ticket.content_erased_at is not None:
+                raise InvalidInput(f"Ticket #{number} was erased; it takes no rating any more.")
             refusal = comment_refusal(
                 number, Status(ticket.status), ticket.rating, ticket.rating_comment
             )

@@ -110,6 +110,8 @@ class TicketRecord:
     customer: CustomerRecord
     assignee_username: str | None
     tags: tuple[str, ...]
+    erased: bool = False
+    """Its content was erased (``content_erased_at`` is set)."""
     others_open: bool | None = None
     """Whether the customer had another ticket not closed when this one was read (read
     only when asked for, by ``read_ticket(..., others=True)``; None: not read)."""
@@ -151,6 +153,7 @@ def _reading(tags: Any) -> Any:
             *(_customers.c[name] for name in _CUSTOMER_FIELDS),
             _agents.c.username,
             tags,
+            _tickets.c.content_erased_at.is_not(None).label("erased"),
         )
         .join(_customers, _customers.c.id == _tickets.c.customer_id)
         .outerjoin(_agents, _agents.c.id == _tickets.c.assignee_id)
@@ -226,6 +229,7 @@ def record_of(row: Sequence[Any], *, sqlite: bool) -> TicketRecord:
         CustomerRecord(*row[_TICKETS_END:_CUSTOMER_END]),
         row[_CUSTOMER_END],
         tags,
+        bool(row[_CUSTOMER_END + 2]),
     )
 
 
@@ -250,7 +254,7 @@ async def read_ticket(
         return None
     ticket = record_of(row, sqlite=sqlite)
     if others:
-        ticket.others_open = bool(row[_CUSTOMER_END + 2])
+        ticket.others_open = bool(row[_CUSTOMER_END + 3])
     return ticket
 
 

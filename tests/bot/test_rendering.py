@@ -581,6 +581,11 @@ class TestCardKeyboard:
         offered = {Status(p.argument or "") for p in decoded(keyboard) if p.action == "st"}
         assert offered <= set(allowed_moves(status, Mover.AGENT))
 
+    def test_a_merged_ticket_offers_only_the_customer(self) -> None:
+        keyboard = staff.card_keyboard(ticket_view(status=Status.CLOSED, merged_into=13))
+
+        assert presses(keyboard) == [("👤 Customer", Press("a", "cust", 12))]
+
     def test_closed_ticket_only_offers_reopen_and_the_customer(self) -> None:
         keyboard = staff.card_keyboard(ticket_view(status=Status.CLOSED))
 

@@ -18,6 +18,8 @@ from core.errors import (
     InvalidInput,
     PermissionDenied,
     SavedReplyNotFound,
+    TicketClosed,
+    TransitionRefused,
 )
 from core.services.saved_replies import SavedReplyInput
 from core.store import search_index
@@ -393,6 +395,25 @@ class TestMerge:
         posted = await desk.messages.customer_writes(ann.profile, text_from(ann, "more"))  # type: ignore[arg-type]
         assert posted.posted is not None
         assert posted.posted.ticket.number == b.number
+
+    async def test_a_merged_ticket_cannot_be_reopened_taken_or_written_on(
+        self, desk: Desk, ann: Actor, alice: Actor, report: Report
+    ) -> None:
+        a = await report(ann, "Printer smokes", "first words")
+        b = await report(ann, "Printer again", "second words")
+        await desk.merge.merge(alice, a.number, b.number)
+        pointer = f"#{a.number} was merged into #{b.number}"
+        with pytest.raises(TransitionRefused, match=pointer):
+            await desk.tickets.change_status(alice, a.number, Status.OPEN)
+        with pytest.raises(TransitionRefused, match=pointer):
+            await desk.tickets.take(alice, a.number)
+        for internal in (False, True):
+            with pytest.raises(TicketClosed, match=pointer):
+                await desk.messages.send_message(
+                    alice, a.number, text_from(alice, "hello"), internal=internal
+                )
+        source = await desk.queries.find_ticket(alice, a.number)
+        assert (source.status, source.assignee) == (Status.CLOSED, None)
 
     async def test_the_merged_tickets_topic_leads_to_the_target(
         self, desk: Desk, ann: Actor, alice: Actor, report: Report

@@ -12,6 +12,7 @@ from sqlalchemy import func, select, text
 from core.desk import Desk
 from core.domain.actors import Actor, Attachment, ChatRef, NewMessage
 from core.domain.values import AttachmentKind, Status
+from core.errors import InvalidInput, TicketClosed, TransitionRefused
 from core.services.customer_data import NothingToErase
 from core.services.customer_refs import CustomerRef
 from core.store.tables import Base, CustomerEventRow, TicketRow
@@ -135,6 +136,28 @@ class TestErase:
         async with desk.database.read_session() as session:
             copies = await session.scalar(text("SELECT count(*) FROM message_copies"))
         assert copies == 0
+
+    async def test_an_erased_ticket_takes_no_move_message_or_rating(
+        self, desk: Desk, ann: Actor, alice: Actor
+    ) -> None:
+        number = await ann_story(desk, ann, alice)
+        await desk.customer_data.erase(Actor.customer_ref(ann.ref), ANN)
+        erased = f"#{number}'s content was erased"
+        with pytest.raises(TransitionRefused, match=erased):
+            await desk.tickets.change_status(alice, number, Status.OPEN)
+        with pytest.raises(TransitionRefused, match=erased):
+            await desk.tickets.take(alice, number)
+        for internal in (False, True):
+            with pytest.raises(TicketClosed, match=f"#{number} was erased"):
+                await desk.messages.send_message(
+                    alice, number, text_from(alice, "hello"), internal=internal
+                )
+        with pytest.raises(InvalidInput, match=f"#{number} was erased"):
+            await desk.tickets.rate_ticket(ann, number, 1)
+        with pytest.raises(InvalidInput, match=f"#{number} was erased"):
+            await desk.tickets.comment_on_rating(ann, number, "changed my mind")
+        view = await desk.queries.find_ticket(Actor.system(), number)
+        assert (view.status, view.rating) == (Status.CLOSED, 5)
 
     async def test_twice_is_refused_until_something_new_is_written(
         self, desk: Desk, ann: Actor, report: Callable[..., Any]

@@ -148,6 +148,34 @@ class TestMoveDetails:
 CUSTOMER_REPLY = {N: N, OP: OP, P: OP, R: OP, C: "is closed"}
 
 
+class TestEndedTickets:
+    """A merged or erased ticket's story is over: it can be closed, never moved otherwise."""
+
+    @pytest.mark.parametrize("to", [N, OP, P, R])
+    def test_a_merged_ticket_only_closes(self, to: Status) -> None:
+        merged = ticket(C, merged_into=7)
+        with pytest.raises(TransitionRefused, match="#42 was merged into #7; work on that one"):
+            move(merged, to, mover=A, now=NOW)
+        assert move(ticket(OP, merged_into=7), C, mover=A, now=NOW).state.status is C
+
+    @pytest.mark.parametrize("to", [N, OP, P, R])
+    def test_an_erased_ticket_only_closes(self, to: Status) -> None:
+        with pytest.raises(TransitionRefused, match="#42's content was erased"):
+            move(ticket(C, erased=True), to, mover=A, now=NOW)
+        assert move(ticket(OP, erased=True), C, mover=A, now=NOW).state.status is C
+
+    @pytest.mark.parametrize("internal", [False, True])
+    def test_neither_takes_an_agents_message(self, internal: bool) -> None:
+        with pytest.raises(TicketClosed, match="#42 was merged into #7; write on that one"):
+            agent_reply(ticket(C, merged_into=7), agent_id=ALICE, now=NOW, internal=internal)
+        with pytest.raises(TicketClosed, match="#42 was erased; it takes no more messages"):
+            agent_reply(ticket(C, erased=True), agent_id=ALICE, now=NOW, internal=internal)
+
+    def test_an_ordinary_closed_ticket_still_takes_a_note_and_reopens(self) -> None:
+        assert agent_reply(ticket(C), agent_id=ALICE, now=NOW, internal=True).state.status is C
+        assert move(ticket(C), OP, mover=A, now=NOW).state.status is OP
+
+
 class TestCustomerReply:
     @pytest.mark.parametrize("frm", list(Status))
     def test_every_status(self, frm: Status) -> None:

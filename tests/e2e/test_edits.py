@@ -196,6 +196,26 @@ class TestAnAgentsEdit:
         assert len(server.bot_messages(ann)) == before
         assert not any("VIP" in (m.get("text") or "") for m in server.chat_messages(ann))
 
+    async def test_a_reply_edited_into_a_note_is_refused_and_its_copy_kept(
+        self, desk_bot: Harness
+    ) -> None:
+        server = desk_bot.server
+        ann = server.add_user("Ann")
+        agent = await desk_bot.agent()
+        number = await desk_bot.open_ticket(ann)
+        thread = await desk_bot.topic_of(number)
+        reply = await server.user_sends(
+            agent, "We will call you", chat=desk_bot.staff, thread_id=thread
+        )
+        copy = await desk_bot.wait_bot_says(ann, "We will call you")
+        await server.user_edits(reply, "/note customer is rude, ignore")
+        await desk_bot.wait_bot_says(
+            desk_bot.staff, "cannot make it an internal note", thread_id=thread
+        )
+        await desk_bot.settled()
+        assert server.message(ann, copy["message_id"])["text"] == "We will call you"
+        assert not any("rude" in (m.get("text") or "") for m in server.chat_messages(ann))
+
 
 class TestACopyTelegramWillNotEdit:
     async def test_a_copy_older_than_48_hours_gets_the_new_version_under_it(
