@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 DEFAULT_PORT = 8080
 DEFAULT_DIRECTORY = Path("sandbox-data")
 WRITE_PROBE = ".write-check"
+GITIGNORE = "# Made by helpdesk sandbox: its world and database, no source.\n*\n"
 
 
 def add_command(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -104,7 +105,11 @@ def prepare_directory(directory: Path, *, reset: bool) -> DirectoryLock:
     from sandbox.supervisor import SandboxFailed  # noqa: PLC0415
 
     try:
+        created = not directory.exists()
         directory.mkdir(parents=True, exist_ok=True)
+        if created:
+            # Made in a checkout (the default ./sandbox-data is), it stays out of git.
+            (directory / ".gitignore").write_text(GITIGNORE)
         probe = directory / WRITE_PROBE
         probe.write_text("ok")
         probe.unlink()

@@ -99,6 +99,28 @@ class TestSandboxProcess:
         assert "Sandbox running" not in finished.stdout
         assert (sandbox_dir / "world.json").exists()  # --reset deleted nothing
 
+    def test_the_directory_it_makes_stays_out_of_git(self, tmp_path: Path) -> None:
+        checkout = tmp_path / "checkout"
+        checkout.mkdir()
+        subprocess.run(["git", "init", "-q", str(checkout)], check=True)
+        # The test's record of the sandbox's output lands beside the directory.
+        (checkout / ".git" / "info" / "exclude").write_text("*.out\n")
+        running = SandboxProcess(checkout / "sandbox-data", free_port())
+        try:
+            running.start()
+            running.stop()
+        finally:
+            running.kill()
+
+        status = subprocess.run(
+            ["git", "-C", str(checkout), "status", "--porcelain", "--untracked-files=all"],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        assert (checkout / "sandbox-data" / "world.json").exists()
+        assert status.stdout == ""
+
     def test_the_environment_cannot_point_it_at_a_live_bot_or_database(
         self, sandbox_process: SandboxProcess, sandbox_dir: Path, tmp_path: Path
     ) -> None:

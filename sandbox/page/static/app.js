@@ -255,12 +255,14 @@ async function send({ text = "", files = [] }) {
   for (const file of files) form.append("file", file);
   try {
     await api("/sandbox/api/send", { method: "POST", body: form });
-    state.replyTo = null;
-    renderReplyBar();
-    await loadMessages({ scrollToEnd: true });
   } catch (error) {
     toast(error.message, { alert: true });
+    return false;
   }
+  state.replyTo = null;
+  renderReplyBar();
+  await loadMessages({ scrollToEnd: true });
+  return true;
 }
 
 async function press(message, data) {
@@ -277,6 +279,13 @@ async function press(message, data) {
   } catch (error) {
     toast(error.message, { alert: true });
   }
+}
+
+// The message field grows with its lines (up to a limit set in the style sheet).
+function fitInput() {
+  const input = $("text-input");
+  input.style.height = "auto";
+  input.style.height = `${input.scrollHeight + 2}px`;
 }
 
 function showAttachment() {
@@ -444,8 +453,27 @@ function listen() {
       while (state.earlyToasts.size > 50) state.earlyToasts.delete(state.earlyToasts.keys().next().value);
     }
   });
-  source.addEventListener("open", () => document.body.classList.remove("offline"));
-  source.addEventListener("error", () => document.body.classList.add("offline"));
+  source.addEventListener("open", () => {
+    if (!document.body.classList.contains("offline")) return;
+    document.body.classList.remove("offline");
+    $("offline-note").hidden = true;
+    // Back after a restart: what changed meanwhile sent no news to this page.
+    reloadAll();
+  });
+  source.addEventListener("error", () => {
+    document.body.classList.add("offline");
+    $("offline-note").hidden = false;
+  });
+}
+
+async function reloadAll() {
+  try {
+    await loadPeople();
+    await loadChats();
+    await Promise.all([loadMessages(), loadMenu()]);
+  } catch (error) {
+    toast(error.message, { alert: true });
+  }
 }
 
 // Start --------------------------------------------------------------------------------
@@ -463,16 +491,39 @@ async function start() {
   });
   $("composer").addEventListener("submit", async (event) => {
     event.preventDefault();
+    const composer = $("composer");
     const input = $("text-input");
     const text = input.value.trim();
-    if ((!text && state.files.length === 0) || !state.current) return;
+    if ((!text && state.files.length === 0) || !state.current || composer.classList.contains("sending")) return;
     input.value = "";
+    fitInput();
     const files = state.files;
     state.files = [];
     $("file-input").value = "";
     showAttachment();
-    await send({ text, files });
+    composer.classList.add("sending");
+    $("send-button").setAttribute("aria-busy", "true");
+    try {
+      // A failed send gives back what was written, unless something new was typed meanwhile.
+      if (!(await send({ text, files })) && !input.value && state.files.length === 0) {
+        input.value = text;
+        fitInput();
+        state.files = files;
+        showAttachment();
+      }
+    } finally {
+      composer.classList.remove("sending");
+      $("send-button").removeAttribute("aria-busy");
+    }
   });
+  // Enter sends, Shift+Enter starts a new line, as in Telegram's apps.
+  $("text-input").addEventListener("keydown", (event) => {
+    if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+      event.preventDefault();
+      $("composer").requestSubmit();
+    }
+  });
+  $("text-input").addEventListener("input", fitInput);
   $("file-input").addEventListener("change", (event) => {
     state.files = [...event.target.files].slice(0, MAX_ALBUM);
     if (event.target.files.length > MAX_ALBUM) toast(`An album holds at most ${MAX_ALBUM} files; the first ${MAX_ALBUM} are kept`, { alert: true });
