@@ -3,6 +3,7 @@ phone's width and a wide screen, in a real headless Chromium."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 import pytest
@@ -13,6 +14,7 @@ from tests.sandbox.pages import (
     AGENT,
     CUSTOMER,
     OTHER_CUSTOMER,
+    VIEWPORT,
     WAIT_MS,
     act_as,
     bot_says,
@@ -137,6 +139,43 @@ class TestLayout:
         assert panel is not None
         assert choice is not None
         assert choice["x"] + choice["width"] <= panel["x"] + panel["width"]
+
+
+class TestReload:
+    def test_each_tab_comes_back_to_its_own_person_and_chat_after_a_reload(
+        self, browser: Browser, sandbox: SandboxProcess
+    ) -> None:
+        # Two tabs of one browser: they share its storage, as a person's tabs do.
+        context = browser.new_context(viewport=VIEWPORT)
+        errors: list[str] = []
+        customer_tab, agent_tab = context.new_page(), context.new_page()
+        for tab in (customer_tab, agent_tab):
+            tab.on("pageerror", lambda error: errors.append(str(error)))
+            tab.goto(sandbox.url)
+            tab.wait_for_selector("body[data-ready=true]")
+        try:
+            act_as(customer_tab, CUSTOMER)
+            act_as(agent_tab, AGENT)
+            agent_tab.locator("[data-testid=chat-group]").click()
+            expect(agent_tab.locator("[data-testid=chat-header]")).to_contain_text("General")
+
+            for tab in (customer_tab, agent_tab):
+                tab.reload()
+                tab.wait_for_selector("body[data-ready=true]")
+
+            customer_choice = customer_tab.locator("[data-testid=act-as] option:checked")
+            expect(customer_choice).to_have_text(CUSTOMER)
+            expect(customer_tab.locator("[data-testid=chat-private]")).to_have_class(
+                re.compile("active")
+            )
+            expect(agent_tab.locator("[data-testid=act-as] option:checked")).to_have_text(AGENT)
+            expect(agent_tab.locator("[data-testid=chat-group]")).to_have_class(
+                re.compile("active")
+            )
+            expect(agent_tab.locator("[data-testid=chat-header]")).to_contain_text("General")
+        finally:
+            context.close()
+        assert errors == []
 
 
 class TestRestart:

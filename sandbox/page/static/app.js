@@ -48,7 +48,8 @@ async function loadPeople() {
   state.bot = answer.bot;
   state.staffChatId = answer.staff_chat_id;
   const select = $("act-as");
-  const chosen = state.me ?? Number(localStorage.getItem("sandbox.me")) ?? null;
+  // This tab's person (kept in its address over a reload), else the last one chosen anywhere.
+  const chosen = state.me ?? (Number(linked.get("as")) || Number(localStorage.getItem("sandbox.me")) || null);
   select.replaceChildren(
     ...state.people.map((p) =>
       el("option", { value: String(p.id), text: `${p.name} (${p.role}${p.account ? ` ${p.account}` : ""})` }),
@@ -153,8 +154,29 @@ function currentTitle() {
   return { title: chat.title, subtitle: chat.kind === "forum" ? "General" : "group" };
 }
 
+// The tab's address names its person and chat, so a reload comes back to them.
+const linked = new URLSearchParams(location.hash.slice(1));
+
+function remember() {
+  const where = new URLSearchParams({ as: String(state.me) });
+  if (state.current) where.set("chat", String(state.current.chatId));
+  if (state.current?.thread) where.set("thread", state.current.thread);
+  history.replaceState(null, "", `#${where}`);
+}
+
+// The chat the address names, if this person sees it.
+function linkedChat() {
+  const chat = state.chats.find((candidate) => String(candidate.id) === linked.get("chat"));
+  if (!chat) return null;
+  const thread = linked.get("thread");
+  if (chat.kind === "private") return { chatId: chat.id, thread: null, kind: "private" };
+  if (!thread || thread === "general") return { chatId: chat.id, thread: chat.kind === "forum" ? "general" : null, kind: chat.kind };
+  return (chat.topics || []).some((topic) => String(topic.thread_id) === thread) ? { chatId: chat.id, thread, kind: "topic" } : null;
+}
+
 async function openChat(target) {
   state.current = target;
+  remember();
   state.replyTo = null;
   renderReplyBar();
   $("command-menu").hidden = true;
@@ -543,7 +565,9 @@ async function start() {
   listen();
   await loadPeople();
   await loadChats();
+  if (String(state.me) === linked.get("as")) state.current = linkedChat() ?? state.current;
   if (state.current) await openChat(state.current);
+  remember();
   document.body.dataset.actingAs = String(state.me);
   document.body.dataset.ready = "true";
 }
