@@ -11,10 +11,15 @@ import asyncio
 import shutil
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from sandbox.directory_lock import DirectoryLock
 
 DEFAULT_PORT = 8080
 DEFAULT_DIRECTORY = Path("sandbox-data")
 WRITE_PROBE = ".write-check"
+GITIGNORE = "# Made by helpdesk sandbox: its world and database, no source.\n*\n"
 
 
 def add_command(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -51,9 +56,17 @@ def _port(value: str) -> int:
 
 def run(args: argparse.Namespace) -> int:
     """Run the sandbox until Ctrl-C or SIGTERM; the exit code."""
+    try:
+        return _run(args)
+    except KeyboardInterrupt:  # Ctrl-C before the sandbox took the signal over
+        return 0
+
+
+def _run(args: argparse.Namespace) -> int:
     # The sandbox's modules (its Bot API server, a web stack) load only when it runs: the
     # ``helpdesk`` command, and so the bot, does without them.
     from sandbox.desk_process import OVERRIDDEN, DeskFailed  # noqa: PLC0415
+    from sandbox.directory_lock import DirectoryInUse  # noqa: PLC0415
     from sandbox.persistence import WorldFileError  # noqa: PLC0415
     from sandbox.supervisor import Sandbox, SandboxFailed, SandboxOptions, say  # noqa: PLC0415
 
@@ -63,40 +76,57 @@ def run(args: argparse.Namespace) -> int:
         f"{', '.join(OVERRIDDEN)} from the environment and .env are ignored."
     )
     try:
-        prepare_directory(directory, reset=args.reset)
+        lock = prepare_directory(directory, reset=args.reset)
+    except (SandboxFailed, DirectoryInUse) as exc:
+        return _fail(str(exc))
+    try:
         options = SandboxOptions(args.port, directory, open_browser=not args.no_browser)
-        asyncio.run(Sandbox(options).run())
+        asyncio.run(Sandbox(options, lock).run())
     except WorldFileError as exc:
         return _fail(f"{exc}. Start a fresh world with --reset (this deletes it).")
     except (SandboxFailed, DeskFailed) as exc:
         return _fail(str(exc))
-    except KeyboardInterrupt:
-        return 0
+    finally:
+        lock.release()
     return 0
 
 
-def prepare_directory(directory: Path, *, reset: bool) -> None:
-    """Make sure ``directory`` exists and is writable; with ``reset``, empty the world.
+def prepare_directory(directory: Path, *, reset: bool) -> DirectoryLock:
+    """Make sure ``directory`` exists and is writable, and lock it; with ``reset``, empty it.
+
+    Returns:
+        The directory's lock, held.
 
     Raises:
         SandboxFailed: the directory cannot be created or written.
+        DirectoryInUse: another sandbox runs on it (a reset then deletes nothing).
     """
-    from sandbox.persistence import FILES_DIR, WORLD_FILE  # noqa: PLC0415 - see run()
-    from sandbox.supervisor import DESK_DATABASE, SandboxFailed  # noqa: PLC0415
+    from sandbox.directory_lock import DirectoryLock  # noqa: PLC0415 - see run()
+    from sandbox.supervisor import SandboxFailed  # noqa: PLC0415
 
     try:
+        created = not directory.exists()
         directory.mkdir(parents=True, exist_ok=True)
+        if created:
+            # Made in a checkout (the default ./sandbox-data is), it stays out of git.
+            (directory / ".gitignore").write_text(GITIGNORE)
         probe = directory / WRITE_PROBE
         probe.write_text("ok")
         probe.unlink()
+        lock = DirectoryLock(directory)
+        lock.take()
     except OSError as exc:
         raise SandboxFailed(
             f"cannot write to the sandbox directory {directory}: {exc.strerror or exc}"
         ) from None
     if reset:
-        for name in (WORLD_FILE, DESK_DATABASE, f"{DESK_DATABASE}-wal", f"{DESK_DATABASE}-shm"):
-            (directory / name).unlink(missing_ok=True)
+        from sandbox.persistence import FILES_DIR, WORLD_FILE  # noqa: PLC0415 - see run()
+        from sandbox.supervisor import delete_desk_database  # noqa: PLC0415
+
+        (directory / WORLD_FILE).unlink(missing_ok=True)
         shutil.rmtree(directory / FILES_DIR, ignore_errors=True)
+        delete_desk_database(directory)
+    return lock
 
 
 def _fail(message: str) -> int:

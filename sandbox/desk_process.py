@@ -31,6 +31,8 @@ Shorter than production's 10 s so the faults panel's "time out" shows the desk g
 backing off and retrying within seconds, not half a minute.
 """
 CLI = "import sys; from bot.cli import main; sys.exit(main(sys.argv[1:]))"
+CLI_ERROR_PREFIX = "helpdesk: error: "
+"""How the desk's command line starts a failure line (the sandbox adds its own)."""
 STOP_GRACE_SECONDS = 5.0
 PR_SET_PDEATHSIG = 1
 
@@ -138,11 +140,13 @@ async def create_agent_account(env: dict[str, str], username: str, *, admin: boo
         stdin=asyncio.subprocess.PIPE,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
+        # Out of the terminal's process group: Ctrl-C stops the sandbox, which lets this
+        # finish, rather than killing it halfway.
+        start_new_session=True,
     )
     _out, err = await process.communicate(f"{password}\n".encode())
     if process.returncode != 0:
-        reason = err.decode(errors="replace").strip().splitlines()
-        raise DeskFailed(
-            reason[-1] if reason else f"helpdesk agent add exited {process.returncode}"
-        )
+        lines = err.decode(errors="replace").strip().splitlines()
+        reason = lines[-1].removeprefix(CLI_ERROR_PREFIX) if lines else ""
+        raise DeskFailed(reason or f"helpdesk agent add exited {process.returncode}")
     return password

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from sandbox.botapi import FakeBotApi
 from sandbox.desk_process import DeskProcess, create_agent_account, desk_environment
+from sandbox.directory_lock import DirectoryLock
 from sandbox.events import EventHub
 from sandbox.page.routes import SandboxPage, page_routes
 from sandbox.persistence import Cast, WorldStore
@@ -62,15 +63,17 @@ def say(line: str) -> None:
 class Sandbox:
     """The running group and its world."""
 
-    def __init__(self, options: SandboxOptions) -> None:
-        """Prepare (nothing runs yet)."""
+    def __init__(self, options: SandboxOptions, lock: DirectoryLock | None = None) -> None:
+        """Prepare (nothing runs yet); ``lock`` is the directory's, held by the caller."""
         self.options = options
+        self.lock = lock
         self.store = WorldStore(options.directory)
         self.server: FakeBotApi = new_server()
         self.events = EventHub()
         self.cast: Cast | None = None
         self.desk: DeskProcess | None = None
         self._stop = asyncio.Event()
+        self._world_complete = False
 
     @property
     def address(self) -> str:
@@ -93,8 +96,20 @@ class Sandbox:
         Raises:
             SandboxFailed: the port is taken, the desk failed, ...
         """
+        # Ctrl-C from here on is a stop request: the sandbox ends in order, never halfway.
+        loop = asyncio.get_running_loop()
+        for signal_number in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signal_number, self._stop.set)
         first_start = not self.store.exists()
-        self.cast = build_ready_world(self.server) if first_start else self.store.load(self.server)
+        if first_start:
+            # A desk database without a world is what a first start that never finished
+            # leaves; its chats are not this world's, and its demo account has no password
+            # anyone saw.
+            delete_desk_database(self.options.directory)
+            self.cast = build_ready_world(self.server)
+        else:
+            self.cast = self.store.load(self.server)
+            self._world_complete = True
         self.server.dispatcher.observers.append(self.events.observe_call)
         self.server.add_routes(
             page_routes(SandboxPage(self.server, self.cast, self.events, self._new_agent))
@@ -109,9 +124,8 @@ class Sandbox:
             raise SandboxFailed(
                 f"cannot listen on {HOST}:{self.options.port}: {exc.strerror}"
             ) from None
-        loop = asyncio.get_running_loop()
-        for signal_number in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(signal_number, self._stop.set)
+        if self.lock is not None:
+            self.lock.record(self.address)
         try:
             await self._serve(first_start)
         finally:
@@ -121,14 +135,18 @@ class Sandbox:
         if first_start:
             # The person trying the desk runs it: the demo agent is an admin (/deadletters...).
             password = await create_agent_account(self.env(), DEMO_ACCOUNT, admin=True)
+            self._world_complete = True
             self.save()
             say(
                 f"Agent account {DEMO_ACCOUNT!r}, password: {password}  (shown once; in the page, "
                 "act as Dana Demo and send /login to the bot)"
             )
-        self.desk = DeskProcess(self.env(), self.options.directory / DESK_LOG)
+        if self._stop.is_set():
+            return
+        log = self.options.directory / DESK_LOG
+        self.desk = DeskProcess(self.env(), log)
         await self.desk.start()
-        say(f"Sandbox running at {self.address}  (Ctrl-C stops it; the desk logs to {DESK_LOG})")
+        say(f"Sandbox running at {self.address}  (Ctrl-C stops it; the desk logs to {log})")
         if self.options.open_browser:
             await asyncio.to_thread(_open_browser, self.address)
         desk_ended = asyncio.create_task(self.desk.wait())
@@ -155,7 +173,9 @@ class Sandbox:
         if self.desk is not None:
             await self.desk.stop()
         self.events.close()
-        if self.cast is not None:
+        # A first start stopped before the demo account existed saves nothing: the next
+        # start is a first start again, and shows the password.
+        if self.cast is not None and self._world_complete:
             self.save()
         await self.server.stop()
 
@@ -171,6 +191,12 @@ class Sandbox:
 
     async def _new_agent(self, username: str) -> str:
         return await create_agent_account(self.env(), username)
+
+
+def delete_desk_database(directory: Path) -> None:
+    """Delete the desk's SQLite database (with its journal files) in ``directory``."""
+    for name in (DESK_DATABASE, f"{DESK_DATABASE}-wal", f"{DESK_DATABASE}-shm"):
+        (directory / name).unlink(missing_ok=True)
 
 
 def _open_browser(address: str) -> None:

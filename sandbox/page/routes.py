@@ -14,7 +14,8 @@ GET      /sandbox/api/chats           ?as= → the chats that person sees, with 
 GET      /sandbox/api/messages        ?chat_id=&thread= → messages, service ones included
 GET      /sandbox/api/commands        ?as=&chat_id= → the bot's command menu there
 POST     /sandbox/api/send            form: as, chat_id, thread?, reply_to?, text?, file*
-                                      (2 to 10 files make one album)
+                                      (2 to 10 files make one album; a long text goes
+                                      in parts) → what was sent, in order
 POST     /sandbox/api/edit            {as, chat_id, message_id, text} → the edited message
 POST     /sandbox/api/press           {as, chat_id, message_id, data} → {query_id}
 POST     /sandbox/api/customers       {first_name} → the new person
@@ -50,6 +51,7 @@ from sandbox.botapi.user_actions import MAX_ALBUM_ITEMS, SentFile
 from sandbox.desk_process import DESK_HTTP_TIMEOUT_SECONDS
 from sandbox.events import EventHub
 from sandbox.page import views
+from sandbox.page.long_texts import MAX_CAPTION, split_text
 from sandbox.persistence import Cast
 
 STATIC = Path(__file__).parent / "static"
@@ -210,31 +212,41 @@ class _Actions:
                 "reply_to": int(reply_to) if reply_to else None,
             }
             files = [await _sent_file(upload) for upload in uploads]
-            sent: Any
-            if len(files) > 1:
-                # Telegram's apps send photos as a photo album, anything else as files.
-                if any(file.kind != "photo" for file in files):
-                    files = [_as_document(file) for file in files]
-                sent = await self.server.user_sends_files(
-                    person, files, caption=text or None, **placement
-                )
-            elif files:
-                file = files[0]
-                sent = await self.server.user_sends_file(
-                    person,
-                    file.kind,
-                    file.content,
-                    file_name=file.file_name,
-                    mime_type=file.mime_type,
-                    caption=text or None,
-                    **placement,
-                )
-            elif text:
-                sent = await self.server.user_sends(person, text, **placement)
-            else:
+            if not files and not text:
                 raise PageError("write something or attach a file")
+            # Like a Telegram app: a caption too long goes as messages after the files.
+            caption = text if files and len(split_text(text, MAX_CAPTION)) == 1 else ""
+            parts = [] if caption else split_text(text)
+            sent: list[Any] = []
+            if files:
+                sent.append(await self._send_files(person, files, caption, placement))
+                placement["reply_to"] = None
+            for part in parts:
+                sent.append(await self.server.user_sends(person, part, **placement))
+                placement["reply_to"] = None
         self.page.changed()
         return sent
+
+    async def _send_files(
+        self, person: FakeUser, files: list[SentFile], caption: str, placement: dict[str, Any]
+    ) -> Any:
+        if len(files) > 1:
+            # Telegram's apps send photos as a photo album, anything else as files.
+            if any(file.kind != "photo" for file in files):
+                files = [_as_document(file) for file in files]
+            return await self.server.user_sends_files(
+                person, files, caption=caption or None, **placement
+            )
+        file = files[0]
+        return await self.server.user_sends_file(
+            person,
+            file.kind,
+            file.content,
+            file_name=file.file_name,
+            mime_type=file.mime_type,
+            caption=caption or None,
+            **placement,
+        )
 
     async def edit(self, request: Request) -> Any:
         body = await _body(request)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import time
@@ -42,6 +43,83 @@ class TestSandboxProcess:
         assert [child.pid for child in children if _alive(child)] == []
         assert (sandbox_dir / "world.json").exists()
         assert (sandbox_dir / "desk.db").exists()
+
+    def test_the_line_about_the_desks_log_names_the_file_where_it_is(
+        self, sandbox_process: SandboxProcess, sandbox_dir: Path
+    ) -> None:
+        sandbox_process.start()
+        output = sandbox_process.output.read_text()
+        sandbox_process.stop()
+
+        assert f"the desk logs to {sandbox_dir / 'desk.log'})" in output
+        assert (sandbox_dir / "desk.log").exists()
+
+    def test_ctrl_c_while_the_first_start_makes_the_demo_account_still_shows_its_password(
+        self, sandbox_process: SandboxProcess
+    ) -> None:
+        # Like Ctrl-C in a terminal: SIGINT to the whole process group, children included.
+        first = subprocess.Popen(
+            sandbox_process.command(),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            start_new_session=True,
+        )
+        try:
+            _wait_for_agent_add(first)
+            os.killpg(first.pid, signal.SIGINT)
+            out, err = first.communicate(timeout=60)
+        finally:
+            if first.poll() is None:
+                first.kill()
+        sandbox_process.start()
+        sandbox_process.stop()
+
+        assert first.returncode == 0
+        assert "error" not in err
+        # The password shows either before the first start ends or at the next start.
+        assert "password:" in out or sandbox_process.password is not None
+
+    def test_a_second_sandbox_on_the_same_directory_refuses_and_says_where_the_first_is(
+        self, sandbox_process: SandboxProcess, sandbox_dir: Path
+    ) -> None:
+        sandbox_process.start()
+        second = SandboxProcess(sandbox_dir, free_port())
+        finished = subprocess.run(
+            second.command("--reset"), capture_output=True, text=True, timeout=60, check=False
+        )
+        sandbox_process.stop()
+
+        assert finished.returncode == 1
+        assert finished.stderr.strip().splitlines() == [
+            f"helpdesk: error: another sandbox is running on {sandbox_dir} "
+            f"(its page: {sandbox_process.url}); use that one, stop it, or give this one "
+            "another --dir"
+        ]
+        assert "Sandbox running" not in finished.stdout
+        assert (sandbox_dir / "world.json").exists()  # --reset deleted nothing
+
+    def test_the_directory_it_makes_stays_out_of_git(self, tmp_path: Path) -> None:
+        checkout = tmp_path / "checkout"
+        checkout.mkdir()
+        subprocess.run(["git", "init", "-q", str(checkout)], check=True)
+        # The test's record of the sandbox's output lands beside the directory.
+        (checkout / ".git" / "info" / "exclude").write_text("*.out\n")
+        running = SandboxProcess(checkout / "sandbox-data", free_port())
+        try:
+            running.start()
+            running.stop()
+        finally:
+            running.kill()
+
+        status = subprocess.run(
+            ["git", "-C", str(checkout), "status", "--porcelain", "--untracked-files=all"],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        assert (checkout / "sandbox-data" / "world.json").exists()
+        assert status.stdout == ""
 
     def test_the_environment_cannot_point_it_at_a_live_bot_or_database(
         self, sandbox_process: SandboxProcess, sandbox_dir: Path, tmp_path: Path
@@ -107,6 +185,22 @@ class TestBadInput:
         assert str(world) in lines[0]
         assert "--reset" in lines[0]
         assert world.read_text() == '{"format": 1, "sequences": '
+
+
+def _wait_for_agent_add(process: subprocess.Popen[str]) -> None:
+    """Wait until the first start runs ``helpdesk agent add`` for the demo account."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            children = psutil.Process(process.pid).children(recursive=True)
+            if any("agent" in child.cmdline() for child in children):
+                return
+        except psutil.NoSuchProcess:
+            pass
+        if process.poll() is not None:
+            raise AssertionError(f"the sandbox exited {process.returncode}")
+        time.sleep(0.02)
+    raise AssertionError("the first start never ran helpdesk agent add")
 
 
 def _alive(process: psutil.Process) -> bool:

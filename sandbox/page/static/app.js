@@ -48,7 +48,8 @@ async function loadPeople() {
   state.bot = answer.bot;
   state.staffChatId = answer.staff_chat_id;
   const select = $("act-as");
-  const chosen = state.me ?? Number(localStorage.getItem("sandbox.me")) ?? null;
+  // This tab's person (kept in its address over a reload), else the last one chosen anywhere.
+  const chosen = state.me ?? (Number(linked.get("as")) || Number(localStorage.getItem("sandbox.me")) || null);
   select.replaceChildren(
     ...state.people.map((p) =>
       el("option", { value: String(p.id), text: `${p.name} (${p.role}${p.account ? ` ${p.account}` : ""})` }),
@@ -153,8 +154,29 @@ function currentTitle() {
   return { title: chat.title, subtitle: chat.kind === "forum" ? "General" : "group" };
 }
 
+// The tab's address names its person and chat, so a reload comes back to them.
+const linked = new URLSearchParams(location.hash.slice(1));
+
+function remember() {
+  const where = new URLSearchParams({ as: String(state.me) });
+  if (state.current) where.set("chat", String(state.current.chatId));
+  if (state.current?.thread) where.set("thread", state.current.thread);
+  history.replaceState(null, "", `#${where}`);
+}
+
+// The chat the address names, if this person sees it.
+function linkedChat() {
+  const chat = state.chats.find((candidate) => String(candidate.id) === linked.get("chat"));
+  if (!chat) return null;
+  const thread = linked.get("thread");
+  if (chat.kind === "private") return { chatId: chat.id, thread: null, kind: "private" };
+  if (!thread || thread === "general") return { chatId: chat.id, thread: chat.kind === "forum" ? "general" : null, kind: chat.kind };
+  return (chat.topics || []).some((topic) => String(topic.thread_id) === thread) ? { chatId: chat.id, thread, kind: "topic" } : null;
+}
+
 async function openChat(target) {
   state.current = target;
+  remember();
   state.replyTo = null;
   renderReplyBar();
   $("command-menu").hidden = true;
@@ -255,12 +277,14 @@ async function send({ text = "", files = [] }) {
   for (const file of files) form.append("file", file);
   try {
     await api("/sandbox/api/send", { method: "POST", body: form });
-    state.replyTo = null;
-    renderReplyBar();
-    await loadMessages({ scrollToEnd: true });
   } catch (error) {
     toast(error.message, { alert: true });
+    return false;
   }
+  state.replyTo = null;
+  renderReplyBar();
+  await loadMessages({ scrollToEnd: true });
+  return true;
 }
 
 async function press(message, data) {
@@ -277,6 +301,13 @@ async function press(message, data) {
   } catch (error) {
     toast(error.message, { alert: true });
   }
+}
+
+// The message field grows with its lines (up to a limit set in the style sheet).
+function fitInput() {
+  const input = $("text-input");
+  input.style.height = "auto";
+  input.style.height = `${input.scrollHeight + 2}px`;
 }
 
 function showAttachment() {
@@ -444,8 +475,27 @@ function listen() {
       while (state.earlyToasts.size > 50) state.earlyToasts.delete(state.earlyToasts.keys().next().value);
     }
   });
-  source.addEventListener("open", () => document.body.classList.remove("offline"));
-  source.addEventListener("error", () => document.body.classList.add("offline"));
+  source.addEventListener("open", () => {
+    if (!document.body.classList.contains("offline")) return;
+    document.body.classList.remove("offline");
+    $("offline-note").hidden = true;
+    // Back after a restart: what changed meanwhile sent no news to this page.
+    reloadAll();
+  });
+  source.addEventListener("error", () => {
+    document.body.classList.add("offline");
+    $("offline-note").hidden = false;
+  });
+}
+
+async function reloadAll() {
+  try {
+    await loadPeople();
+    await loadChats();
+    await Promise.all([loadMessages(), loadMenu()]);
+  } catch (error) {
+    toast(error.message, { alert: true });
+  }
 }
 
 // Start --------------------------------------------------------------------------------
@@ -463,16 +513,39 @@ async function start() {
   });
   $("composer").addEventListener("submit", async (event) => {
     event.preventDefault();
+    const composer = $("composer");
     const input = $("text-input");
     const text = input.value.trim();
-    if ((!text && state.files.length === 0) || !state.current) return;
+    if ((!text && state.files.length === 0) || !state.current || composer.classList.contains("sending")) return;
     input.value = "";
+    fitInput();
     const files = state.files;
     state.files = [];
     $("file-input").value = "";
     showAttachment();
-    await send({ text, files });
+    composer.classList.add("sending");
+    $("send-button").setAttribute("aria-busy", "true");
+    try {
+      // A failed send gives back what was written, unless something new was typed meanwhile.
+      if (!(await send({ text, files })) && !input.value && state.files.length === 0) {
+        input.value = text;
+        fitInput();
+        state.files = files;
+        showAttachment();
+      }
+    } finally {
+      composer.classList.remove("sending");
+      $("send-button").removeAttribute("aria-busy");
+    }
   });
+  // Enter sends, Shift+Enter starts a new line, as in Telegram's apps.
+  $("text-input").addEventListener("keydown", (event) => {
+    if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+      event.preventDefault();
+      $("composer").requestSubmit();
+    }
+  });
+  $("text-input").addEventListener("input", fitInput);
   $("file-input").addEventListener("change", (event) => {
     state.files = [...event.target.files].slice(0, MAX_ALBUM);
     if (event.target.files.length > MAX_ALBUM) toast(`An album holds at most ${MAX_ALBUM} files; the first ${MAX_ALBUM} are kept`, { alert: true });
@@ -492,7 +565,9 @@ async function start() {
   listen();
   await loadPeople();
   await loadChats();
+  if (String(state.me) === linked.get("as")) state.current = linkedChat() ?? state.current;
   if (state.current) await openChat(state.current);
+  remember();
   document.body.dataset.actingAs = String(state.me);
   document.body.dataset.ready = "true";
 }
