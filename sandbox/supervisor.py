@@ -141,6 +141,11 @@ class Sandbox:
                 f"Agent account {DEMO_ACCOUNT!r}, password: {password}  (shown once; in the page, "
                 "act as Dana Demo and send /login to the bot)"
             )
+        else:
+            say(
+                f"Agent account {DEMO_ACCOUNT!r}: its password was shown at the first start "
+                "(lost it? --reset starts a new world, with a new password)"
+            )
         if self._stop.is_set():
             return
         log = self.options.directory / DESK_LOG

@@ -44,6 +44,21 @@ class TestSandboxProcess:
         assert (sandbox_dir / "world.json").exists()
         assert (sandbox_dir / "desk.db").exists()
 
+    def test_a_restart_says_how_to_log_in_as_the_demo_agent(
+        self, sandbox_process: SandboxProcess
+    ) -> None:
+        sandbox_process.start()
+        first = sandbox_process.password
+        sandbox_process.stop()
+        sandbox_process.start()
+        output = sandbox_process.output.read_text()
+        sandbox_process.stop()
+
+        assert first is not None
+        assert "Agent account 'demo': its password was shown at the first start" in output
+        assert "--reset starts a new world, with a new password" in output
+        assert first not in output
+
     def test_the_line_about_the_desks_log_names_the_file_where_it_is(
         self, sandbox_process: SandboxProcess, sandbox_dir: Path
     ) -> None:
