@@ -56,12 +56,11 @@ class LoginRequest(Body):
     @model_validator(mode="before")
     @classmethod
     def _no_hashes(cls, data: Any) -> Any:
-        if isinstance(data, dict) and "password_hash" in data:
-            raise ValueError(
-                "send the password itself in 'password'; a password hash is never accepted, "
-                "because a hash that logs in would make every stolen hash a password"
-            )
-        return data
+        return _refuse_password_hash(
+            data,
+            "a password hash is never accepted, because a hash that logs in would make every "
+            "stolen hash a password",
+        )
 
     @model_validator(mode="after")
     def _one_way(self) -> LoginRequest:
@@ -311,12 +310,9 @@ class NewAgentRequest(Body):
     @model_validator(mode="before")
     @classmethod
     def _no_hashes(cls, data: Any) -> Any:
-        if isinstance(data, dict) and "password_hash" in data:
-            raise ValueError(
-                "send the password itself in 'password'; the desk hashes it, and a hash sent "
-                "in would pass none of the password rules"
-            )
-        return data
+        return _refuse_password_hash(
+            data, "the desk hashes it, and a hash sent in would pass none of the password rules"
+        )
 
 
 class ErrorDetail(BaseModel):
@@ -330,3 +326,10 @@ class ErrorOut(BaseModel):
     """Every error has this shape."""
 
     error: ErrorDetail
+
+
+def _refuse_password_hash(data: Any, why: str) -> Any:
+    """A body naming ``password_hash`` is refused with a sentence on why (one spec's name)."""
+    if isinstance(data, dict) and "password_hash" in data:
+        raise ValueError(f"send the password itself in 'password'; {why}")
+    return data
