@@ -122,7 +122,8 @@ class TicketService:
         require_agent(actor)
         reference = customer.strip()
         query = select(CustomerRow)
-        if reference.lstrip("-").isdigit():
+        digits = reference.removeprefix("-")
+        if digits.isascii() and digits.isdigit() and len(digits) <= 18:  # fits an id
             query = query.where(CustomerRow.telegram_user_id == int(reference))
         else:
             name = reference.removeprefix("@").lower()

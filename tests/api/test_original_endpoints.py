@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import httpx
+import pytest
 from sqlalchemy import select
 
 from core.desk import Desk
@@ -120,6 +121,15 @@ class TestHelpdeskManagementSystem:
         )
         assert answer.status_code == 404
         assert answer.json()["error"]["code"] == "customer_not_found"
+
+    @pytest.mark.parametrize("reference", ["²", "-²", "١٢", "9" * 30, "-" + "9" * 30])
+    async def test_digits_no_id_has_are_a_customer_not_found(
+        self, client: httpx.AsyncClient, agent: dict[str, str], reference: str
+    ) -> None:
+        answer = await client.post(
+            "/tickets/report-issue", json={"username": reference, "issue": "x"}, headers=agent
+        )
+        assert (answer.status_code, answer.json()["error"]["code"]) == (404, "customer_not_found")
 
     async def test_view_tickets_with_and_without_status(
         self,
