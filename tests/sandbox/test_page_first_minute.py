@@ -81,6 +81,39 @@ class TestWriting:
         )
         expect(field).to_have_value("")
 
+    def test_a_message_written_while_one_is_on_its_way_follows_it(self, page: Page) -> None:
+        act_as(page, AGENT)
+        field = page.locator("[data-testid=text-input]")
+        held: list[Route] = []
+
+        def hold(route: Route) -> None:  # the first send stays on its way
+            held.append(route)
+
+        page.route("**/sandbox/api/send", hold)
+
+        field.fill("first of two")
+        field.press("Enter")
+        expect(field).to_have_value("")
+        page.wait_for_function("() => document.querySelector('#composer.sending') !== null")
+        field.fill("second of two")
+        field.press("Enter")
+        expect(field).to_have_value("")  # taken at once, not dropped while the first is out
+        page.wait_for_timeout(300)
+        assert len(held) == 1, "the second waits for the first"
+        held[0].continue_()
+        for _ in range(100):  # the second goes once the first is answered
+            if len(held) == 2:
+                break
+            page.wait_for_timeout(100)
+        assert len(held) == 2
+        held[1].continue_()
+
+        expect(page.locator(".bubble.mine .text", has_text="second of two")).to_have_count(
+            1, timeout=WAIT_MS
+        )
+        assert my_texts(page)[-2:] == ["first of two", "second of two"]
+        expect(page.locator("#composer")).not_to_have_class(re.compile("sending"))
+
     def test_a_send_that_fails_gives_the_text_back_to_edit_or_retry(self, page: Page) -> None:
         act_as(page, CUSTOMER)
 

@@ -16,6 +16,8 @@ const state = {
   earlyToasts: new Map(), // button answers that came before the press's own answer
   revealed: new Set(), // spoilers clicked open, by chat:message:offset
   menu: [],
+  sendQueue: Promise.resolve(), // the last send written: the next one waits for it
+  pendingSends: 0,
 };
 // Read by the browser tests and the benchmark.
 window.sandbox = { renders: 0, lastRenderMs: 0, state };
@@ -266,13 +268,18 @@ async function sendText(text) {
   return send({ text });
 }
 
-async function send({ text = "", files = [] }) {
-  if (!state.current) return;
+function target() {
+  // Where a message written now goes: read when it is written, not when it is sent.
+  return { me: state.me, chat: state.current, replyTo: state.replyTo };
+}
+
+async function send({ text = "", files = [], to = target() }) {
+  if (!to.chat) return;
   const form = new FormData();
-  form.set("as", String(state.me));
-  form.set("chat_id", String(state.current.chatId));
-  if (state.current.thread) form.set("thread", state.current.thread);
-  if (state.replyTo) form.set("reply_to", String(state.replyTo.message_id));
+  form.set("as", String(to.me));
+  form.set("chat_id", String(to.chat.chatId));
+  if (to.chat.thread) form.set("thread", to.chat.thread);
+  if (to.replyTo) form.set("reply_to", String(to.replyTo.message_id));
   if (text) form.set("text", text);
   for (const file of files) form.append("file", file);
   try {
@@ -281,8 +288,10 @@ async function send({ text = "", files = [] }) {
     toast(error.message, { alert: true });
     return false;
   }
-  state.replyTo = null;
-  renderReplyBar();
+  if (state.replyTo === to.replyTo) {
+    state.replyTo = null;
+    renderReplyBar();
+  }
   await loadMessages({ scrollToEnd: true });
   return true;
 }
@@ -516,26 +525,39 @@ async function start() {
     const composer = $("composer");
     const input = $("text-input");
     const text = input.value.trim();
-    if ((!text && state.files.length === 0) || !state.current || composer.classList.contains("sending")) return;
+    if ((!text && state.files.length === 0) || !state.current) return;
     input.value = "";
     fitInput();
     const files = state.files;
     state.files = [];
     $("file-input").value = "";
     showAttachment();
+    // Written while another is on its way: it waits its turn, so the chat keeps the order
+    // they were written in (the field is empty at once: a second press sends nothing twice).
+    const to = target();
+    const previous = state.sendQueue;
+    state.pendingSends += 1;
     composer.classList.add("sending");
     $("send-button").setAttribute("aria-busy", "true");
-    try {
+    const mine = (async () => {
+      await previous;
       // A failed send gives back what was written, unless something new was typed meanwhile.
-      if (!(await send({ text, files })) && !input.value && state.files.length === 0) {
+      if (!(await send({ text, files, to })) && !input.value && state.files.length === 0) {
         input.value = text;
         fitInput();
         state.files = files;
         showAttachment();
       }
+    })();
+    state.sendQueue = mine.catch(() => {});
+    try {
+      await mine;
     } finally {
-      composer.classList.remove("sending");
-      $("send-button").removeAttribute("aria-busy");
+      state.pendingSends -= 1;
+      if (state.pendingSends === 0) {
+        composer.classList.remove("sending");
+        $("send-button").removeAttribute("aria-busy");
+      }
     }
   });
   // Enter sends, Shift+Enter starts a new line, as in Telegram's apps.
