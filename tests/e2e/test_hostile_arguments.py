@@ -21,6 +21,10 @@ async def _answer(desk_bot: Harness, user: FakeUser, text: str) -> list[str]:
     server = desk_bot.server
     before, calls = len(server.bot_messages(user)), len(server.calls)
     await server.user_sends(user, text)
+    # The answer itself is awaited (a loaded machine may take seconds), then the rest of it.
+    await server.wait_for(
+        lambda: len(server.bot_messages(user)) > before, message=f"{text[:40]!r} got no answer"
+    )
     await desk_bot.processed()
     refused = [f"{c.method}: {c.description}" for c in server.calls[calls:] if c.status >= 400]
     assert not refused, f"{text[:40]!r} was answered with a refused call: {refused}"
