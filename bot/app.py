@@ -6,6 +6,7 @@ import logging
 import os
 from datetime import timedelta
 
+import httpx
 from telegram import Update
 from telegram.constants import ChatMemberStatus
 from telegram.error import TelegramError
@@ -19,6 +20,7 @@ from telegram.ext import (
     TypeHandler,
     filters,
 )
+from telegram.request import HTTPXRequest
 
 from bot.commands import set_agent_commands, set_default_menus
 from bot.context import BotServices, DeskApplication, DeskContext, StaffChat
@@ -60,6 +62,29 @@ ALLOWED_UPDATES = [
 ]
 
 
+CONNECT_RETRIES = 2
+"""Attempts again at a connection that failed to open: nothing reached Telegram, so a new
+attempt cannot send anything twice (a request that was sent is never retried here)."""
+POOL_SIZE = 256  # python-telegram-bot's default
+
+
+def bot_api_request(timeout: float) -> HTTPXRequest:
+    """The bot's HTTP client: every timeout ``timeout``, a connection that failed to open
+    tried again (a busy moment of the machine or the network), nothing else retried."""
+    transport = httpx.AsyncHTTPTransport(
+        retries=CONNECT_RETRIES,
+        limits=httpx.Limits(max_connections=POOL_SIZE, max_keepalive_connections=POOL_SIZE),
+    )
+    return HTTPXRequest(
+        connection_pool_size=POOL_SIZE,
+        connect_timeout=timeout,
+        read_timeout=timeout,
+        write_timeout=timeout,
+        pool_timeout=timeout,
+        httpx_kwargs={"transport": transport},
+    )
+
+
 def build_application(settings: Settings, desk: Desk, *, deliver: bool = True) -> DeskApplication:
     """Build the bot: one place for the builder, handlers, error handler and jobs.
 
@@ -84,10 +109,7 @@ def build_application(settings: Settings, desk: Desk, *, deliver: bool = True) -
                 private_per_second=settings.flood_limit_private_per_second,
             )
         )
-        .connect_timeout(settings.http_timeout)
-        .read_timeout(settings.http_timeout)
-        .write_timeout(settings.http_timeout)
-        .pool_timeout(settings.http_timeout)
+        .request(bot_api_request(settings.http_timeout))
         # bot.polling confirms updates only once they are handled, over its own connection.
         .updater(None)
     )
